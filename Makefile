@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcpx: a thin wrapper around Kbuild plus the project's entry points.
+#   make            build tcpx/tcpx.ko against KDIR
+#   make lint       checkpatch --strict and sparse, zero findings
+#   make check      set up if needed, run the kselftest suite on the stock and
+#                   debug kernels in QEMU, end with "N passed, N failed"
+#   make demo       boot a VM and show the module at work
+#   make install    module, header, man page (uninstall undoes it)
+
+KVER	?= $(shell uname -r)
+TCPX_CACHE ?= /var/cache/tcpx
+export TCPX_CACHE
+ifneq ($(wildcard /lib/modules/$(KVER)/build/Makefile),)
+KDIR	?= /lib/modules/$(KVER)/build
+else
+KDIR	?= $(firstword $(wildcard /usr/src/linux-headers-*-amd64))
+endif
+SRCDIR	:= $(CURDIR)
+KSRC	?= $(TCPX_CACHE)/src/linux-source-6.1
+KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
+
+.PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
+	selftests debug-module
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/setup or set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(SRCDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(SRCDIR) clean
+	$(MAKE) -C selftests clean
+	rm -rf out
+
+# Both trees' checkpatch: the newer one knows more checks.
+checkpatch:
+	@for k in $(KSRC) $(KSRC_NEW); do \
+		test -x $$k/scripts/checkpatch.pl || { echo "no kernel tree at $$k: run scripts/setup" >&2; exit 1; }; \
+		echo "checkpatch ($$k)"; \
+		$$k/scripts/checkpatch.pl --no-tree --strict --terse --show-types \
+			-f $(filter-out %.mod.c,$(wildcard tcpx/*.c)) tcpx/*.h tcpx/uapi/*.h || exit 1; \
+	done
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(SRCDIR) clean
+	$(MAKE) -C $(KDIR) M=$(SRCDIR) C=2 W=1 modules 2>&1 | tee out/sparse.log
+	@! grep -E 'warning:|error:' out/sparse.log
+
+lint: checkpatch
+	@mkdir -p out
+	$(MAKE) sparse
+
+selftests:
+	$(MAKE) -C selftests KSRC=$(KSRC)
+
+check:
+	scripts/check
+
+demo:
+	scripts/demo
+
+install: modules
+	scripts/install
+
+uninstall:
+	scripts/install --uninstall

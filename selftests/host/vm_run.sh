@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The test bed tests itself, from the host: scripts/vm-run passes a
+# command's exit status through, and fails a run whose command passed when
+# the kernel log shows a splat, or when the guest does not finish in time.
+. "$(dirname "$0")/../tcpx_lib.sh"
+
+VM_RUN=$TCPX_SELFTESTS/../scripts/vm-run
+kernel=${TCPX_KERNEL:-stock}
+
+ktap_print_header
+ktap_set_plan 5
+
+# status CMD...: vm-run's exit status for CMD, its output in $out.
+status() {
+	out=$("$VM_RUN" --kernel "$kernel" "$@" 2>&1)
+}
+
+passes() { status --timeout 300 -- true; }
+tcpx_check "a passing command passes" passes
+
+exit_code() {
+	status --timeout 300 -- sh -c 'exit 7'
+	[ $? = 7 ] || { echo "$out" | sed 's/^/# /'; return 1; }
+}
+tcpx_check "a failing command's status comes back (7)" exit_code
+
+splat() {
+	status --timeout 300 -- sh -c 'echo "WARNING: CPU: 0 PID: 1 at tcpx-selftest" > /dev/kmsg'
+	[ $? = 3 ] && echo "$out" | grep -q "kernel splat" &&
+		echo "$out" | grep -q "WARNING: CPU: 0 PID: 1 at tcpx-selftest"
+}
+tcpx_check "a splat in the kernel log fails a passing command" splat
+
+bug() {
+	status --timeout 300 -- sh -c 'echo "BUG: KASAN: slab-use-after-free in tcpx_selftest" > /dev/kmsg; exit 0'
+	[ $? = 3 ]
+}
+tcpx_check "a KASAN report fails the run" bug
+
+times_out() {
+	status --timeout 40 -- sleep 600
+	[ $? = 124 ] && echo "$out" | grep -q "did not finish"
+}
+tcpx_check "a guest that does not finish is stopped (124)" times_out
+
+ktap_finished

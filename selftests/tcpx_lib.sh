@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared by the tcpx shell selftests: KTAP output, namespaces with random
+# names that are always removed, topologies, polling waits, diagnostics.
+#
+# Topologies (addresses fixed, namespace names random):
+#
+#   tcpx_topo_pair:    [ $NS_CLI ] 10.0.1.1 --veth-- 10.0.1.2 [ $NS_SRV ]
+#
+#   tcpx_topo_router:  [ $NS_CLI ] 10.0.1.1 --veth-- 10.0.1.2 [ $NS_RTR ]
+#                                     10.0.2.1 --veth-- 10.0.2.2 [ $NS_SRV ]
+
+KSFT_DIR=${KSFT_DIR:-${TCPX_CACHE:-/var/cache/tcpx}/src/linux-source-6.12/tools/testing/selftests}
+# shellcheck source=/dev/null
+. "$KSFT_DIR/kselftest/ktap_helpers.sh"
+
+TCPX_SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TCPX_SOCK=${TCPX_SOCK:-$TCPX_SELFTESTS/tcpx_sock}
+TCPX_NS_LIST=()
+TCPX_PIDS=()
+# Scale data and repetitions down on the debug kernel, never the tests.
+if [ "${KSFT_MACHINE_SLOW:-no}" = yes ]; then TCPX_SLOW=1; else TCPX_SLOW=0; fi
+
+tcpx_family() {
+	cat /sys/module/tcpx/parameters/family 2>/dev/null || echo 18
+}
+
+# tcpx_require CMD...: skip the whole test (exit 4) if a tool is missing.
+tcpx_require() {
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			ktap_skip_all "$c is not installed"
+			exit "$KSFT_SKIP"
+		fi
+	done
+}
+
+tcpx_require_module() {
+	if [ ! -d /sys/module/tcpx ]; then
+		ktap_skip_all "the tcpx module is not loaded"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# tcpx_ns_new VAR: create a namespace with a random name, lo up.
+tcpx_ns_new() {
+	local name
+	name=tcpx-$1-$(mktemp -u XXXXXX)
+	ip netns add "$name" || return 1
+	ip -n "$name" link set lo up
+	TCPX_NS_LIST+=("$name")
+	printf -v "$1" '%s' "$name"
+}
+
+tcpx_cleanup() {
+	local p ns
+	for p in "${TCPX_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for ns in "${TCPX_NS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	TCPX_NS_LIST=()
+}
+trap tcpx_cleanup EXIT
+
+tcpx_topo_pair() {
+	tcpx_ns_new NS_CLI && tcpx_ns_new NS_SRV || return 1
+	ip link add veth-c type veth peer name veth-s || return 1
+	ip link set veth-c netns "$NS_CLI"
+	ip link set veth-s netns "$NS_SRV"
+	ip -n "$NS_CLI" addr add 10.0.1.1/24 dev veth-c
+	ip -n "$NS_SRV" addr add 10.0.1.2/24 dev veth-s
+	ip -n "$NS_CLI" link set veth-c up
+	ip -n "$NS_SRV" link set veth-s up
+}
+
+tcpx_topo_router() {
+	tcpx_ns_new NS_CLI && tcpx_ns_new NS_RTR && tcpx_ns_new NS_SRV || return 1
+	ip link add veth-c type veth peer name veth-rc || return 1
+	ip link add veth-s type veth peer name veth-rs || return 1
+	ip link set veth-c netns "$NS_CLI"
+	ip link set veth-rc netns "$NS_RTR"
+	ip link set veth-rs netns "$NS_RTR"
+	ip link set veth-s netns "$NS_SRV"
+	ip -n "$NS_CLI" addr add 10.0.1.1/24 dev veth-c
+	ip -n "$NS_RTR" addr add 10.0.1.2/24 dev veth-rc
+	ip -n "$NS_RTR" addr add 10.0.2.1/24 dev veth-rs
+	ip -n "$NS_SRV" addr add 10.0.2.2/24 dev veth-s
+	ip -n "$NS_CLI" link set veth-c up
+	ip -n "$NS_RTR" link set veth-rc up
+	ip -n "$NS_RTR" link set veth-rs up
+	ip -n "$NS_SRV" link set veth-s up
+	ip -n "$NS_CLI" route add default via 10.0.1.2
+	ip -n "$NS_SRV" route add default via 10.0.2.1
+	ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# tcpx_wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out.
+tcpx_wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# tcpx_hold VAR [NS] -- ARGS...: run tcpx_sock -H in the background (in NS
+# if given), wait for its "ok PORT" line, store the port in VAR and the
+# process in TCPX_HOLD_PID.  Closing its stdin (tcpx_release) ends it.
+tcpx_hold() {
+	local var=$1 ns= line fifo
+	shift
+	if [ "$1" != -- ]; then ns=$1; shift; fi
+	shift
+	fifo=$(mktemp -u /tmp/tcpx-hold.XXXXXX)
+	mkfifo "$fifo"
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$TCPX_SOCK" -H "$@" < "$fifo" > "$fifo.out" &
+	else
+		"$TCPX_SOCK" -H "$@" < "$fifo" > "$fifo.out" &
+	fi
+	TCPX_HOLD_PID=$!
+	TCPX_PIDS+=("$TCPX_HOLD_PID")
+	exec {TCPX_HOLD_FD}>"$fifo"
+	rm -f "$fifo"
+	tcpx_wait_for 10 grep -q . "$fifo.out" || return 1
+	read -r line < "$fifo.out"
+	rm -f "$fifo.out"
+	case $line in
+	"ok "*) printf -v "$var" '%s' "${line#ok }" ;;
+	*) echo "# tcpx_sock: $line"; return 1 ;;
+	esac
+}
+
+# tcpx_release: end the last tcpx_hold'er and wait for it.
+tcpx_release() {
+	exec {TCPX_HOLD_FD}>&-
+	wait "$TCPX_HOLD_PID" 2>/dev/null
+}
+
+# tcpx_proc_has NS PORT STATE: /proc/net/tcpx of NS lists local PORT in STATE.
+tcpx_proc_has() {
+	local port
+	port=$(printf '%04X' "$2")
+	ip netns exec "$1" cat /proc/net/tcpx |
+		awk -v p=":$port" -v st="$3" 'NR > 1 && substr($2, 9) == p && $4 == st { f = 1 } END { exit !f }'
+}
+
+tcpx_stat() {
+	ip netns exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/tcpx_stat
+}
+
+# Diagnostics for a failed step: what the kernel thinks, per namespace.
+tcpx_dump() {
+	local ns
+	echo "# --- diagnostics"
+	for ns in "${TCPX_NS_LIST[@]}"; do
+		echo "# [$ns] /proc/net/tcpx:"
+		ip netns exec "$ns" cat /proc/net/tcpx 2>&1 | sed 's/^/#   /'
+	done
+	dmesg | tail -n 10 | sed 's/^/# dmesg: /'
+}
+
+# tcpx_check DESCRIPTION CMD...: one KTAP test point; dump on failure.
+tcpx_check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+		tcpx_dump
+	fi
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Backfills for the kernels tcpx builds against (Debian's 6.1 and 6.12).
+ * Force-included by Kbuild.  Features are probed in Kbuild by looking for
+ * the symbol in the target tree's headers (TCPX_HAVE_*), not by version:
+ * distribution kernels carry backports.
+ */
+#ifndef _TCPX_COMPAT_H
+#define _TCPX_COMPAT_H
+
+#include <linux/kconfig.h>
+#include <linux/sysctl.h>
+#include <net/inet_sock.h>
+#include <net/net_namespace.h>
+
+/*
+ * inet_csk_get_port(), inet_hash() and friends use the protocol's own
+ * sk_prot->h.hashinfo only when DCCP is configured; otherwise they would
+ * put tcpx sockets in TCP's tables.
+ */
+#if !IS_ENABLED(CONFIG_IP_DCCP)
+#error "tcpx needs a kernel configured with CONFIG_IP_DCCP (y or m)"
+#endif
+
+/* 6.6 passes the table's size; 6.1 relies on its empty sentinel. */
+static inline struct ctl_table_header *
+tcpx_register_net_sysctl(struct net *net, const char *path,
+			 struct ctl_table *table, size_t n)
+{
+#ifdef TCPX_HAVE_REGISTER_NET_SYSCTL_SZ
+	return register_net_sysctl_sz(net, path, table, n);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+/* inet_sock flag bits replaced bitfields (6.6). */
+static inline void tcpx_inet_init_flags(struct sock *sk)
+{
+#ifdef TCPX_HAVE_INET_FLAGS
+	inet_set_bit(IS_ICSK, sk);
+	inet_clear_bit(NODEFRAG, sk);
+	inet_set_bit(MC_LOOP, sk);
+	inet_set_bit(MC_ALL, sk);
+#else
+	struct inet_sock *inet = inet_sk(sk);
+
+	inet->is_icsk = 1;
+	inet->nodefrag = 0;
+	inet->mc_loop = 1;
+	inet->mc_all = 1;
+#endif
+}
+
+#endif /* _TCPX_COMPAT_H */

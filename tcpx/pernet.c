@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace state: sysctls under /proc/sys/net/tcpx/, counters, the
+ * /proc/net files and the list of the namespace's sockets.
+ *
+ * The sysctl table is a template; every namespace gets a kmemdup()'d copy
+ * whose data pointers are moved into its own struct tcpx_pernet.
+ */
+#include <linux/slab.h>
+#include <linux/stddef.h>
+#include <linux/sysctl.h>
+
+#include "mib.h"
+#include "tcpx.h"
+
+unsigned int tcpx_pernet_id __read_mostly;
+
+static int tcpx_zero;
+static int tcpx_one = 1;
+static int tcpx_two = 2;
+static int tcpx_max_retries = 127;	/* TCP's MAX_TCP_SYNCNT is 127 too */
+static int tcpx_max_msl = 3600;
+static int tcpx_max_keepidle = 32767;	/* MAX_TCP_KEEPIDLE */
+static int tcpx_max_keepcnt = 127;	/* MAX_TCP_KEEPCNT */
+static int tcpx_max_fin_timeout = 120;	/* TCP_FIN_TIMEOUT_MAX, seconds */
+
+#define TCPX_SYSCTL(_name, _min, _max) {				\
+	.procname	= #_name,					\
+	.data		= (void *)offsetof(struct tcpx_pernet, _name),	\
+	.maxlen		= sizeof(int),					\
+	.mode		= 0644,						\
+	.proc_handler	= proc_dointvec_minmax,				\
+	.extra1		= (_min),					\
+	.extra2		= (_max),					\
+}
+
+static struct ctl_table tcpx_sysctl_template[] = {
+	TCPX_SYSCTL(syncookies, &tcpx_zero, &tcpx_two),
+	TCPX_SYSCTL(max_syn_backlog, &tcpx_one, NULL),
+	TCPX_SYSCTL(syn_retries, &tcpx_one, &tcpx_max_retries),
+	TCPX_SYSCTL(synack_retries, &tcpx_one, &tcpx_max_retries),
+	TCPX_SYSCTL(msl, &tcpx_one, &tcpx_max_msl),
+	TCPX_SYSCTL(fin_timeout, &tcpx_one, &tcpx_max_fin_timeout),
+	TCPX_SYSCTL(keepalive_time, &tcpx_one, &tcpx_max_keepidle),
+	TCPX_SYSCTL(keepalive_intvl, &tcpx_one, &tcpx_max_keepidle),
+	TCPX_SYSCTL(keepalive_probes, &tcpx_one, &tcpx_max_keepcnt),
+	TCPX_SYSCTL(retries2, &tcpx_one, &tcpx_max_retries),
+	{ }
+};
+
+static void tcpx_pernet_defaults(struct tcpx_pernet *pn)
+{
+	pn->syncookies = 1;
+	pn->max_syn_backlog = 1024;
+	pn->syn_retries = 6;
+	pn->synack_retries = 5;
+	pn->msl = 30;
+	pn->fin_timeout = 60;
+	pn->keepalive_time = 7200;
+	pn->keepalive_intvl = 75;
+	pn->keepalive_probes = 10;
+	pn->retries2 = 15;
+}
+
+static int tcpx_sysctl_init_net(struct net *net)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(net);
+	struct ctl_table *table;
+	int i;
+
+	table = kmemdup(tcpx_sysctl_template, sizeof(tcpx_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+
+	/* The template's data fields are offsets into struct tcpx_pernet. */
+	for (i = 0; i < ARRAY_SIZE(tcpx_sysctl_template) - 1; i++)
+		table[i].data = (char *)pn + (uintptr_t)table[i].data;
+
+	pn->sysctl_hdr = tcpx_register_net_sysctl(net, "net/tcpx", table,
+						  ARRAY_SIZE(tcpx_sysctl_template) - 1);
+	if (!pn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void tcpx_sysctl_exit_net(struct net *net)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(net);
+	const struct ctl_table *table = pn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(pn->sysctl_hdr);
+	kfree(table);
+}
+
+void tcpx_pernet_link_sock(struct sock *sk)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+
+	spin_lock_bh(&pn->sockets_lock);
+	hlist_add_head(&tcpx_sk(sk)->node, &pn->sockets);
+	spin_unlock_bh(&pn->sockets_lock);
+}
+
+void tcpx_pernet_unlink_sock(struct sock *sk)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+
+	spin_lock_bh(&pn->sockets_lock);
+	hlist_del_init(&tcpx_sk(sk)->node);
+	spin_unlock_bh(&pn->sockets_lock);
+}
+
+static int __net_init tcpx_net_init(struct net *net)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(net);
+	int err;
+
+	pn->net = net;
+	spin_lock_init(&pn->sockets_lock);
+	INIT_HLIST_HEAD(&pn->sockets);
+	refcount_set(&pn->death_row.tw_refcount, 1);
+	pn->death_row.hashinfo = &tcpx_hashinfo;
+	pn->death_row.sysctl_max_tw_buckets = 262144;
+	tcpx_pernet_defaults(pn);
+
+	err = tcpx_mib_init_net(net);
+	if (err)
+		return err;
+	err = tcpx_proc_init_net(net);
+	if (err)
+		goto err_mib;
+	/* Last, so nothing can be tuned before the namespace is ready. */
+	err = tcpx_sysctl_init_net(net);
+	if (err)
+		goto err_proc;
+	return 0;
+
+err_proc:
+	tcpx_proc_exit_net(net);
+err_mib:
+	tcpx_mib_exit_net(net);
+	return err;
+}
+
+static void __net_exit tcpx_net_exit(struct net *net)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(net);
+
+	tcpx_sysctl_exit_net(net);
+	tcpx_proc_exit_net(net);
+	tcpx_mib_exit_net(net);
+	/* A user socket pins its namespace; none may be left here. */
+	WARN_ON_ONCE(!hlist_empty(&pn->sockets));
+}
+
+static struct pernet_operations tcpx_net_ops = {
+	.init	= tcpx_net_init,
+	.exit	= tcpx_net_exit,
+	.id	= &tcpx_pernet_id,
+	.size	= sizeof(struct tcpx_pernet),
+};
+
+int tcpx_pernet_init(void)
+{
+	return register_pernet_subsys(&tcpx_net_ops);
+}
+
+void tcpx_pernet_exit(void)
+{
+	unregister_pernet_subsys(&tcpx_net_ops);
+}

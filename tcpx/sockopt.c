@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket options at level SOL_TCPX, and IPPROTO_TCP as a synonym so that a
+ * TCP program needs no change beyond its socket() family.  Values, ranges
+ * and errors follow do_tcp_setsockopt()/do_tcp_getsockopt().  Other levels
+ * go to the IPv4 handlers, as for TCP.
+ */
+#include <linux/sockptr.h>
+#include <linux/uaccess.h>
+#include <net/ip.h>
+#include <net/tcp.h>
+
+#include "tcpx.h"
+
+static bool tcpx_level(int level)
+{
+	return level == SOL_TCPX || level == IPPROTO_TCP;
+}
+
+static int tcpx_keepalive_time(const struct sock *sk)
+{
+	u32 t = READ_ONCE(tcpx_sk(sk)->keepalive_time);
+
+	return t ? : READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_time) * HZ;
+}
+
+static int tcpx_keepalive_intvl(const struct sock *sk)
+{
+	u32 t = READ_ONCE(tcpx_sk(sk)->keepalive_intvl);
+
+	return t ? : READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_intvl) * HZ;
+}
+
+static int tcpx_keepalive_probes(const struct sock *sk)
+{
+	u8 n = READ_ONCE(tcpx_sk(sk)->keepalive_probes);
+
+	return n ? : READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_probes);
+}
+
+static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	int err = 0;
+
+	switch (optname) {
+	case TCPX_NODELAY:
+		tsk->nodelay = !!val;
+		break;
+	case TCPX_MAXSEG:
+		if (val && (val < TCPX_MIN_MSS || val > TCPX_MAX_WINDOW))
+			return -EINVAL;
+		tsk->user_mss = val;
+		break;
+	case TCPX_KEEPIDLE:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE)
+			return -EINVAL;
+		WRITE_ONCE(tsk->keepalive_time, val * HZ);
+		break;
+	case TCPX_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			return -EINVAL;
+		WRITE_ONCE(tsk->keepalive_intvl, val * HZ);
+		break;
+	case TCPX_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			return -EINVAL;
+		WRITE_ONCE(tsk->keepalive_probes, val);
+		break;
+	case TCPX_SYNCNT:
+		if (val < 1 || val > MAX_TCP_SYNCNT)
+			return -EINVAL;
+		WRITE_ONCE(inet_csk(sk)->icsk_syn_retries, val);
+		break;
+	case TCPX_LINGER2:
+		if (val < 0)
+			WRITE_ONCE(tsk->linger2, -1);
+		else if (val > TCP_FIN_TIMEOUT_MAX / HZ)
+			WRITE_ONCE(tsk->linger2, TCP_FIN_TIMEOUT_MAX);
+		else
+			WRITE_ONCE(tsk->linger2, val * HZ);
+		break;
+	case TCPX_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		WRITE_ONCE(inet_csk(sk)->icsk_user_timeout, val);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	return err;
+}
+
+int tcpx_setsockopt(struct sock *sk, int level, int optname,
+		    sockptr_t optval, unsigned int optlen)
+{
+	int val, err;
+
+	if (!tcpx_level(level))
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	err = tcpx_do_setsockopt(sk, optname, val);
+	release_sock(sk);
+	return err;
+}
+
+static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = inet_sk_state_load(sk);
+	info->tcpi_rto = jiffies_to_usecs(icsk->icsk_rto);
+	info->tcpi_snd_mss = READ_ONCE(tcpx_sk(sk)->mss_cache);
+	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
+	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
+}
+
+int tcpx_getsockopt(struct sock *sk, int level, int optname,
+		    char __user *optval, int __user *optlen)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct tcpx_info info;
+	int val, len;
+
+	if (!tcpx_level(level))
+		return ip_getsockopt(sk, level, optname, optval, optlen);
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	switch (optname) {
+	case TCPX_NODELAY:
+		val = tsk->nodelay;
+		break;
+	case TCPX_MAXSEG:
+		val = READ_ONCE(tsk->mss_cache);
+		if (tsk->user_mss &&
+		    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			val = tsk->user_mss;
+		break;
+	case TCPX_KEEPIDLE:
+		val = tcpx_keepalive_time(sk) / HZ;
+		break;
+	case TCPX_KEEPINTVL:
+		val = tcpx_keepalive_intvl(sk) / HZ;
+		break;
+	case TCPX_KEEPCNT:
+		val = tcpx_keepalive_probes(sk);
+		break;
+	case TCPX_SYNCNT:
+		val = READ_ONCE(inet_csk(sk)->icsk_syn_retries) ? :
+		      READ_ONCE(tcpx_pernet(sock_net(sk))->syn_retries);
+		break;
+	case TCPX_LINGER2:
+		val = READ_ONCE(tsk->linger2);
+		if (val >= 0)
+			val = (val ? : READ_ONCE(tcpx_pernet(sock_net(sk))->fin_timeout) * HZ) / HZ;
+		break;
+	case TCPX_USER_TIMEOUT:
+		val = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
+		break;
+	case TCPX_INFO:
+		/* A short buffer gets a truncated copy, as TCP_INFO. */
+		tcpx_get_info(sk, &info);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen))
+			return -EFAULT;
+		if (copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen))
+		return -EFAULT;
+	if (copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}

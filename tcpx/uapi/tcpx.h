@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tcpx: a TCP-like reliable byte stream over IPv4, as its own address family.
+ *
+ * Addresses are IPv4 struct sockaddr_in with sin_family = AF_INET (as AF_SMC
+ * does).  Socket options live at level SOL_TCPX and are numbered like the TCP
+ * options they mirror; level IPPROTO_TCP is accepted as a synonym.
+ */
+#ifndef _UAPI_LINUX_TCPX_H
+#define _UAPI_LINUX_TCPX_H
+
+#include <linux/types.h>
+
+#ifndef AF_TCPX
+#define AF_TCPX		18	/* the slot of AF_ASH, never implemented */
+#endif
+#ifndef PF_TCPX
+#define PF_TCPX		AF_TCPX
+#endif
+#define IPPROTO_TCPX	253	/* RFC 3692 experimental */
+#define SOL_TCPX	IPPROTO_TCPX
+
+/* Socket options, numbered as TCP's. */
+#define TCPX_NODELAY		1
+#define TCPX_MAXSEG		2
+#define TCPX_KEEPIDLE		4
+#define TCPX_KEEPINTVL		5
+#define TCPX_KEEPCNT		6
+#define TCPX_SYNCNT		7
+#define TCPX_LINGER2		8
+#define TCPX_INFO		11
+#define TCPX_USER_TIMEOUT	18
+
+/*
+ * Leading fields as struct tcp_info up to tcpi_total_retrans, so code written
+ * for TCP_INFO reads TCPX_INFO unchanged.  More fields may follow.
+ */
+struct tcpx_info {
+	__u8	tcpi_state;
+	__u8	tcpi_ca_state;
+	__u8	tcpi_retransmits;
+	__u8	tcpi_probes;
+	__u8	tcpi_backoff;
+	__u8	tcpi_options;
+	__u8	tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	__u8	tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2;
+
+	__u32	tcpi_rto;
+	__u32	tcpi_ato;
+	__u32	tcpi_snd_mss;
+	__u32	tcpi_rcv_mss;
+
+	__u32	tcpi_unacked;
+	__u32	tcpi_sacked;
+	__u32	tcpi_lost;
+	__u32	tcpi_retrans;
+	__u32	tcpi_fackets;
+
+	/* Times, in milliseconds. */
+	__u32	tcpi_last_data_sent;
+	__u32	tcpi_last_ack_sent;
+	__u32	tcpi_last_data_recv;
+	__u32	tcpi_last_ack_recv;
+
+	/* Metrics. */
+	__u32	tcpi_pmtu;
+	__u32	tcpi_rcv_ssthresh;
+	__u32	tcpi_rtt;
+	__u32	tcpi_rttvar;
+	__u32	tcpi_snd_ssthresh;
+	__u32	tcpi_snd_cwnd;
+	__u32	tcpi_advmss;
+	__u32	tcpi_reordering;
+
+	__u32	tcpi_rcv_rtt;
+	__u32	tcpi_rcv_space;
+
+	__u32	tcpi_total_retrans;
+};
+
+#endif /* _UAPI_LINUX_TCPX_H */

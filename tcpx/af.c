@@ -21,6 +21,8 @@
 #include <net/protocol.h>
 #include <net/tcp_states.h>
 
+#include "mib.h"
+#include "trace.h"
 #include "tcpx.h"
 
 static DEFINE_PER_CPU(unsigned int, tcpx_orphan_count);
@@ -31,50 +33,83 @@ static void tcpx_sock_destruct(struct sock *sk)
 	inet_sock_destruct(sk);
 }
 
-static int tcpx_init_sock(struct sock *sk)
+/* Connection state a new socket, a child or a disconnected one starts from. */
+void tcpx_init_sock_state(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
 	tsk->mss_cache = TCPX_MSS_DEFAULT;
+	tsk->advmss = TCPX_MSS_DEFAULT;
 	tsk->snd_cwnd = TCPX_INIT_CWND;
 	tsk->snd_ssthresh = TCPX_INFINITE_SSTHRESH;
+	tsk->send_head = NULL;
+	tsk->snd_wnd = 0;
+	tsk->rcv_wnd = 0;
+	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
+	tcpx_init_xmit_timers(sk);
+}
+
+static int tcpx_init_sock(struct sock *sk)
+{
+	tcpx_init_sock_state(sk);
+	sk->sk_write_space = tcpx_write_space;
+	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	tcpx_pernet_link_sock(sk);
 	return 0;
 }
 
 static void tcpx_destroy_sock(struct sock *sk)
 {
+	inet_csk_clear_xmit_timers(sk);
+	tcpx_write_queue_purge(sk);
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
 }
 
 void tcpx_set_state(struct sock *sk, int state)
 {
-	if (state == TCP_CLOSE) {
+	int old = sk->sk_state;
+	struct net *net = sock_net(sk);
+
+	if (old == state)
+		return;
+	/* A TIME-WAIT sock took over; its own end is traced when it goes. */
+	if (old != TCP_TIME_WAIT)
+		trace_tcpx_set_state(sk, old, state);
+
+	switch (state) {
+	case TCP_ESTABLISHED:
+		if (old != TCP_ESTABLISHED)
+			tcpx_inc_stats(net, TCPX_MIB_CURRESTAB);
+		break;
+	case TCP_CLOSE:
+		if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED)
+			tcpx_inc_stats(net, TCPX_MIB_ESTABRESETS);
+		if (old == TCP_SYN_SENT || old == TCP_SYN_RECV)
+			tcpx_inc_stats(net, TCPX_MIB_ATTEMPTFAILS);
 		sk->sk_prot->unhash(sk);
 		if (inet_csk(sk)->icsk_bind_hash &&
 		    !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 			inet_put_port(sk);
+		fallthrough;
+	default:
+		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
+			if (state != TCP_CLOSE_WAIT)
+				tcpx_dec_stats(net, TCPX_MIB_CURRESTAB);
 	}
 	inet_sk_set_state(sk, state);
 }
 
-static void tcpx_close(struct sock *sk, long timeout)
+/* The connection is over: CLOSE, timers off, and freed if orphaned. */
+void tcpx_done(struct sock *sk)
 {
-	lock_sock(sk);
+	tcpx_set_state(sk, TCP_CLOSE);
+	inet_csk_clear_xmit_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (sk->sk_state == TCP_LISTEN) {
-		tcpx_set_state(sk, TCP_CLOSE);
-		inet_csk_listen_stop(sk);
-	}
-
-	sock_hold(sk);
-	sock_orphan(sk);
-	this_cpu_inc(tcpx_orphan_count);
-	if (sk->sk_state == TCP_CLOSE)
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
 		inet_csk_destroy_sock(sk);
-	release_sock(sk);
-	sock_put(sk);
 }
 
 static int tcpx_listen(struct socket *sock, int backlog)
@@ -93,6 +128,7 @@ static int tcpx_listen(struct socket *sock, int backlog)
 		err = inet_csk_listen_start(sk);
 		if (err)
 			goto out;
+		trace_tcpx_set_state(sk, TCP_CLOSE, TCP_LISTEN);
 	}
 	err = 0;
 out:
@@ -113,46 +149,31 @@ static int tcpx_set_rcvlowat(struct sock *sk, int val)
 	return 0;
 }
 
-static __poll_t tcpx_poll(struct file *file, struct socket *sock,
-			  poll_table *wait)
-{
-	struct sock *sk = sock->sk;
-	u8 shutdown, state;
-	__poll_t mask = 0;
-
-	sock_poll_wait(file, sock, wait);
-
-	state = inet_sk_state_load(sk);
-	if (state == TCP_LISTEN)
-		return inet_csk_listen_poll(sk);
-
-	shutdown = READ_ONCE(sk->sk_shutdown);
-	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
-		mask |= EPOLLHUP;
-	if (shutdown & RCV_SHUTDOWN)
-		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (!(shutdown & SEND_SHUTDOWN) && sk_stream_is_writeable(sk))
-		mask |= EPOLLOUT | EPOLLWRNORM;
-	if (READ_ONCE(sk->sk_err) ||
-	    !skb_queue_empty_lockless(&sk->sk_error_queue))
-		mask |= EPOLLERR;
-	return mask;
-}
-
 struct proto tcpx_prot = {
 	.name		= "TCPX",
 	.close		= tcpx_close,
+	.pre_connect	= tcpx_pre_connect,
+	.connect	= tcpx_v4_connect,
+	.disconnect	= tcpx_disconnect,
+	.accept		= inet_csk_accept,
 	.init		= tcpx_init_sock,
 	.destroy	= tcpx_destroy_sock,
+	.shutdown	= tcpx_shutdown,
 	.setsockopt	= tcpx_setsockopt,
 	.getsockopt	= tcpx_getsockopt,
+	.sendmsg	= tcpx_sendmsg,
+	.recvmsg	= tcpx_recvmsg,
+	.backlog_rcv	= tcpx_v4_do_rcv,
 	.hash		= inet_hash,
 	.unhash		= inet_unhash,
 	.get_port	= inet_csk_get_port,
 	.orphan_count	= &tcpx_orphan_count,
 	.obj_size	= sizeof(struct tcpx_sock),
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
+	.twsk_prot	= &tcpx_timewait_sock_ops,
+	.rsk_prot	= &tcpx_request_sock_ops,
 	.h.hashinfo	= &tcpx_hashinfo,
+	.max_header	= TCPX_MAX_HEADER,
 };
 
 /*
@@ -164,18 +185,18 @@ static const struct proto_ops tcpx_stream_ops = {
 	.owner		= THIS_MODULE,
 	.release	= inet_release,
 	.bind		= inet_bind,
-	.connect	= sock_no_connect,
+	.connect	= inet_stream_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= inet_accept,
 	.getname	= inet_getname,
 	.poll		= tcpx_poll,
 	.ioctl		= inet_ioctl,
 	.listen		= tcpx_listen,
-	.shutdown	= sock_no_shutdown,
+	.shutdown	= inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
+	.sendmsg	= inet_sendmsg,
+	.recvmsg	= inet_recvmsg,
 	.mmap		= sock_no_mmap,
 	.set_rcvlowat	= tcpx_set_rcvlowat,
 };

@@ -11,6 +11,7 @@
 #include <linux/kconfig.h>
 #include <linux/sysctl.h>
 #include <net/inet_sock.h>
+#include <net/inet_timewait_sock.h>
 #include <net/net_namespace.h>
 
 /*
@@ -49,6 +50,23 @@ static inline void tcpx_inet_init_flags(struct sock *sk)
 	inet->nodefrag = 0;
 	inet->mc_loop = 1;
 	inet->mc_all = 1;
+#endif
+}
+
+/* TIME-WAIT: hashing and arming became one call (6.10). */
+static inline void tcpx_twsk_hashdance_schedule(struct inet_timewait_sock *tw,
+						struct sock *sk,
+						struct inet_hashinfo *h,
+						int timeo)
+{
+#ifdef TCPX_HAVE_TWSK_HASHDANCE_SCHEDULE
+	inet_twsk_hashdance_schedule(tw, sk, h, timeo);
+#else
+	/* The timer is pinned: arm it before the tw becomes visible. */
+	local_bh_disable();
+	inet_twsk_schedule(tw, timeo);
+	inet_twsk_hashdance(tw, sk, h);
+	local_bh_enable();
 #endif
 }
 

@@ -71,6 +71,8 @@ static void __exit tcpx_exit(void)
 	tcpx_family_exit();
 	tcpx_input_exit();
 	tcpx_pernet_exit();
+	/* RCU-deferred socket destructors run module code. */
+	rcu_barrier();
 	tcpx_proto_exit();
 	tcpx_hash_exit();
 }

@@ -28,6 +28,11 @@ static const char * const tcpx_mib_names[__TCPX_MIB_MAX] = {
 	[TCPX_MIB_KEEPALIVEPROBES]	= "KeepaliveProbes",
 	[TCPX_MIB_KEEPALIVETIMEOUTS]	= "KeepaliveTimeouts",
 	[TCPX_MIB_NOPORT]		= "NoPorts",
+	[TCPX_MIB_OFODROPS]		= "OfoDrops",
+	[TCPX_MIB_RCVQDROPS]		= "RcvQDrops",
+	[TCPX_MIB_BACKLOGDROPS]		= "BacklogDrops",
+	[TCPX_MIB_FASTRETRANS]		= "FastRetrans",
+	[TCPX_MIB_TIMEOUTS]		= "Timeouts",
 };
 
 unsigned long tcpx_mib_read(const struct net *net, enum tcpx_mib_field f)

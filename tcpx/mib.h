@@ -30,6 +30,11 @@ enum tcpx_mib_field {
 	TCPX_MIB_KEEPALIVEPROBES,	/* keepalive probes sent */
 	TCPX_MIB_KEEPALIVETIMEOUTS,	/* connections ended by keepalive */
 	TCPX_MIB_NOPORT,		/* segments for no socket */
+	TCPX_MIB_OFODROPS,		/* data beyond rcv_nxt, dropped */
+	TCPX_MIB_RCVQDROPS,		/* data dropped: receive buffer full */
+	TCPX_MIB_BACKLOGDROPS,		/* segments dropped: backlog full */
+	TCPX_MIB_FASTRETRANS,		/* recoveries on three duplicate ACKs */
+	TCPX_MIB_TIMEOUTS,		/* retransmission timeouts */
 	__TCPX_MIB_MAX
 };
 

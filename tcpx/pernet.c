@@ -6,6 +6,7 @@
  * The sysctl table is a template; every namespace gets a kmemdup()'d copy
  * whose data pointers are moved into its own struct tcpx_pernet.
  */
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/sysctl.h>
@@ -125,6 +126,7 @@ static int __net_init tcpx_net_init(struct net *net)
 	pn->death_row.hashinfo = &tcpx_hashinfo;
 	pn->death_row.sysctl_max_tw_buckets = 262144;
 	tcpx_pernet_defaults(pn);
+	get_random_bytes(&pn->isn_key, sizeof(pn->isn_key));
 
 	err = tcpx_mib_init_net(net);
 	if (err)
@@ -150,10 +152,16 @@ static void __net_exit tcpx_net_exit(struct net *net)
 	struct tcpx_pernet *pn = tcpx_pernet(net);
 
 	tcpx_sysctl_exit_net(net);
+	/*
+	 * A user socket pins its namespace: what is left are orphans,
+	 * TIME-WAIT and request socks, or, at rmmod, the same in every
+	 * namespace.  None may outlive this.
+	 */
+	tcpx_purge_net(net);
+	WARN_ON_ONCE(!hlist_empty(&pn->sockets));
+	WARN_ON_ONCE(refcount_read(&pn->death_row.tw_refcount) != 1);
 	tcpx_proc_exit_net(net);
 	tcpx_mib_exit_net(net);
-	/* A user socket pins its namespace; none may be left here. */
-	WARN_ON_ONCE(!hlist_empty(&pn->sockets));
 }
 
 static struct pernet_operations tcpx_net_ops = {

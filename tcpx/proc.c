@@ -1,67 +1,141 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/net/tcpx: the format of /proc/net/tcp, one line per socket of the
- * reader's namespace that is listening or connected.  Walks the namespace's socket
- * list under its lock, so nothing on the packet path is scanned or held.
+ * reader's namespace: first its full sockets that are not CLOSE (a socket
+ * that is only bound is not listed, as with /proc/net/tcp), from the
+ * namespace's list, then its SYN-RECV request socks and TIME-WAIT socks,
+ * from ehash.  Each phase holds its lock from start() to stop(), as TCP's
+ * iterator does; nothing on the packet path is scanned.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <net/inet_timewait_sock.h>
 #include <net/tcp.h>
 
 #include "tcpx.h"
 
 #define TCPX_PROC_LINE	150	/* TCP's TMPSZ: lines are padded to it */
 
-/* As /proc/net/tcp: a socket that is only bound (CLOSE) is not listed. */
+enum { TCPX_PROC_SOCKS, TCPX_PROC_EHASH };
+
+struct tcpx_iter {
+	struct seq_net_private	p;
+	int			phase;
+	unsigned int		bucket;	/* TCPX_PROC_EHASH: locked bucket */
+};
+
 static bool tcpx_proc_visible(const struct sock *sk)
 {
 	return inet_sk_state_load(sk) != TCP_CLOSE;
 }
 
-static struct tcpx_sock *tcpx_proc_from(struct hlist_node *node, loff_t *skip)
+static void *tcpx_socks_from(struct hlist_node *node, loff_t *skip)
 {
-	struct tcpx_sock *tsk;
+	struct sock *sk;
 
 	for (; node; node = node->next) {
-		tsk = hlist_entry(node, struct tcpx_sock, node);
-		if (!tcpx_proc_visible((struct sock *)tsk))
+		sk = (struct sock *)hlist_entry(node, struct tcpx_sock, node);
+		if (!tcpx_proc_visible(sk))
 			continue;
 		if (!*skip)
-			return tsk;
+			return sk;
 		(*skip)--;
 	}
 	return NULL;
 }
 
+static bool tcpx_mini_visible(const struct sock *sk, const struct net *net)
+{
+	return (sk->sk_state == TCP_TIME_WAIT ||
+		sk->sk_state == TCP_NEW_SYN_RECV) && net_eq(sock_net(sk), net);
+}
+
+/* The skip'th mini socket from bucket st->bucket on, its bucket locked. */
+static void *tcpx_ehash_from(struct seq_file *seq, struct sock *from,
+			     loff_t *skip)
+{
+	struct tcpx_iter *st = seq->private;
+	struct net *net = seq_file_net(seq);
+	struct hlist_nulls_node *node;
+	struct sock *sk = from;
+
+	for (; st->bucket <= tcpx_hashinfo.ehash_mask; st->bucket++) {
+		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[st->bucket];
+
+		if (!sk) {
+			if (hlist_nulls_empty(&head->chain))
+				continue;
+			spin_lock_bh(inet_ehash_lockp(&tcpx_hashinfo, st->bucket));
+			sk = sk_nulls_head(&head->chain);
+		} else {
+			sk = sk_nulls_next(sk);
+		}
+		sk_nulls_for_each_from(sk, node) {
+			if (!tcpx_mini_visible(sk, net))
+				continue;
+			if (!*skip)
+				return sk;
+			(*skip)--;
+		}
+		spin_unlock_bh(inet_ehash_lockp(&tcpx_hashinfo, st->bucket));
+		sk = NULL;
+	}
+	return NULL;
+}
+
 static void *tcpx_seq_start(struct seq_file *seq, loff_t *pos)
-	__acquires(&pn->sockets_lock)
 {
 	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
+	struct tcpx_iter *st = seq->private;
 	loff_t skip = *pos - 1;
+	void *v;
 
-	spin_lock_bh(&pn->sockets_lock);
-	if (!*pos)
+	st->phase = TCPX_PROC_SOCKS;
+	st->bucket = 0;
+	if (!*pos) {
+		spin_lock_bh(&pn->sockets_lock);
 		return SEQ_START_TOKEN;
-	return tcpx_proc_from(pn->sockets.first, &skip);
+	}
+	spin_lock_bh(&pn->sockets_lock);
+	v = tcpx_socks_from(pn->sockets.first, &skip);
+	if (v)
+		return v;
+	spin_unlock_bh(&pn->sockets_lock);
+	st->phase = TCPX_PROC_EHASH;
+	return tcpx_ehash_from(seq, NULL, &skip);
 }
 
 static void *tcpx_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
 	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
+	struct tcpx_iter *st = seq->private;
 	loff_t skip = 0;
+	void *next;
 
 	++*pos;
+	if (st->phase == TCPX_PROC_EHASH)
+		return tcpx_ehash_from(seq, v, &skip);
+
 	if (v == SEQ_START_TOKEN)
-		return tcpx_proc_from(pn->sockets.first, &skip);
-	return tcpx_proc_from(((struct tcpx_sock *)v)->node.next, &skip);
+		next = tcpx_socks_from(pn->sockets.first, &skip);
+	else
+		next = tcpx_socks_from(tcpx_sk(v)->node.next, &skip);
+	if (next)
+		return next;
+	spin_unlock_bh(&pn->sockets_lock);
+	st->phase = TCPX_PROC_EHASH;
+	return tcpx_ehash_from(seq, NULL, &skip);
 }
 
 static void tcpx_seq_stop(struct seq_file *seq, void *v)
-	__releases(&pn->sockets_lock)
 {
 	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
+	struct tcpx_iter *st = seq->private;
 
-	spin_unlock_bh(&pn->sockets_lock);
+	if (st->phase == TCPX_PROC_SOCKS)
+		spin_unlock_bh(&pn->sockets_lock);
+	else if (v)
+		spin_unlock_bh(inet_ehash_lockp(&tcpx_hashinfo, st->bucket));
 }
 
 static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)
@@ -79,9 +153,9 @@ static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)
 	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {
 		timer_active = 4;
 		timer_expires = icsk->icsk_timeout;
-	} else if (timer_pending(&icsk->icsk_keepalive_timer)) {
+	} else if (timer_pending(&sk->sk_timer)) {
 		timer_active = 2;
-		timer_expires = icsk->icsk_keepalive_timer.expires;
+		timer_expires = sk->sk_timer.expires;
 	} else {
 		timer_active = 0;
 		timer_expires = jiffies;
@@ -113,13 +187,48 @@ static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)
 		    (int)tsk->snd_ssthresh));
 }
 
+/* As get_openreq4(): only the SYN+ACK timer is running. */
+static void tcpx_proc_req(struct seq_file *f, const struct request_sock *req,
+			  loff_t i)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	long delta = req->rsk_timer.expires - jiffies;
+
+	seq_printf(f, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
+		   i, ireq->ir_loc_addr, ireq->ir_num, ireq->ir_rmt_addr,
+		   ntohs(ireq->ir_rmt_port), TCP_SYN_RECV, 0, 0, 1,
+		   jiffies_delta_to_clock_t(delta), req->num_timeout,
+		   from_kuid_munged(seq_user_ns(f),
+				    sock_i_uid(req->rsk_listener)),
+		   0, 0, 0, req);
+}
+
+/* As get_timewait4_sock(): timer 3, the 2*MSL one. */
+static void tcpx_proc_tw(struct seq_file *f,
+			 const struct inet_timewait_sock *tw, loff_t i)
+{
+	long delta = tw->tw_timer.expires - jiffies;
+
+	seq_printf(f, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   i, tw->tw_rcv_saddr, ntohs(tw->tw_sport), tw->tw_daddr,
+		   ntohs(tw->tw_dport), tw->tw_substate, 0, 0, 3,
+		   jiffies_delta_to_clock_t(delta), 0, 0, 0, 0,
+		   refcount_read(&tw->tw_refcnt), tw);
+}
+
 static int tcpx_seq_show(struct seq_file *seq, void *v)
 {
+	struct sock *sk = v;
+
 	seq_setwidth(seq, TCPX_PROC_LINE - 1);
 	if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	else if (sk->sk_state == TCP_TIME_WAIT)
+		tcpx_proc_tw(seq, inet_twsk(sk), seq->index - 1);
+	else if (sk->sk_state == TCP_NEW_SYN_RECV)
+		tcpx_proc_req(seq, inet_reqsk(sk), seq->index - 1);
 	else
-		tcpx_proc_sock(seq, v, seq->index - 1);
+		tcpx_proc_sock(seq, sk, seq->index - 1);
 	seq_pad(seq, '\n');
 	return 0;
 }
@@ -134,7 +243,7 @@ static const struct seq_operations tcpx_seq_ops = {
 int tcpx_proc_init_net(struct net *net)
 {
 	if (!proc_create_net("tcpx", 0444, net->proc_net, &tcpx_seq_ops,
-			     sizeof(struct seq_net_private)))
+			     sizeof(struct tcpx_iter)))
 		return -ENOMEM;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #define _TCPX_H
 
 #include <linux/list.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <net/inet_connection_sock.h>
@@ -19,11 +20,17 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "uapi/tcpx.h"
 
 struct tcpx_mib;
 
+#define TCPX_HDR_LEN		20U	/* struct tcphdr, no options */
+#define TCPX_MAX_HEADER		(MAX_TCP_HEADER)
+#define TCPX_MAX_WIN		65535U	/* no window scaling yet */
+#define TCPX_TIMEOUT_INIT	((unsigned int)HZ)	/* RFC 6298 2.1 */
+#define TCPX_RTO_MAX		((unsigned int)(120 * HZ))
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
 #define TCPX_MIN_MSS		88U	/* as TCP_MIN_MSS */
 #define TCPX_INIT_CWND		10U	/* RFC 6928 */
@@ -36,11 +43,23 @@ struct tcpx_sock {
 	struct hlist_node		node;	/* tcpx_pernet.sockets */
 
 	/* Sequence space, RFC 9293 3.3.1 */
+	u32				iss;		/* our initial sequence number */
+	u32				irs;		/* the peer's */
 	u32				snd_una;	/* oldest unacknowledged */
 	u32				snd_nxt;	/* next to send */
+	u32				snd_max;	/* highest ever sent */
+	u8				dupacks;	/* duplicate ACKs in a row */
 	u32				write_seq;	/* end of the send queue */
+	u32				snd_wnd;	/* the peer's window */
+	u32				snd_wl1;	/* seq of the last window update */
+	u32				snd_wl2;	/* ack of the last window update */
 	u32				rcv_nxt;	/* next expected */
 	u32				copied_seq;	/* next to read */
+	u32				rcv_wnd;	/* window last advertised */
+	u32				rcv_wup;	/* rcv_nxt when it was advertised */
+	struct sk_buff			*send_head;	/* first unsent skb */
+	u32				retrans_stamp;	/* first retransmission */
+	u16				advmss;		/* the MSS we announce */
 
 	/* Congestion state, RFC 5681 */
 	u32				snd_cwnd;	/* segments */
@@ -60,6 +79,58 @@ static inline struct tcpx_sock *tcpx_sk(const struct sock *sk)
 	return container_of(inet_csk(sk), struct tcpx_sock, icsk);
 }
 
+/* A SYN-RCVD connection of a listener: a request sock, not a full one. */
+struct tcpx_request_sock {
+	struct inet_request_sock	ireq;	/* must be first */
+	u32				rcv_isn;
+	u32				snt_isn;
+	u16				mss;	/* the peer's MSS option */
+};
+
+static inline struct tcpx_request_sock *tcpx_rsk(const struct request_sock *req)
+{
+	return (struct tcpx_request_sock *)req;
+}
+
+/* TIME-WAIT: what is left of a connection once both FINs are through. */
+struct tcpx_timewait_sock {
+	struct inet_timewait_sock	tw_sk;	/* must be first */
+	u32				rcv_nxt;
+	u32				snd_nxt;
+};
+
+static inline struct tcpx_timewait_sock *tcpx_twsk(const struct sock *sk)
+{
+	return (struct tcpx_timewait_sock *)sk;
+}
+
+/*
+ * Per-skb state.  The first bytes stay IPCB's: IP reads them on input, and
+ * output clears them on the clone it transmits.
+ */
+struct tcpx_skb_cb {
+	struct inet_skb_parm	h4;
+	u32			seq;		/* first sequence number */
+	u32			end_seq;	/* seq + SYN + data + FIN */
+	u32			ack_seq;	/* input: SEG.ACK */
+	u8			flags;		/* TCPHDR_* */
+};
+
+#define TCPX_SKB_CB(skb)	((struct tcpx_skb_cb *)&((skb)->cb[0]))
+
+/* Sequence arithmetic, RFC 9293 3.4 (modulo 2^32). */
+static inline bool tcpx_before(u32 a, u32 b)
+{
+	return (s32)(a - b) < 0;
+}
+
+#define tcpx_after(a, b)	tcpx_before(b, a)
+
+static inline bool tcpx_between(u32 seq, u32 lo, u32 hi)
+{
+	return hi - lo >= seq - lo;
+}
+
 /* Per-namespace state, reached through net_generic(). */
 struct tcpx_pernet {
 	struct net			*net;
@@ -72,6 +143,8 @@ struct tcpx_pernet {
 
 	/* TIME-WAIT sockets of the namespace; tw_refcount - 1 of them. */
 	struct inet_timewait_death_row	death_row;
+
+	siphash_key_t			isn_key;	/* RFC 6528 F() */
 
 	/* sysctls: /proc/sys/net/tcpx/ */
 	int				syncookies;
@@ -97,12 +170,73 @@ static inline struct tcpx_pernet *tcpx_pernet(const struct net *net)
 	return net_generic(net, tcpx_pernet_id);
 }
 
+/* How long an orphan waits in FIN-WAIT-2: TCPX_LINGER2, else the sysctl. */
+static inline int tcpx_fin_timeout(const struct sock *sk)
+{
+	return READ_ONCE(tcpx_sk(sk)->linger2) ? :
+	       READ_ONCE(tcpx_pernet(sock_net(sk))->fin_timeout) * HZ;
+}
+
 /* af.c: the socket family and its operations */
 int tcpx_proto_init(void);
 void tcpx_proto_exit(void);
 int tcpx_family_init(void);
 void tcpx_family_exit(void);
 void tcpx_set_state(struct sock *sk, int state);
+void tcpx_done(struct sock *sk);
+void tcpx_init_sock_state(struct sock *sk);
+
+/* stream.c: the byte stream seen from user space */
+int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
+int tcpx_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+		 int *addr_len);
+__poll_t tcpx_poll(struct file *file, struct socket *sock, poll_table *wait);
+void tcpx_shutdown(struct sock *sk, int how);
+void tcpx_close(struct sock *sk, long timeout);
+int tcpx_disconnect(struct sock *sk, int flags);
+void tcpx_cleanup_rbuf(struct sock *sk, int copied);
+void tcpx_write_space(struct sock *sk);
+void tcpx_write_queue_purge(struct sock *sk);
+
+/* output.c: building and sending segments */
+u32 tcpx_select_window(struct sock *sk);
+u16 tcpx_mss_for_mtu(u32 mtu);
+int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
+void tcpx_push_pending(struct sock *sk);
+void tcpx_send_ack(struct sock *sk);
+void tcpx_send_fin(struct sock *sk);
+int tcpx_send_syn(struct sock *sk);
+void tcpx_send_active_reset(struct sock *sk, gfp_t gfp);
+void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
+		     u32 ack, u8 flags, u16 win);
+void tcpx_send_reset(struct net *net, const struct sk_buff *in);
+int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
+void tcpx_go_back(struct sock *sk);
+
+/* input.c: the IPv4 protocol handler and the state machine */
+int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
+int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss);
+
+/* conn.c: opening connections, actively and passively */
+int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
+			    struct request_sock *req);
+extern struct request_sock_ops tcpx_request_sock_ops;
+u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
+	     __be16 sport, __be16 dport);
+
+/* minisocks.c: TIME-WAIT */
+extern struct timewait_sock_ops tcpx_timewait_sock_ops;
+void tcpx_time_wait(struct sock *sk, int state);
+void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
+void tcpx_purge_net(struct net *net);
+
+/* timer.c */
+void tcpx_init_xmit_timers(struct sock *sk);
+void tcpx_reset_rto(struct sock *sk);
 
 /* hash.c: the shared lookup tables */
 int tcpx_hash_init(void);

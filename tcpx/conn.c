@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opening connections: the active open (connect) and the passive one (a
+ * listener's SYN queue of request socks and the child born of the third
+ * ACK), RFC 9293 3.5.
+ *
+ * A listener keeps each half-open connection as a request sock in ehash,
+ * not a full socket; its timer (the kernel's reqsk_timer_handler) resends
+ * the SYN+ACK through tcpx_request_sock_ops.  The final ACK finds the
+ * request sock, which becomes a full socket in the accept queue.
+ */
+#include <linux/siphash.h>
+#include <net/inet_hashtables.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "mib.h"
+#include "trace.h"
+#include "tcpx.h"
+
+/*
+ * RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key),
+ * M a 4 us-ish clock (ns / 64), F a keyed siphash with a per-namespace key.
+ */
+u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
+	     __be16 sport, __be16 dport)
+{
+	const struct tcpx_pernet *pn = tcpx_pernet(net);
+	u32 hash;
+
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &pn->isn_key);
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/* State of a new connection, once its addresses and route are known. */
+static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
+				 u32 iss)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u16 mss = tcpx_mss_for_mtu(dst_mtu(dst));
+
+	if (tsk->user_mss)
+		mss = min_t(u16, mss, tsk->user_mss);
+	tsk->advmss = mss;
+	tsk->mss_cache = mss;
+	tsk->iss = iss;
+	tsk->snd_una = iss;
+	tsk->snd_nxt = iss;
+	tsk->snd_max = iss;
+	tsk->dupacks = 0;
+	tsk->write_seq = iss;
+	tsk->snd_wl1 = 0;
+	tsk->snd_wl2 = iss;
+	tsk->snd_wnd = 0;
+	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
+	inet_csk(sk)->icsk_retransmits = 0;
+	inet_csk(sk)->icsk_backoff = 0;
+}
+
+/* BPF pre-connect hooks call this for every inet-like socket. */
+int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	return 0;
+}
+
+/* RFC 9293 3.10.1 OPEN, active: pick a route and a port, send SYN. */
+int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	__be16 orig_sport, orig_dport;
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	__be32 daddr;
+	int err;
+
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	daddr = usin->sin_addr.s_addr;
+	orig_sport = inet->inet_sport;
+	orig_dport = usin->sin_port;
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, sk->sk_protocol,
+			      orig_sport, orig_dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+
+	if (!inet->inet_saddr) {
+		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
+		if (err) {
+			ip_rt_put(rt);
+			return err;
+		}
+	} else {
+		sk_rcv_saddr_set(sk, inet->inet_saddr);
+	}
+	inet->inet_dport = usin->sin_port;
+	sk_daddr_set(sk, daddr);
+
+	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
+	tcpx_set_state(sk, TCP_SYN_SENT);
+	err = inet_hash_connect(&pn->death_row, sk);
+	if (err)
+		goto failure;
+
+	sk_set_txhash(sk);
+	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	tcpx_init_connection(sk, &rt->dst,
+			     tcpx_isn(sock_net(sk), inet->inet_saddr,
+				      inet->inet_daddr, inet->inet_sport,
+				      usin->sin_port));
+	rt = NULL;
+	atomic_set(&inet->inet_id, get_random_u16());
+
+	err = tcpx_send_syn(sk);
+	if (err)
+		goto failure;
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_ACTIVEOPENS);
+	return 0;
+
+failure:
+	tcpx_set_state(sk, TCP_CLOSE);
+	inet_bhash2_reset_saddr(sk);
+	ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
+	return err;
+}
+
+/* A SYN for a listener: a new request sock and its SYN+ACK. */
+static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(sk);
+	struct tcpx_request_sock *treq;
+	struct inet_request_sock *ireq;
+	struct request_sock *req;
+	int backlog;
+
+	backlog = min_t(int, READ_ONCE(sk->sk_max_ack_backlog),
+			READ_ONCE(tcpx_pernet(net)->max_syn_backlog));
+	if (inet_csk_reqsk_queue_len(sk) >= max(backlog, 1))
+		goto drop;
+	if (sk_acceptq_is_full(sk)) {
+		tcpx_inc_stats(net, TCPX_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+
+	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, true);
+	if (!req)
+		goto drop;
+	treq = tcpx_rsk(req);
+	ireq = inet_rsk(req);
+	if (tcpx_parse_mss(skb, &treq->mss)) {
+		reqsk_free(req);
+		goto drop;
+	}
+	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
+	sk_daddr_set(req_to_sk(req), iph->saddr);
+	ireq->ir_num = ntohs(th->dest);
+	ireq->ir_rmt_port = th->source;
+	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
+	ireq->ir_mark = inet_request_mark(sk, skb);
+	treq->rcv_isn = cb->seq;
+	treq->snt_isn = tcpx_isn(net, iph->daddr, iph->saddr, th->dest,
+				 th->source);
+
+	if (tcpx_rtx_synack(sk, req)) {
+		reqsk_free(req);
+		goto drop;
+	}
+	if (!inet_csk_reqsk_queue_hash_add(sk, req, TCPX_TIMEOUT_INIT)) {
+		reqsk_free(req);
+		goto drop;
+	}
+	trace_tcpx_set_state(req_to_sk(req), TCP_LISTEN, TCP_SYN_RECV);
+	reqsk_put(req);
+	return 0;
+
+drop:
+	tcpx_inc_stats(net, TCPX_MIB_LISTENDROPS);
+	return 0;
+}
+
+/* RFC 9293 3.10.7.2: LISTEN. */
+int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (th->rst)
+		goto discard;
+	if (th->ack) {
+		tcpx_send_reset(sock_net(sk), skb);
+		goto discard;
+	}
+	if (th->syn && !th->fin)
+		tcpx_conn_request(sk, skb);
+discard:
+	kfree_skb(skb);
+	return 0;
+}
+
+/* The full socket for a completed handshake, hashed in place of req. */
+static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
+				       struct sk_buff *skb,
+				       struct request_sock *req, bool *own_req)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	struct net *net = sock_net(sk);
+	struct tcpx_sock *ntsk;
+	struct inet_sock *newinet;
+	struct dst_entry *dst;
+	bool found_dup_sk = false;
+	struct sock *newsk;
+
+	if (sk_acceptq_is_full(sk)) {
+		tcpx_inc_stats(net, TCPX_MIB_LISTENOVERFLOWS);
+		goto drop;
+	}
+	newsk = inet_csk_clone_lock(sk, req, GFP_ATOMIC);
+	if (!newsk)
+		goto drop;
+
+	/* The clone copied the listener's list linkage, timers and options. */
+	ntsk = tcpx_sk(newsk);
+	INIT_HLIST_NODE(&ntsk->node);
+	tcpx_pernet_link_sock(newsk);
+	tcpx_init_sock_state(newsk);
+	newinet = inet_sk(newsk);
+	newinet->inet_daddr = ireq->ir_rmt_addr;
+	newinet->inet_rcv_saddr = ireq->ir_loc_addr;
+	newinet->inet_saddr = ireq->ir_loc_addr;
+	RCU_INIT_POINTER(newinet->inet_opt, NULL);
+	newinet->mc_index = inet_iif(skb);
+	newinet->mc_ttl = ip_hdr(skb)->ttl;
+	newinet->rcv_tos = ip_hdr(skb)->tos;
+	atomic_set(&newinet->inet_id, get_random_u16());
+	newsk->sk_write_space = tcpx_write_space;
+
+	dst = inet_csk_route_child_sock(sk, newsk, req);
+	if (!dst)
+		goto put_and_exit;
+	sk_setup_caps(newsk, dst);
+	tcpx_init_connection(newsk, dst, treq->snt_isn);
+	ntsk->snd_nxt = treq->snt_isn + 1;
+	ntsk->snd_max = ntsk->snd_nxt;
+	ntsk->write_seq = treq->snt_isn + 1;
+	ntsk->irs = treq->rcv_isn;
+	ntsk->rcv_nxt = treq->rcv_isn + 1;
+	ntsk->copied_seq = ntsk->rcv_nxt;
+	ntsk->rcv_wup = ntsk->rcv_nxt;
+	ntsk->rcv_wnd = min(READ_ONCE(sk->sk_rcvbuf) / 2, (int)TCPX_MAX_WIN);
+	ntsk->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
+	ntsk->snd_wl2 = TCPX_SKB_CB(skb)->ack_seq;
+	ntsk->mss_cache = min_t(u32, ntsk->mss_cache,
+				treq->mss ? : TCPX_MSS_DEFAULT);
+
+	if (__inet_inherit_port(sk, newsk) < 0)
+		goto put_and_exit;
+	*own_req = inet_ehash_nolisten(newsk, req_to_sk(req), &found_dup_sk);
+	if (!*own_req) {
+		/* Another CPU completed the same request first. */
+		inet_csk_prepare_forced_close(newsk);
+		tcpx_done(newsk);
+		return NULL;
+	}
+	tcpx_inc_stats(net, TCPX_MIB_PASSIVEOPENS);
+	return newsk;
+
+put_and_exit:
+	inet_csk_prepare_forced_close(newsk);
+	tcpx_done(newsk);
+drop:
+	tcpx_inc_stats(net, TCPX_MIB_LISTENDROPS);
+	return NULL;
+}
+
+/*
+ * RFC 9293 3.10.7.4 for a request sock (SYN-RECEIVED of a passive open).
+ * Returns the new child, locked, or NULL.
+ */
+struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
+			    struct request_sock *req)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	const struct tcphdr *th = tcp_hdr(skb);
+	bool own_req = false;
+	struct sock *child;
+
+	/*
+	 * RST exactly at the expected sequence number: the peer has no such
+	 * connection (an old duplicate SYN reached us).  Back to LISTEN.
+	 */
+	if (th->rst) {
+		if (cb->seq == treq->rcv_isn + 1)
+			inet_csk_reqsk_queue_drop(sk, req);
+		return NULL;
+	}
+	/* A retransmitted SYN: send the SYN+ACK again. */
+	if (th->syn) {
+		if (cb->seq == treq->rcv_isn)
+			inet_rtx_syn_ack(sk, req);
+		return NULL;
+	}
+	if (!th->ack)
+		return NULL;
+	if (cb->ack_seq != treq->snt_isn + 1) {
+		tcpx_send_reset(sock_net(sk), skb);
+		return NULL;
+	}
+	if (cb->seq != treq->rcv_isn + 1) {
+		inet_rtx_syn_ack(sk, req);
+		return NULL;
+	}
+
+	child = tcpx_syn_recv_sock(sk, skb, req, &own_req);
+	if (!child)
+		return NULL;
+	return inet_csk_complete_hashdance(sk, child, req, own_req);
+}
+
+static void tcpx_syn_ack_timeout(const struct request_sock *req)
+{
+	/* Counted by tcpx_rtx_synack() when it resends. */
+}
+
+/* Nothing to free beyond the request sock itself (6.1 calls it always). */
+static void tcpx_reqsk_destructor(struct request_sock *req)
+{
+}
+
+static void tcpx_reqsk_send_reset(const struct sock *sk, struct sk_buff *skb)
+{
+	tcpx_send_reset(sock_net(sk), skb);
+}
+
+struct request_sock_ops tcpx_request_sock_ops __read_mostly = {
+	.family		= PF_INET,
+	.obj_size	= sizeof(struct tcpx_request_sock),
+	.rtx_syn_ack	= tcpx_rtx_synack,
+	.send_reset	= tcpx_reqsk_send_reset,
+	.destructor	= tcpx_reqsk_destructor,
+	.syn_ack_timeout = tcpx_syn_ack_timeout,
+};

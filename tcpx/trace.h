@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpx tracepoints: /sys/kernel/tracing/events/tcpx/.  Addresses come from
+ * sock_common, so request and TIME-WAIT socks can be traced too.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM tcpx
+
+#if !defined(_TCPX_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TCPX_TRACE_H
+
+#include <linux/tracepoint.h>
+#include <net/inet_sock.h>
+#include <net/tcp_states.h>
+
+#define tcpx_show_state(s)						\
+	__print_symbolic(s,						\
+		{ TCP_ESTABLISHED, "ESTABLISHED" },			\
+		{ TCP_SYN_SENT, "SYN_SENT" },				\
+		{ TCP_SYN_RECV, "SYN_RECV" },				\
+		{ TCP_FIN_WAIT1, "FIN_WAIT1" },				\
+		{ TCP_FIN_WAIT2, "FIN_WAIT2" },				\
+		{ TCP_TIME_WAIT, "TIME_WAIT" },				\
+		{ TCP_CLOSE, "CLOSE" },					\
+		{ TCP_CLOSE_WAIT, "CLOSE_WAIT" },			\
+		{ TCP_LAST_ACK, "LAST_ACK" },				\
+		{ TCP_LISTEN, "LISTEN" },				\
+		{ TCP_CLOSING, "CLOSING" },				\
+		{ TCP_NEW_SYN_RECV, "NEW_SYN_RECV" })
+
+DECLARE_EVENT_CLASS(tcpx_sock_class,
+		    TP_PROTO(const struct sock *sk),
+		    TP_ARGS(sk),
+		    TP_STRUCT__entry(__field(__be32, saddr)
+				     __field(__be32, daddr)
+				     __field(__u16, sport)
+				     __field(__u16, dport)
+				     __field(int, state)),
+		    TP_fast_assign(__entry->saddr = sk->sk_rcv_saddr;
+				   __entry->daddr = sk->sk_daddr;
+				   __entry->sport = sk->sk_num;
+				   __entry->dport = ntohs(sk->sk_dport);
+				   __entry->state = sk->sk_state;),
+		    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u state=%s",
+			      &__entry->saddr, __entry->sport, &__entry->daddr,
+			      __entry->dport, tcpx_show_state(__entry->state))
+);
+
+DEFINE_EVENT(tcpx_sock_class, tcpx_send_reset,
+	     TP_PROTO(const struct sock *sk),
+	     TP_ARGS(sk)
+);
+
+DEFINE_EVENT(tcpx_sock_class, tcpx_receive_reset,
+	     TP_PROTO(const struct sock *sk),
+	     TP_ARGS(sk)
+);
+
+TRACE_EVENT(tcpx_set_state,
+	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
+	    TP_ARGS(sk, oldstate, newstate),
+	    TP_STRUCT__entry(__field(__be32, saddr)
+			     __field(__be32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(int, oldstate)
+			     __field(int, newstate)),
+	    TP_fast_assign(__entry->saddr = sk->sk_rcv_saddr;
+			   __entry->daddr = sk->sk_daddr;
+			   __entry->sport = sk->sk_num;
+			   __entry->dport = ntohs(sk->sk_dport);
+			   __entry->oldstate = oldstate;
+			   __entry->newstate = newstate;),
+	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u oldstate=%s newstate=%s",
+		      &__entry->saddr, __entry->sport, &__entry->daddr,
+		      __entry->dport, tcpx_show_state(__entry->oldstate),
+		      tcpx_show_state(__entry->newstate))
+);
+
+TRACE_EVENT(tcpx_retransmit,
+	    TP_PROTO(const struct sock *sk, u32 seq),
+	    TP_ARGS(sk, seq),
+	    TP_STRUCT__entry(__field(__be32, saddr)
+			     __field(__be32, daddr)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(__u32, seq)
+			     __field(int, state)),
+	    TP_fast_assign(__entry->saddr = sk->sk_rcv_saddr;
+			   __entry->daddr = sk->sk_daddr;
+			   __entry->sport = sk->sk_num;
+			   __entry->dport = ntohs(sk->sk_dport);
+			   __entry->seq = seq;
+			   __entry->state = sk->sk_state;),
+	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u seq=%u state=%s",
+		      &__entry->saddr, __entry->sport, &__entry->daddr,
+		      __entry->dport, __entry->seq,
+		      tcpx_show_state(__entry->state))
+);
+
+#endif /* _TCPX_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE trace
+#include <trace/define_trace.h>

@@ -1,0 +1,2240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpx connections, checked against Linux TCP itself.
+ *
+ * Every TEST_F runs twice, on AF_TCPX (the family the loaded module
+ * registered, read from /sys/module/tcpx/parameters/family) and on
+ * AF_INET/SOCK_STREAM, as socket_api.c does: what "as TCP" means is whatever
+ * the running kernel's TCP does, so the tcp variant must pass everywhere and
+ * the tcpx variant must then pass with the same body.  Where tcpx is meant to
+ * differ (MSG_OOB), the variant says so and the test branches on it.
+ *
+ * Everything runs over 127.0.0.1 inside one test process (threads, one
+ * fork).  Sockets get 30 s SO_RCVTIMEO/SO_SNDTIMEO unless a test is about
+ * timeouts or signals, and every wait for an event is a bounded poll, so a
+ * broken implementation fails an assertion instead of hanging; the harness
+ * timeout is the last resort.
+ *
+ * Covered: connect/accept and the addresses they report; non-blocking
+ * connect, accept and epoll; ECONNREFUSED; transfers of 0 B to 64 MiB with
+ * backpressure; 64 concurrent connections; half-close; SHUT_RD/SHUT_RDWR;
+ * resets (SO_LINGER 0, close with unread data) and SIGPIPE; MSG_PEEK,
+ * MSG_DONTWAIT, MSG_WAITALL, MSG_OOB; SO_RCVTIMEO/SO_SNDTIMEO; EINTR and
+ * SA_RESTART; TIME-WAIT and the reuse of its 4-tuple; closing a listener
+ * with unaccepted connections; TCP_INFO states; the /proc/net table.
+ *
+ * Choices made where "as TCP" needed pinning down are commented at the test
+ * that asserts them; the main ones:
+ *  - Non-blocking connect on loopback is EINPROGRESS, never at once; after
+ *    POLLOUT, connect() again returns 0 once, then EISCONN.
+ *  - TIME-WAIT lives outside the socket: once the active closer's socket has
+ *    received the peer's FIN, TCP_INFO on its fd says CLOSE (7) and only
+ *    /proc shows the 4-tuple in TIME_WAIT (06).
+ *  - The TIME-WAIT entry keeps the closer's SO_REUSEADDR: a new socket may
+ *    bind the closer's address and port only if both set it; with timestamps
+ *    on (always for tcpx), a connect() from it to the same peer then recycles
+ *    the TIME-WAIT entry (RFC 6191) and succeeds.
+ *  - After a reset, the first send or recv reports ECONNRESET (consuming the
+ *    error, without SIGPIPE); later sends give EPIPE with SIGPIPE.
+ *  - SHUT_RD sends nothing: data already queued, and data the peer sends
+ *    afterwards, can still be read; with the queue empty recv returns 0.
+ *  - A timeout set with SO_RCVTIMEO makes an interrupted recv fail with EINTR
+ *    even under SA_RESTART (signal(7)); without one, SA_RESTART restarts it.
+ *
+ * Big transfers are 64 MiB, 4 MiB with KSFT_MACHINE_SLOW=yes.
+ *
+ * Build (the selftests Makefile does this):
+ *         gcc -Wall -Wextra -O2 -I<linux>/tools/testing/selftests \
+ *             -I<tcpx>/tcpx/uapi ... -lpthread
+ * Run:    ./conn_api    as root; without tcpx.ko the tcpx variant SKIPs.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * -Wextra is for this file's code: 6.1's harness has unused parameters, and
+ * 6.12's TEST_F() keeps a variable across its setjmp() (-Wclobbered, which
+ * has to stay off where the macro expands; this file has no setjmp of its own).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "tcpx.h"
+
+#define TCPX_SYSFS		"/sys/module/tcpx"
+#define TCPX_SYSFS_FAMILY	TCPX_SYSFS "/parameters/family"
+#define TCPX_PROC		"/proc/net/tcpx"
+#define TCP_PROC		"/proc/net/tcp"
+#define PROC_HEADER		"  sl  local_address rem_address   st"
+#define TCPX_ABSENT		"tcpx module not loaded (no " TCPX_SYSFS ")"
+
+/* Generous: the tcpx variant runs on a slow emulated machine. */
+#define TEST_TIMEOUT		120	/* seconds, per test */
+#define XFER_TIMEOUT		300	/* seconds, the big transfers */
+#define IO_TIMEOUT_MS		30000	/* SO_RCVTIMEO/SO_SNDTIMEO by default */
+#define WAIT_MS			20000	/* an event that should come promptly */
+
+#define BIG_SIZE		(64 << 20)
+#define BIG_SIZE_SLOW		(4 << 20)
+#define XFER_CHUNK		(1 << 20)	/* largest send of a writer */
+#define READ_CHUNK		65536		/* largest recv of a reader */
+
+#define N_CONNS			64
+#define REQ_SIZE		4096
+
+/* TCP states, as TCP_INFO and the /proc st column number them. */
+enum {
+	ST_ESTABLISHED	= 1,
+	ST_SYN_SENT	= 2,
+	ST_SYN_RECV	= 3,
+	ST_FIN_WAIT1	= 4,
+	ST_FIN_WAIT2	= 5,
+	ST_TIME_WAIT	= 6,
+	ST_CLOSE	= 7,
+	ST_CLOSE_WAIT	= 8,
+	ST_LAST_ACK	= 9,
+	ST_LISTEN	= 10,
+	ST_CLOSING	= 11,
+};
+
+#define ANY		(-1)		/* wildcard port or state for /proc */
+#define LOOPBACK	htonl(INADDR_LOOPBACK)
+#define POLL_ALL	(POLLIN | POLLOUT | POLLRDHUP)
+
+/* ---- the family under test ---------------------------------------------- */
+
+/*
+ * The family the tcpx module registered, or -1 when it is not loaded.  One
+ * socket() call first gives MODULE_ALIAS_NETPROTO a chance to load it.
+ */
+static int tcpx_family(void)
+{
+	int family = AF_TCPX;
+	FILE *f;
+	int fd;
+
+	if (access(TCPX_SYSFS, F_OK)) {
+		fd = socket(AF_TCPX, SOCK_STREAM, 0);
+		if (fd >= 0)
+			close(fd);
+		if (access(TCPX_SYSFS, F_OK))
+			return -1;
+	}
+	f = fopen(TCPX_SYSFS_FAMILY, "r");
+	if (f) {
+		if (fscanf(f, "%d", &family) != 1)
+			family = AF_TCPX;
+		fclose(f);
+	}
+	return family;
+}
+
+static int read_int(const char *path, int *val)
+{
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fscanf(f, "%d", val) == 1 ? 0 : -1;
+	fclose(f);
+	return ret;
+}
+
+static int read_port_range(int *lo, int *hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fscanf(f, "%d %d", lo, hi) == 2 ? 0 : -1;
+	fclose(f);
+	return ret;
+}
+
+/* ---- small socket helpers (no assertions: threads use them too) --------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
+{
+	struct sockaddr_in sin = {
+		.sin_family	= AF_INET,
+		.sin_port	= htons(port),
+		.sin_addr	= { .s_addr = addr },
+	};
+
+	return sin;
+}
+
+static int get_int(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	if (getsockopt(fd, level, opt, &val, &len))
+		return -1;
+	return val;
+}
+
+static int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* SO_RCVTIMEO or SO_SNDTIMEO in milliseconds; 0 = block forever. */
+static int set_timeo(int fd, int opt, unsigned int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* A stream socket with both timeouts at IO_TIMEOUT_MS. */
+static int xsocket(int family, int flags)
+{
+	int fd = socket(family, SOCK_STREAM | flags, 0);
+
+	if (fd < 0)
+		return -1;
+	if (set_timeo(fd, SO_RCVTIMEO, IO_TIMEOUT_MS) ||
+	    set_timeo(fd, SO_SNDTIMEO, IO_TIMEOUT_MS)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bind_to(int fd, in_addr_t addr, unsigned short port)
+{
+	struct sockaddr_in sin = sin4(addr, port);
+
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+static int connect_to(int fd, unsigned short port)
+{
+	struct sockaddr_in sin = sin4(LOOPBACK, port);
+
+	return connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+static int local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	return ntohs(sin.sin_port);
+}
+
+static int peer_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getpeername(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	return ntohs(sin.sin_port);
+}
+
+/* Set SO_LINGER {1, 0} and close: an abort, RST instead of FIN. */
+static int abort_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		return -1;
+	return close(fd);
+}
+
+/* revents of one poll(), -1 on error. */
+static int poll1(int fd, short events, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int n;
+
+	n = poll(&pfd, 1, timeout_ms);
+	if (n < 0)
+		return -1;
+	return n ? pfd.revents : 0;
+}
+
+/*
+ * Poll @fd for @events until all of @want are reported or WAIT_MS pass;
+ * return the last revents, for the caller to compare whole.
+ */
+static int wait_poll(int fd, short events, short want)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+	int rev;
+
+	do {
+		rev = poll1(fd, events, 100);
+		if (rev < 0 || (rev & want) == want)
+			return rev;
+	} while (now_ms() < end);
+	return rev;
+}
+
+static ssize_t send_all(int fd, const void *buf, size_t len, int flags)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = send(fd, (const char *)buf + done, len - done,
+			 flags | MSG_NOSIGNAL);
+		if (n < 0)
+			return -1;
+		done += n;
+	}
+	return done;
+}
+
+/* Read until @len bytes or EOF; the count, or -1 with errno. */
+static ssize_t recv_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = recv(fd, (char *)buf + done, len - done, 0);
+		if (n < 0)
+			return -1;
+		if (!n)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* ---- data patterns ------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Bytes @off..@off+@len of the stream named by @seed: no period to hide in. */
+static void pattern(void *dst, uint64_t off, size_t len, uint64_t seed)
+{
+	unsigned char *p = dst;
+	unsigned int i;
+	uint64_t w;
+
+	while (len) {
+		i = off & 7;
+		w = mix64(seed ^ mix64(off >> 3)) >> (8 * i);
+		for (; i < 8 && len; i++, len--, off++) {
+			*p++ = w;
+			w >>= 8;
+		}
+	}
+}
+
+/* Offset of the first byte of @buf that differs from the pattern, or -1. */
+static ssize_t pattern_diff(const void *buf, uint64_t off, size_t len,
+			    uint64_t seed, void *scratch)
+{
+	const unsigned char *a = buf, *b = scratch;
+	size_t i;
+
+	pattern(scratch, off, len, seed);
+	if (!memcmp(buf, scratch, len))
+		return -1;
+	for (i = 0; a[i] == b[i]; i++)
+		;
+	return off + i;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+static pid_t gettid_(void)
+{
+	return syscall(SYS_gettid);
+}
+
+/* The scheduler state letter of thread @tid of this process. */
+static char task_state(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * Wait until thread @tid sleeps (S): our threads only sleep inside the
+ * blocking call the caller is waiting for.  True if it did within WAIT_MS.
+ */
+static bool wait_blocked(pid_t tid)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+
+	do {
+		if (task_state(tid) == 'S')
+			return true;
+		sleep_ms(5);
+	} while (now_ms() < end);
+	return false;
+}
+
+static void block_signal(int sig, bool block)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* Whether @sig is pending (blocked), consuming it. */
+static bool take_signal(int sig)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigtimedwait(&set, NULL, &zero) == sig;
+}
+
+/* ---- state: TCP_INFO and /proc ------------------------------------------ */
+
+static int sk_state(int fd, int level)
+{
+	struct tcpx_info info;
+	socklen_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (getsockopt(fd, level, TCPX_INFO, &info, &len))
+		return -1;
+	return info.tcpi_state;
+}
+
+/*
+ * Wait until @fd is in state @want; every state seen on the way is or-ed
+ * into *@seen as 1 << state.  Returns the last state read.
+ */
+static int wait_state(int fd, int level, int want, unsigned int *seen)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+	int st;
+
+	do {
+		st = sk_state(fd, level);
+		if (st >= 0 && st < 32)
+			*seen |= 1U << st;
+		if (st == want || st < 0)
+			return st;
+		sleep_ms(2);
+	} while (now_ms() < end);
+	return st;
+}
+
+/*
+ * Count the lines of a /proc/net/tcp-format table for local 127.0.0.1:@lport,
+ * remote 127.0.0.1:@rport (0: 0.0.0.0:0, a listener's; ANY: any remote), in
+ * state @st (ANY: any).  -1 if the table is missing or its
+ * header is not TCP's.
+ */
+static int proc_count(const char *path, int lport, int rport, int st)
+{
+	char line[512], local[32], rem[32], want_l[16], want_r[16];
+	unsigned int state;
+	int n = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
+		fclose(f);
+		return -1;
+	}
+	/* The kernel prints the __be32 address as a host integer: %08X. */
+	snprintf(want_l, sizeof(want_l), "%08X:%04X", LOOPBACK, lport);
+	snprintf(want_r, sizeof(want_r), "%08X:%04X", rport ? LOOPBACK : 0,
+		 rport == ANY ? 0 : rport);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %31s %31s %x", local, rem, &state) != 3)
+			continue;
+		if (strcmp(local, want_l))
+			continue;
+		if (rport != ANY && strcmp(rem, want_r))
+			continue;
+		if (st == ANY || (int)state == st)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait until proc_count() gives @count; return the last count. */
+static int wait_proc(const char *path, int lport, int rport, int st,
+		     int count)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+	int n;
+
+	do {
+		n = proc_count(path, lport, rport, st);
+		if (n == count || n < 0)
+			return n;
+		sleep_ms(10);
+	} while (now_ms() < end);
+	return n;
+}
+
+/* ---- the fixture --------------------------------------------------------- */
+
+FIXTURE(conn_api) {
+	int family;
+	const char *skip;	/* why this variant cannot run here */
+	size_t big;		/* the big transfer's size */
+	uint64_t seed;
+};
+
+FIXTURE_VARIANT(conn_api) {
+	bool tcpx;		/* family read from /sys/module/tcpx */
+	int family;		/* default family */
+	int protocol;		/* what SO_PROTOCOL reports */
+	int sol;		/* option level for TCPX_INFO */
+	const char *proc;	/* the variant's /proc/net table */
+	bool oob;		/* MSG_OOB works (TCP), or EOPNOTSUPP (tcpx) */
+};
+
+FIXTURE_VARIANT_ADD(conn_api, tcpx) {
+	.tcpx		= true,
+	.family		= AF_TCPX,
+	.protocol	= IPPROTO_TCPX,
+	.sol		= SOL_TCPX,
+	.proc		= TCPX_PROC,
+	.oob		= false,
+};
+
+FIXTURE_VARIANT_ADD(conn_api, tcp) {
+	.family		= AF_INET,
+	.protocol	= IPPROTO_TCP,
+	.sol		= IPPROTO_TCP,
+	.proc		= TCP_PROC,
+	.oob		= true,
+};
+
+/*
+ * The reason to skip is kept for the body: 6.1's harness runs the body even
+ * after a SKIP in the setup.
+ */
+FIXTURE_SETUP(conn_api)
+{
+	const char *slow = getenv("KSFT_MACHINE_SLOW");
+
+	self->family = variant->family;
+	if (variant->tcpx) {
+		self->family = tcpx_family();
+		if (self->family < 0)
+			self->skip = TCPX_ABSENT;
+	}
+	self->big = slow && !strcmp(slow, "yes") ? BIG_SIZE_SLOW : BIG_SIZE;
+	self->seed = mix64(getpid() ^ ((uint64_t)time(NULL) << 20));
+}
+
+FIXTURE_TEARDOWN(conn_api)
+{
+}
+
+/* A listener on 127.0.0.1, ephemeral port, in *@port. */
+static int make_listener(struct __test_metadata *_metadata, int family,
+			 int flags, int backlog, unsigned short *port)
+{
+	int fd, p;
+
+	fd = xsocket(family, flags);
+	ASSERT_LE(0, fd) TH_LOG("socket(%d): %s", family, strerror(errno));
+	ASSERT_EQ(0, bind_to(fd, LOOPBACK, 0))
+		TH_LOG("bind 127.0.0.1:0: %s", strerror(errno));
+	ASSERT_EQ(0, listen(fd, backlog))
+		TH_LOG("listen: %s", strerror(errno));
+	p = local_port(fd);
+	ASSERT_LT(0, p);
+	*port = p;
+	return fd;
+}
+
+/* Connect a new socket to @port and accept it from @l. */
+static void make_pair_on(struct __test_metadata *_metadata, int family, int l,
+			 unsigned short port, int *c, int *a)
+{
+	*c = xsocket(family, 0);
+	ASSERT_LE(0, *c);
+	ASSERT_EQ(0, connect_to(*c, port))
+		TH_LOG("connect to 127.0.0.1:%u: %s", port, strerror(errno));
+	*a = accept(l, NULL, NULL);
+	ASSERT_LE(0, *a) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, set_timeo(*a, SO_RCVTIMEO, IO_TIMEOUT_MS));
+	ASSERT_EQ(0, set_timeo(*a, SO_SNDTIMEO, IO_TIMEOUT_MS));
+}
+
+/* An established pair: client *@c, accepted *@a; listener *@l, *@port. */
+static void make_pair(struct __test_metadata *_metadata, int family, int *l,
+		      unsigned short *port, int *c, int *a)
+{
+	*l = make_listener(_metadata, family, 0, 8, port);
+	make_pair_on(_metadata, family, *l, *port, c, a);
+}
+
+static void assert_name(struct __test_metadata *_metadata,
+			const struct sockaddr_in *sin, socklen_t len,
+			in_addr_t addr, int port)
+{
+	ASSERT_EQ(sizeof(*sin), len);
+	ASSERT_EQ(AF_INET, sin->sin_family);
+	ASSERT_EQ(addr, sin->sin_addr.s_addr);
+	ASSERT_EQ(htons(port), sin->sin_port);
+}
+
+/* ---- 1. blocking connect and accept ------------------------------------- */
+
+/*
+ * accept() returns the client's address; each side's peer name is the
+ * other's own name, all AF_INET sockaddr_in; the accepted socket is of the
+ * listener's family and gets only the flags accept4() asks for, whatever the
+ * listener's.  getpeername() on an unconnected socket or a listener, and
+ * accept() on a socket that does not listen, fail as on TCP.
+ */
+TEST_F_TIMEOUT(conn_api, connect_accept, TEST_TIMEOUT)
+{
+	static const int flags[] = {
+		SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC,
+	};
+	struct sockaddr_in lname, cname, cpeer, aname, apeer;
+	struct sockaddr_storage from;
+	unsigned char *raw = (unsigned char *)&from;
+	unsigned short port;
+	int l, c, a, lo, hi, fl;
+	socklen_t len;
+	unsigned int i;
+	char buf[8];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, read_port_range(&lo, &hi));
+
+	/* A non-blocking, close-on-exec listener: the flags are not inherited. */
+	l = make_listener(_metadata, self->family, SOCK_NONBLOCK | SOCK_CLOEXEC,
+			  8, &port);
+	len = sizeof(lname);
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&lname, &len));
+	assert_name(_metadata, &lname, len, LOOPBACK, port);
+
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	len = sizeof(cpeer);
+	ASSERT_EQ(-1, getpeername(c, (struct sockaddr *)&cpeer, &len));
+	ASSERT_EQ(ENOTCONN, errno);
+	len = sizeof(cpeer);
+	ASSERT_EQ(-1, getpeername(l, (struct sockaddr *)&cpeer, &len));
+	ASSERT_EQ(ENOTCONN, errno);
+	ASSERT_EQ(-1, accept(c, NULL, NULL));
+	ASSERT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, connect_to(c, port))
+		TH_LOG("connect: %s", strerror(errno));
+
+	/* connect() bound the client to 127.0.0.1 and an ephemeral port. */
+	len = sizeof(cname);
+	ASSERT_EQ(0, getsockname(c, (struct sockaddr *)&cname, &len));
+	ASSERT_EQ(sizeof(cname), len);
+	ASSERT_EQ(AF_INET, cname.sin_family);
+	ASSERT_EQ(LOOPBACK, cname.sin_addr.s_addr);
+	ASSERT_LE(lo, ntohs(cname.sin_port));
+	ASSERT_GE(hi, ntohs(cname.sin_port));
+	len = sizeof(cpeer);
+	ASSERT_EQ(0, getpeername(c, (struct sockaddr *)&cpeer, &len));
+	assert_name(_metadata, &cpeer, len, LOOPBACK, port);
+
+	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN | POLLOUT, POLLIN));
+	memset(&from, 0xa5, sizeof(from));
+	len = sizeof(from);
+	a = accept(l, (struct sockaddr *)&from, &len);
+	ASSERT_LE(0, a) TH_LOG("accept: %s", strerror(errno));
+	assert_name(_metadata, (struct sockaddr_in *)&from, len,
+		    LOOPBACK, ntohs(cname.sin_port));
+	ASSERT_EQ(0xa5, raw[sizeof(struct sockaddr_in)]);
+
+	len = sizeof(apeer);
+	ASSERT_EQ(0, getpeername(a, (struct sockaddr *)&apeer, &len));
+	assert_name(_metadata, &apeer, len, LOOPBACK, ntohs(cname.sin_port));
+	len = sizeof(aname);
+	ASSERT_EQ(0, getsockname(a, (struct sockaddr *)&aname, &len));
+	assert_name(_metadata, &aname, len, LOOPBACK, port);
+
+	ASSERT_EQ(self->family, get_int(a, SOL_SOCKET, SO_DOMAIN));
+	ASSERT_EQ(get_int(l, SOL_SOCKET, SO_DOMAIN),
+		  get_int(a, SOL_SOCKET, SO_DOMAIN));
+	ASSERT_EQ(SOCK_STREAM, get_int(a, SOL_SOCKET, SO_TYPE));
+	ASSERT_EQ(variant->protocol, get_int(a, SOL_SOCKET, SO_PROTOCOL));
+	ASSERT_EQ(0, get_int(a, SOL_SOCKET, SO_ACCEPTCONN));
+
+	fl = fcntl(a, F_GETFL);
+	ASSERT_EQ(0, fl & O_NONBLOCK) TH_LOG("accepted O_NONBLOCK");
+	fl = fcntl(a, F_GETFD);
+	ASSERT_EQ(0, fl & FD_CLOEXEC) TH_LOG("accepted FD_CLOEXEC");
+
+	/* The pair carries data both ways. */
+	ASSERT_EQ(4, send(c, "ping", 4, MSG_NOSIGNAL));
+	ASSERT_EQ(4, recv_full(a, buf, 4));
+	ASSERT_EQ(0, memcmp(buf, "ping", 4));
+	ASSERT_EQ(4, send(a, "pong", 4, MSG_NOSIGNAL));
+	ASSERT_EQ(4, recv_full(c, buf, 4));
+	ASSERT_EQ(0, memcmp(buf, "pong", 4));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+
+	/* accept4() flags, one connection each. */
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		c = xsocket(self->family, 0);
+		ASSERT_LE(0, c);
+		ASSERT_EQ(0, connect_to(c, port));
+		ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+		a = accept4(l, NULL, NULL, flags[i]);
+		ASSERT_LE(0, a) TH_LOG("accept4(%#x): %s", flags[i],
+				       strerror(errno));
+		fl = fcntl(a, F_GETFL);
+		ASSERT_EQ(!!(flags[i] & SOCK_NONBLOCK), !!(fl & O_NONBLOCK))
+			TH_LOG("accept4(%#x): F_GETFL %#x", flags[i], fl);
+		fl = fcntl(a, F_GETFD);
+		ASSERT_EQ(!!(flags[i] & SOCK_CLOEXEC), !!(fl & FD_CLOEXEC))
+			TH_LOG("accept4(%#x): F_GETFD %#x", flags[i], fl);
+		if (flags[i] & SOCK_NONBLOCK) {
+			ASSERT_EQ(-1, recv(a, buf, sizeof(buf), 0));
+			ASSERT_EQ(EAGAIN, errno);
+		}
+		ASSERT_EQ(self->family, get_int(a, SOL_SOCKET, SO_DOMAIN));
+		ASSERT_EQ(0, close(a));
+		ASSERT_EQ(0, close(c));
+	}
+
+	/* A short address buffer: truncated copy, the full length reported. */
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	memset(&from, 0xa5, sizeof(from));
+	len = 4;
+	a = accept(l, (struct sockaddr *)&from, &len);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(sizeof(struct sockaddr_in), len);
+	ASSERT_EQ(AF_INET, ((struct sockaddr_in *)&from)->sin_family);
+	ASSERT_EQ(htons(local_port(c)), ((struct sockaddr_in *)&from)->sin_port);
+	ASSERT_EQ(0xa5, raw[4]);
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+
+	/* No address wanted at all. */
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(local_port(c), peer_port(a));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 2. non-blocking connect and accept, epoll -------------------------- */
+
+/*
+ * TCP's non-blocking connect on loopback returns EINPROGRESS (the SYN-ACK is
+ * processed only when connect() releases the socket), so tcpx must too;
+ * completion is POLLOUT alone and SO_ERROR 0.  Calling connect() again then
+ * returns 0 once (it collects the result: inet_stream_connect() moves the
+ * socket from SS_CONNECTING to SS_CONNECTED), and EISCONN after that.
+ * A listener with nothing pending: EAGAIN, and epoll reports nothing; with a
+ * connection pending: EPOLLIN alone.
+ */
+TEST_F_TIMEOUT(conn_api, nonblocking_connect, TEST_TIMEOUT)
+{
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP,
+	};
+	struct epoll_event out[4];
+	unsigned short port;
+	int l, c, a, ep;
+	char buf[4];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	l = make_listener(_metadata, self->family, SOCK_NONBLOCK, 8, &port);
+	ASSERT_EQ(-1, accept(l, NULL, NULL));
+	ASSERT_EQ(EAGAIN, errno);
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ev.data.fd = l;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev));
+	ASSERT_EQ(0, epoll_wait(ep, out, ARRAY_SIZE(out), 0));
+
+	c = xsocket(self->family, SOCK_NONBLOCK);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(-1, connect_to(c, port));
+	ASSERT_EQ(EINPROGRESS, errno);
+
+	ASSERT_EQ(POLLOUT, wait_poll(c, POLL_ALL, POLLOUT));
+	ASSERT_EQ(0, get_int(c, SOL_SOCKET, SO_ERROR));
+	/* Collecting the result: the first connect() again succeeds. */
+	ASSERT_EQ(0, connect_to(c, port))
+		TH_LOG("connect after completion: %s", strerror(errno));
+	ASSERT_EQ(-1, connect_to(c, port));
+	ASSERT_EQ(EISCONN, errno);
+	ASSERT_EQ(port, peer_port(c));
+
+	ASSERT_EQ(1, epoll_wait(ep, out, ARRAY_SIZE(out), WAIT_MS));
+	ASSERT_EQ(l, out[0].data.fd);
+	ASSERT_EQ((uint32_t)EPOLLIN, out[0].events)
+		TH_LOG("listener events %#x", out[0].events);
+
+	a = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+	ASSERT_LE(0, a) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(local_port(c), peer_port(a));
+	ASSERT_EQ(0, epoll_wait(ep, out, ARRAY_SIZE(out), 0));
+	ASSERT_EQ(-1, accept(l, NULL, NULL));
+	ASSERT_EQ(EAGAIN, errno);
+
+	/* The non-blocking pair: EAGAIN, then EPOLLIN once data arrives. */
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(EAGAIN, errno);
+	ev.data.fd = c;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev));
+	ASSERT_EQ(1, epoll_wait(ep, out, ARRAY_SIZE(out), WAIT_MS));
+	ASSERT_EQ(c, out[0].data.fd);
+	ASSERT_EQ((uint32_t)EPOLLOUT, out[0].events);
+	ASSERT_EQ(3, send(a, "abc", 3, MSG_NOSIGNAL));
+	ASSERT_EQ(POLLIN | POLLOUT, wait_poll(c, POLL_ALL, POLLIN));
+	ASSERT_EQ(1, epoll_wait(ep, out, ARRAY_SIZE(out), WAIT_MS));
+	ASSERT_EQ((uint32_t)(EPOLLIN | EPOLLOUT), out[0].events);
+	ASSERT_EQ(3, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, memcmp(buf, "abc", 3));
+
+	ASSERT_EQ(0, close(ep));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 3. ECONNREFUSED ---------------------------------------------------- */
+
+/*
+ * The port is held by a bound, non-listening socket of the family under
+ * test, so nothing can start listening on it meanwhile.  A blocking connect
+ * fails with ECONNREFUSED and consumes the error (SO_ERROR 0 after), and may
+ * be retried on the same socket; a non-blocking one reports POLLERR|POLLHUP
+ * with POLLIN|POLLOUT|POLLRDHUP (TCP's tcp_poll() for a socket reset in
+ * SYN-SENT) and SO_ERROR ECONNREFUSED once.  A listener of the other family
+ * (TCP for tcpx, tcpx for TCP when loaded) on the same port number does not
+ * answer: the port spaces are separate.
+ */
+TEST_F_TIMEOUT(conn_api, connect_refused, TEST_TIMEOUT)
+{
+	int r, c, n, other, ol, port;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	r = xsocket(self->family, 0);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, bind_to(r, LOOPBACK, 0));
+	port = local_port(r);
+	ASSERT_LT(0, port);
+
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(-1, connect_to(c, port));
+	ASSERT_EQ(ECONNREFUSED, errno) TH_LOG("connect: %s", strerror(errno));
+	ASSERT_EQ(0, get_int(c, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(-1, peer_port(c));
+	ASSERT_EQ(ENOTCONN, errno);
+	ASSERT_EQ(-1, connect_to(c, port));
+	ASSERT_EQ(ECONNREFUSED, errno) TH_LOG("retry: %s", strerror(errno));
+	ASSERT_EQ(0, close(c));
+
+	n = xsocket(self->family, SOCK_NONBLOCK);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(-1, connect_to(n, port));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ASSERT_EQ(POLL_ALL | POLLERR | POLLHUP,
+		  wait_poll(n, POLL_ALL, POLLERR));
+	ASSERT_EQ(ECONNREFUSED, get_int(n, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(0, get_int(n, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(POLL_ALL | POLLHUP, poll1(n, POLL_ALL, 0));
+	ASSERT_EQ(0, close(n));
+
+	other = variant->tcpx ? AF_INET : tcpx_family();
+	if (other < 0) {
+		TH_LOG("tcpx not loaded: its port space not checked");
+		goto out;
+	}
+	ol = xsocket(other, 0);
+	ASSERT_LE(0, ol);
+	if (bind_to(ol, LOOPBACK, port) || listen(ol, 8)) {
+		TH_LOG("family %d cannot listen on %d (%s): not checked",
+		       other, port, strerror(errno));
+		close(ol);
+		goto out;
+	}
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(-1, connect_to(c, port))
+		TH_LOG("reached family %d's listener on port %d", other, port);
+	ASSERT_EQ(ECONNREFUSED, errno);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(ol));
+out:
+	ASSERT_EQ(0, close(r));
+}
+
+/* ---- 4. transfers ------------------------------------------------------- */
+
+struct writer {
+	int fd;			/* closed by the writer when done */
+	size_t size;
+	uint64_t seed;
+	unsigned int rnd;	/* rand_r() state for the send sizes */
+	pid_t tid;		/* set before the first send */
+	size_t sent;		/* __atomic */
+	ssize_t zero;		/* what send(fd, buf, 0) returned */
+	int err;		/* errno of the failed call, 0 if none */
+	const char *what;	/* the failed call */
+};
+
+static void *writer_fn(void *arg)
+{
+	struct writer *w = arg;
+	size_t off = 0, len;
+	char *buf;
+	ssize_t n;
+
+	__atomic_store_n(&w->tid, gettid_(), __ATOMIC_RELEASE);
+	buf = malloc(XFER_CHUNK);
+	if (!buf) {
+		w->err = ENOMEM;
+		w->what = "malloc";
+		goto out;
+	}
+	w->zero = send(w->fd, buf, 0, MSG_NOSIGNAL);
+	while (off < w->size) {
+		len = 1 + rand_r(&w->rnd) % XFER_CHUNK;
+		if (len > w->size - off)
+			len = w->size - off;
+		pattern(buf, off, len, w->seed);
+		n = send_all(w->fd, buf, len, 0);
+		if (n < 0) {
+			w->err = errno;
+			w->what = "send";
+			break;
+		}
+		off += n;
+		__atomic_store_n(&w->sent, off, __ATOMIC_RELEASE);
+	}
+	free(buf);
+out:
+	if (close(w->fd) && !w->err) {
+		w->err = errno;
+		w->what = "close";
+	}
+	return NULL;
+}
+
+/*
+ * Whether writer @w sits blocked in send() with data left to send: asleep,
+ * without progress, over several samples.
+ */
+static bool writer_blocked(struct writer *w)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+	size_t sent, last = (size_t)-1;
+	int still = 0;
+	pid_t tid;
+
+	do {
+		sleep_ms(50);
+		tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE);
+		sent = __atomic_load_n(&w->sent, __ATOMIC_ACQUIRE);
+		if (sent >= w->size)
+			return false;
+		if (tid && task_state(tid) == 'S' && sent == last)
+			still++;
+		else
+			still = 0;
+		last = sent;
+		if (still >= 4)
+			return true;
+	} while (now_ms() < end);
+	return false;
+}
+
+/*
+ * One transfer of @size bytes from @wfd (a thread, which closes it after)
+ * to @rfd (this thread, random-sized reads, every byte checked, then EOF).
+ * With @backpressure, first check that the writer blocks while nobody reads.
+ */
+static void transfer(struct __test_metadata *_metadata, int wfd, int rfd,
+		     size_t size, uint64_t seed, bool backpressure)
+{
+	unsigned int rnd = seed >> 32;
+	char *buf, *scratch;
+	struct writer *w;
+	pthread_t th;
+	ssize_t n, bad;
+	size_t off = 0;
+
+	/* Not on the stack: a failed assertion leaves the writer running. */
+	w = calloc(1, sizeof(*w));
+	buf = malloc(READ_CHUNK);
+	scratch = malloc(READ_CHUNK);
+	ASSERT_TRUE(w && buf && scratch);
+	*w = (struct writer){
+		.fd = wfd, .size = size, .seed = seed, .rnd = seed,
+	};
+	ASSERT_EQ(0, pthread_create(&th, NULL, writer_fn, w));
+	if (backpressure)
+		ASSERT_TRUE(writer_blocked(w))
+			TH_LOG("writer of %zu bytes never blocked (sent %zu)",
+			       size, __atomic_load_n(&w->sent, __ATOMIC_ACQUIRE));
+
+	for (;;) {
+		/* Mostly large reads, some of a few bytes. */
+		size_t len = rand_r(&rnd) % 8 ? 1 + rand_r(&rnd) % READ_CHUNK :
+						1 + rand_r(&rnd) % 16;
+
+		n = recv(rfd, buf, len, 0);
+		if (n <= 0)
+			break;
+		ASSERT_GE(size - off, (size_t)n)
+			TH_LOG("%zd bytes past the end of %zu", n, size);
+		bad = pattern_diff(buf, off, n, seed, scratch);
+		ASSERT_EQ(-1, bad)
+			TH_LOG("byte %zd of %zu differs (seed %#llx)", bad,
+			       size, (unsigned long long)seed);
+		off += n;
+	}
+	ASSERT_EQ(0, n) TH_LOG("recv at %zu of %zu: %s", off, size,
+			       strerror(errno));
+	ASSERT_EQ(size, off);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, w->err) TH_LOG("writer %s at %zu: %s", w->what, w->sent,
+				    strerror(w->err));
+	ASSERT_EQ(0, w->zero) TH_LOG("send of 0 bytes returned %zd", w->zero);
+	ASSERT_EQ(size, w->sent);
+	/* EOF stays. */
+	ASSERT_EQ(0, recv(rfd, buf, 1, 0));
+	free(w);
+	free(buf);
+	free(scratch);
+}
+
+/*
+ * @size bytes client to server, then server to client, each on a new
+ * connection.  @bufsize: SO_SNDBUF and SO_RCVBUF set on both sides before
+ * connecting (0: kernel defaults and autotuning).
+ */
+static void transfer_both(struct __test_metadata *_metadata, int family,
+			  size_t size, int bufsize, uint64_t seed,
+			  bool backpressure)
+{
+	unsigned short port;
+	int dir, l, c, a;
+
+	for (dir = 0; dir < 2; dir++) {
+		l = make_listener(_metadata, family, 0, 8, &port);
+		c = xsocket(family, 0);
+		ASSERT_LE(0, c);
+		if (bufsize) {
+			ASSERT_EQ(0, set_int(l, SOL_SOCKET, SO_RCVBUF, bufsize));
+			ASSERT_EQ(0, set_int(l, SOL_SOCKET, SO_SNDBUF, bufsize));
+			ASSERT_EQ(0, set_int(c, SOL_SOCKET, SO_RCVBUF, bufsize));
+			ASSERT_EQ(0, set_int(c, SOL_SOCKET, SO_SNDBUF, bufsize));
+		}
+		ASSERT_EQ(0, connect_to(c, port));
+		a = accept(l, NULL, NULL);
+		ASSERT_LE(0, a);
+		ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, IO_TIMEOUT_MS));
+		ASSERT_EQ(0, set_timeo(a, SO_SNDTIMEO, IO_TIMEOUT_MS));
+		if (bufsize)
+			ASSERT_EQ(2 * bufsize, get_int(a, SOL_SOCKET, SO_RCVBUF))
+				TH_LOG("SO_RCVBUF not inherited from the listener");
+		if (dir == 0) {
+			transfer(_metadata, c, a, size, seed + dir,
+				 backpressure);
+			ASSERT_EQ(0, close(a));
+		} else {
+			transfer(_metadata, a, c, size, seed + dir,
+				 backpressure);
+			ASSERT_EQ(0, close(c));
+		}
+		ASSERT_EQ(0, close(l));
+	}
+}
+
+TEST_F_TIMEOUT(conn_api, transfer_0, TEST_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	transfer_both(_metadata, self->family, 0, 0, self->seed, false);
+}
+
+TEST_F_TIMEOUT(conn_api, transfer_1, TEST_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	transfer_both(_metadata, self->family, 1, 0, self->seed, false);
+}
+
+TEST_F_TIMEOUT(conn_api, transfer_64k, TEST_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	transfer_both(_metadata, self->family, 65536, 0, self->seed, false);
+}
+
+/* Default buffers, so receive-buffer and send-buffer autotuning. */
+TEST_F_TIMEOUT(conn_api, transfer_big, XFER_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	transfer_both(_metadata, self->family, self->big, 0, self->seed, false);
+}
+
+/*
+ * 128 KiB buffers (SO_*BUF 64 KiB, doubled) on both sides: at most a few
+ * hundred KiB fit between writer and reader, so a writer of the big size
+ * must block in send() until the reader reads.  The buffers are still
+ * larger than a 16-bit window, so this also needs window scaling.
+ */
+TEST_F_TIMEOUT(conn_api, transfer_backpressure, XFER_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	transfer_both(_metadata, self->family, self->big, 65536, self->seed,
+		      true);
+}
+
+/* ---- 5. many connections at once --------------------------------------- */
+
+struct client {
+	int family;
+	unsigned short port;
+	int id;
+	uint64_t seed;
+	pthread_barrier_t *barrier;
+	int lport;		/* the client's local port */
+	int err;
+	const char *what;
+};
+
+static void *client_fn(void *arg)
+{
+	struct client *cl = arg;
+	unsigned char req[REQ_SIZE], resp[REQ_SIZE + 1], want[REQ_SIZE];
+	ssize_t n;
+	int fd;
+
+	fd = xsocket(cl->family, 0);
+	if (fd < 0) {
+		cl->what = "socket";
+		goto fail;
+	}
+	if (connect_to(fd, cl->port)) {
+		cl->what = "connect";
+		goto fail;
+	}
+	cl->lport = local_port(fd);
+	/* All connected before anyone talks. */
+	pthread_barrier_wait(cl->barrier);
+
+	memcpy(req, &cl->id, sizeof(cl->id));
+	pattern(req + sizeof(cl->id), 0, REQ_SIZE - sizeof(cl->id),
+		cl->seed + cl->id);
+	if (send_all(fd, req, REQ_SIZE, 0) != REQ_SIZE) {
+		cl->what = "send";
+		goto fail;
+	}
+	if (shutdown(fd, SHUT_WR)) {
+		cl->what = "shutdown";
+		goto fail;
+	}
+	n = recv_full(fd, resp, sizeof(resp));
+	if (n != REQ_SIZE) {
+		cl->what = n < 0 ? "recv" : "response length";
+		goto fail;
+	}
+	pattern(want, 0, REQ_SIZE, ~(cl->seed + cl->id));
+	if (memcmp(resp, want, REQ_SIZE)) {
+		errno = EBADMSG;
+		cl->what = "response data";
+		goto fail;
+	}
+	close(fd);
+	return NULL;
+fail:
+	cl->err = errno ?: EIO;
+	if (fd >= 0)
+		close(fd);
+	if (!cl->lport)
+		pthread_barrier_wait(cl->barrier);
+	return NULL;
+}
+
+/*
+ * N_CONNS clients connect at once and stay connected until all are; then
+ * each sends a request and half-closes, the server (this thread) reads each
+ * request to EOF and answers, and every client checks its answer.  The
+ * accepted peers are exactly the clients.
+ */
+TEST_F_TIMEOUT(conn_api, many_connections, TEST_TIMEOUT)
+{
+	unsigned char req[REQ_SIZE + 1], want[REQ_SIZE], resp[REQ_SIZE];
+	/* Static: a failed assertion leaves the clients running. */
+	static struct client cl[N_CONNS];
+	static pthread_barrier_t barrier;
+	int peer[N_CONNS], fds[N_CONNS];
+	pthread_t th[N_CONNS];
+	pthread_attr_t attr;
+	unsigned short port;
+	int i, j, l, id;
+	ssize_t n;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	l = make_listener(_metadata, self->family, 0, 2 * N_CONNS, &port);
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, N_CONNS));
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setstacksize(&attr, 256 << 10));
+	for (i = 0; i < N_CONNS; i++) {
+		cl[i] = (struct client){
+			.family = self->family, .port = port, .id = i,
+			.seed = self->seed, .barrier = &barrier,
+		};
+		ASSERT_EQ(0, pthread_create(&th[i], &attr, client_fn, &cl[i]));
+	}
+
+	for (i = 0; i < N_CONNS; i++) {
+		struct sockaddr_in sin;
+		socklen_t len = sizeof(sin);
+
+		fds[i] = accept(l, (struct sockaddr *)&sin, &len);
+		ASSERT_LE(0, fds[i]) TH_LOG("accept %d of %d: %s", i + 1,
+					    N_CONNS, strerror(errno));
+		ASSERT_EQ(0, set_timeo(fds[i], SO_RCVTIMEO, IO_TIMEOUT_MS));
+		ASSERT_EQ(0, set_timeo(fds[i], SO_SNDTIMEO, IO_TIMEOUT_MS));
+		peer[i] = ntohs(sin.sin_port);
+	}
+	for (i = 0; i < N_CONNS; i++) {
+		n = recv_full(fds[i], req, sizeof(req));
+		ASSERT_EQ(REQ_SIZE, n) TH_LOG("request %d: %zd (%s)", i, n,
+					      strerror(errno));
+		memcpy(&id, req, sizeof(id));
+		ASSERT_LE(0, id);
+		ASSERT_GT(N_CONNS, id);
+		pattern(want, 0, REQ_SIZE - sizeof(id), self->seed + id);
+		ASSERT_EQ(0, memcmp(req + sizeof(id), want,
+				    REQ_SIZE - sizeof(id)))
+			TH_LOG("request of client %d corrupted", id);
+		pattern(resp, 0, REQ_SIZE, ~(self->seed + id));
+		ASSERT_EQ(REQ_SIZE, send_all(fds[i], resp, REQ_SIZE, 0));
+		ASSERT_EQ(0, close(fds[i]));
+	}
+	for (i = 0; i < N_CONNS; i++) {
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+		ASSERT_EQ(0, cl[i].err) TH_LOG("client %d: %s: %s", i,
+					       cl[i].what,
+					       strerror(cl[i].err));
+	}
+	/* Every accepted peer port is one client's, each exactly once. */
+	for (i = 0; i < N_CONNS; i++) {
+		for (j = 0; j < N_CONNS; j++)
+			if (peer[j] == cl[i].lport)
+				break;
+		ASSERT_GT(N_CONNS, j) TH_LOG("client %d (port %d) not accepted",
+					     i, cl[i].lport);
+		peer[j] = -1;
+	}
+	pthread_attr_destroy(&attr);
+	pthread_barrier_destroy(&barrier);
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 6. half-close ------------------------------------------------------ */
+
+/*
+ * @closer sends a little and shuts down its sending side; @peer reads it,
+ * then EOF, and poll on it says POLLIN|POLLRDHUP (and POLLOUT: it can still
+ * send).  @peer then sends several KiB in pieces, which the half-closed side
+ * still receives, and closes; the half-closed side reads EOF and, both
+ * directions now shut, polls POLLHUP as well.
+ */
+static void half_close(struct __test_metadata *_metadata, int closer,
+		       int peer, uint64_t seed)
+{
+	char out[8192], in[8192 + 1];
+	int i;
+
+	pattern(out, 0, 3000, seed);
+	ASSERT_EQ(3000, send_all(closer, out, 3000, 0));
+	ASSERT_EQ(0, shutdown(closer, SHUT_WR));
+
+	ASSERT_EQ(3000, recv_full(peer, in, 3000));
+	ASSERT_EQ(0, memcmp(in, out, 3000));
+	ASSERT_EQ(0, recv(peer, in, sizeof(in), 0))
+		TH_LOG("no EOF after SHUT_WR: %s", strerror(errno));
+	ASSERT_EQ(POLLIN | POLLOUT | POLLRDHUP,
+		  wait_poll(peer, POLL_ALL, POLLIN | POLLRDHUP));
+
+	/* The half-closed side: cannot send, nothing to read yet. */
+	ASSERT_EQ(-1, send(closer, out, 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_EQ(POLLOUT, poll1(closer, POLL_ALL, 0));
+
+	pattern(out, 0, sizeof(out), ~seed);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(2048, send_all(peer, out + 2048 * i, 2048, 0))
+			TH_LOG("send after EOF: %s", strerror(errno));
+	ASSERT_EQ(POLLIN | POLLOUT, wait_poll(closer, POLL_ALL, POLLIN));
+	ASSERT_EQ((ssize_t)sizeof(out), recv_full(closer, in, sizeof(out)));
+	ASSERT_EQ(0, memcmp(in, out, sizeof(out)));
+
+	ASSERT_EQ(0, close(peer));
+	ASSERT_EQ(0, recv(closer, in, sizeof(in), 0));
+	ASSERT_EQ(POLL_ALL | POLLHUP, wait_poll(closer, POLL_ALL, POLLHUP));
+	ASSERT_EQ(0, close(closer));
+}
+
+TEST_F_TIMEOUT(conn_api, half_close, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	/* The client half-closes. */
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	half_close(_metadata, c, a, self->seed);
+
+	/* The server half-closes. */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	half_close(_metadata, a, c, self->seed + 1);
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 7. SHUT_RD, SHUT_WR, SHUT_RDWR ------------------------------------- */
+
+/*
+ * As on TCP: shutdown of an unconnected socket is ENOTCONN and a bad "how"
+ * EINVAL.  SHUT_RD puts nothing on the wire: data queued before it, and data
+ * the peer sends after it, can still be read; with the queue empty a
+ * blocking recv returns 0 at once; the socket still sends, and the peer
+ * notices nothing.  After SHUT_WR, send is EPIPE with SIGPIPE (none with
+ * MSG_NOSIGNAL, none from a repeated shutdown).  SHUT_RDWR: recv 0, send
+ * EPIPE, the peer reads EOF, and poll reports POLLHUP.
+ */
+TEST_F_TIMEOUT(conn_api, shutdown_modes, TEST_TIMEOUT)
+{
+	static const int hows[] = { SHUT_RD, SHUT_WR, SHUT_RDWR };
+	unsigned short port;
+	uint64_t end;
+	unsigned int i;
+	int l, c, a, s;
+	char buf[16];
+	ssize_t n;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	s = xsocket(self->family, 0);
+	ASSERT_LE(0, s);
+	for (i = 0; i < ARRAY_SIZE(hows); i++) {
+		ASSERT_EQ(-1, shutdown(s, hows[i]));
+		ASSERT_EQ(ENOTCONN, errno) TH_LOG("how %d", hows[i]);
+	}
+	ASSERT_EQ(0, close(s));
+
+	/* SHUT_RD */
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(-1, shutdown(c, 3));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, shutdown(c, -1));
+	ASSERT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(6, send(a, "before", 6, MSG_NOSIGNAL));
+	ASSERT_EQ(POLLIN | POLLOUT, wait_poll(c, POLL_ALL, POLLIN));
+	ASSERT_EQ(0, shutdown(c, SHUT_RD));
+	ASSERT_EQ(6, recv(c, buf, sizeof(buf), 0))
+		TH_LOG("queued data lost to SHUT_RD: %s", strerror(errno));
+	ASSERT_EQ(0, memcmp(buf, "before", 6));
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, 2000));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0))
+		TH_LOG("recv after SHUT_RD: %s", strerror(errno));
+	ASSERT_EQ(POLL_ALL, poll1(c, POLL_ALL, 0));
+
+	ASSERT_EQ(5, send(a, "after", 5, MSG_NOSIGNAL));
+	end = now_ms() + WAIT_MS;
+	do {
+		n = recv(c, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n)
+			break;
+		sleep_ms(5);
+	} while (now_ms() < end);
+	ASSERT_EQ(5, n) TH_LOG("data sent after SHUT_RD: %zd, %s", n,
+			       strerror(errno));
+	ASSERT_EQ(0, memcmp(buf, "after", 5));
+
+	ASSERT_EQ(1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(1, recv(a, buf, sizeof(buf), 0));
+	ASSERT_EQ('x', buf[0]);
+	ASSERT_EQ(POLLOUT, poll1(a, POLL_ALL, 0))
+		TH_LOG("the peer noticed SHUT_RD");
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+
+	/* SHUT_WR */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	block_signal(SIGPIPE, true);
+	while (take_signal(SIGPIPE))
+		;
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(-1, send(c, "x", 1, 0));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE");
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with MSG_NOSIGNAL");
+	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
+	block_signal(SIGPIPE, false);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+
+	/* SHUT_RDWR */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	ASSERT_EQ(0, shutdown(c, SHUT_RDWR));
+	ASSERT_EQ(POLL_ALL | POLLHUP, poll1(c, POLL_ALL, 0));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
+	ASSERT_EQ(POLL_ALL, wait_poll(a, POLL_ALL, POLLRDHUP));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 8. resets ---------------------------------------------------------- */
+
+/*
+ * @c's peer has just been aborted: wait for the RST.  Poll then reports
+ * everything TCP's tcp_poll() reports for a reset socket: POLLERR|POLLHUP
+ * and POLLIN|POLLOUT|POLLRDHUP.
+ */
+static void wait_reset(struct __test_metadata *_metadata, int c)
+{
+	ASSERT_EQ(POLL_ALL | POLLERR | POLLHUP, wait_poll(c, POLL_ALL, POLLERR));
+}
+
+/*
+ * An abort (SO_LINGER {1, 0}) or a close() with unread received data sends
+ * RST: the peer's first recv, send or SO_ERROR reports ECONNRESET once (the
+ * error is consumed: POLLERR goes), then recv returns 0 and send is EPIPE;
+ * the socket is CLOSE and neither end leaves anything in /proc, TIME-WAIT
+ * included.
+ */
+TEST_F_TIMEOUT(conn_api, resets, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a, cport;
+	char buf[128];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+
+	/* Abort; recv sees the reset. */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	cport = local_port(c);
+	ASSERT_EQ(0, abort_close(a));
+	wait_reset(_metadata, c);
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(ECONNRESET, errno) TH_LOG("recv: %s", strerror(errno));
+	ASSERT_EQ(POLL_ALL | POLLHUP, poll1(c, POLL_ALL, 0));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_EQ(0, get_int(c, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(ST_CLOSE, sk_state(c, variant->sol));
+	ASSERT_EQ(0, wait_proc(variant->proc, cport, port, ANY, 0));
+	ASSERT_EQ(0, wait_proc(variant->proc, port, cport, ANY, 0))
+		TH_LOG("the aborted end left an entry (TIME-WAIT?)");
+	ASSERT_EQ(0, close(c));
+
+	/* Abort; SO_ERROR sees the reset, once. */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	ASSERT_EQ(0, abort_close(a));
+	wait_reset(_metadata, c);
+	ASSERT_EQ(ECONNRESET, get_int(c, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(0, get_int(c, SOL_SOCKET, SO_ERROR));
+	ASSERT_EQ(POLL_ALL | POLLHUP, poll1(c, POLL_ALL, 0));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_EQ(0, close(c));
+
+	/* Abort; send sees the reset, then EPIPE. */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	ASSERT_EQ(0, abort_close(a));
+	wait_reset(_metadata, c);
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(ECONNRESET, errno) TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_EQ(0, close(c));
+
+	/* close() with unread data: RST, not FIN. */
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	cport = local_port(c);
+	ASSERT_EQ(100, send(c, buf, 100, MSG_NOSIGNAL));
+	ASSERT_EQ(POLLIN | POLLOUT, wait_poll(a, POLL_ALL, POLLIN));
+	ASSERT_EQ(0, close(a));
+	wait_reset(_metadata, c);
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(ECONNRESET, errno) TH_LOG("recv: %s", strerror(errno));
+	ASSERT_EQ(0, wait_proc(variant->proc, port, cport, ANY, 0))
+		TH_LOG("the resetting end left an entry (TIME-WAIT?)");
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 9. SIGPIPE --------------------------------------------------------- */
+
+/*
+ * After a reset, TCP's first send reports ECONNRESET without a signal; the
+ * next ones are EPIPE and raise SIGPIPE, unless MSG_NOSIGNAL; write() is a
+ * send without flags.  With SIGPIPE's default action the sender dies of it.
+ */
+TEST_F_TIMEOUT(conn_api, sigpipe, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a, status;
+	pid_t pid;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	block_signal(SIGPIPE, true);
+	while (take_signal(SIGPIPE))
+		;
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(0, abort_close(a));
+	wait_reset(_metadata, c);
+
+	ASSERT_EQ(-1, send(c, "x", 1, 0));
+	ASSERT_EQ(ECONNRESET, errno);
+	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with ECONNRESET");
+	ASSERT_EQ(-1, send(c, "x", 1, 0));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE with EPIPE");
+	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with MSG_NOSIGNAL");
+	ASSERT_EQ(-1, write(c, "x", 1));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE from write()");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		signal(SIGPIPE, SIG_DFL);
+		block_signal(SIGPIPE, false);
+		alarm(10);
+		send(c, "x", 1, 0);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("status %#x", status);
+	ASSERT_EQ(SIGPIPE, WTERMSIG(status));
+
+	block_signal(SIGPIPE, false);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 10. recv flags ----------------------------------------------------- */
+
+struct trickle {
+	int fd;
+	pid_t reader;		/* wait for it to block before each piece */
+	int pieces;
+	size_t piece;
+	uint64_t seed;
+	int err;
+};
+
+static void *trickle_fn(void *arg)
+{
+	struct trickle *t = arg;
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < t->pieces; i++) {
+		if (!wait_blocked(t->reader)) {
+			t->err = ETIMEDOUT;
+			break;
+		}
+		pattern(buf, i * t->piece, t->piece, t->seed);
+		if (send_all(t->fd, buf, t->piece, 0) < 0) {
+			t->err = errno;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * MSG_DONTWAIT: EAGAIN on an empty blocking socket.  MSG_PEEK leaves the
+ * data queued.  MSG_WAITALL waits for the whole amount across several sends,
+ * but returns what there is at EOF.  MSG_OOB differs by variant: TCP sends
+ * and receives one urgent byte (and recv(MSG_OOB) with none is EINVAL);
+ * tcpx has no urgent data, and the contract makes both EOPNOTSUPP without
+ * disturbing the stream.
+ */
+TEST_F_TIMEOUT(conn_api, msg_flags, TEST_TIMEOUT)
+{
+	char buf[4096], want[4096];
+	struct trickle *t;
+	unsigned short port;
+	pthread_t th;
+	int l, c, a;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK));
+	ASSERT_EQ(EAGAIN, errno);
+
+	ASSERT_EQ(11, send(a, "hello world", 11, MSG_NOSIGNAL));
+	ASSERT_EQ(POLLIN | POLLOUT, wait_poll(c, POLL_ALL, POLLIN));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(5, recv(c, buf, 5, MSG_PEEK));
+	ASSERT_EQ(0, memcmp(buf, "hello", 5));
+	ASSERT_EQ(11, recv(c, buf, sizeof(buf), MSG_PEEK));
+	ASSERT_EQ(11, recv(c, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT));
+	ASSERT_EQ(POLLIN | POLLOUT, poll1(c, POLL_ALL, 0));
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(11, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, memcmp(buf, "hello world", 11));
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+
+	/* MSG_WAITALL over four sends, each made while the reader waits. */
+	t = calloc(1, sizeof(*t));	/* may outlive a failed assertion */
+	ASSERT_TRUE(t != NULL);
+	*t = (struct trickle){
+		.fd = a, .reader = gettid_(), .pieces = 4, .piece = 1000,
+		.seed = self->seed,
+	};
+	ASSERT_EQ(0, pthread_create(&th, NULL, trickle_fn, t));
+	ASSERT_EQ(4000, recv(c, buf, 4000, MSG_WAITALL))
+		TH_LOG("MSG_WAITALL: %s", strerror(errno));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, t->err) TH_LOG("trickle: %s", strerror(t->err));
+	free(t);
+	pattern(want, 0, 4000, self->seed);
+	ASSERT_EQ(0, memcmp(buf, want, 4000));
+
+	if (variant->oob) {
+		/* TCP: one urgent byte, out of band. */
+		ASSERT_EQ(-1, recv(c, buf, 1, MSG_OOB | MSG_DONTWAIT));
+		ASSERT_EQ(EINVAL, errno);
+		ASSERT_EQ(2, send(a, "ab", 2, MSG_NOSIGNAL));
+		ASSERT_EQ(1, send(a, "c", 1, MSG_OOB | MSG_NOSIGNAL));
+		ASSERT_EQ(POLLPRI, wait_poll(c, POLLPRI, POLLPRI) & POLLPRI);
+		ASSERT_EQ(1, recv(c, buf, 1, MSG_OOB));
+		ASSERT_EQ('c', buf[0]);
+		ASSERT_EQ(2, recv(c, buf, sizeof(buf), 0));
+		ASSERT_EQ(0, memcmp(buf, "ab", 2));
+	} else {
+		/* tcpx: EOPNOTSUPP both ways, the stream undisturbed. */
+		ASSERT_EQ(-1, recv(c, buf, 1, MSG_OOB | MSG_DONTWAIT));
+		ASSERT_EQ(EOPNOTSUPP, errno);
+		ASSERT_EQ(2, send(a, "ab", 2, MSG_NOSIGNAL));
+		ASSERT_EQ(-1, send(a, "c", 1, MSG_OOB | MSG_NOSIGNAL));
+		ASSERT_EQ(EOPNOTSUPP, errno);
+		ASSERT_EQ(POLLIN | POLLOUT, wait_poll(c, POLL_ALL, POLLIN));
+		ASSERT_EQ(-1, recv(c, buf, 1, MSG_OOB));
+		ASSERT_EQ(EOPNOTSUPP, errno);
+		ASSERT_EQ(0, poll1(c, POLLPRI, 0));
+		ASSERT_EQ(2, recv(c, buf, sizeof(buf), 0));
+		ASSERT_EQ(0, memcmp(buf, "ab", 2));
+	}
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+
+	/* MSG_WAITALL stops at EOF with what there is. */
+	ASSERT_EQ(100, send(a, want, 100, MSG_NOSIGNAL));
+	ASSERT_EQ(0, shutdown(a, SHUT_WR));
+	ASSERT_EQ(100, recv(c, buf, 1000, MSG_WAITALL));
+	ASSERT_EQ(0, memcmp(buf, want, 100));
+	ASSERT_EQ(0, recv(c, buf, 1000, MSG_WAITALL));
+
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 11. SO_RCVTIMEO, SO_SNDTIMEO -------------------------------------- */
+
+#define TIMEO_MS	1000
+/* Loose bounds on the time a timed-out call took: no tight timing. */
+#define ASSERT_TOOK(t0)							\
+	do {								\
+		uint64_t took = now_ms() - (t0);			\
+		ASSERT_LE((uint64_t)TIMEO_MS * 9 / 10, took);		\
+		ASSERT_GE((uint64_t)TIMEO_MS * 5, took);		\
+	} while (0)
+
+/*
+ * A blocking recv, or accept, with nothing coming fails with EAGAIN after
+ * about SO_RCVTIMEO.  With the send buffer full and the peer not reading,
+ * poll does not report POLLOUT and a blocking send waits about SO_SNDTIMEO
+ * and fails with EAGAIN, or returns the part it queued; once the peer reads,
+ * POLLOUT comes back.
+ */
+TEST_F_TIMEOUT(conn_api, timeouts, TEST_TIMEOUT)
+{
+	static char buf[65536];
+	unsigned short port;
+	size_t queued = 0;
+	uint64_t t0, end;
+	int l, c, a;
+	ssize_t n;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, TIMEO_MS));
+	t0 = now_ms();
+	ASSERT_EQ(-1, recv(c, buf, sizeof(buf), 0));
+	ASSERT_EQ(EAGAIN, errno) TH_LOG("recv: %s", strerror(errno));
+	ASSERT_TOOK(t0);
+
+	ASSERT_EQ(0, set_timeo(l, SO_RCVTIMEO, TIMEO_MS));
+	t0 = now_ms();
+	ASSERT_EQ(-1, accept(l, NULL, NULL));
+	ASSERT_EQ(EAGAIN, errno) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_TOOK(t0);
+
+	/* Fill c's send buffer and a's receive buffer until nothing moves. */
+	ASSERT_EQ(0, set_int(c, SOL_SOCKET, SO_SNDBUF, 65536));
+	end = now_ms() + WAIT_MS;
+	for (;;) {
+		n = send(c, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			queued += n;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno) TH_LOG("send: %s", strerror(errno));
+		sleep_ms(200);
+		n = send(c, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		ASSERT_LT(0, n);
+		queued += n;
+		ASSERT_GT(end, now_ms()) TH_LOG("%zu bytes and counting",
+						queued);
+	}
+	ASSERT_EQ(0, poll1(c, POLLOUT, 0)) TH_LOG("POLLOUT, buffer full");
+
+	ASSERT_EQ(0, set_timeo(c, SO_SNDTIMEO, TIMEO_MS));
+	t0 = now_ms();
+	n = send(c, buf, sizeof(buf), MSG_NOSIGNAL);
+	ASSERT_TOOK(t0);
+	/* EAGAIN, or the part queued before the timeout. */
+	ASSERT_TRUE(n < 0 ? errno == EAGAIN : (size_t)n < sizeof(buf))
+		TH_LOG("send: %zd, %s", n, n < 0 ? strerror(errno) : "");
+
+	/* The peer reads: the writer becomes writable again. */
+	end = now_ms() + WAIT_MS;
+	do {
+		while (recv(a, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		if (poll1(c, POLLOUT, 10) == POLLOUT)
+			break;
+	} while (now_ms() < end);
+	ASSERT_EQ(POLLOUT, poll1(c, POLLOUT, 0));
+
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 12. signals -------------------------------------------------------- */
+
+static int sig_count;	/* __atomic: the handler and the signaller use it */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&sig_count, 1, __ATOMIC_SEQ_CST);
+}
+
+static int install_sigalrm(int flags)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = flags };
+
+	__atomic_store_n(&sig_count, 0, __ATOMIC_SEQ_CST);
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGALRM, &sa, NULL);
+}
+
+struct signaller {
+	pthread_t target;	/* the thread blocked in the call */
+	pid_t tid;
+	int send_fd;		/* after the signal: send 3 bytes here, or */
+	unsigned short connect_port; /* connect here, if not 0 */
+	int family;
+	int watch_fd;		/* shut down if the call does not return */
+	int done;		/* __atomic: the call returned */
+	bool not_blocked;	/* the target never blocked */
+	bool watchdog;		/* the watchdog had to end the call */
+	int err;		/* the follow-up action failed */
+};
+
+static void *signaller_fn(void *arg)
+{
+	struct signaller *s = arg;
+	uint64_t end;
+	int fd;
+
+	block_signal(SIGALRM, true);
+	if (!wait_blocked(s->tid)) {
+		s->not_blocked = true;
+		goto watchdog;
+	}
+	pthread_kill(s->target, SIGALRM);
+	end = now_ms() + WAIT_MS;
+	while (!__atomic_load_n(&sig_count, __ATOMIC_SEQ_CST) &&
+	       now_ms() < end)
+		sleep_ms(1);
+	/* Give an interrupted call time to return first. */
+	sleep_ms(100);
+	if (s->send_fd >= 0 && send(s->send_fd, "abc", 3, MSG_NOSIGNAL) != 3)
+		s->err = errno;
+	if (s->connect_port) {
+		fd = xsocket(s->family, 0);
+		if (fd < 0 || connect_to(fd, s->connect_port))
+			s->err = errno;
+		/* Left open: the accepted end is the caller's. */
+	}
+watchdog:
+	end = now_ms() + WAIT_MS;
+	while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE)) {
+		if (now_ms() > end) {
+			s->watchdog = true;
+			shutdown(s->watch_fd, SHUT_RDWR);
+			break;
+		}
+		sleep_ms(5);
+	}
+	return NULL;
+}
+
+enum blocking_call { CALL_RECV, CALL_ACCEPT };
+
+/*
+ * Make @call on @fd in this thread while a helper sends this thread SIGALRM
+ * once it sleeps in the call, then optionally makes the call succeed
+ * (@send_fd: data for recv; @port: a connection for accept).  Returns what
+ * the call returned; *@err its errno.
+ */
+static int signalled_call(struct __test_metadata *_metadata, int family,
+			  enum blocking_call call, int fd, int send_fd,
+			  unsigned short port, int *err)
+{
+	struct signaller s = {
+		.target = pthread_self(), .tid = gettid_(), .send_fd = send_fd,
+		.connect_port = port, .family = family, .watch_fd = fd,
+	};
+	pthread_t th;
+	char buf[8];
+	int ret;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, signaller_fn, &s));
+	ret = call == CALL_RECV ? recv(fd, buf, sizeof(buf), 0) :
+				  accept(fd, NULL, NULL);
+	*err = errno;
+	__atomic_store_n(&s.done, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_FALSE(s.not_blocked) TH_LOG("the call never blocked");
+	ASSERT_FALSE(s.watchdog) TH_LOG("the signal did not end the call");
+	ASSERT_EQ(0, s.err) TH_LOG("follow-up: %s", strerror(s.err));
+	ASSERT_LT(0, __atomic_load_n(&sig_count, __ATOMIC_SEQ_CST))
+		TH_LOG("SIGALRM never handled");
+	return ret;
+}
+
+/*
+ * Without SA_RESTART a signal ends a blocking recv or accept with EINTR.
+ * With SA_RESTART the call is restarted and returns normally later - unless
+ * it has a timeout (SO_RCVTIMEO), which makes it EINTR regardless, as
+ * signal(7) documents for sockets.
+ */
+TEST_F_TIMEOUT(conn_api, signals, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a, a2, ret, err;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, 0));
+	ASSERT_EQ(0, set_timeo(l, SO_RCVTIMEO, 0));
+
+	ASSERT_EQ(0, install_sigalrm(0));
+	ret = signalled_call(_metadata, self->family, CALL_RECV, c, -1, 0,
+			     &err);
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(EINTR, err) TH_LOG("recv: %s", strerror(err));
+
+	ASSERT_EQ(0, install_sigalrm(0));
+	ret = signalled_call(_metadata, self->family, CALL_ACCEPT, l, -1, 0,
+			     &err);
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(EINTR, err) TH_LOG("accept: %s", strerror(err));
+
+	ASSERT_EQ(0, install_sigalrm(SA_RESTART));
+	ret = signalled_call(_metadata, self->family, CALL_RECV, c, a, 0,
+			     &err);
+	ASSERT_EQ(3, ret) TH_LOG("recv under SA_RESTART: %s", strerror(err));
+
+	ASSERT_EQ(0, install_sigalrm(SA_RESTART));
+	a2 = signalled_call(_metadata, self->family, CALL_ACCEPT, l, -1, port,
+			    &err);
+	ASSERT_LE(0, a2) TH_LOG("accept under SA_RESTART: %s", strerror(err));
+	ASSERT_EQ(0, close(a2));
+
+	ASSERT_EQ(0, set_timeo(c, SO_RCVTIMEO, IO_TIMEOUT_MS));
+	ASSERT_EQ(0, install_sigalrm(SA_RESTART));
+	ret = signalled_call(_metadata, self->family, CALL_RECV, c, -1, 0,
+			     &err);
+	ASSERT_EQ(-1, ret);
+	ASSERT_EQ(EINTR, err) TH_LOG("recv with SO_RCVTIMEO: %s",
+				     strerror(err));
+
+	signal(SIGALRM, SIG_DFL);
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 13. TIME-WAIT and its 4-tuple -------------------------------------- */
+
+/*
+ * A connection to @port that the client closes first, so the client's end
+ * goes to TIME-WAIT; returns the client's port.  @reuse: the client had
+ * SO_REUSEADDR.  The client binds port 0 before connecting: a port picked by
+ * connect() may be shared with other connections (other destinations, other
+ * tests' TIME-WAITs) whose SO_REUSEADDR would decide the binds below; one
+ * picked by bind() is the client's alone.
+ */
+static int time_wait(struct __test_metadata *_metadata, const char *proc,
+		     int family, int l, unsigned short port, bool reuse)
+{
+	int c, a, cport;
+	char buf[4];
+
+	c = xsocket(family, 0);
+	ASSERT_LE(0, c);
+	if (reuse)
+		ASSERT_EQ(0, set_int(c, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, bind_to(c, LOOPBACK, 0));
+	ASSERT_EQ(0, connect_to(c, port));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	cport = local_port(c);
+	ASSERT_LT(0, cport);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(1, wait_proc(proc, cport, port, ST_TIME_WAIT, 1))
+		TH_LOG("127.0.0.1:%d -> %u not in TIME_WAIT in %s", cport,
+		       port, proc);
+	return cport;
+}
+
+/*
+ * The TIME-WAIT entry holds the closer's port: binding it again without
+ * SO_REUSEADDR is EADDRINUSE.  The entry keeps the closer's SO_REUSEADDR,
+ * and TCP lets a bind through only if both have it (inet_bind_conflict()):
+ * closer without, EADDRINUSE even with it.  Closer with, new socket with:
+ * the bind succeeds, and a connect() to the same peer recreates the exact
+ * 4-tuple.  TCP then recycles the TIME-WAIT entry when it saw timestamps on
+ * that connection (tcp_twsk_unique() with a bound port; RFC 6191), else
+ * refuses with EADDRNOTAVAIL.  tcpx always negotiates timestamps on
+ * loopback, so tcpx must recycle it: the new connection is accepted and the
+ * TIME-WAIT line is gone.  (What tcp_tw_reuse governs, picking TIME-WAIT
+ * 4-tuples for unbound connects, is not deterministic and not tested.)
+ */
+TEST_F_TIMEOUT(conn_api, time_wait_reuse, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, n, a, cport, ts = 1;
+	char buf[2];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	if (!variant->tcpx)
+		read_int("/proc/sys/net/ipv4/tcp_timestamps", &ts);
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+
+	/* The closer did not set SO_REUSEADDR. */
+	cport = time_wait(_metadata, variant->proc, self->family, l, port, false);
+	n = xsocket(self->family, 0);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(-1, bind_to(n, LOOPBACK, cport));
+	ASSERT_EQ(EADDRINUSE, errno) TH_LOG("bind: %s", strerror(errno));
+	ASSERT_EQ(0, set_int(n, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(-1, bind_to(n, LOOPBACK, cport));
+	ASSERT_EQ(EADDRINUSE, errno) TH_LOG("bind: %s", strerror(errno));
+	ASSERT_EQ(0, close(n));
+
+	/* The closer did. */
+	cport = time_wait(_metadata, variant->proc, self->family, l, port, true);
+	n = xsocket(self->family, 0);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(-1, bind_to(n, LOOPBACK, cport));
+	ASSERT_EQ(EADDRINUSE, errno) TH_LOG("bind: %s", strerror(errno));
+	ASSERT_EQ(0, set_int(n, SOL_SOCKET, SO_REUSEADDR, 1));
+	ASSERT_EQ(0, bind_to(n, LOOPBACK, cport))
+		TH_LOG("bind with SO_REUSEADDR: %s", strerror(errno));
+	ASSERT_EQ(1, proc_count(variant->proc, cport, port, ST_TIME_WAIT));
+
+	if (!ts) {
+		TH_LOG("tcp_timestamps=0: the TIME-WAIT tuple is refused");
+		ASSERT_EQ(-1, connect_to(n, port));
+		ASSERT_EQ(EADDRNOTAVAIL, errno);
+		ASSERT_EQ(0, close(n));
+		ASSERT_EQ(0, close(l));
+		return;
+	}
+	ASSERT_EQ(0, connect_to(n, port))
+		TH_LOG("connect over TIME-WAIT: %s", strerror(errno));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(cport, peer_port(a));
+	ASSERT_EQ(0, wait_proc(variant->proc, cport, port, ST_TIME_WAIT, 0));
+	ASSERT_EQ(1, wait_proc(variant->proc, cport, port, ST_ESTABLISHED, 1));
+	ASSERT_EQ(2, send(n, "ok", 2, MSG_NOSIGNAL));
+	ASSERT_EQ(2, recv_full(a, buf, 2));
+	ASSERT_EQ(0, memcmp(buf, "ok", 2));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(n));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 14. closing a listener with unaccepted connections ---------------- */
+
+/*
+ * Connections the handshake completed but nobody accepted are reset when the
+ * listener closes (inet_csk_listen_stop()): their clients get ECONNRESET,
+ * nothing stays behind on the port, and it refuses new connections.
+ */
+TEST_F_TIMEOUT(conn_api, listener_close, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c[3], i;
+	char buf[4];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+	for (i = 0; i < 3; i++) {
+		c[i] = xsocket(self->family, 0);
+		ASSERT_LE(0, c[i]);
+		ASSERT_EQ(0, connect_to(c[i], port));
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(1, wait_proc(variant->proc, port, local_port(c[i]),
+				       ST_ESTABLISHED, 1))
+			TH_LOG("server end of client %d not established", i);
+
+	ASSERT_EQ(0, close(l));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(-1, recv(c[i], buf, sizeof(buf), 0))
+			TH_LOG("client %d got no reset", i);
+		ASSERT_EQ(ECONNRESET, errno)
+			TH_LOG("client %d: %s", i, strerror(errno));
+	}
+	ASSERT_EQ(0, wait_proc(variant->proc, port, ANY, ANY, 0));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, close(c[i]));
+
+	c[0] = xsocket(self->family, 0);
+	ASSERT_LE(0, c[0]);
+	ASSERT_EQ(-1, connect_to(c[0], port));
+	ASSERT_EQ(ECONNREFUSED, errno);
+	ASSERT_EQ(0, close(c[0]));
+}
+
+/* ---- 15. TCP_INFO states ------------------------------------------------ */
+
+#define BIT(st)		(1U << (st))
+
+/*
+ * tcpi_state through an orderly close, the client first, both ends keeping
+ * their descriptors (shutdown, not close): the client goes FIN_WAIT1 (maybe
+ * too briefly to see) to FIN_WAIT2, the server CLOSE_WAIT; the server's FIN
+ * takes it LAST_ACK to CLOSE.  The client's TIME-WAIT is not the socket's:
+ * as with TCP, its descriptor reads CLOSE and /proc shows TIME_WAIT.
+ */
+TEST_F_TIMEOUT(conn_api, info_states, TEST_TIMEOUT)
+{
+	unsigned int seen_c = 0, seen_a = 0;
+	int l, c, a, cport, sol = variant->sol;
+	unsigned short port;
+	char buf[4];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	cport = local_port(c);
+	ASSERT_EQ(ST_LISTEN, sk_state(l, sol));
+	ASSERT_EQ(ST_ESTABLISHED, sk_state(c, sol));
+	ASSERT_EQ(ST_ESTABLISHED, sk_state(a, sol));
+
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(ST_CLOSE_WAIT, wait_state(a, sol, ST_CLOSE_WAIT, &seen_a));
+	ASSERT_EQ(ST_FIN_WAIT2, wait_state(c, sol, ST_FIN_WAIT2, &seen_c));
+	ASSERT_EQ(0U, seen_c & ~(BIT(ST_FIN_WAIT1) | BIT(ST_FIN_WAIT2)))
+		TH_LOG("client states %#x", seen_c);
+	ASSERT_EQ(0U, seen_a & ~(BIT(ST_ESTABLISHED) | BIT(ST_CLOSE_WAIT)))
+		TH_LOG("server states %#x", seen_a);
+	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
+	ASSERT_EQ(ST_CLOSE_WAIT, sk_state(a, sol));
+	ASSERT_EQ(ST_FIN_WAIT2, sk_state(c, sol));
+
+	seen_a = seen_c = 0;
+	ASSERT_EQ(0, shutdown(a, SHUT_WR));
+	ASSERT_EQ(ST_CLOSE, wait_state(a, sol, ST_CLOSE, &seen_a));
+	ASSERT_EQ(ST_CLOSE, wait_state(c, sol, ST_CLOSE, &seen_c));
+	ASSERT_EQ(0U, seen_a & ~(BIT(ST_LAST_ACK) | BIT(ST_CLOSE)))
+		TH_LOG("server states %#x", seen_a);
+	ASSERT_EQ(0U, seen_c & ~(BIT(ST_FIN_WAIT2) | BIT(ST_CLOSE)))
+		TH_LOG("client states %#x (TIME_WAIT on the fd?)", seen_c);
+	ASSERT_EQ(1, wait_proc(variant->proc, cport, port, ST_TIME_WAIT, 1));
+	ASSERT_EQ(0, recv(c, buf, sizeof(buf), 0));
+
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(1, proc_count(variant->proc, cport, port, ST_TIME_WAIT));
+	ASSERT_EQ(0, close(l));
+}
+
+/* ---- 16. the /proc table ------------------------------------------------ */
+
+/*
+ * An established pair is two lines with st 01, each with the other's
+ * address as rem_address, beside the listener's 0A.  After the client closes
+ * first and the server follows, one line remains: the client's, st 06.
+ */
+TEST_F_TIMEOUT(conn_api, proc_states, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a, cport;
+	char buf[4];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	cport = local_port(c);
+
+	ASSERT_EQ(1, proc_count(variant->proc, port, 0, ST_LISTEN))
+		TH_LOG("listener 127.0.0.1:%u not in %s", port, variant->proc);
+	ASSERT_EQ(1, wait_proc(variant->proc, cport, port, ST_ESTABLISHED, 1));
+	ASSERT_EQ(1, wait_proc(variant->proc, port, cport, ST_ESTABLISHED, 1));
+	ASSERT_EQ(1, proc_count(variant->proc, cport, port, ANY));
+	ASSERT_EQ(2, proc_count(variant->proc, port, ANY, ANY));
+
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(1, wait_proc(variant->proc, cport, port, ST_TIME_WAIT, 1));
+	ASSERT_EQ(0, wait_proc(variant->proc, port, cport, ANY, 0));
+	ASSERT_EQ(1, proc_count(variant->proc, cport, port, ANY));
+
+	ASSERT_EQ(0, close(l));
+	ASSERT_EQ(0, proc_count(variant->proc, port, ANY, ANY));
+	ASSERT_EQ(1, proc_count(variant->proc, cport, port, ST_TIME_WAIT));
+}
+
+TEST_HARNESS_MAIN

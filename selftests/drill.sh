@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Packet-level conformance (RFC 9293): drill/tcpx_drill.py replays every
+# drill/*.pkt script (packetdrill-like syntax, drill/README) against the
+# kernel under test; one KTAP test point per script.  The interpreter makes
+# a private namespace for each script, gone with its process:
+#
+#   [ private netns ]
+#     socket under test  <-- 192.0.2.1/24 tun drill0 -->  tcpx_drill.py
+#     AF_TCPX, or AF_INET     198.51.100.0/24 via drill0   fake peers
+#     with TCPX_DRILL_PROTO=tcp                            192.0.2.2, 198.51.100.x
+#
+# TCPX_DRILL_PROTO=tcp runs the same scripts against Linux TCP (they all
+# pass there); TCPX_DRILL_TIMESCALE stretches script times (default 2 on a
+# slow machine).  Writes no files outside /tmp.
+. "$(dirname "$0")/tcpx_lib.sh"
+
+DRILL_DIR=$TCPX_SELFTESTS/drill
+PROTO=${TCPX_DRILL_PROTO:-tcpx}
+
+tcpx_require /usr/bin/python3 ip timeout
+[ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
+if [ ! -c /dev/net/tun ]; then
+	ktap_skip_all "no /dev/net/tun"
+	exit "$KSFT_SKIP"
+fi
+case $PROTO in
+tcpx) tcpx_require_module ;;
+tcp) ;;
+*)
+	ktap_print_header
+	ktap_exit_fail_msg "TCPX_DRILL_PROTO must be tcpx or tcp, not '$PROTO'"
+	;;
+esac
+if [ "$TCPX_SLOW" = 1 ] && [ -z "${TCPX_DRILL_TIMESCALE:-}" ]; then
+	export TCPX_DRILL_TIMESCALE=2
+fi
+
+# as_comment TEXT: TEXT as KTAP diagnostic lines.
+as_comment() {
+	local l
+	while IFS= read -r l; do
+		echo "# $l"
+	done <<<"$1"
+}
+
+scripts=("$DRILL_DIR"/*.pkt)
+ktap_print_header
+ktap_set_plan "${#scripts[@]}"
+ktap_print_msg "proto $PROTO, timescale ${TCPX_DRILL_TIMESCALE:-1}"
+
+for f in "${scripts[@]}"; do
+	name=$(basename "$f" .pkt)
+	out=$(timeout 120 /usr/bin/python3 "$DRILL_DIR/tcpx_drill.py" \
+		--proto "$PROTO" "$f" 2>&1)
+	rc=$?
+	case $rc in
+	0) ktap_test_pass "drill $name" ;;
+	4)
+		as_comment "$out"
+		ktap_test_skip "drill $name"
+		;;
+	*)
+		as_comment "$out"
+		[ "$rc" = 124 ] && echo "# timed out"
+		ktap_test_fail "drill $name"
+		tcpx_dump
+		;;
+	esac
+done
+ktap_finished

@@ -16,7 +16,7 @@ fi
 tcpx_require_module
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 10
 
 # Lines the kernel logged since the last mark.
 mark() { echo "tcpx-selftest-mark $1" > /dev/kmsg; }
@@ -78,8 +78,52 @@ tcpx_check "load fails cleanly for family 46 (AF_MAX)" \
 tcpx_check "load fails cleanly for ipproto 256" \
 	load_fails "ipproto=256" "ipproto 256 out of range"
 
+# rmmod purges what no process holds: TIME-WAIT, and connections whose
+# sockets were closed but whose FINs cannot get through.
+loaded() { [ -d /sys/module/tcpx ] || insmod "$TCPX_MODULE"; }
+
+rmmod_time_wait() {
+	local port
+	loaded || return 1
+	tcpx_hold port -- -b 127.0.0.1:0 -l 1 -A || return 1
+	"$TCPX_SOCK" -c "127.0.0.1:$port" >/dev/null || return 1
+	tcpx_release
+	tcpx_wait_for 10 tcpx_proc_has_init_st 06 || return 1
+	rmmod tcpx || return 1
+	unloaded_clean || return 1
+	insmod "$TCPX_MODULE"
+}
+tcpx_proc_has_init_st() {
+	awk -v st="$1" 'NR > 1 && $4 == st { f = 1 } END { exit !f }' /proc/net/tcpx
+}
+tcpx_check "rmmod with a TIME-WAIT socket succeeds and purges it" rmmod_time_wait
+
+rmmod_orphans() {
+	local port
+	loaded || return 1
+	tcpx_topo_pair || return 1
+	tcpx_hold port "$NS_SRV" -- -b 10.0.1.2:0 -l 1 -A || return 1
+	local srv=$TCPX_HOLD_PID srvfd=$TCPX_HOLD_FD
+	tcpx_hold port "$NS_CLI" -- -c "10.0.1.2:$port" || return 1
+	# Cut the wire, then close both ends: two orphans in FIN-WAIT-1.
+	ip -n "$NS_CLI" link set veth-c down
+	tcpx_release
+	exec {srvfd}>&-
+	wait "$srv"
+	tcpx_wait_for 10 orphans_present || return 1
+	rmmod tcpx || return 1
+	unloaded_clean || return 1
+	insmod "$TCPX_MODULE"
+}
+orphans_present() {
+	[ "$(ip netns exec "$NS_CLI" awk 'NR > 1 && $4 == "04"' /proc/net/tcpx | wc -l)" = 1 ] &&
+		[ "$(ip netns exec "$NS_SRV" awk 'NR > 1 && $4 == "04"' /proc/net/tcpx | wc -l)" = 1 ]
+}
+tcpx_check "rmmod with orphaned connections in FIN-WAIT-1 purges them" rmmod_orphans
+
 moved_family() {
 	local port
+	[ -d /sys/module/tcpx ] && { rmmod tcpx || return 1; }
 	insmod "$TCPX_MODULE" family=19 || return 1
 	[ "$(cat /sys/module/tcpx/parameters/family)" = 19 ] || return 1
 	tcpx_hold port -- -f 19 -b 127.0.0.1:0 -l 1 || return 1

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpx_sock: open one stream socket of a given family from a shell test,
- * bind/listen it, report its port and hold it until stdin closes.
+ * bind/listen or connect it, report its port and hold it until stdin
+ * closes.
  *
- *   tcpx_sock [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG] [-H]
+ *   tcpx_sock [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG [-A]]
+ *             [-c ADDR:PORT] [-H]
  *
+ * -A accepts one connection after reporting, and holds it too.
  * Prints "ok PORT" once set up, or "err ERRNO-NAME" and exits 1.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,6 +35,19 @@ static int tcpx_family(void)
 	return family;
 }
 
+static int parse_addr(char *s, struct sockaddr_in *sin)
+{
+	char *colon = strrchr(s, ':');
+
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (inet_pton(AF_INET, s, &sin->sin_addr) != 1)
+		return -1;
+	sin->sin_port = htons(atoi(colon + 1));
+	return 0;
+}
+
 static int fail(const char *what)
 {
 	printf("err %s %s\n", what, strerrorname_np(errno) ?: "?");
@@ -42,10 +59,10 @@ int main(int argc, char **argv)
 	int family = tcpx_family(), reuse = 0, backlog = -1, hold = 0;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
-	char *bind_to = NULL, *colon, buf[64];
-	int opt, fd;
+	char *bind_to = NULL, *connect_to = NULL, buf[64];
+	int opt, fd, afd = -1, do_accept = 0;
 
-	while ((opt = getopt(argc, argv, "f:rb:l:H")) != -1) {
+	while ((opt = getopt(argc, argv, "f:rb:l:c:AH")) != -1) {
 		switch (opt) {
 		case 'f':
 			if (!strcmp(optarg, "tcp"))
@@ -65,6 +82,12 @@ int main(int argc, char **argv)
 		case 'H':
 			hold = 1;
 			break;
+		case 'c':
+			connect_to = optarg;
+			break;
+		case 'A':
+			do_accept = 1;
+			break;
 		default:
 			fprintf(stderr, "usage: %s [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG] [-H]\n",
 				argv[0]);
@@ -79,26 +102,36 @@ int main(int argc, char **argv)
 				sizeof(reuse)))
 		return fail("setsockopt");
 	if (bind_to) {
-		colon = strrchr(bind_to, ':');
-		if (!colon)
+		if (parse_addr(bind_to, &sin))
 			return 2;
-		*colon = '\0';
-		if (inet_pton(AF_INET, bind_to, &sin.sin_addr) != 1)
-			return 2;
-		sin.sin_port = htons(atoi(colon + 1));
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
 			return fail("bind");
 	}
 	if (backlog >= 0 && listen(fd, backlog))
 		return fail("listen");
+	if (connect_to) {
+		struct sockaddr_in peer = { .sin_family = AF_INET };
+
+		if (parse_addr(connect_to, &peer))
+			return 2;
+		if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
+			return fail("connect");
+	}
 	if (getsockname(fd, (struct sockaddr *)&sin, &len))
 		return fail("getsockname");
 	printf("ok %u\n", ntohs(sin.sin_port));
 	fflush(stdout);
 
+	if (do_accept) {
+		afd = accept(fd, NULL, NULL);
+		if (afd < 0)
+			return fail("accept");
+	}
 	if (hold)
 		while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
 			;
+	if (afd >= 0)
+		close(afd);
 	close(fd);
 	return 0;
 }

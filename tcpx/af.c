@@ -46,12 +46,12 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->snd_wnd = 0;
 	tsk->rcv_wnd = 0;
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
-	tcpx_init_xmit_timers(sk);
 }
 
 static int tcpx_init_sock(struct sock *sk)
 {
 	tcpx_init_sock_state(sk);
+	tcpx_init_xmit_timers(sk);
 	sk->sk_write_space = tcpx_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	tcpx_pernet_link_sock(sk);

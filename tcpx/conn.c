@@ -249,6 +249,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	INIT_HLIST_NODE(&ntsk->node);
 	tcpx_pernet_link_sock(newsk);
 	tcpx_init_sock_state(newsk);
+	tcpx_init_xmit_timers(newsk);
 	newinet = inet_sk(newsk);
 	newinet->inet_daddr = ireq->ir_rmt_addr;
 	newinet->inet_rcv_saddr = ireq->ir_loc_addr;

@@ -113,7 +113,11 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	tcpx_fill_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			 tsk->rcv_nxt, flags, tcpx_select_window(sk), mss);
 	tcpx_csum(skb, inet->inet_saddr, inet->inet_daddr);
-	skb_set_owner_w(skb, sk);
+	/*
+	 * Not charged to the socket: a segment waiting in a qdisc or for ARP
+	 * must not keep the socket (and its destructor, module text) alive
+	 * after rmmod purged it.  The write queue is what sk_sndbuf bounds.
+	 */
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 
 	if (!clone || tcpx_after(cb->end_seq, tsk->snd_max))

@@ -45,11 +45,13 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 		mss = min_t(u16, mss, tsk->user_mss);
 	tsk->advmss = mss;
 	tsk->mss_cache = mss;
+	inet_csk(sk)->icsk_pmtu_cookie = dst_mtu(dst);
 	tsk->iss = iss;
 	tsk->snd_una = iss;
 	tsk->snd_nxt = iss;
 	tsk->snd_max = iss;
 	tsk->dupacks = 0;
+	tsk->total_retrans = 0;
 	tsk->write_seq = iss;
 	tsk->snd_wl1 = 0;
 	tsk->snd_wl2 = iss;

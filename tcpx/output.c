@@ -248,6 +248,7 @@ void tcpx_push_pending(struct sock *sk)
 		if (!tcpx_after(cb->end_seq, tsk->snd_max)) {
 			trace_tcpx_retransmit(sk, cb->seq);
 			tcpx_inc_stats(sock_net(sk), TCPX_MIB_RETRANSSEGS);
+			tsk->total_retrans++;
 		}
 		if (tcpx_transmit_skb(sk, skb))
 			break;

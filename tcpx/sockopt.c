@@ -113,13 +113,29 @@ int tcpx_setsockopt(struct sock *sk, int level, int optname,
 static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
 
 	memset(info, 0, sizeof(*info));
-	info->tcpi_state = inet_sk_state_load(sk);
+	lock_sock(sk);
+	info->tcpi_state = sk->sk_state;
+	info->tcpi_retransmits = icsk->icsk_retransmits;
+	info->tcpi_backoff = icsk->icsk_backoff;
 	info->tcpi_rto = jiffies_to_usecs(icsk->icsk_rto);
-	info->tcpi_snd_mss = READ_ONCE(tcpx_sk(sk)->mss_cache);
-	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
+	info->tcpi_snd_mss = tsk->mss_cache;
+	info->tcpi_rcv_mss = tsk->advmss;
+	info->tcpi_advmss = tsk->advmss;
 	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
+	info->tcpi_snd_cwnd = tsk->snd_cwnd;
+	info->tcpi_snd_ssthresh = tsk->snd_ssthresh;
+	info->tcpi_total_retrans = tsk->total_retrans;
+	/* Segments sent and not yet acknowledged. */
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == tsk->send_head)
+			break;
+		info->tcpi_unacked++;
+	}
+	release_sock(sk);
 }
 
 int tcpx_getsockopt(struct sock *sk, int level, int optname,

@@ -59,6 +59,7 @@ struct tcpx_sock {
 	u32				rcv_wup;	/* rcv_nxt when it was advertised */
 	struct sk_buff			*send_head;	/* first unsent skb */
 	u32				retrans_stamp;	/* first retransmission */
+	u32				total_retrans;	/* segments retransmitted */
 	u16				advmss;		/* the MSS we announce */
 
 	/* Congestion state, RFC 5681 */

@@ -6,6 +6,8 @@
 #   make check      set up if needed, run the kselftest suite on the stock and
 #                   debug kernels in QEMU, end with "N passed, N failed"
 #   make demo       boot a VM and show the module at work
+#   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory):
+#                   out/bench/results.md
 #   make install    module, header, man page (uninstall undoes it)
 
 KVER	?= $(shell uname -r)
@@ -21,7 +23,7 @@ KSRC	?= $(TCPX_CACHE)/src/linux-source-6.1
 KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
-	selftests debug-module
+	selftests bench tools
 
 all: modules
 
@@ -32,6 +34,7 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(SRCDIR) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools clean
 	rm -rf out
 
 # Both trees' checkpatch: the newer one knows more checks.
@@ -60,6 +63,12 @@ check:
 
 demo:
 	scripts/demo
+
+tools:
+	$(MAKE) -C tools OUTPUT=$(CURDIR)/out/tools
+
+bench:
+	scripts/bench
 
 install: modules
 	scripts/install

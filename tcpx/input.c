@@ -464,6 +464,7 @@ static int tcpx_rcv_req(struct sk_buff *skb, struct request_sock *req)
 		goto discard;
 	}
 	/* The lookup's reference on req went to the accept queue with it. */
+	__acquire(child);	/* inet_csk_clone_lock() returned it locked */
 
 	/* The child comes locked; the ACK makes it ESTABLISHED. */
 	if (!sock_owned_by_user(child)) {

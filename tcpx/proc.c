@@ -4,8 +4,9 @@
  * reader's namespace: first its full sockets that are not CLOSE (a socket
  * that is only bound is not listed, as with /proc/net/tcp), from the
  * namespace's list, then its SYN-RECV request socks and TIME-WAIT socks,
- * from ehash.  Each phase holds its lock from start() to stop(), as TCP's
- * iterator does; nothing on the packet path is scanned.
+ * from ehash.  No lock is held between the iterator's calls: each record
+ * is found under its lock and held by a reference while it is printed.
+ * Nothing on the packet path is scanned.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -16,33 +17,15 @@
 
 #define TCPX_PROC_LINE	150	/* TCP's TMPSZ: lines are padded to it */
 
-enum { TCPX_PROC_SOCKS, TCPX_PROC_EHASH };
+enum { TCPX_PROC_SOCKS, TCPX_PROC_EHASH, TCPX_PROC_DONE };
 
 struct tcpx_iter {
 	struct seq_net_private	p;
 	int			phase;
-	unsigned int		bucket;	/* TCPX_PROC_EHASH: locked bucket */
+	unsigned int		num;	/* SOCKS: index among the listed */
+	unsigned int		bucket;	/* EHASH: bucket and index in it */
+	unsigned int		offset;
 };
-
-static bool tcpx_proc_visible(const struct sock *sk)
-{
-	return inet_sk_state_load(sk) != TCP_CLOSE;
-}
-
-static void *tcpx_socks_from(struct hlist_node *node, loff_t *skip)
-{
-	struct sock *sk;
-
-	for (; node; node = node->next) {
-		sk = (struct sock *)hlist_entry(node, struct tcpx_sock, node);
-		if (!tcpx_proc_visible(sk))
-			continue;
-		if (!*skip)
-			return sk;
-		(*skip)--;
-	}
-	return NULL;
-}
 
 static bool tcpx_mini_visible(const struct sock *sk, const struct net *net)
 {
@@ -50,92 +33,128 @@ static bool tcpx_mini_visible(const struct sock *sk, const struct net *net)
 		sk->sk_state == TCP_NEW_SYN_RECV) && net_eq(sock_net(sk), net);
 }
 
-/* The skip'th mini socket from bucket st->bucket on, its bucket locked. */
-static void *tcpx_ehash_from(struct seq_file *seq, struct sock *from,
-			     loff_t *skip)
+/* The st->num'th listed full socket, with a reference; NULL at the end. */
+static struct sock *tcpx_socks_get(struct seq_file *seq)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
+	struct tcpx_iter *st = seq->private;
+	unsigned int skip = st->num;
+	struct tcpx_sock *tsk;
+	struct sock *found = NULL;
+
+	spin_lock_bh(&pn->sockets_lock);
+	hlist_for_each_entry(tsk, &pn->sockets, node) {
+		struct sock *sk = (struct sock *)tsk;
+
+		if (inet_sk_state_load(sk) == TCP_CLOSE)
+			continue;
+		if (skip--)
+			continue;
+		if (refcount_inc_not_zero(&sk->sk_refcnt))
+			found = sk;
+		break;
+	}
+	spin_unlock_bh(&pn->sockets_lock);
+	return found;
+}
+
+/* The next request or TIME-WAIT sock from (bucket, offset), referenced. */
+static struct sock *tcpx_ehash_get(struct seq_file *seq)
 {
 	struct tcpx_iter *st = seq->private;
 	struct net *net = seq_file_net(seq);
 	struct hlist_nulls_node *node;
-	struct sock *sk = from;
+	struct sock *sk, *found = NULL;
 
-	for (; st->bucket <= tcpx_hashinfo.ehash_mask; st->bucket++) {
+	for (; st->bucket <= tcpx_hashinfo.ehash_mask; st->bucket++, st->offset = 0) {
 		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[st->bucket];
+		spinlock_t *lock = inet_ehash_lockp(&tcpx_hashinfo, st->bucket);
+		unsigned int skip = st->offset;
 
-		if (!sk) {
-			if (hlist_nulls_empty(&head->chain))
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		spin_lock_bh(lock);
+		sk_nulls_for_each(sk, node, &head->chain) {
+			if (!tcpx_mini_visible(sk, net) || skip--)
 				continue;
-			spin_lock_bh(inet_ehash_lockp(&tcpx_hashinfo, st->bucket));
-			sk = sk_nulls_head(&head->chain);
-		} else {
-			sk = sk_nulls_next(sk);
+			if (refcount_inc_not_zero(&sk->sk_refcnt))
+				found = sk;
+			break;
 		}
-		sk_nulls_for_each_from(sk, node) {
-			if (!tcpx_mini_visible(sk, net))
-				continue;
-			if (!*skip)
-				return sk;
-			(*skip)--;
-		}
-		spin_unlock_bh(inet_ehash_lockp(&tcpx_hashinfo, st->bucket));
-		sk = NULL;
+		spin_unlock_bh(lock);
+		if (found)
+			return found;
 	}
 	return NULL;
 }
 
+/* The record the iterator's position names; NULL past the last one. */
+static struct sock *tcpx_iter_get(struct seq_file *seq)
+{
+	struct tcpx_iter *st = seq->private;
+	struct sock *sk;
+
+	if (st->phase == TCPX_PROC_SOCKS) {
+		sk = tcpx_socks_get(seq);
+		if (sk)
+			return sk;
+		st->phase = TCPX_PROC_EHASH;
+		st->bucket = 0;
+		st->offset = 0;
+	}
+	if (st->phase == TCPX_PROC_EHASH) {
+		sk = tcpx_ehash_get(seq);
+		if (sk)
+			return sk;
+		st->phase = TCPX_PROC_DONE;
+	}
+	return NULL;
+}
+
+static void tcpx_iter_advance(struct tcpx_iter *st)
+{
+	if (st->phase == TCPX_PROC_SOCKS)
+		st->num++;
+	else
+		st->offset++;
+}
+
 static void *tcpx_seq_start(struct seq_file *seq, loff_t *pos)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
 	struct tcpx_iter *st = seq->private;
-	loff_t skip = *pos - 1;
-	void *v;
+	loff_t i;
+	struct sock *sk;
 
 	st->phase = TCPX_PROC_SOCKS;
-	st->bucket = 0;
-	if (!*pos) {
-		spin_lock_bh(&pn->sockets_lock);
+	st->num = 0;
+	if (!*pos)
 		return SEQ_START_TOKEN;
+	/* Walk to the position again: records may have come and gone. */
+	for (i = 1; ; i++) {
+		sk = tcpx_iter_get(seq);
+		if (!sk || i == *pos)
+			return sk;
+		sock_gen_put(sk);
+		tcpx_iter_advance(st);
 	}
-	spin_lock_bh(&pn->sockets_lock);
-	v = tcpx_socks_from(pn->sockets.first, &skip);
-	if (v)
-		return v;
-	spin_unlock_bh(&pn->sockets_lock);
-	st->phase = TCPX_PROC_EHASH;
-	return tcpx_ehash_from(seq, NULL, &skip);
 }
 
 static void *tcpx_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
 	struct tcpx_iter *st = seq->private;
-	loff_t skip = 0;
-	void *next;
 
 	++*pos;
-	if (st->phase == TCPX_PROC_EHASH)
-		return tcpx_ehash_from(seq, v, &skip);
-
-	if (v == SEQ_START_TOKEN)
-		next = tcpx_socks_from(pn->sockets.first, &skip);
-	else
-		next = tcpx_socks_from(tcpx_sk(v)->node.next, &skip);
-	if (next)
-		return next;
-	spin_unlock_bh(&pn->sockets_lock);
-	st->phase = TCPX_PROC_EHASH;
-	return tcpx_ehash_from(seq, NULL, &skip);
+	if (v != SEQ_START_TOKEN) {
+		sock_gen_put(v);
+		tcpx_iter_advance(st);
+	}
+	return tcpx_iter_get(seq);
 }
 
 static void tcpx_seq_stop(struct seq_file *seq, void *v)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
-	struct tcpx_iter *st = seq->private;
-
-	if (st->phase == TCPX_PROC_SOCKS)
-		spin_unlock_bh(&pn->sockets_lock);
-	else if (v)
-		spin_unlock_bh(inet_ehash_lockp(&tcpx_hashinfo, st->bucket));
+	if (v && v != SEQ_START_TOKEN)
+		sock_gen_put(v);
 }
 
 static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)

@@ -13,6 +13,16 @@
 #include <net/inet_sock.h>
 #include <net/tcp_states.h>
 
+/* Addresses are kept as bytes, as in include/trace/events/tcp.h. */
+#define TCPX_TP_ADDRS(sk_) do {						\
+	const struct sock *__sk = (sk_);				\
+									\
+	memcpy(__entry->saddr, &__sk->sk_rcv_saddr, 4);			\
+	memcpy(__entry->daddr, &__sk->sk_daddr, 4);			\
+	__entry->sport = __sk->sk_num;					\
+	__entry->dport = ntohs(__sk->sk_dport);				\
+} while (0)
+
 #define tcpx_show_state(s)						\
 	__print_symbolic(s,						\
 		{ TCP_ESTABLISHED, "ESTABLISHED" },			\
@@ -31,18 +41,15 @@
 DECLARE_EVENT_CLASS(tcpx_sock_class,
 		    TP_PROTO(const struct sock *sk),
 		    TP_ARGS(sk),
-		    TP_STRUCT__entry(__field(__be32, saddr)
-				     __field(__be32, daddr)
+		    TP_STRUCT__entry(__array(__u8, saddr, 4)
+				     __array(__u8, daddr, 4)
 				     __field(__u16, sport)
 				     __field(__u16, dport)
 				     __field(int, state)),
-		    TP_fast_assign(__entry->saddr = sk->sk_rcv_saddr;
-				   __entry->daddr = sk->sk_daddr;
-				   __entry->sport = sk->sk_num;
-				   __entry->dport = ntohs(sk->sk_dport);
+		    TP_fast_assign(TCPX_TP_ADDRS(sk);
 				   __entry->state = sk->sk_state;),
 		    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u state=%s",
-			      &__entry->saddr, __entry->sport, &__entry->daddr,
+			      __entry->saddr, __entry->sport, __entry->daddr,
 			      __entry->dport, tcpx_show_state(__entry->state))
 );
 
@@ -59,20 +66,17 @@ DEFINE_EVENT(tcpx_sock_class, tcpx_receive_reset,
 TRACE_EVENT(tcpx_set_state,
 	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
-	    TP_STRUCT__entry(__field(__be32, saddr)
-			     __field(__be32, daddr)
+	    TP_STRUCT__entry(__array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
-	    TP_fast_assign(__entry->saddr = sk->sk_rcv_saddr;
-			   __entry->daddr = sk->sk_daddr;
-			   __entry->sport = sk->sk_num;
-			   __entry->dport = ntohs(sk->sk_dport);
+	    TP_fast_assign(TCPX_TP_ADDRS(sk);
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;),
 	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u oldstate=%s newstate=%s",
-		      &__entry->saddr, __entry->sport, &__entry->daddr,
+		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport, tcpx_show_state(__entry->oldstate),
 		      tcpx_show_state(__entry->newstate))
 );
@@ -80,20 +84,17 @@ TRACE_EVENT(tcpx_set_state,
 TRACE_EVENT(tcpx_retransmit,
 	    TP_PROTO(const struct sock *sk, u32 seq),
 	    TP_ARGS(sk, seq),
-	    TP_STRUCT__entry(__field(__be32, saddr)
-			     __field(__be32, daddr)
+	    TP_STRUCT__entry(__array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
 			     __field(__u16, sport)
 			     __field(__u16, dport)
 			     __field(__u32, seq)
 			     __field(int, state)),
-	    TP_fast_assign(__entry->saddr = sk->sk_rcv_saddr;
-			   __entry->daddr = sk->sk_daddr;
-			   __entry->sport = sk->sk_num;
-			   __entry->dport = ntohs(sk->sk_dport);
+	    TP_fast_assign(TCPX_TP_ADDRS(sk);
 			   __entry->seq = seq;
 			   __entry->state = sk->sk_state;),
 	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u seq=%u state=%s",
-		      &__entry->saddr, __entry->sport, &__entry->daddr,
+		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport, __entry->seq,
 		      tcpx_show_state(__entry->state))
 );

@@ -189,15 +189,14 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	treq->snt_isn = tcpx_isn(net, iph->daddr, iph->saddr, th->dest,
 				 th->source);
 
-	if (tcpx_rtx_synack(sk, req)) {
-		reqsk_free(req);
-		goto drop;
-	}
+	/* Hashed first, so the third ACK can find it from any CPU. */
 	if (!inet_csk_reqsk_queue_hash_add(sk, req, TCPX_TIMEOUT_INIT)) {
 		reqsk_free(req);
 		goto drop;
 	}
 	trace_tcpx_set_state(req_to_sk(req), TCP_LISTEN, TCP_SYN_RECV);
+	/* If it cannot go now, the request's timer sends it again. */
+	tcpx_rtx_synack(sk, req);
 	reqsk_put(req);
 	return 0;
 
@@ -357,16 +356,10 @@ static void tcpx_reqsk_destructor(struct request_sock *req)
 {
 }
 
-static void tcpx_reqsk_send_reset(const struct sock *sk, struct sk_buff *skb)
-{
-	tcpx_send_reset(sock_net(sk), skb);
-}
-
 struct request_sock_ops tcpx_request_sock_ops __read_mostly = {
 	.family		= PF_INET,
 	.obj_size	= sizeof(struct tcpx_request_sock),
 	.rtx_syn_ack	= tcpx_rtx_synack,
-	.send_reset	= tcpx_reqsk_send_reset,
 	.destructor	= tcpx_reqsk_destructor,
 	.syn_ack_timeout = tcpx_syn_ack_timeout,
 };

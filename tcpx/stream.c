@@ -230,8 +230,13 @@ int tcpx_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			    signal_pending(current))
 				break;
 		} else {
-			if (sock_flag(sk, SOCK_DONE))
+			if (sock_flag(sk, SOCK_DONE) ||
+			    (!sk->sk_err && (sk->sk_shutdown & RCV_SHUTDOWN))) {
+				/* EOF: the FIN is read and leaves the count. */
+				if (!(flags & MSG_PEEK))
+					WRITE_ONCE(tsk->copied_seq, tsk->rcv_nxt);
 				break;
+			}
 			if (sk->sk_err) {
 				copied = sock_error(sk);
 				break;

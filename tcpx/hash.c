@@ -14,13 +14,19 @@
 
 struct inet_hashinfo tcpx_hashinfo;
 
-static void tcpx_bhash_init(struct inet_bind_hashbucket *b)
+/*
+ * One spin_lock_init() site per table: lockdep tells lock classes apart by
+ * init site, and inet_csk_get_port() nests a bhash2 lock in a bhash one.
+ */
+static void tcpx_bhash_init(struct inet_hashinfo *h)
 {
 	unsigned int i;
 
 	for (i = 0; i < TCPX_BHASH_ENTRIES; i++) {
-		spin_lock_init(&b[i].lock);
-		INIT_HLIST_HEAD(&b[i].chain);
+		spin_lock_init(&h->bhash[i].lock);
+		INIT_HLIST_HEAD(&h->bhash[i].chain);
+		spin_lock_init(&h->bhash2[i].lock);
+		INIT_HLIST_HEAD(&h->bhash2[i].chain);
 	}
 }
 
@@ -65,8 +71,7 @@ int tcpx_hash_init(void)
 				   GFP_KERNEL);
 	if (!h->bhash2)
 		goto err_bhash;
-	tcpx_bhash_init(h->bhash);
-	tcpx_bhash_init(h->bhash2);
+	tcpx_bhash_init(h);
 	h->pernet = false;
 	return 0;
 

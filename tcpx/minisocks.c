@@ -157,10 +157,16 @@ static void tcpx_purge_orphans(struct net *net)
 		if (!sk)
 			break;
 
-		lock_sock(sk);
+		/*
+		 * Handlers finish before module text goes.  Not under the
+		 * socket lock: a handler that finds the socket owned re-arms.
+		 * Nothing re-arms them later: input is unregistered already
+		 * at rmmod, and a dying namespace has no devices.
+		 */
 		sk_stop_timer_sync(sk, &inet_csk(sk)->icsk_retransmit_timer);
 		sk_stop_timer_sync(sk, &inet_csk(sk)->icsk_delack_timer);
-		sk_stop_timer_sync(sk, &sk->sk_timer);
+		sk_stop_timer_sync(sk, &inet_csk(sk)->icsk_keepalive_timer);
+		lock_sock(sk);
 		if (sk->sk_state != TCP_CLOSE) {
 			if (sk->sk_state != TCP_LISTEN &&
 			    sk->sk_state != TCP_SYN_SENT)

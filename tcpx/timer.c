@@ -105,10 +105,12 @@ static void tcpx_delack_timer(struct timer_list *t)
 	sock_put(sk);
 }
 
-/* sk_timer: an orphan's FIN-WAIT-2 ends after fin_timeout. */
+/* The keepalive timer: an orphan's FIN-WAIT-2 ends after fin_timeout. */
 static void tcpx_keepalive_timer(struct timer_list *t)
 {
-	struct sock *sk = from_timer(sk, t, sk_timer);
+	struct inet_connection_sock *icsk =
+		from_timer(icsk, t, icsk_keepalive_timer);
+	struct sock *sk = &icsk->icsk_inet.sk;
 
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))

@@ -38,17 +38,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-/*
- * -Wextra is for this file's code: 6.1's harness has unused parameters, and
- * 6.12's TEST_F() keeps a variable across its setjmp() (-Wclobbered, which
- * has to stay off where the macro expands; this file has no setjmp of its own).
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-#pragma GCC diagnostic ignored "-Wclobbered"
-#include "tcpx.h"
+#include "tcpx_test.h"
 
 /* The uapi promises TCP's option numbers and TCP_INFO's leading layout. */
 static_assert(TCPX_NODELAY == TCP_NODELAY, "TCPX_NODELAY");
@@ -64,12 +54,6 @@ static_assert(offsetof(struct tcpx_info, tcpi_total_retrans) ==
 	       offsetof(struct tcp_info, tcpi_total_retrans),
 	       "struct tcpx_info must start like struct tcp_info");
 
-#define TCPX_SYSFS		"/sys/module/tcpx"
-#define TCPX_SYSFS_FAMILY	TCPX_SYSFS "/parameters/family"
-#define TCPX_PROC		"/proc/net/tcpx"
-#define TCP_PROC		"/proc/net/tcp"
-#define PROC_HEADER		"  sl  local_address rem_address   st"
-
 /* Fixed ports come from here: below the usual ephemeral range. */
 #define PORT_BASE		20000
 #define PORT_SPAN		10000
@@ -83,58 +67,6 @@ static_assert(offsetof(struct tcpx_info, tcpi_total_retrans) ==
 #define MAX_TCP_SYNCNT		127
 #define TCP_FIN_TIMEOUT_MAX	120	/* seconds */
 #define UNCONNECTED_MSS		536	/* TCP_MSS_DEFAULT, before a route */
-
-/*
- * The family the tcpx module registered, or -1 when it is not loaded.  One
- * socket() call first gives MODULE_ALIAS_NETPROTO a chance to load it.
- */
-static int tcpx_family(void)
-{
-	int family = AF_TCPX;
-	FILE *f;
-	int fd;
-
-	if (access(TCPX_SYSFS, F_OK)) {
-		fd = socket(AF_TCPX, SOCK_STREAM, 0);
-		if (fd >= 0)
-			close(fd);
-		if (access(TCPX_SYSFS, F_OK))
-			return -1;
-	}
-	f = fopen(TCPX_SYSFS_FAMILY, "r");
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
-}
-
-#define TCPX_ABSENT "tcpx module not loaded (no " TCPX_SYSFS ")"
-
-static int read_int(const char *path, int *val)
-{
-	FILE *f = fopen(path, "r");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fscanf(f, "%d", val) == 1 ? 0 : -1;
-	fclose(f);
-	return ret;
-}
-
-static int read_port_range(int *lo, int *hi)
-{
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fscanf(f, "%d %d", lo, hi) == 2 ? 0 : -1;
-	fclose(f);
-	return ret;
-}
 
 static struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
 {

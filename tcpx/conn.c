@@ -285,9 +285,13 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 		goto put_and_exit;
 	*own_req = inet_ehash_nolisten(newsk, req_to_sk(req), &found_dup_sk);
 	if (!*own_req) {
-		/* Another CPU completed the same request first. */
-		inet_csk_prepare_forced_close(newsk);
-		tcpx_done(newsk);
+		/*
+		 * Another CPU completed the same request first; the failed
+		 * insert destroyed newsk already: drop the clone's lock and
+		 * the caller's reference, as TCP does.
+		 */
+		bh_unlock_sock(newsk);
+		sock_put(newsk);
 		return NULL;
 	}
 	tcpx_inc_stats(net, TCPX_MIB_PASSIVEOPENS);

@@ -244,6 +244,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	newsk = inet_csk_clone_lock(sk, req, GFP_ATOMIC);
 	if (!newsk)
 		goto drop;
+	__acquire(newsk);	/* the clone comes bh-locked */
 
 	/* The clone copied the listener's list linkage, timers and options. */
 	ntsk = tcpx_sk(newsk);
@@ -295,9 +296,11 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 		return NULL;
 	}
 	tcpx_inc_stats(net, TCPX_MIB_PASSIVEOPENS);
+	__release(newsk);	/* handed to the caller still locked */
 	return newsk;
 
 put_and_exit:
+	__release(newsk);	/* inet_csk_prepare_forced_close() unlocks */
 	inet_csk_prepare_forced_close(newsk);
 	tcpx_done(newsk);
 drop:

@@ -33,6 +33,10 @@ static const char * const tcpx_mib_names[__TCPX_MIB_MAX] = {
 	[TCPX_MIB_BACKLOGDROPS]		= "BacklogDrops",
 	[TCPX_MIB_FASTRETRANS]		= "FastRetrans",
 	[TCPX_MIB_TIMEOUTS]		= "Timeouts",
+	[TCPX_MIB_OFOQUEUE]		= "OfoQueue",
+	[TCPX_MIB_DELAYEDACKS]		= "DelayedACKs",
+	[TCPX_MIB_WINPROBE]		= "WinProbe",
+	[TCPX_MIB_PAWSDROPS]		= "PAWSDrops",
 };
 
 unsigned long tcpx_mib_read(const struct net *net, enum tcpx_mib_field f)

@@ -35,6 +35,10 @@ enum tcpx_mib_field {
 	TCPX_MIB_BACKLOGDROPS,		/* segments dropped: backlog full */
 	TCPX_MIB_FASTRETRANS,		/* recoveries on three duplicate ACKs */
 	TCPX_MIB_TIMEOUTS,		/* retransmission timeouts */
+	TCPX_MIB_OFOQUEUE,		/* data segments queued out of order */
+	TCPX_MIB_DELAYEDACKS,		/* ACKs sent by the delayed-ACK timer */
+	TCPX_MIB_WINPROBE,		/* zero-window probes sent */
+	TCPX_MIB_PAWSDROPS,		/* segments dropped by PAWS */
 	__TCPX_MIB_MAX
 };
 

@@ -129,6 +129,12 @@ static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	info->tcpi_snd_cwnd = tsk->snd_cwnd;
 	info->tcpi_snd_ssthresh = tsk->snd_ssthresh;
 	info->tcpi_total_retrans = tsk->total_retrans;
+	info->tcpi_rmem_alloc = atomic_read(&sk->sk_rmem_alloc);
+	info->tcpi_wmem_queued = READ_ONCE(sk->sk_wmem_queued);
+	info->tcpi_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	info->tcpi_sndbuf = READ_ONCE(sk->sk_sndbuf);
+	info->tcpi_snd_wnd = tsk->snd_wnd;
+	info->tcpi_rcv_wnd = tsk->rcv_wnd;
 	/* Segments sent and not yet acknowledged. */
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (skb == tsk->send_head)

@@ -76,6 +76,16 @@ struct tcpx_info {
 	__u32	tcpi_rcv_space;
 
 	__u32	tcpi_total_retrans;
+
+	/* tcpx's own from here on: memory and windows, in bytes. */
+	__u32	tcpi_rmem_alloc;	/* charged to the receive queues */
+	__u32	tcpi_wmem_queued;	/* charged to the send queue */
+	__u32	tcpi_rcvbuf;		/* SO_RCVBUF in effect */
+	__u32	tcpi_sndbuf;		/* SO_SNDBUF in effect */
+	__u32	tcpi_snd_wnd;		/* the peer's window, scaled */
+	__u32	tcpi_rcv_wnd;		/* the window last advertised, scaled */
+	__u32	tcpi_ofo_segs;		/* segments in the out-of-order queue */
+	__u32	tcpi_win_probes;	/* zero-window probes sent */
 };
 
 #endif /* _UAPI_LINUX_TCPX_H */

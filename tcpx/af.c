@@ -40,11 +40,26 @@ void tcpx_init_sock_state(struct sock *sk)
 
 	tsk->mss_cache = TCPX_MSS_DEFAULT;
 	tsk->advmss = TCPX_MSS_DEFAULT;
-	tsk->snd_cwnd = TCPX_INIT_CWND;
+	tsk->snd_cwnd = TCPX_INIT_CWND * TCPX_MSS_DEFAULT;
 	tsk->snd_ssthresh = TCPX_INFINITE_SSTHRESH;
+	tsk->cwnd_acked = 0;
+	tsk->ca_state = TCP_CA_Open;
+	tsk->srtt_us = 0;
+	tsk->rttvar_us = 0;
 	tsk->send_head = NULL;
 	tsk->snd_wnd = 0;
 	tsk->rcv_wnd = 0;
+	tsk->rcv_mss = 0;
+	tsk->rcv_ratio = 128;	/* half, as TCP's tcp_adv_win_scale 1 */
+	tsk->win_probes = 0;
+	tsk->wscale_ok = 0;
+	tsk->tstamp_ok = 0;
+	tsk->snd_wscale = 0;
+	tsk->rcv_wscale = 0;
+	tsk->ts_recent = 0;
+	tsk->ts_recent_stamp = 0;
+	/* Empty by now: a child's was copied from its listener's head. */
+	__skb_queue_head_init(&tsk->ofo_queue);
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
 }
 
@@ -62,6 +77,7 @@ static void tcpx_destroy_sock(struct sock *sk)
 {
 	inet_csk_clear_xmit_timers(sk);
 	tcpx_write_queue_purge(sk);
+	tcpx_ofo_purge(sk);
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
 }

@@ -45,6 +45,9 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 		mss = min_t(u16, mss, tsk->user_mss);
 	tsk->advmss = mss;
 	tsk->mss_cache = mss;
+	tsk->rcv_wscale = tcpx_select_wscale(sk);
+	tsk->snd_cwnd = TCPX_INIT_CWND * mss;
+	tsk->recover = iss;
 	inet_csk(sk)->icsk_pmtu_cookie = dst_mtu(dst);
 	tsk->iss = iss;
 	tsk->snd_una = iss;
@@ -132,6 +135,9 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 				      inet->inet_daddr, inet->inet_sport,
 				      usin->sin_port));
 	rt = NULL;
+	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
+	tcpx_sk(sk)->wscale_ok = 1;
+	tcpx_sk(sk)->tstamp_ok = 1;
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	err = tcpx_send_syn(sk);
@@ -157,6 +163,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct tcpx_request_sock *treq;
+	struct tcpx_options opt;
 	struct inet_request_sock *ireq;
 	struct request_sock *req;
 	int backlog;
@@ -175,10 +182,17 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	treq = tcpx_rsk(req);
 	ireq = inet_rsk(req);
-	if (tcpx_parse_mss(skb, &treq->mss)) {
+	if (tcpx_parse_options(th, &opt)) {
 		reqsk_free(req);
 		goto drop;
 	}
+	/* RFC 7323: window scaling and timestamps if the SYN offers them. */
+	treq->mss = opt.mss;
+	ireq->wscale_ok = opt.wscale_ok;
+	ireq->snd_wscale = opt.wscale;
+	ireq->rcv_wscale = opt.wscale_ok ? tcpx_select_wscale(sk) : 0;
+	ireq->tstamp_ok = opt.saw_tstamp;
+	treq->ts_recent = opt.tsval;
 	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
 	sk_daddr_set(req_to_sk(req), iph->saddr);
 	ireq->ir_num = ntohs(th->dest);
@@ -275,12 +289,22 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->rcv_nxt = treq->rcv_isn + 1;
 	ntsk->copied_seq = ntsk->rcv_nxt;
 	ntsk->rcv_wup = ntsk->rcv_nxt;
-	ntsk->rcv_wnd = min(READ_ONCE(sk->sk_rcvbuf) / 2, (int)TCPX_MAX_WIN);
-	ntsk->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	ntsk->wscale_ok = ireq->wscale_ok;
+	ntsk->snd_wscale = ireq->snd_wscale;
+	ntsk->rcv_wscale = ireq->rcv_wscale;
+	ntsk->tstamp_ok = ireq->tstamp_ok;
+	ntsk->ts_recent = treq->ts_recent;
+	ntsk->ts_recent_stamp = (u32)ktime_get_seconds();
+	/* What the SYN+ACK advertised, unscaled. */
+	ntsk->rcv_wnd = min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
+	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
 	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
 	ntsk->snd_wl2 = TCPX_SKB_CB(skb)->ack_seq;
 	ntsk->mss_cache = min_t(u32, ntsk->mss_cache,
 				treq->mss ? : TCPX_MSS_DEFAULT);
+	if (ntsk->tstamp_ok)
+		ntsk->mss_cache -= TCPOLEN_TSTAMP_ALIGNED;
+	ntsk->snd_cwnd = TCPX_INIT_CWND * ntsk->mss_cache;
 
 	if (__inet_inherit_port(sk, newsk) < 0)
 		goto put_and_exit;

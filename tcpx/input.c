@@ -9,9 +9,11 @@
  *
  * tcpx_rcv_state_process() is RFC 9293 3.10.7 "SEGMENT ARRIVES" for the
  * SYN-SENT and synchronized states, step by step, with RFC 5961's checks
- * for RST, SYN and ACK.  Data is taken in order only (the out-of-order
- * queue belongs to the reliability work); a segment beyond rcv_nxt is
- * answered with a duplicate ACK.
+ * for RST, SYN and ACK, and RFC 7323's PAWS.  Data beyond rcv_nxt waits
+ * in the out-of-order queue and draws an immediate duplicate ACK; in-order
+ * data is ACKed for every second full segment or after the delayed-ACK
+ * timeout.  ACKs drive RFC 6298 RTT estimation and RFC 5681/6582
+ * congestion control (slow start, congestion avoidance, NewReno).
  */
 #include <linux/skbuff.h>
 #include <net/checksum.h>
@@ -24,14 +26,15 @@
 #include "tcpx.h"
 
 /*
- * Walk the options; a malformed list drops the segment (contract).  The
- * only option used so far is MSS, on SYNs.
+ * Walk the options; a malformed list drops the segment (contract).  MSS and
+ * window scale count on SYNs only, timestamps on every segment.
  */
-static int tcpx_parse_options(const struct tcphdr *th, u16 *mss)
+int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt)
 {
 	const u8 *p = (const u8 *)(th + 1);
 	int len = th->doff * 4 - sizeof(*th);
 
+	memset(opt, 0, sizeof(*opt));
 	while (len > 0) {
 		u8 kind = *p, olen;
 
@@ -47,11 +50,29 @@ static int tcpx_parse_options(const struct tcphdr *th, u16 *mss)
 		olen = p[1];
 		if (olen < 2 || olen > len)
 			return -EINVAL;
-		if (kind == TCPOPT_MSS) {
+		switch (kind) {
+		case TCPOPT_MSS:
 			if (olen != TCPOLEN_MSS)
 				return -EINVAL;
-			if (th->syn && mss)
-				*mss = get_unaligned_be16(p + 2);
+			if (th->syn)
+				opt->mss = get_unaligned_be16(p + 2);
+			break;
+		case TCPOPT_WINDOW:
+			if (olen != TCPOLEN_WINDOW)
+				return -EINVAL;
+			if (th->syn) {
+				opt->wscale_ok = 1;
+				/* RFC 7323 2.3: a larger shift is taken as 14. */
+				opt->wscale = min_t(u8, p[2], TCPX_MAX_WSCALE);
+			}
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (olen != TCPOLEN_TIMESTAMP)
+				return -EINVAL;
+			opt->saw_tstamp = 1;
+			opt->tsval = get_unaligned_be32(p + 2);
+			opt->tsecr = get_unaligned_be32(p + 6);
+			break;
 		}
 		p += olen;
 		len -= olen;
@@ -61,8 +82,11 @@ static int tcpx_parse_options(const struct tcphdr *th, u16 *mss)
 
 int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss)
 {
-	*mss = 0;
-	return tcpx_parse_options(tcp_hdr(skb), mss);
+	struct tcpx_options opt;
+	int err = tcpx_parse_options(tcp_hdr(skb), &opt);
+
+	*mss = opt.mss;
+	return err;
 }
 
 /* RFC 9293 3.10.7.4, first check: is the segment in the receive window? */
@@ -107,25 +131,38 @@ static void tcpx_reset(struct sock *sk)
 	tcpx_done(sk);
 }
 
-/* Drop what the peer acknowledged from the write queue. */
+/*
+ * Drop what the peer acknowledged from the write queue, taking an RTT
+ * sample from the newest segment sent only once (Karn's rule).  An ACK
+ * may cover segments that go-back-N had queued for sending again:
+ * send_head moves past them.
+ */
 static void tcpx_clean_acked(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
 	bool freed = false;
+	u32 tx_us = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) &&
-	       skb != tsk->send_head &&
 	       !tcpx_after(TCPX_SKB_CB(skb)->end_seq, tsk->snd_una)) {
+		if (skb == tsk->send_head) {
+			tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+					 NULL : skb->next;
+		} else if (!TCPX_SKB_CB(skb)->retrans) {
+			tx_us = TCPX_SKB_CB(skb)->tx_us;
+		}
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		sk_mem_uncharge(sk, skb->truesize);
 		__kfree_skb(skb);
 		freed = true;
 	}
+	if (tx_us)
+		tcpx_rtt_sample(sk, tcpx_now_us() - tx_us);
 	inet_csk(sk)->icsk_retransmits = 0;
 	inet_csk(sk)->icsk_backoff = 0;
-	if (tsk->snd_una == tsk->snd_nxt)
+	if (tsk->snd_una == tsk->snd_max)
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 	else
 		tcpx_reset_rto(sk);
@@ -133,33 +170,113 @@ static void tcpx_clean_acked(struct sock *sk)
 		sk->sk_write_space(sk);
 }
 
+/* Bytes in flight: sent, not acknowledged, not known lost. */
+static u32 tcpx_flight(const struct tcpx_sock *tsk)
+{
+	return tsk->snd_max - tsk->snd_una;
+}
+
+/* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
+static void tcpx_cong_avoid(struct sock *sk, u32 acked)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+
+	if (tsk->snd_cwnd < tsk->snd_ssthresh) {
+		/* RFC 3465: count bytes, at most two segments an ACK. */
+		tsk->snd_cwnd += min(acked, 2 * mss);
+	} else {
+		tsk->cwnd_acked += acked;
+		if (tsk->cwnd_acked >= tsk->snd_cwnd) {
+			tsk->cwnd_acked -= tsk->snd_cwnd;
+			tsk->snd_cwnd += mss;
+		}
+	}
+	tsk->snd_cwnd = min_t(u32, tsk->snd_cwnd, TCPX_MAX_CWND);
+}
+
+/* RFC 6582 3.2: an ACK for new data during fast recovery. */
+static void tcpx_recovery_ack(struct sock *sk, u32 acked)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+
+	if (!tcpx_before(tsk->snd_una, tsk->recover)) {
+		/* Full acknowledgment: deflate, back to congestion avoidance. */
+		tsk->snd_cwnd = min(tsk->snd_ssthresh, tcpx_flight(tsk) + mss);
+		tsk->ca_state = TCP_CA_Open;
+		tsk->dupacks = 0;
+		return;
+	}
+	/* Partial: the next hole is lost too; resend it at once. */
+	tcpx_retransmit_head(sk);
+	tsk->snd_cwnd -= min(acked, tsk->snd_cwnd - mss);
+	if (acked >= mss)
+		tsk->snd_cwnd += mss;
+}
+
+/* RFC 5681 3.2 and RFC 6582 3.2: the third duplicate ACK, and later ones. */
+static void tcpx_dupack(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+
+	if (tsk->ca_state == TCP_CA_Recovery) {
+		tsk->snd_cwnd += mss;	/* one more segment has left */
+		return;
+	}
+	if (++tsk->dupacks < 3)
+		return;
+	/* Duplicates of what go-back-N resent after a timeout are no news. */
+	if (tsk->ca_state == TCP_CA_Loss && tcpx_before(tsk->snd_una, tsk->recover))
+		return;
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
+	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
+	tsk->recover = tsk->snd_max;
+	tsk->ca_state = TCP_CA_Recovery;
+	tcpx_retransmit_head(sk);
+	tsk->snd_cwnd = tsk->snd_ssthresh + 3 * mss;
+}
+
 /* RFC 9293 3.10.7.4, fifth check, for the synchronized states. */
 static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 ack = cb->ack_seq;
+	u32 ack = cb->ack_seq, acked;
+	u32 win = (u32)ntohs(tcp_hdr(skb)->window) << tsk->snd_wscale;
 
 	if (tcpx_after(ack, tsk->snd_una)) {
+		acked = ack - tsk->snd_una;
 		tsk->snd_una = ack;
 		if (tcpx_before(tsk->snd_nxt, ack))
 			tsk->snd_nxt = ack;
-		tsk->dupacks = 0;
+		inet_csk(sk)->icsk_probes_out = 0;
 		tcpx_clean_acked(sk);
+		if (tsk->ca_state == TCP_CA_Recovery) {
+			tcpx_recovery_ack(sk, acked);
+		} else {
+			tsk->dupacks = 0;
+			if (tsk->ca_state == TCP_CA_Loss &&
+			    !tcpx_before(ack, tsk->recover))
+				tsk->ca_state = TCP_CA_Open;
+			tcpx_cong_avoid(sk, acked);
+		}
 	} else if (ack == tsk->snd_una && cb->seq == cb->end_seq &&
-		   tsk->snd_una != tsk->snd_max &&
-		   ntohs(tcp_hdr(skb)->window) == tsk->snd_wnd &&
-		   ++tsk->dupacks == 3) {
-		/* RFC 5681 3.2: three duplicate ACKs mean a loss. */
-		tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
-		tcpx_go_back(sk);
+		   tsk->snd_una != tsk->snd_max && win == tsk->snd_wnd) {
+		tcpx_dupack(sk);
 	}
 	/* Window update, RFC 9293 3.10.7.4: only from newer segments. */
 	if (tcpx_before(tsk->snd_wl1, cb->seq) ||
 	    (tsk->snd_wl1 == cb->seq && !tcpx_before(ack, tsk->snd_wl2))) {
-		tsk->snd_wnd = ntohs(tcp_hdr(skb)->window);
+		tsk->snd_wnd = win;
 		tsk->snd_wl1 = cb->seq;
 		tsk->snd_wl2 = ack;
+		if (win && inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0) {
+			/* The window opened: back to the RTO's own pace. */
+			inet_csk(sk)->icsk_probes_out = 0;
+			inet_csk(sk)->icsk_backoff = 0;
+		}
 	}
 }
 
@@ -170,56 +287,6 @@ static bool tcpx_fin_acked(const struct sock *sk)
 
 	return tsk->snd_una == tsk->write_seq && !tsk->send_head &&
 	       (sk->sk_shutdown & SEND_SHUTDOWN);
-}
-
-/*
- * Queue in-order data.  Returns 1 if the skb was consumed (queued or merged
- * into the tail), 0 if it carried no new data, -ENOBUFS if it had to go.
- */
-static int tcpx_queue_rcv(struct sock *sk, struct sk_buff *skb, u32 len)
-{
-	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	struct sk_buff *tail;
-	bool fragstolen;
-	int delta;
-
-	__skb_pull(skb, tcp_hdrlen(skb));
-	/* Old bytes at the front were delivered already. */
-	if (tcpx_before(cb->seq, tsk->rcv_nxt)) {
-		u32 dup = tsk->rcv_nxt - cb->seq;
-
-		if (dup >= len)
-			return 0;
-		if (!pskb_pull(skb, dup))
-			return -ENOBUFS;
-		cb->seq += dup;
-		len -= dup;
-	}
-	if (!len)
-		return 0;
-	if (pskb_trim(skb, len))
-		return -ENOBUFS;
-	/* Over the buffer only when nothing is queued: progress first. */
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf) &&
-	    !skb_queue_empty(&sk->sk_receive_queue))
-		return -ENOBUFS;
-
-	skb_dst_drop(skb);
-	cb->end_seq = cb->seq + len;
-	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + len);
-	tail = skb_peek_tail(&sk->sk_receive_queue);
-	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
-		TCPX_SKB_CB(tail)->end_seq = cb->end_seq;
-		atomic_add(delta, &sk->sk_rmem_alloc);
-		sk_mem_charge(sk, delta);
-		kfree_skb_partial(skb, fragstolen);
-	} else {
-		skb_set_owner_r(skb, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
-	}
-	return 1;
 }
 
 /* RFC 9293 3.10.7.4, eighth check: the peer's FIN. */
@@ -252,13 +319,279 @@ static void tcpx_fin(struct sock *sk)
 	}
 }
 
+/*
+ * Memory the receive side may hold: sk_rcvbuf.  An in-order segment that
+ * does not fit first takes room from the out-of-order queue (newest
+ * first, as tcp_prune_ofo_queue()): the hole it fills is worth more.
+ */
+static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
+			   bool in_order)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *victim;
+
+	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	       READ_ONCE(sk->sk_rcvbuf)) {
+		if (!in_order)
+			return false;
+		/* Progress first: a lone segment always gets in. */
+		if (skb_queue_empty(&sk->sk_receive_queue) &&
+		    skb_queue_empty(&tsk->ofo_queue))
+			return true;
+		victim = __skb_dequeue_tail(&tsk->ofo_queue);
+		if (!victim)
+			return false;
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFODROPS);
+		kfree_skb(victim);
+	}
+	return true;
+}
+
+/*
+ * Append in-order data (skb->data at rcv_nxt, cb->end_seq set) to the
+ * receive queue, into the tail skb when it fits.  Consumes the skb.
+ */
+static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *tail;
+	bool fragstolen;
+	int delta;
+
+	/* The out-of-order queue charged it already; charge afresh. */
+	skb_orphan(skb);
+	skb_dst_drop(skb);
+	if (skb->truesize)
+		tsk->rcv_ratio = (7 * tsk->rcv_ratio +
+				  min_t(u32, 256 * skb->len / skb->truesize, 256)) / 8;
+	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + skb->len);
+	tail = skb_peek_tail(&sk->sk_receive_queue);
+	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
+		TCPX_SKB_CB(tail)->end_seq = cb->seq + skb->len;
+		atomic_add(delta, &sk->sk_rmem_alloc);
+		sk_mem_charge(sk, delta);
+		kfree_skb_partial(skb, fragstolen);
+	} else {
+		cb->end_seq = cb->seq + skb->len;
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+	}
+}
+
+/* Trim to [rcv_nxt, ...) of data; false if nothing new is left. */
+static bool tcpx_trim_front(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	u32 rcv_nxt = tcpx_sk(sk)->rcv_nxt;
+
+	if (tcpx_before(cb->seq, rcv_nxt)) {
+		u32 dup = rcv_nxt - cb->seq;
+
+		if (dup > skb->len || !pskb_pull(skb, dup))
+			return false;
+		cb->seq = rcv_nxt;
+	}
+	return true;
+}
+
+/*
+ * Hold data beyond rcv_nxt (RFC 9293 3.10.7.4, seventh check: "should"),
+ * sorted by sequence number, without overlaps: what is already held is
+ * trimmed from the new segment's front, what it covers completely goes.
+ * Returns false if the skb was not kept.
+ */
+static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff_head *q = &tsk->ofo_queue;
+	struct sk_buff *prev = NULL, *next, *p;
+	u32 end;
+
+	skb_queue_reverse_walk(q, p) {
+		if (!tcpx_after(TCPX_SKB_CB(p)->seq, cb->seq)) {
+			prev = p;
+			break;
+		}
+	}
+	if (prev) {
+		u32 pend = TCPX_SKB_CB(prev)->end_seq;
+
+		if (!tcpx_before(pend, cb->end_seq))
+			return false;	/* nothing new */
+		if (tcpx_after(pend, cb->seq)) {
+			if (!pskb_pull(skb, pend - cb->seq))
+				return false;
+			cb->seq = pend;
+		}
+	}
+	/* Segments the new one covers completely go. */
+	for (;;) {
+		next = prev ? prev->next : skb_peek(q);
+		if (!next || next == (struct sk_buff *)q ||
+		    tcpx_after(TCPX_SKB_CB(next)->end_seq, cb->end_seq))
+			break;
+		__skb_unlink(next, q);
+		kfree_skb(next);
+	}
+	if (next && next != (struct sk_buff *)q &&
+	    tcpx_after(cb->end_seq, TCPX_SKB_CB(next)->seq)) {
+		end = TCPX_SKB_CB(next)->seq;
+		if (pskb_trim(skb, end - cb->seq))
+			return false;
+		cb->end_seq = end;
+		cb->flags &= ~TCPHDR_FIN;
+	}
+	if (!tcpx_rmem_room(sk, skb, false))
+		return false;
+	skb_dst_drop(skb);
+	skb_set_owner_r(skb, sk);
+	if (prev)
+		__skb_queue_after(q, prev, skb);
+	else
+		__skb_queue_head(q, skb);
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOQUEUE);
+	return true;
+}
+
+/* Move what the last segment made contiguous to the receive queue. */
+static void tcpx_ofo_drain(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&tsk->ofo_queue)) &&
+	       !tcpx_after(TCPX_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
+		bool fin = TCPX_SKB_CB(skb)->flags & TCPHDR_FIN;
+
+		__skb_unlink(skb, &tsk->ofo_queue);
+		if (!tcpx_trim_front(sk, skb)) {
+			kfree_skb(skb);
+			continue;
+		}
+		if (skb->len)
+			tcpx_queue_in_order(sk, skb);
+		else
+			kfree_skb(skb);
+		if (fin) {
+			tcpx_fin(sk);
+			break;
+		}
+	}
+}
+
+void tcpx_ofo_purge(struct sock *sk)
+{
+	__skb_queue_purge(&tcpx_sk(sk)->ofo_queue);
+}
+
+/*
+ * Seventh and eighth checks: text and FIN.  skb->data is at the payload,
+ * trimmed to len bytes.  Returns true if the skb was kept.
+ */
+static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	bool had_ofo = !skb_queue_empty(&tsk->ofo_queue);
+
+	if (tcpx_after(cb->seq, tsk->rcv_nxt)) {
+		bool kept = tcpx_ofo_insert(sk, skb);
+
+		if (!kept)
+			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFODROPS);
+		/* RFC 5681 4.2: a duplicate ACK at once, for fast retransmit. */
+		tcpx_send_ack(sk);
+		return kept;
+	}
+	if (!tcpx_trim_front(sk, skb) || (!skb->len && !fin)) {
+		/* An old duplicate: the ACK it needs may have been lost. */
+		tcpx_send_ack(sk);
+		return false;
+	}
+	if (skb->len && !tcpx_rmem_room(sk, skb, true)) {
+		/* No room: the peer sends it again. */
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_RCVQDROPS);
+		tcpx_send_ack(sk);
+		return false;
+	}
+	if (skb->len) {
+		tsk->rcv_mss = max_t(u16, tsk->rcv_mss, min_t(u32, skb->len, U16_MAX));
+		tcpx_queue_in_order(sk, skb);
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
+	} else {
+		kfree_skb(skb);
+	}
+	if (fin) {
+		tcpx_fin(sk);
+		return true;
+	}
+	if (had_ofo) {
+		tcpx_ofo_drain(sk);
+		/* Filled a hole: tell the sender at once (RFC 5681 4.2). */
+		if (sk->sk_state != TCP_TIME_WAIT && sk->sk_state != TCP_CLOSE)
+			tcpx_send_ack(sk);
+		return true;
+	}
+	tcpx_delack(sk);
+	return true;
+}
+
+/* RFC 7323 5.3 R1 (PAWS): an old timestamp marks an old duplicate. */
+static bool tcpx_paws_reject(const struct tcpx_sock *tsk,
+			     const struct tcpx_skb_cb *cb)
+{
+	if (!tsk->tstamp_ok || !cb->saw_tstamp || !tsk->ts_recent_stamp)
+		return false;
+	if ((s32)(cb->tsval - tsk->ts_recent) >= 0)
+		return false;
+	/* TS.Recent older than 24 days is no longer valid (RFC 7323 5.5). */
+	return (u32)ktime_get_seconds() - tsk->ts_recent_stamp < TCPX_PAWS_24DAYS;
+}
+
+/* RFC 7323 4.3: TS.Recent follows the segment that Last.ACK.sent covers. */
+static void tcpx_store_ts_recent(struct tcpx_sock *tsk,
+				 const struct tcpx_skb_cb *cb)
+{
+	if (tsk->tstamp_ok && cb->saw_tstamp &&
+	    !tcpx_after(cb->seq, tsk->rcv_wup) &&
+	    (s32)(cb->tsval - tsk->ts_recent) >= 0) {
+		tsk->ts_recent = cb->tsval;
+		tsk->ts_recent_stamp = (u32)ktime_get_seconds();
+	}
+}
+
+/* RFC 7323: what the SYN exchange agreed, from the peer's SYN's options. */
+static void tcpx_synsent_options(struct sock *sk, const struct sk_buff *skb,
+				 const struct tcpx_options *opt)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (tsk->wscale_ok && opt->wscale_ok) {
+		tsk->snd_wscale = opt->wscale;
+	} else {
+		tsk->wscale_ok = 0;
+		tsk->snd_wscale = 0;
+		tsk->rcv_wscale = 0;
+	}
+	if (tsk->tstamp_ok && opt->saw_tstamp) {
+		tsk->ts_recent = opt->tsval;
+		tsk->ts_recent_stamp = (u32)ktime_get_seconds();
+		tsk->mss_cache -= TCPOLEN_TSTAMP_ALIGNED;
+	} else {
+		tsk->tstamp_ok = 0;
+	}
+}
+
 /* RFC 9293 3.10.7.3: SYN-SENT. */
 static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	const struct tcphdr *th = tcp_hdr(skb);
-	u16 mss;
+	struct tcpx_options opt;
 
 	if (th->ack && (!tcpx_after(cb->ack_seq, tsk->iss) ||
 			tcpx_after(cb->ack_seq, tsk->snd_max))) {
@@ -273,25 +606,26 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!th->syn)
 		goto discard;
-	if (tcpx_parse_mss(skb, &mss))
+	if (tcpx_parse_options(th, &opt))
 		goto discard;
 
 	tsk->irs = cb->seq;
 	tsk->rcv_nxt = cb->seq + 1;
 	tsk->copied_seq = tsk->rcv_nxt;
 	tsk->rcv_wup = tsk->rcv_nxt;
-	tsk->snd_wnd = ntohs(th->window);
+	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = cb->ack_seq;
-	if (mss)
-		tsk->mss_cache = min_t(u32, tsk->mss_cache, mss);
-	else
-		tsk->mss_cache = min_t(u32, tsk->mss_cache, TCPX_MSS_DEFAULT);
+	tsk->mss_cache = min_t(u32, tsk->mss_cache,
+			       opt.mss ? : TCPX_MSS_DEFAULT);
+	tcpx_synsent_options(sk, skb, &opt);
+	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
 
 	if (th->ack) {
 		tsk->snd_una = cb->ack_seq;
 		tcpx_clean_acked(sk);
 		tcpx_set_state(sk, TCP_ESTABLISHED);
+		inet_csk(sk)->icsk_ack.quick = TCPX_QUICKACKS;
 		tcpx_send_ack(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
@@ -323,6 +657,13 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		goto discard;
 	case TCP_SYN_SENT:
 		return tcpx_rcv_synsent(sk, skb);
+	}
+
+	/* PAWS first (RFC 7323 5.3); a RST is judged by its sequence only. */
+	if (!th->rst && tcpx_paws_reject(tsk, cb)) {
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
+		tcpx_send_ack(sk);
+		goto discard;
 	}
 
 	/* First: sequence number. */
@@ -360,11 +701,13 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto discard;
 		}
 		tcpx_set_state(sk, TCP_ESTABLISHED);
+		inet_csk(sk)->icsk_ack.quick = TCPX_QUICKACKS;
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		}
 	}
+	tcpx_store_ts_recent(tsk, cb);
 	tcpx_ack(sk, skb);
 
 	switch (sk->sk_state) {
@@ -391,45 +734,26 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		break;
 	}
 
-	/* Seventh: text, in order only; beyond rcv_nxt gets a duplicate ACK. */
-	if (tcpx_after(seq, tsk->rcv_nxt)) {
-		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFODROPS);
-		tcpx_send_ack(sk);
-		goto discard;
-	}
-	if (len && (1 << sk->sk_state) &
-		   (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
+	/* Seventh and eighth: text and FIN, while the peer may still send. */
+	if ((len || fin) && (1 << sk->sk_state) &
+	    (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
 		/* Data for a socket that no longer reads: abort, as TCP. */
-		if ((sk->sk_shutdown & RCV_SHUTDOWN) &&
+		if (len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
 		    sk->sk_state != TCP_ESTABLISHED &&
 		    tcpx_after(end_seq - fin, tsk->rcv_nxt)) {
 			tcpx_send_active_reset(sk, GFP_ATOMIC);
 			tcpx_reset(sk);
 			goto discard;
 		}
-		switch (tcpx_queue_rcv(sk, skb, len)) {
-		case 1:
-			queued = true;
-			if (!sock_flag(sk, SOCK_DEAD))
-				sk->sk_data_ready(sk);
-			break;
-		case 0:
-			break;
-		default:
-			/* No room: the peer sends it again. */
-			tcpx_inc_stats(sock_net(sk), TCPX_MIB_RCVQDROPS);
+		__skb_pull(skb, tcp_hdrlen(skb));
+		if (pskb_trim(skb, len)) {
 			tcpx_send_ack(sk);
 			goto discard;
 		}
-	}
-
-	/* Eighth: FIN, once everything before it is in. */
-	if (fin && end_seq - 1 == tsk->rcv_nxt &&
-	    (1 << sk->sk_state) & (TCPF_SYN_RECV | TCPF_ESTABLISHED |
-				   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))
-		tcpx_fin(sk);
-	else if (end_seq != seq)
+		queued = tcpx_data_queue(sk, skb, fin);
+	} else if (end_seq != seq) {
 		tcpx_send_ack(sk);
+	}
 
 	if (sk->sk_state != TCP_CLOSE)
 		tcpx_push_pending(sk);
@@ -488,6 +812,7 @@ discard:
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
+	struct tcpx_options opt;
 	const struct tcphdr *th;
 	const struct iphdr *iph;
 	struct tcpx_skb_cb *cb;
@@ -512,11 +837,14 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 		goto bad;
 	}
 	th = (const struct tcphdr *)skb->data;
-	if (tcpx_parse_options(th, NULL))
+	if (tcpx_parse_options(th, &opt))
 		goto bad;
 	iph = ip_hdr(skb);
 
 	cb = TCPX_SKB_CB(skb);
+	cb->saw_tstamp = opt.saw_tstamp;
+	cb->tsval = opt.tsval;
+	cb->tsecr = opt.tsecr;
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);
@@ -551,7 +879,8 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 	if (!sock_owned_by_user(sk)) {
 		ret = tcpx_v4_do_rcv(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+				  READ_ONCE(sk->sk_sndbuf) + 64 * 1024)) {
+		/* The limit tcp_add_backlog() uses: room for a window's ACKs. */
 		tcpx_inc_stats(net, TCPX_MIB_BACKLOGDROPS);
 		bh_unlock_sock(sk);
 		if (refcounted)
@@ -577,6 +906,7 @@ static struct net_protocol tcpx_protocol = {
 
 int tcpx_input_init(void)
 {
+	BUILD_BUG_ON(sizeof(struct tcpx_skb_cb) > sizeof_field(struct sk_buff, cb));
 	if (inet_add_protocol(&tcpx_protocol, tcpx_ipproto) < 0) {
 		pr_err("IPv4 protocol %d is taken\n", tcpx_ipproto);
 		return -EBUSY;

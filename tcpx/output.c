@@ -20,7 +20,24 @@
 #include "trace.h"
 #include "tcpx.h"
 
-#define TCPX_OPT_MSS_LEN	4
+/* Options a segment carries: MSS and window scale on SYNs, timestamps. */
+struct tcpx_out_opts {
+	u16	mss;		/* 0: none */
+	u8	ws_ok:1;
+	u8	ts_ok:1;
+	u8	ws;
+	u32	tsval;
+	u32	tsecr;
+};
+
+static unsigned int tcpx_opts_len(const struct tcpx_out_opts *o)
+{
+	if (!o)
+		return 0;
+	return (o->mss ? TCPOLEN_MSS : 0) +
+	       (o->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0) +
+	       (o->ws_ok ? TCPOLEN_WSCALE_ALIGNED : 0);
+}
 
 static void tcpx_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
@@ -34,9 +51,10 @@ static void tcpx_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
-/* Fill a header at skb->data (already pushed); options only on SYNs. */
+/* Fill a header at skb->data (pushed by 20 + tcpx_opts_len(o) bytes). */
 static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
-			     u32 seq, u32 ack, u8 flags, u16 win, u16 mss)
+			     u32 seq, u32 ack, u8 flags, u16 win,
+			     const struct tcpx_out_opts *o)
 {
 	struct tcphdr *th;
 	__be32 *opt;
@@ -50,12 +68,22 @@ static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 	th->ack_seq = (flags & TCPHDR_ACK) ? htonl(ack) : 0;
 	tcp_flag_byte(th) = flags;
 	th->window = htons(win);
-	th->doff = TCPX_HDR_LEN / 4;
-	if (mss) {
-		opt = (__be32 *)(th + 1);
-		*opt = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | mss);
-		th->doff += TCPX_OPT_MSS_LEN / 4;
+	th->doff = (TCPX_HDR_LEN + tcpx_opts_len(o)) / 4;
+	if (!o)
+		return;
+	/* The layout Linux TCP uses, so middleboxes and dissectors agree. */
+	opt = (__be32 *)(th + 1);
+	if (o->mss)
+		*opt++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | o->mss);
+	if (o->ts_ok) {
+		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		*opt++ = htonl(o->tsval);
+		*opt++ = htonl(o->tsecr);
 	}
+	if (o->ws_ok)
+		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
+			       (TCPOLEN_WINDOW << 8) | o->ws);
 }
 
 u16 tcpx_mss_for_mtu(u32 mtu)
@@ -65,22 +93,67 @@ u16 tcpx_mss_for_mtu(u32 mtu)
 }
 
 /*
- * The window to advertise: half the free receive buffer (room for skb
- * overhead), never moving the right edge back (RFC 9293 3.8.6).
+ * Payload the free receive buffer can take: its bytes scaled by the
+ * payload/truesize ratio of recent segments, less an eighth for safety,
+ * so that what we advertise is what sk_rcvbuf can hold.
+ */
+u32 tcpx_rcv_space(const struct sock *sk)
+{
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	if (free <= 0)
+		return 0;
+	return (u64)free * tcpx_sk(sk)->rcv_ratio * 7 / (256 * 8);
+}
+
+/* RFC 7323 2.2: the smallest shift that lets the window cover the buffer. */
+u8 tcpx_select_wscale(const struct sock *sk)
+{
+	int space = READ_ONCE(sk->sk_rcvbuf);
+	u8 ws = 0;
+
+	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		space = max(space, READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+	while (ws < TCPX_MAX_WSCALE && space > (int)(TCPX_MAX_WIN << ws))
+		ws++;
+	return ws;
+}
+
+/*
+ * The window to advertise, as the header's (scaled) field.  The right edge
+ * never moves back (RFC 9293 3.8.6); it moves forward only by a full
+ * segment or more (receiver-side SWS avoidance, 3.8.6.2.2), and not while
+ * out-of-order data waits, so the duplicate ACKs stay duplicates.
  */
 u32 tcpx_select_window(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	int space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 win = max(space, 0) / 2;
-	u32 cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
+	u32 space = tcpx_rcv_space(sk), cur = 0, win, sws;
 
-	if (tcpx_before(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
-		cur = 0;
-	win = min(max(win, cur), TCPX_MAX_WIN);
+	if (tcpx_after(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
+		cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
+	sws = min_t(u32, tsk->rcv_mss ? : tsk->advmss,
+		    (u64)READ_ONCE(sk->sk_rcvbuf) * tsk->rcv_ratio / 512);
+	if (space <= cur || space - cur < sws ||
+	    !skb_queue_empty(&tsk->ofo_queue))
+		win = cur;
+	else
+		win = space;
+	win = min(win, TCPX_MAX_WIN << tsk->rcv_wscale);
+	win = ALIGN(win, 1U << tsk->rcv_wscale);
 	tsk->rcv_wnd = win;
 	tsk->rcv_wup = tsk->rcv_nxt;
-	return win;
+	return win >> tsk->rcv_wscale;
+}
+
+/* A SYN's window is never scaled (RFC 7323 2.2). */
+static u16 tcpx_syn_window(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	tsk->rcv_wnd = min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
+	tsk->rcv_wup = tsk->rcv_nxt;
+	return tsk->rcv_wnd;
 }
 
 /* Send a clone of skb, which stays queued; or skb itself if not queued. */
@@ -89,8 +162,9 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_out_opts opts = {};
 	u8 flags = cb->flags;
-	u16 mss = 0;
+	u16 win;
 	int err;
 
 	if (clone) {
@@ -106,12 +180,25 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	/* Everything but the first SYN of an active open carries an ACK. */
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= TCPHDR_ACK;
-	if (flags & TCPHDR_SYN)
-		mss = tsk->advmss;
+	if (flags & TCPHDR_SYN) {
+		opts.mss = tsk->advmss;
+		opts.ws_ok = tsk->wscale_ok;
+		opts.ws = tsk->rcv_wscale;
+		win = tcpx_syn_window(sk);
+	} else {
+		win = tcpx_select_window(sk);
+	}
+	if (tsk->tstamp_ok) {
+		opts.ts_ok = 1;
+		opts.tsval = tcpx_ts_now();
+		opts.tsecr = tsk->ts_recent;
+	}
+	if (flags & TCPHDR_ACK)
+		inet_csk(sk)->icsk_ack.pending = 0;
 
-	skb_push(skb, TCPX_HDR_LEN + (mss ? TCPX_OPT_MSS_LEN : 0));
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
-			 tsk->rcv_nxt, flags, tcpx_select_window(sk), mss);
+			 tsk->rcv_nxt, flags, win, &opts);
 	tcpx_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	/*
 	 * Not charged to the socket: a segment waiting in a qdisc or for ARP
@@ -124,6 +211,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
 	if (flags & TCPHDR_RST)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTRSTS);
+	tsk->lsndtime = (u32)jiffies;
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
@@ -142,8 +230,8 @@ static struct sk_buff *tcpx_alloc_ctl_skb(struct sock *sk, gfp_t gfp)
 	return skb;
 }
 
-/* A segment that is not queued: a pure ACK or RST, seq = snd_nxt. */
-static void tcpx_send_ctl(struct sock *sk, u8 flags, gfp_t gfp)
+/* A segment that is not queued: a pure ACK, RST or probe. */
+static void tcpx_send_ctl_seq(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
 {
 	struct sk_buff *skb = tcpx_alloc_ctl_skb(sk, gfp);
 	struct tcpx_skb_cb *cb;
@@ -151,10 +239,24 @@ static void tcpx_send_ctl(struct sock *sk, u8 flags, gfp_t gfp)
 	if (!skb)
 		return;
 	cb = TCPX_SKB_CB(skb);
-	cb->seq = tcpx_sk(sk)->snd_nxt;
+	cb->seq = seq;
 	cb->end_seq = cb->seq;
 	cb->flags = flags;
 	__tcpx_transmit_skb(sk, skb, false);
+}
+
+static void tcpx_send_ctl(struct sock *sk, u8 flags, gfp_t gfp)
+{
+	tcpx_send_ctl_seq(sk, tcpx_sk(sk)->snd_nxt, flags, gfp);
+}
+
+/*
+ * A segment the peer must answer with an ACK: seq is old (snd_una - 1), so
+ * it is outside the window (RFC 9293 3.10.7.4) -- a zero-window probe.
+ */
+void tcpx_send_probe(struct sock *sk, u32 seq)
+{
+	tcpx_send_ctl_seq(sk, seq, TCPHDR_ACK, GFP_ATOMIC);
 }
 
 void tcpx_send_ack(struct sock *sk)
@@ -223,20 +325,93 @@ void tcpx_send_fin(struct sock *sk)
 }
 
 /*
- * Send what the peer's window allows from send_head on.  Nagle (RFC 896):
- * a short segment waits while data is in flight, unless TCPX_NODELAY.
+ * Split an unsent segment so that its first len bytes fit the window;
+ * write-queue skbs are linear (tcpx_sendmsg() builds them).
+ */
+static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb), *ncb;
+	u32 nlen = skb->len - len;
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb_fclone(TCPX_MAX_HEADER + nlen, GFP_ATOMIC);
+	if (!nskb)
+		return -ENOMEM;
+	skb_reserve(nskb, TCPX_MAX_HEADER);
+	if (skb_copy_bits(skb, len, skb_put(nskb, nlen), nlen)) {
+		kfree_skb(nskb);
+		return -EFAULT;
+	}
+	ncb = TCPX_SKB_CB(nskb);
+	memset(ncb, 0, sizeof(*ncb));
+	ncb->seq = cb->seq + len;
+	ncb->end_seq = cb->end_seq;
+	ncb->flags = cb->flags;
+	cb->end_seq = ncb->seq;
+	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	__skb_trim(skb, len);
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	sk_mem_charge(sk, nskb->truesize);
+	return 0;
+}
+
+static void tcpx_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	tsk->snd_nxt = cb->end_seq;
+	if (tcpx_after(cb->end_seq, tsk->snd_max))
+		tsk->snd_max = cb->end_seq;
+	tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			 NULL : skb->next;
+}
+
+/* Transmit a queued segment, counting it if it was sent before. */
+static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (!tcpx_after(cb->end_seq, tsk->snd_max) && cb->end_seq != cb->seq) {
+		cb->retrans = 1;
+		trace_tcpx_retransmit(sk, cb->seq);
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_RETRANSSEGS);
+		tsk->total_retrans++;
+	}
+	cb->tx_us = tcpx_now_us();
+	return tcpx_transmit_skb(sk, skb);
+}
+
+/*
+ * Send what the peer's window and the congestion window allow, from
+ * send_head on.  Nagle (RFC 896): a short segment waits while data is in
+ * flight, unless TCPX_NODELAY.  A closed window with nothing in flight
+ * starts the persist timer.
  */
 void tcpx_push_pending(struct sock *sk)
 {
+	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
 	bool sent = false;
 
+	/* RFC 5681 4.1: after an idle RTO, restart from the initial window. */
+	if (tsk->snd_una == tsk->snd_max && tsk->send_head &&
+	    tsk->ca_state == TCP_CA_Open &&
+	    time_after(jiffies, (unsigned long)tsk->lsndtime + icsk->icsk_rto))
+		tsk->snd_cwnd = min(tsk->snd_cwnd,
+				    TCPX_INIT_CWND * tsk->mss_cache);
+
 	while ((skb = tsk->send_head)) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+		u32 end = cb->seq + skb->len;
 
-		if (skb->len &&
-		    tcpx_after(cb->seq + skb->len, tsk->snd_una + tsk->snd_wnd))
+		if (skb->len && tcpx_after(end, tsk->snd_una + tsk->snd_wnd))
+			break;
+		if (skb->len && tsk->snd_nxt != tsk->snd_una &&
+		    tcpx_after(end, tsk->snd_una + tsk->snd_cwnd))
 			break;
 		if (!tsk->nodelay && skb->len && skb->len < tsk->mss_cache &&
 		    tsk->snd_nxt != tsk->snd_una &&
@@ -245,28 +420,56 @@ void tcpx_push_pending(struct sock *sk)
 			break;
 		if (skb_queue_is_last(&sk->sk_write_queue, skb) && skb->len)
 			cb->flags |= TCPHDR_PSH;
-		if (!tcpx_after(cb->end_seq, tsk->snd_max)) {
-			trace_tcpx_retransmit(sk, cb->seq);
-			tcpx_inc_stats(sock_net(sk), TCPX_MIB_RETRANSSEGS);
-			tsk->total_retrans++;
-		}
-		if (tcpx_transmit_skb(sk, skb))
+		if (tcpx_xmit_queued(sk, skb))
 			break;
-		tsk->snd_nxt = cb->end_seq;
-		if (tcpx_after(cb->end_seq, tsk->snd_max))
-			tsk->snd_max = cb->end_seq;
-		tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				 NULL : skb->next;
+		tcpx_sent(sk, skb);
 		sent = true;
 	}
-	if (sent && !inet_csk(sk)->icsk_pending)
+	if (sent && icsk->icsk_pending != ICSK_TIME_RETRANS)
 		tcpx_reset_rto(sk);
+	else if (!sent && tsk->send_head && tsk->snd_una == tsk->snd_max &&
+		 !icsk->icsk_pending)
+		tcpx_arm_probe0(sk);
 }
 
 /*
- * Loss: send everything unacknowledged again, from snd_una, as the window
- * allows (go-back-N).  The receiver keeps no out-of-order data yet, so
- * whatever followed a lost segment was dropped too.
+ * The persist timer fired (RFC 9293 3.8.6.1): send what part of the next
+ * segment the window takes, or probe a closed window with an old
+ * sequence number the peer must ACK, with its current window.
+ */
+void tcpx_probe_window(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb = tsk->send_head;
+	u32 room = tsk->snd_una + tsk->snd_wnd - tsk->snd_nxt;
+
+	if (skb && skb->len && tsk->snd_nxt == tsk->snd_una &&
+	    tcpx_after(tsk->snd_una + tsk->snd_wnd, tsk->snd_nxt) &&
+	    room < skb->len && !tcpx_fragment(sk, skb, room)) {
+		tcpx_push_pending(sk);
+		return;
+	}
+	tsk->win_probes++;
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_WINPROBE);
+	tcpx_send_probe(sk, tsk->snd_una - 1);
+}
+
+/*
+ * Send the oldest unacknowledged segment again (fast retransmit, NewReno
+ * partial ACK), leaving send_head where it is.
+ */
+void tcpx_retransmit_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == tcpx_sk(sk)->send_head)
+		return;
+	tcpx_xmit_queued(sk, skb);
+}
+
+/*
+ * Loss by timeout: send everything unacknowledged again, from snd_una, as
+ * the windows allow (go-back-N; the receiver keeps what it already has).
  */
 void tcpx_go_back(struct sock *sk)
 {
@@ -279,6 +482,29 @@ void tcpx_go_back(struct sock *sk)
 	tsk->snd_nxt = tsk->snd_una;
 	tsk->dupacks = 0;
 	tcpx_push_pending(sk);
+}
+
+/*
+ * In-order data arrived: ACK at once for every second full segment and
+ * at the start of a flow (TCP's quickack, so slow start is not slowed),
+ * else within TCPX_DELACK_MIN (RFC 9293 3.8.6.3, RFC 5681 4.2).
+ */
+void tcpx_delack(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->rcv_mss ? : tsk->advmss;
+
+	if (icsk->icsk_ack.quick || tsk->rcv_nxt - tsk->rcv_wup >= 2 * mss) {
+		if (icsk->icsk_ack.quick)
+			icsk->icsk_ack.quick--;
+		tcpx_send_ack(sk);
+		return;
+	}
+	if (!(icsk->icsk_ack.pending & ICSK_ACK_TIMER))
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_DACK, TCPX_DELACK_MIN,
+					  TCPX_DELACK_MAX);
+	icsk->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
 }
 
 /*
@@ -307,7 +533,7 @@ void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 	}
 	skb_reserve(skb, TCPX_MAX_HEADER);
 	skb_push(skb, TCPX_HDR_LEN);
-	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, 0);
+	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, NULL);
 
 	skb_push(skb, sizeof(*niph));
 	skb_reset_network_header(skb);
@@ -351,6 +577,7 @@ int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req)
 {
 	const struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	struct tcpx_out_opts opts = {};
 	struct dst_entry *dst;
 	struct sk_buff *skb;
 	struct flowi4 fl4;
@@ -365,12 +592,17 @@ int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req)
 		return -ENOMEM;
 	}
 	skb_reserve(skb, TCPX_MAX_HEADER);
-	skb_push(skb, TCPX_HDR_LEN + TCPX_OPT_MSS_LEN);
+	opts.mss = tcpx_mss_for_mtu(dst_mtu(dst));
+	opts.ws_ok = ireq->wscale_ok;
+	opts.ws = ireq->rcv_wscale;
+	opts.ts_ok = ireq->tstamp_ok;
+	opts.tsval = tcpx_ts_now();
+	opts.tsecr = treq->ts_recent;
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
 			 treq->snt_isn, treq->rcv_isn + 1,
 			 TCPHDR_SYN | TCPHDR_ACK,
-			 min(READ_ONCE(sk->sk_rcvbuf) / 2, (int)TCPX_MAX_WIN),
-			 tcpx_mss_for_mtu(dst_mtu(dst)));
+			 min(tcpx_rcv_space(sk), TCPX_MAX_WIN), &opts);
 	tcpx_csum(skb, ireq->ir_loc_addr, ireq->ir_rmt_addr);
 	skb_dst_set(skb, dst);
 

@@ -376,6 +376,7 @@ static void tcpx_purge_queues(struct sock *sk)
 {
 	tcpx_write_queue_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	tcpx_ofo_purge(sk);
 	sk_mem_reclaim(sk);
 }
 

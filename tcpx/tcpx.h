@@ -28,12 +28,19 @@ struct tcpx_mib;
 
 #define TCPX_HDR_LEN		20U	/* struct tcphdr, no options */
 #define TCPX_MAX_HEADER		(MAX_TCP_HEADER)
-#define TCPX_MAX_WIN		65535U	/* no window scaling yet */
+#define TCPX_MAX_WIN		65535U	/* the header's field, unscaled */
+#define TCPX_MAX_WSCALE		14U	/* RFC 7323 2.3 */
 #define TCPX_TIMEOUT_INIT	((unsigned int)HZ)	/* RFC 6298 2.1 */
+#define TCPX_RTO_MIN		((unsigned int)(HZ / 5))	/* as TCP_RTO_MIN */
 #define TCPX_RTO_MAX		((unsigned int)(120 * HZ))
+#define TCPX_DELACK_MIN		((unsigned int)(HZ / 25))	/* as TCP */
+#define TCPX_DELACK_MAX		((unsigned int)(HZ / 5))	/* RFC 9293 3.8.6.3 */
+#define TCPX_QUICKACKS		16U	/* segments ACKed at once on a new flow */
+#define TCPX_PAWS_24DAYS	(60 * 60 * 24 * 24)	/* RFC 7323 5.5, s */
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
 #define TCPX_MIN_MSS		88U	/* as TCP_MIN_MSS */
-#define TCPX_INIT_CWND		10U	/* RFC 6928 */
+#define TCPX_INIT_CWND		10U	/* RFC 6928, segments */
+#define TCPX_MAX_CWND		(1U << 30)	/* bytes */
 #define TCPX_INFINITE_SSTHRESH	0x7fffffff
 #define TCPX_MAX_WINDOW		32767U	/* as MAX_TCP_WINDOW, bounds TCPX_MAXSEG */
 
@@ -49,6 +56,7 @@ struct tcpx_sock {
 	u32				snd_nxt;	/* next to send */
 	u32				snd_max;	/* highest ever sent */
 	u8				dupacks;	/* duplicate ACKs in a row */
+	u8				ca_state;	/* TCP_CA_Open/Recovery/Loss */
 	u32				write_seq;	/* end of the send queue */
 	u32				snd_wnd;	/* the peer's window */
 	u32				snd_wl1;	/* seq of the last window update */
@@ -62,9 +70,30 @@ struct tcpx_sock {
 	u32				total_retrans;	/* segments retransmitted */
 	u16				advmss;		/* the MSS we announce */
 
-	/* Congestion state, RFC 5681 */
-	u32				snd_cwnd;	/* segments */
-	u32				snd_ssthresh;	/* segments */
+	/* Congestion state, RFC 5681 and RFC 6582, in bytes */
+	u32				snd_cwnd;
+	u32				snd_ssthresh;
+	u32				cwnd_acked;	/* bytes toward the next +MSS */
+	u32				recover;	/* NewReno: snd_max at loss */
+	u32				lsndtime;	/* jiffies of the last send */
+
+	/* RFC 6298 estimator, microseconds (srtt and rttvar unscaled) */
+	u32				srtt_us;
+	u32				rttvar_us;
+
+	/* RFC 7323: window scaling, timestamps, PAWS */
+	u8				snd_wscale;	/* the peer's shift */
+	u8				rcv_wscale;	/* ours */
+	u8				wscale_ok:1;
+	u8				tstamp_ok:1;
+	u32				ts_recent;	/* the peer's last TSval */
+	u32				ts_recent_stamp; /* seconds, when saved */
+
+	/* Receiver: out-of-order queue, ACK pacing, window sizing */
+	struct sk_buff_head		ofo_queue;	/* sorted by seq */
+	u16				rcv_mss;	/* largest segment seen */
+	u16				rcv_ratio;	/* payload/truesize, /256 */
+	u32				win_probes;	/* zero-window probes sent */
 
 	int				linger2;	/* TCPX_LINGER2, jiffies */
 	u32				mss_cache;	/* current send MSS */
@@ -85,6 +114,7 @@ struct tcpx_request_sock {
 	struct inet_request_sock	ireq;	/* must be first */
 	u32				rcv_isn;
 	u32				snt_isn;
+	u32				ts_recent;	/* the SYN's TSval */
 	u16				mss;	/* the peer's MSS option */
 };
 
@@ -113,11 +143,39 @@ struct tcpx_skb_cb {
 	struct inet_skb_parm	h4;
 	u32			seq;		/* first sequence number */
 	u32			end_seq;	/* seq + SYN + data + FIN */
-	u32			ack_seq;	/* input: SEG.ACK */
+	union {
+		u32		ack_seq;	/* input: SEG.ACK */
+		u32		tx_us;		/* output: last sent */
+	};
 	u8			flags;		/* TCPHDR_* */
+	u8			saw_tstamp:1;	/* input: TS option */
+	u8			retrans:1;	/* output: sent twice */
+	u32			tsval;		/* input: TS option */
+	u32			tsecr;
 };
 
 #define TCPX_SKB_CB(skb)	((struct tcpx_skb_cb *)&((skb)->cb[0]))
+
+/* RFC 7323 timestamp clock: milliseconds. */
+static inline u32 tcpx_ts_now(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
+}
+
+static inline u32 tcpx_now_us(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
+}
+
+/* The options a segment carried, as tcpx_parse_options() found them. */
+struct tcpx_options {
+	u16	mss;		/* 0: none */
+	u8	wscale_ok:1;
+	u8	saw_tstamp:1;
+	u8	wscale;
+	u32	tsval;
+	u32	tsecr;
+};
 
 /* Sequence arithmetic, RFC 9293 3.4 (modulo 2^32). */
 static inline bool tcpx_before(u32 a, u32 b)
@@ -201,6 +259,8 @@ void tcpx_write_queue_purge(struct sock *sk);
 
 /* output.c: building and sending segments */
 u32 tcpx_select_window(struct sock *sk);
+u32 tcpx_rcv_space(const struct sock *sk);
+u8 tcpx_select_wscale(const struct sock *sk);
 u16 tcpx_mss_for_mtu(u32 mtu);
 int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
 void tcpx_push_pending(struct sock *sk);
@@ -213,11 +273,17 @@ void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 void tcpx_send_reset(struct net *net, const struct sk_buff *in);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
+void tcpx_retransmit_head(struct sock *sk);
+void tcpx_send_probe(struct sock *sk, u32 seq);
+void tcpx_probe_window(struct sock *sk);
+void tcpx_delack(struct sock *sk);
+void tcpx_ofo_purge(struct sock *sk);
 
 /* input.c: the IPv4 protocol handler and the state machine */
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
 int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss);
+int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt);
 
 /* conn.c: opening connections, actively and passively */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
@@ -238,6 +304,8 @@ void tcpx_purge_net(struct net *net);
 /* timer.c */
 void tcpx_init_xmit_timers(struct sock *sk);
 void tcpx_reset_rto(struct sock *sk);
+void tcpx_rtt_sample(struct sock *sk, u32 rtt_us);
+void tcpx_arm_probe0(struct sock *sk);
 
 /* hash.c: the shared lookup tables */
 int tcpx_hash_init(void);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Timers: retransmission (RFC 6298: exponential backoff from 1 s, bounded
+ * Timers: retransmission (RFC 6298: SRTT/RTTVAR, 1 s before the first
+ * sample, a 200 ms floor like Linux, exponential backoff to 120 s, bounded
  * by syn_retries in SYN-SENT and retries2 afterwards, and by
- * TCPX_USER_TIMEOUT), the orphaned FIN-WAIT-2 timeout on the keepalive
- * timer, and the delayed ACK.  A handler that finds the socket owned by a
- * process tries again shortly, as TCP does.
+ * TCPX_USER_TIMEOUT), the persist timer (zero-window probes, on the same
+ * timer as ICSK_TIME_PROBE0), the orphaned FIN-WAIT-2 timeout on the
+ * keepalive timer, and the delayed ACK.  A handler that finds the socket
+ * owned by a process tries again shortly, as TCP does.
  */
 #include <net/inet_connection_sock.h>
 
@@ -12,6 +14,33 @@
 #include "tcpx.h"
 
 #define TCPX_TIMER_RETRY	(HZ / 20)
+
+/*
+ * RFC 6298 2.2-2.3 on a new sample R (Karn's rule is the caller's: no
+ * sample from a retransmitted segment).  Like Linux, the floor bounds the
+ * variance term: RTO = SRTT + max(4 * RTTVAR, 200 ms).
+ */
+void tcpx_rtt_sample(struct sock *sk, u32 rtt_us)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 rto_us, var;
+
+	rtt_us = max(rtt_us, 1U);
+	if (!tsk->srtt_us) {
+		tsk->srtt_us = rtt_us;
+		tsk->rttvar_us = rtt_us / 2;
+	} else {
+		u32 delta = tsk->srtt_us > rtt_us ? tsk->srtt_us - rtt_us :
+						    rtt_us - tsk->srtt_us;
+
+		tsk->rttvar_us = (3 * tsk->rttvar_us + delta) / 4;
+		tsk->srtt_us = (7 * tsk->srtt_us + rtt_us) / 8;
+	}
+	var = max(4 * tsk->rttvar_us, jiffies_to_usecs(TCPX_RTO_MIN));
+	rto_us = tsk->srtt_us + var;
+	inet_csk(sk)->icsk_rto = clamp_t(u32, usecs_to_jiffies(rto_us),
+					 TCPX_RTO_MIN, TCPX_RTO_MAX);
+}
 
 void tcpx_reset_rto(struct sock *sk)
 {
@@ -43,9 +72,56 @@ static bool tcpx_out_of_retries(struct sock *sk)
 	return icsk->icsk_retransmits >= max;
 }
 
+/* The persist timer: window closed, nothing in flight, data waiting. */
+void tcpx_arm_probe0(struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+				  min_t(unsigned long,
+					(unsigned long)icsk->icsk_rto << icsk->icsk_backoff,
+					TCPX_RTO_MAX),
+				  TCPX_RTO_MAX);
+}
+
+/*
+ * As tcp_probe_timer(): probing goes on while the peer answers (each ACK
+ * resets icsk_probes_out); an orphan, or TCPX_USER_TIMEOUT, bounds it.
+ */
+static void tcpx_probe_timer(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 user = READ_ONCE(icsk->icsk_user_timeout);
+	int max = READ_ONCE(tcpx_pernet(sock_net(sk))->retries2);
+
+	if (!tsk->send_head || tsk->snd_una != tsk->snd_max) {
+		icsk->icsk_probes_out = 0;
+		return;
+	}
+	if (!icsk->icsk_probes_out)
+		tsk->retrans_stamp = (u32)jiffies;
+	if ((user && time_after(jiffies, (unsigned long)tsk->retrans_stamp +
+				msecs_to_jiffies(user))) ||
+	    (sock_flag(sk, SOCK_DEAD) && icsk->icsk_probes_out >= max)) {
+		WRITE_ONCE(sk->sk_err, sk->sk_err_soft ? : ETIMEDOUT);
+		sk_error_report(sk);
+		tcpx_done(sk);
+		return;
+	}
+	icsk->icsk_probes_out++;
+	tcpx_probe_window(sk);
+	if (sk->sk_state == TCP_CLOSE || tsk->snd_una != tsk->snd_max)
+		return;
+	if (icsk->icsk_backoff < 16)
+		icsk->icsk_backoff++;
+	tcpx_arm_probe0(sk);
+}
+
 static void tcpx_retransmit_timer(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
 
 	if (skb_queue_empty(&sk->sk_write_queue) ||
 	    skb_peek(&sk->sk_write_queue) == tcpx_sk(sk)->send_head)
@@ -57,8 +133,16 @@ static void tcpx_retransmit_timer(struct sock *sk)
 		return;
 	}
 	if (!icsk->icsk_retransmits)
-		tcpx_sk(sk)->retrans_stamp = (u32)jiffies;
+		tsk->retrans_stamp = (u32)jiffies;
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_TIMEOUTS);
+	/* RFC 5681 3.1 (4): ssthresh once per loss episode, cwnd one segment. */
+	if (tsk->ca_state != TCP_CA_Loss || !icsk->icsk_retransmits)
+		tsk->snd_ssthresh = max((tsk->snd_max - tsk->snd_una) / 2,
+					2 * tsk->mss_cache);
+	tsk->snd_cwnd = tsk->mss_cache;
+	tsk->cwnd_acked = 0;
+	tsk->ca_state = TCP_CA_Loss;
+	tsk->recover = tsk->snd_max;
 	icsk->icsk_retransmits++;
 	tcpx_go_back(sk);
 	if (icsk->icsk_backoff < 16)
@@ -81,8 +165,13 @@ static void tcpx_write_timer(struct timer_list *t)
 			sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
 				       icsk->icsk_timeout);
 		} else {
+			int event = icsk->icsk_pending;
+
 			icsk->icsk_pending = 0;
-			tcpx_retransmit_timer(sk);
+			if (event == ICSK_TIME_PROBE0)
+				tcpx_probe_timer(sk);
+			else
+				tcpx_retransmit_timer(sk);
 		}
 	}
 	bh_unlock_sock(sk);
@@ -99,8 +188,11 @@ static void tcpx_delack_timer(struct timer_list *t)
 	if (sock_owned_by_user(sk))
 		sk_reset_timer(sk, &icsk->icsk_delack_timer,
 			       jiffies + TCPX_TIMER_RETRY);
-	else if (icsk->icsk_ack.pending & ICSK_ACK_TIMER)
+	else if (icsk->icsk_ack.pending & ICSK_ACK_TIMER &&
+		 sk->sk_state != TCP_CLOSE) {
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_DELAYEDACKS);
 		tcpx_send_ack(sk);
+	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }

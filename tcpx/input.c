@@ -809,6 +809,18 @@ discard:
 	return 0;
 }
 
+/*
+ * As tcp_add_backlog(): the receive queue and a full window more in the
+ * backlog while the reader copies, and room for the ACKs of our sends.
+ */
+static u32 tcpx_backlog_limit(const struct sock *sk)
+{
+	u64 limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+		    (READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+
+	return min_t(u64, limit, UINT_MAX);
+}
+
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
@@ -878,9 +890,7 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
 		ret = tcpx_v4_do_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf) + 64 * 1024)) {
-		/* The limit tcp_add_backlog() uses: room for a window's ACKs. */
+	} else if (sk_add_backlog(sk, skb, tcpx_backlog_limit(sk))) {
 		tcpx_inc_stats(net, TCPX_MIB_BACKLOGDROPS);
 		bh_unlock_sock(sk);
 		if (refcounted)

@@ -324,10 +324,7 @@ void tcpx_send_fin(struct sock *sk)
 	tcpx_push_pending(sk);
 }
 
-/*
- * Split an unsent segment so that its first len bytes fit the window;
- * write-queue skbs are linear (tcpx_sendmsg() builds them).
- */
+/* Split an unsent segment so that its first len bytes fit the window. */
 static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb), *ncb;
@@ -347,9 +344,12 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb->seq = cb->seq + len;
 	ncb->end_seq = cb->end_seq;
 	ncb->flags = cb->flags;
+	if (pskb_trim(skb, len)) {
+		kfree_skb(nskb);
+		return -ENOMEM;
+	}
 	cb->end_seq = ncb->seq;
 	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
-	__skb_trim(skb, len);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	sk_wmem_queued_add(sk, nskb->truesize);
 	sk_mem_charge(sk, nskb->truesize);

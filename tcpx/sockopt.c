@@ -126,8 +126,25 @@ static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	info->tcpi_rcv_mss = tsk->advmss;
 	info->tcpi_advmss = tsk->advmss;
 	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
-	info->tcpi_snd_cwnd = tsk->snd_cwnd;
-	info->tcpi_snd_ssthresh = tsk->snd_ssthresh;
+	info->tcpi_ca_state = tsk->ca_state;
+	info->tcpi_probes = icsk->icsk_probes_out;
+	if (tsk->tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tsk->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = tsk->snd_wscale;
+		info->tcpi_rcv_wscale = tsk->rcv_wscale;
+	}
+	info->tcpi_ato = jiffies_to_usecs(TCPX_DELACK_MIN);
+	info->tcpi_rcv_mss = tsk->rcv_mss ? : tsk->advmss;
+	info->tcpi_rtt = tsk->srtt_us;
+	info->tcpi_rttvar = tsk->rttvar_us;
+	info->tcpi_last_data_sent = jiffies_to_msecs(jiffies - tsk->lsndtime);
+	/* Segments, as tcp_info reports them; tcpx counts bytes. */
+	info->tcpi_snd_cwnd = tsk->snd_cwnd / max(tsk->mss_cache, 1U);
+	info->tcpi_snd_ssthresh = tsk->snd_ssthresh >= TCPX_INFINITE_SSTHRESH ?
+				  TCP_INFINITE_SSTHRESH :
+				  tsk->snd_ssthresh / max(tsk->mss_cache, 1U);
 	info->tcpi_total_retrans = tsk->total_retrans;
 	info->tcpi_rmem_alloc = atomic_read(&sk->sk_rmem_alloc);
 	info->tcpi_wmem_queued = READ_ONCE(sk->sk_wmem_queued);
@@ -135,12 +152,21 @@ static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	info->tcpi_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	info->tcpi_snd_wnd = tsk->snd_wnd;
 	info->tcpi_rcv_wnd = tsk->rcv_wnd;
-	/* Segments sent and not yet acknowledged. */
+	/* Segments sent and not yet acknowledged; lost ones in recovery. */
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		if (skb == tsk->send_head)
+		if (!tcpx_before(TCPX_SKB_CB(skb)->seq, tsk->snd_max))
 			break;
 		info->tcpi_unacked++;
+		if (TCPX_SKB_CB(skb)->retrans)
+			info->tcpi_retrans++;
 	}
+	/* After a timeout all of it is taken as lost; in recovery, a hole. */
+	if (tsk->ca_state == TCP_CA_Loss)
+		info->tcpi_lost = info->tcpi_unacked;
+	else if (tsk->ca_state == TCP_CA_Recovery && info->tcpi_unacked)
+		info->tcpi_lost = 1;
+	info->tcpi_ofo_segs = skb_queue_len(&tsk->ofo_queue);
+	info->tcpi_win_probes = tsk->win_probes;
 	release_sock(sk);
 }
 

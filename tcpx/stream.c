@@ -15,16 +15,14 @@
 #include "tcpx.h"
 
 /*
- * Largest data an skb of the write queue carries: linear skbs whose head
- * (header room, data, shared info) fits a 16 KiB allocation, so truesize
- * stays close to the payload on both ends (the receiver of a loopback or
- * veth segment holds the sender's buffer).
+ * One segment an skb: a head with room for the headers only, and the data
+ * in page fragments, as TCP's sendmsg builds them, so truesize stays close
+ * to the payload on both ends (the receiver of a loopback or veth segment
+ * holds the sender's pages).
  */
-#define TCPX_MAX_SKB_DATA	(SKB_WITH_OVERHEAD(16 * 1024) - TCPX_MAX_HEADER)
-
 static int tcpx_size_goal(const struct sock *sk)
 {
-	return min_t(u32, tcpx_sk(sk)->mss_cache, TCPX_MAX_SKB_DATA);
+	return tcpx_sk(sk)->mss_cache;
 }
 
 /* sk_write_space: wake writers once a third of the buffer is free again. */
@@ -67,7 +65,9 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		int goal = tcpx_size_goal(sk), copy;
+		int goal = tcpx_size_goal(sk), copy, i;
+		struct page_frag *pfrag;
+		bool merge;
 
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -75,17 +75,16 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 		if (!skb || !tsk->send_head || skb->len >= goal ||
 		    (TCPX_SKB_CB(skb)->flags & TCPHDR_FIN) ||
-		    skb_tailroom(skb) == 0) {
+		    skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			skb = alloc_skb_fclone(TCPX_MAX_HEADER + goal,
-					       sk->sk_allocation);
+			skb = alloc_skb_fclone(TCPX_MAX_HEADER, sk->sk_allocation);
 			if (!skb)
 				goto wait_for_space;
 			skb_reserve(skb, TCPX_MAX_HEADER);
+			memset(TCPX_SKB_CB(skb), 0, sizeof(struct tcpx_skb_cb));
 			TCPX_SKB_CB(skb)->seq = tsk->write_seq;
 			TCPX_SKB_CB(skb)->end_seq = tsk->write_seq;
-			TCPX_SKB_CB(skb)->flags = 0;
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			sk_wmem_queued_add(sk, skb->truesize);
 			sk_mem_charge(sk, skb->truesize);
@@ -93,13 +92,26 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 				tsk->send_head = skb;
 		}
 
+		pfrag = sk_page_frag(sk);
+		if (!sk_page_frag_refill(sk, pfrag))
+			goto wait_for_space;
+		i = skb_shinfo(skb)->nr_frags;
+		merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
 		copy = min_t(int, msg_data_left(msg),
-			     min_t(int, goal - skb->len, skb_tailroom(skb)));
-		if (copy_from_iter(skb_put(skb, copy), copy, &msg->msg_iter) != copy) {
-			__skb_trim(skb, skb->len - copy);
-			err = -EFAULT;
+			     min_t(int, goal - skb->len,
+				   pfrag->size - pfrag->offset));
+		/* Charges the socket and grows len, data_len and truesize. */
+		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
+					       pfrag->page, pfrag->offset, copy);
+		if (err)
 			goto do_error;
+		if (merge) {
+			skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+			page_ref_inc(pfrag->page);
 		}
+		pfrag->offset += copy;
 		TCPX_SKB_CB(skb)->end_seq += copy;
 		WRITE_ONCE(tsk->write_seq, tsk->write_seq + copy);
 		copied += copy;

@@ -76,7 +76,7 @@ stalled() {
 	echo "# EAGAIN $eagain times, longest wait $stall ms"
 	[ "${eagain:-0}" -gt 0 ] && [ "${stall:-0}" -ge $((PAUSE_MS / 2)) ]
 }
-tcpx_check "a stopped reader holds the writer back (EAGAIN, poll waits)" stalled
+check "a stopped reader holds the writer back (EAGAIN, poll waits)" stalled
 
 # zero_windows: segments from the reader advertising window 0.  The
 # window field is at byte 34 of the IPv4 packet (20-byte IP header, the
@@ -87,7 +87,7 @@ zero_windows() {
 	echo "# zero-window segments from the reader: $n"
 	[ "$n" -gt 0 ]
 }
-tcpx_check "the receive window reaches zero" zero_windows
+check "the receive window reaches zero" zero_windows
 
 # probes: the writer's probe counter went up, and the capture shows it
 # sending while the window was closed: segments from the writer between
@@ -105,9 +105,9 @@ probes() {
 		"${z0:-?} .. ${z1:-?}: $n segments from the writer"
 	[ "$d" -gt 0 ] && [ "$n" -gt 0 ]
 }
-tcpx_check "zero-window probes are sent while the window is closed" probes
+check "zero-window probes are sent while the window is closed" probes
 
-tcpx_check "the transfer completes intact when reading resumes" xfer_checked flow
+check "the transfer completes intact when reading resumes" xfer_checked flow
 
 within_limits() {
 	local rb sb mr mw inflight rc=0
@@ -124,6 +124,6 @@ within_limits() {
 	[ "$inflight" -le $((2 * (rb + sb))) ] || { echo "# in flight over 2 x (rcvbuf + sndbuf)"; rc=1; }
 	return $rc
 }
-tcpx_check "kernel memory stays within the buffer limits" within_limits
+check "kernel memory stays within the buffer limits" within_limits
 
 ktap_finished

@@ -17,6 +17,8 @@
  *   -m BYTES        server->client bytes (default: as -n)
  *   -d SECONDS      the client sends for this long instead of -n bytes
  *                   (give the server -d too: it then takes what comes)
+ *   -r BYTES        the sender's pace, bytes per second (application-
+ *                   limited traffic: no queues, for RTT measurements)
  *   -s SEED         stream seed (default 1)
  *   -R BYTES        SO_RCVBUF, -S BYTES SO_SNDBUF (before connect/listen)
  *   -P BYTES:MS     the reader stops for MS after BYTES, once
@@ -65,6 +67,7 @@ static int port;
 static uint64_t seed = 1;
 static long long bytes_c2s = 1 << 20, bytes_s2c = -1;
 static double duration;
+static long long pace;
 static int rcvbuf, sndbuf, user_timeout, sample_ms = 50, max_seconds = 600;
 static long long pause_at = -1;
 static int pause_ms;
@@ -367,6 +370,14 @@ static void *sender(void *arg)
 		size_t len = CHUNK;
 		ssize_t n;
 
+		if (pace) {
+			double ahead = sent / (double)pace - now_s();
+
+			if (ahead > 0)
+				usleep(ahead * 1e6);
+			if ((long long)len > pace / 20 + 1)
+				len = pace / 20 + 1;
+		}
 		if (!timed && total - sent < (long long)len)
 			len = total - sent;
 		stream_fill(my_seed(), sent, buf, len);
@@ -445,7 +456,7 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -l [-a ADDR] [-p PORT] | -c ADDR -p PORT\n"
-		"  [-f tcp|tcpx|N] [-n BYTES] [-m BYTES] [-d SECONDS] [-s SEED]\n"
+		"  [-f tcp|tcpx|N] [-n BYTES] [-m BYTES] [-d SECONDS] [-r BYTES/S] [-s SEED]\n"
 		"  [-R RCVBUF] [-S SNDBUF] [-P BYTES:MS] [-N] [-u MS] [-i MS] [-v] [-t SECONDS]\n",
 		prog);
 	exit(2);
@@ -470,7 +481,7 @@ int main(int argc, char **argv)
 	char *colon;
 
 	family = get_family("tcpx");
-	while ((opt = getopt(argc, argv, "lc:a:p:f:n:m:d:s:R:S:P:Nu:i:vt:")) != -1) {
+	while ((opt = getopt(argc, argv, "lc:a:p:f:n:m:d:r:s:R:S:P:Nu:i:vt:")) != -1) {
 		switch (opt) {
 		case 'l': listen_mode = 1; break;
 		case 'c': addr_str = optarg; break;
@@ -480,6 +491,7 @@ int main(int argc, char **argv)
 		case 'n': bytes_c2s = parse_size(optarg); break;
 		case 'm': bytes_s2c = parse_size(optarg); break;
 		case 'd': duration = atof(optarg); break;
+		case 'r': pace = parse_size(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'R': rcvbuf = parse_size(optarg); break;
 		case 'S': sndbuf = parse_size(optarg); break;

@@ -105,9 +105,20 @@ netem_both() {
 	netem "$NS_CLI" veth-c "$@" && netem "$NS_SRV" veth-s "$@"
 }
 
-# kv FILE KEY: KEY's value on FILE's "result" line.
+# kv FILE KEY: KEY's value on FILE's "result" line (bash only: under TCG
+# every process costs).
 kv() {
-	sed -n 's/^result //p' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+	local line w
+	while read -r line; do
+		[[ $line == "result "* ]] && break
+		line=
+	done < "$1"
+	for w in $line; do
+		if [[ $w == "$2="* ]]; then
+			echo "${w#*=}"
+			return
+		fi
+	done
 }
 
 # xfer_start NAME [SRV_NS SRV_ADDR] -- SERVER_ARGS...: a tcpx_xfer server
@@ -184,4 +195,11 @@ xfer() {
 # mib BYTES: BYTES in MiB, for messages.
 mib() {
 	awk -v b="$1" 'BEGIN { printf "%g MiB", b / 1048576 }'
+}
+
+# check DESCRIPTION CMD...: tcpx_check, with the step's wall time.
+check() {
+	local t=$SECONDS
+	tcpx_check "$@"
+	echo "# ($((SECONDS - t)) s)"
 }

@@ -68,9 +68,10 @@ tcpx_cleanup
 
 # --- 2, 3. Fairness
 tcpx_topo_router || ktap_exit_fail_msg "cannot build the router topology"
-tc -n "$NS_RTR" qdisc replace dev veth-rs root tbf rate "$RATE" burst 8kb latency 100ms &&
-tc -n "$NS_RTR" qdisc replace dev veth-rc root netem delay 20ms ||
+if ! tc -n "$NS_RTR" qdisc replace dev veth-rs root tbf rate "$RATE" burst 8kb latency 100ms ||
+   ! tc -n "$NS_RTR" qdisc replace dev veth-rc root netem delay 20ms; then
 	ktap_exit_fail_msg "cannot set up the bottleneck"
+fi
 
 # share FAM_A FAM_B: two flows side by side; prints and checks the shares.
 share() {

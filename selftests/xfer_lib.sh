@@ -23,6 +23,7 @@ case $FAMILY in
 tcp|tcpx) ;;
 *) echo "family: tcp or tcpx" >&2; exit 2 ;;
 esac
+# shellcheck disable=SC2034 # for the tests that source this
 CLI=10.0.1.1
 SRV=10.0.1.2
 XFER_PORT=7000

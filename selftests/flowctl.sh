@@ -51,7 +51,7 @@ ip netns exec "$NS_SRV" tcpdump -i veth-s -s 96 -U -n -w "$CAP" \
 	"ip proto $(fam_ipproto)" 2> "$XFER_TMP/tcpdump.err" &
 CAP_PID=$!
 TCPX_PIDS+=("$CAP_PID")
-tcpx_wait_for 10 grep -q listening "$XFER_TMP/tcpdump.err" ||
+tcpx_wait_for 10 grep -qs listening "$XFER_TMP/tcpdump.err" ||
 	ktap_print_msg "tcpdump may not have started"
 
 probes_before=$(fam_stat "$NS_CLI" WinProbe)
@@ -99,8 +99,12 @@ probes() {
 		awk 'NR == 1 { print $1 }')
 	z1=$(tcpdump -r "$CAP" -n -tt "src host $SRV and ip[34:2] != 0" 2>/dev/null |
 		awk -v z="${z0:-0}" '$1 > z { print $1; exit }')
-	n=$(tcpdump -r "$CAP" -n -tt "src host $CLI" 2>/dev/null |
-		awk -v a="${z0:-0}" -v b="${z1:-0}" '$1 > a && $1 < b' | wc -l)
+	n=0
+	if [ -n "$z0" ]; then
+		# A window never reopened: up to the end of the capture.
+		n=$(tcpdump -r "$CAP" -n -tt "src host $CLI" 2>/dev/null |
+			awk -v a="$z0" -v b="${z1:-1e12}" '$1 > a && $1 < b' | wc -l)
+	fi
 	echo "# WinProbe +$d (tcpx_info: $(kv "$C" win_probes)); window closed" \
 		"${z0:-?} .. ${z1:-?}: $n segments from the writer"
 	[ "$d" -gt 0 ] && [ "$n" -gt 0 ]

@@ -27,11 +27,11 @@
 if [ "$TCPX_SLOW" = 1 ]; then
 	SIZE=${TCPX_XFER_SIZE:-1M}
 	SIZE_SLOW=${TCPX_XFER_SIZE_SLOW:-256K}
-	T=240
+	T=120
 else
 	SIZE=${TCPX_XFER_SIZE:-4M}
 	SIZE_SLOW=${TCPX_XFER_SIZE_SLOW:-1M}
-	T=60
+	T=45
 fi
 
 xfer_require
@@ -97,7 +97,7 @@ silent5() {
 	echo "# silent: $(kv "$XFER_TMP/silent.cli" elapsed_ms) ms"
 	xfer_checked silent || rc=1
 	# It was still running when the link went down.
-	if [ "$(kv "$XFER_TMP/silent.cli" elapsed_ms)" -lt 6000 ]; then
+	if [ "$(kv "$XFER_TMP/silent.cli" elapsed_ms)" -lt 6000 ] 2>/dev/null; then
 		echo "# the transfer ended before the silence did: no test"
 		rc=1
 	fi

@@ -27,7 +27,9 @@
  *   -u MS           TCP(X)_USER_TIMEOUT
  *   -i MS           sample TCP(X)_INFO and SO_MEMINFO every MS (default 50);
  *   -v              and print each sample
- *   -t SECONDS      give up (exit 3) after this long (default 600)
+ *   -t SECONDS      give up after this long (default 600): the connection
+ *                   is shut down and the result says timeout=1
+ *                   (exit 3 if even that hangs)
  *
  * The server prints "listening PORT" once it listens.  Both print one
  * "result key=value ..." line and exit 0 when everything was sent, the
@@ -462,11 +464,25 @@ static void usage(const char *prog)
 	exit(2);
 }
 
+static volatile sig_atomic_t timed_out;
+static volatile int alarm_fd = -1;
+
+/*
+ * Out of time: shut the connection down so that the blocked calls return
+ * and the result line (ok=0 timeout=1, with what was measured) is still
+ * printed; if even that hangs, give up 5 s later.
+ */
 static void on_alarm(int sig)
 {
-	static const char msg[] = "result timeout\n";
+	static const char msg[] = "result ok=0 timeout=1 hung=1\n";
 
 	(void)sig;
+	if (!timed_out && alarm_fd >= 0) {
+		timed_out = 1;
+		shutdown(alarm_fd, SHUT_RDWR);
+		alarm(5);
+		return;
+	}
 	if (write(1, msg, sizeof(msg) - 1) < 0)
 		_exit(3);
 	_exit(3);
@@ -560,6 +576,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	alarm_fd = fd;
 	len = sizeof(eff_rcvbuf);
 	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &eff_rcvbuf, &len);
 	len = sizeof(eff_sndbuf);
@@ -573,16 +590,16 @@ int main(int argc, char **argv)
 	atomic_store(&done, 1);
 	pthread_join(sm, NULL);
 
-	ok = !send_err && !recv_err && first_bad < 0 &&
+	ok = !timed_out && !send_err && !recv_err && first_bad < 0 &&
 	     ((duration > 0 && !listen_mode) || sent == my_bytes()) &&
 	     ((duration > 0 && listen_mode) || rcvd == peer_bytes());
-	printf("result ok=%d family=%s elapsed_ms=%ld sent=%lld sent_hash=%016" PRIx64
+	printf("result ok=%d timeout=%d family=%s elapsed_ms=%ld sent=%lld sent_hash=%016" PRIx64
 	       " rcvd=%lld recv_hash=%016" PRIx64 " first_bad=%lld"
 	       " send_err=%s recv_err=%s so_error=%s eagain=%lld stall_ms=%ld stall_at=%lld"
 	       " rcvbuf=%d sndbuf=%d max_mem=%lld max_rmem=%lld max_wmem=%lld"
 	       " min_snd_wnd=%lld win_probes=%lld rtt=%u rttvar=%u rto=%u cwnd=%u"
 	       " total_retrans=%lld\n",
-	       ok, is_tcpx ? "tcpx" : "tcp", (long)(now_s() * 1000),
+	       ok, timed_out, is_tcpx ? "tcpx" : "tcp", (long)(now_s() * 1000),
 	       sent, sent_hash, rcvd, recv_hash, first_bad,
 	       err_name(send_err), err_name(recv_err), err_name(so_error),
 	       eagain, stall_ms, stall_at, eff_rcvbuf, eff_sndbuf,

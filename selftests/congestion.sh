@@ -52,7 +52,7 @@ rtt_converges() {
 	netem "$NS_SRV" veth-s delay "${D_MS}ms" || return 1
 	xfer_start rtt -- -t "$T" -d 3 -m 0 || return 1
 	xfer_client rtt "$T" -- -d 3 -m 0 -r 256K
-	xfer_wait_server rtt 10
+	xfer_wait_server rtt "$XFER_START_WAIT"
 	netem "$NS_SRV" veth-s
 	xfer_checked rtt || rc=1
 	rtt=$(kv "$c" rtt)
@@ -89,8 +89,8 @@ share() {
 		-p "$XFER_PORT" -t "$T" -d "$DUR" -m 0 -s 13 -S 64K > "$XFER_TMP/$name-b.cli" 2>&1 &
 	cb=$!
 	wait "$ca" "$cb"
-	XFER_SRV_PID=$pa xfer_wait_server "$name-a" 20
-	XFER_SRV_PID=$pb xfer_wait_server "$name-b" 20
+	XFER_SRV_PID=$pa xfer_wait_server "$name-a" "$XFER_START_WAIT"
+	XFER_SRV_PID=$pb xfer_wait_server "$name-b" "$XFER_START_WAIT"
 	xfer_checked "$name-a" || rc=1
 	xfer_checked "$name-b" || rc=1
 	a=$(kv "$XFER_TMP/$name-a.srv" rcvd)

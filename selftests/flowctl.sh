@@ -51,7 +51,7 @@ ip netns exec "$NS_SRV" tcpdump -i veth-s -s 96 -U -n -w "$CAP" \
 	"ip proto $(fam_ipproto)" 2> "$XFER_TMP/tcpdump.err" &
 CAP_PID=$!
 TCPX_PIDS+=("$CAP_PID")
-tcpx_wait_for 10 grep -qs listening "$XFER_TMP/tcpdump.err" ||
+tcpx_wait_for "$XFER_START_WAIT" grep -qs listening "$XFER_TMP/tcpdump.err" ||
 	ktap_print_msg "tcpdump may not have started"
 
 probes_before=$(fam_stat "$NS_CLI" WinProbe)
@@ -59,7 +59,7 @@ xfer_start flow -- -t "$T" -n "$SIZE" -m 0 -R 64K -P "$PAUSE_AT:$PAUSE_MS" -i 20
 start_ok=$?
 if [ $start_ok = 0 ]; then
 	xfer_client flow "$T" -- -n "$SIZE" -m 0 -S 64K -N -i 20
-	xfer_wait_server flow 10
+	xfer_wait_server flow "$XFER_START_WAIT"
 fi
 probes_after=$(fam_stat "$NS_CLI" WinProbe)
 sleep 0.5

@@ -70,7 +70,7 @@ burst() {
 	( sleep 3; netem_both ) &
 	xfer_client burst "$T" -- -n "$SIZE"
 	wait $!
-	xfer_wait_server burst 10
+	xfer_wait_server burst "$XFER_START_WAIT"
 	echo "# burst: $(kv "$XFER_TMP/burst.cli" elapsed_ms) ms"
 	xfer_checked burst
 	rc=$?
@@ -93,7 +93,7 @@ silent5() {
 	) &
 	xfer_client silent "$T" -- -n "$SIZE"
 	wait $!
-	xfer_wait_server silent 10
+	xfer_wait_server silent "$XFER_START_WAIT"
 	echo "# silent: $(kv "$XFER_TMP/silent.cli" elapsed_ms) ms"
 	xfer_checked silent || rc=1
 	# It was still running when the link went down.

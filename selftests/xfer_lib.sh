@@ -28,6 +28,8 @@ CLI=10.0.1.1
 SRV=10.0.1.2
 XFER_PORT=7000
 XFER_TMP=$(mktemp -d /tmp/tcpx-xfer.XXXXXX)
+# Starting a process takes seconds on the debug kernel under TCG.
+XFER_START_WAIT=$((TCPX_SLOW ? 60 : 20))
 
 xfer_cleanup() {
 	tcpx_cleanup
@@ -134,7 +136,7 @@ xfer_start() {
 		> "$XFER_TMP/$name.srv" 2>&1 &
 	XFER_SRV_PID=$!
 	TCPX_PIDS+=("$XFER_SRV_PID")
-	if ! tcpx_wait_for 10 grep -q '^listening' "$XFER_TMP/$name.srv"; then
+	if ! tcpx_wait_for "$XFER_START_WAIT" grep -q '^listening' "$XFER_TMP/$name.srv"; then
 		echo "# $name: the server did not start: $(cat "$XFER_TMP/$name.srv")"
 		return 1
 	fi
@@ -187,7 +189,7 @@ xfer() {
 	shift 2
 	xfer_start "$name" -- -t "$secs" "$@" || return 1
 	xfer_client "$name" "$secs" -- "$@"
-	xfer_wait_server "$name" 10
+	xfer_wait_server "$name" "$XFER_START_WAIT"
 	echo "# $name: $FAMILY $(kv "$XFER_TMP/$name.cli" elapsed_ms) ms," \
 		"retrans $(kv "$XFER_TMP/$name.cli" total_retrans)/$(kv "$XFER_TMP/$name.srv" total_retrans)"
 	xfer_checked "$name"

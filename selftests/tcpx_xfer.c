@@ -88,6 +88,7 @@ static long long first_bad = -1;
 static atomic_llong a_sent, a_rcvd;
 static atomic_int done;
 static long long max_mem, max_rmem, max_wmem;
+static long long min_rtt = -1;
 static long long min_snd_wnd = -1, max_probes, max_total_retrans;
 static struct tcpx_info last_info;
 static int eff_rcvbuf, eff_sndbuf;
@@ -261,6 +262,10 @@ static void sample(int fd)
 	if (getsockopt(fd, info_level(), TCP_INFO, &u, &len) == 0) {
 		ti = u.x;
 		last_info = ti;
+		/* The smoothed RTT's floor, once it had a second to settle. */
+		if (ti.tcpi_rtt && now_s() >= 1.0 &&
+		    (min_rtt < 0 || ti.tcpi_rtt < min_rtt))
+			min_rtt = ti.tcpi_rtt;
 		if (ti.tcpi_total_retrans > max_total_retrans)
 			max_total_retrans = ti.tcpi_total_retrans;
 	}
@@ -597,14 +602,14 @@ int main(int argc, char **argv)
 	       " rcvd=%lld recv_hash=%016" PRIx64 " first_bad=%lld"
 	       " send_err=%s recv_err=%s so_error=%s eagain=%lld stall_ms=%ld stall_at=%lld"
 	       " rcvbuf=%d sndbuf=%d max_mem=%lld max_rmem=%lld max_wmem=%lld"
-	       " min_snd_wnd=%lld win_probes=%lld rtt=%u rttvar=%u rto=%u cwnd=%u"
+	       " min_snd_wnd=%lld win_probes=%lld rtt=%u min_rtt=%lld rttvar=%u rto=%u cwnd=%u"
 	       " total_retrans=%lld\n",
 	       ok, timed_out, is_tcpx ? "tcpx" : "tcp", (long)(now_s() * 1000),
 	       sent, sent_hash, rcvd, recv_hash, first_bad,
 	       err_name(send_err), err_name(recv_err), err_name(so_error),
 	       eagain, stall_ms, stall_at, eff_rcvbuf, eff_sndbuf,
 	       max_mem, max_rmem, max_wmem, min_snd_wnd, max_probes,
-	       last_info.tcpi_rtt, last_info.tcpi_rttvar, last_info.tcpi_rto,
+	       last_info.tcpi_rtt, min_rtt, last_info.tcpi_rttvar, last_info.tcpi_rto,
 	       last_info.tcpi_snd_cwnd, max_total_retrans);
 	close(fd);
 	return ok ? 0 : 1;

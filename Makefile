@@ -8,6 +8,8 @@
 #   make demo       boot a VM and show the module at work
 #   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory):
 #                   out/bench/results.md
+#   make bench-loss tcpx next to TCP under netem loss, reordering,
+#                   duplication, corruption: out/bench-loss/results.md
 #   make install    module, header, man page (uninstall undoes it)
 
 KVER	?= $(shell uname -r)
@@ -23,7 +25,7 @@ KSRC	?= $(TCPX_CACHE)/src/linux-source-6.1
 KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
-	selftests bench tools
+	selftests bench tools bench-loss
 
 all: modules
 
@@ -69,6 +71,9 @@ tools:
 
 bench:
 	scripts/bench
+
+bench-loss:
+	scripts/bench-loss
 
 install: modules
 	scripts/install

@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# RTT estimation and congestion control.
+#
+# 1. RTT: netem delays the server's segments (the ACKs) by D = 100 ms; after
+#    4 s of sending at 256 KiB/s (paced by the application: a bulk transfer
+#    under TCG saturates the CPU and the queues, and measures those) the
+#    client's tcpi_rtt (TCPX_INFO / TCP_INFO, µs, sampled every 50 ms from
+#    the first second on) must have come within [0.9 D, 1.5 D] (its lowest
+#    sample: a loaded host stalls the guest now and then, and TCP's
+#    smoothed RTT wanders up to 2.5 D with it), and tcpi_rto must be above
+#    the last sample.
+#
+# 2-5. Fairness on a shared bottleneck: two flows from the client to the
+#    server through the router, whose egress towards the server is a tbf of
+#    RATE with 20 ms of netem delay on the way back, run for DUR seconds
+#    side by side.  The bytes each receiver counted must give Jain's index
+#    (a+b)^2 / 2(a^2+b^2) >= 0.8 (the smaller flow at least 1/3 of the
+#    larger), for two flows of the family under test, and for one flow of
+#    it next to one Linux TCP flow (tcpx must not starve TCP: TCP's share
+#    must also be at least 1/4 of the total).  Both transfers are checked
+#    byte for byte, and together they must deliver at least 60% of RATE
+#    (TCP: about 90%).  SO_SNDBUF 64 KiB, so that both stop soon after DUR.
+#
+#   [ $NS_CLI ] 10.0.1.1 -- 10.0.1.2 [ $NS_RTR ] 10.0.2.1 --tbf--> 10.0.2.2 [ $NS_SRV ]
+#
+# RATE 4 Mbit/s (TCG-emulated tcpx and TCP both fill it), DUR 12 s on the
+# stock lane and 20 s with TCPX_SLOW=1.
+#
+#   congestion.sh [-f tcp|tcpx]      (TCPX_FAMILY; default tcpx)
+. "$(dirname "$0")/xfer_lib.sh"
+
+RATE=4mbit
+D_MS=100
+if [ "$TCPX_SLOW" = 1 ]; then
+	DUR=20
+	T=120
+else
+	DUR=12
+	T=60
+fi
+SRV2=10.0.2.2
+
+xfer_require
+ktap_print_header
+ktap_set_plan 5
+
+# --- 1. RTT
+tcpx_topo_pair || ktap_exit_fail_msg "cannot build the topology"
+ktap_print_msg "family $FAMILY"
+
+rtt_converges() {
+	local c=$XFER_TMP/rtt.cli rtt min rto rc=0
+	netem "$NS_SRV" veth-s delay "${D_MS}ms" || return 1
+	xfer_start rtt -- -t "$T" -d 4 -m 0 || return 1
+	xfer_client rtt "$T" -- -d 4 -m 0 -r 256K
+	xfer_wait_server rtt "$XFER_START_WAIT"
+	netem "$NS_SRV" veth-s
+	xfer_checked rtt || rc=1
+	rtt=$(kv "$c" rtt)
+	min=$(kv "$c" min_rtt)
+	rto=$(kv "$c" rto)
+	echo "# delay $D_MS ms: tcpi_rtt lowest $min us, last $rtt us, tcpi_rttvar" \
+		"$(kv "$c" rttvar) us, tcpi_rto $rto us, $(kv "$c" sent) bytes sent"
+	[ -n "$rtt" ] && [ -n "$min" ] && [ -n "$rto" ] || return 1
+	[ "$min" -ge $((D_MS * 900)) ] && [ "$min" -le $((D_MS * 1500)) ] || rc=1
+	[ "$rto" -gt "$rtt" ] || rc=1
+	return $rc
+}
+check "tcpi_rtt converges to the path's delay ($D_MS ms)" rtt_converges
+tcpx_cleanup
+
+# --- 2, 3. Fairness
+tcpx_topo_router || ktap_exit_fail_msg "cannot build the router topology"
+if ! tc -n "$NS_RTR" qdisc replace dev veth-rs root tbf rate "$RATE" burst 8kb latency 100ms ||
+   ! tc -n "$NS_RTR" qdisc replace dev veth-rc root netem delay 20ms; then
+	ktap_exit_fail_msg "cannot set up the bottleneck"
+fi
+
+# share FAM_A FAM_B: two flows side by side; prints and checks the shares.
+share() {
+	local fa=$1 fb=$2 name pa pb ca cb a b rc=0
+	name=share-$fa-$fb
+	FAMILY=$fa xfer_start "$name-a" "$NS_SRV" "$SRV2" -- -t "$T" -d "$DUR" -m 0 -s 11 || return 1
+	pa=$XFER_SRV_PID
+	FAMILY=$fb xfer_start "$name-b" "$NS_SRV" "$SRV2" -- -t "$T" -d "$DUR" -m 0 -s 13 || return 1
+	pb=$XFER_SRV_PID
+	timeout -k 5 "$T" ip netns exec "$NS_CLI" "$TCPX_XFER" -f "$fa" -c "$SRV2" \
+		-p $((XFER_PORT - 1)) -t "$T" -d "$DUR" -m 0 -s 11 -S 64K > "$XFER_TMP/$name-a.cli" 2>&1 &
+	ca=$!
+	timeout -k 5 "$T" ip netns exec "$NS_CLI" "$TCPX_XFER" -f "$fb" -c "$SRV2" \
+		-p "$XFER_PORT" -t "$T" -d "$DUR" -m 0 -s 13 -S 64K > "$XFER_TMP/$name-b.cli" 2>&1 &
+	cb=$!
+	wait "$ca" "$cb"
+	XFER_SRV_PID=$pa xfer_wait_server "$name-a" "$XFER_START_WAIT"
+	XFER_SRV_PID=$pb xfer_wait_server "$name-b" "$XFER_START_WAIT"
+	xfer_checked "$name-a" || rc=1
+	xfer_checked "$name-b" || rc=1
+	a=$(kv "$XFER_TMP/$name-a.srv" rcvd)
+	b=$(kv "$XFER_TMP/$name-b.srv" rcvd)
+	[ -n "$a" ] && [ -n "$b" ] || return 1
+	SHARE_TOTAL=$((a + b))
+	awk -v a="$a" -v b="$b" -v fa="$fa" -v fb="$fb" -v d="$DUR" 'BEGIN {
+		j = (a + b) ^ 2 / (2 * (a * a + b * b) + 1e-9)
+		printf "# %s %.0f kbit/s, %s %.0f kbit/s, Jain %.3f, %s share %.2f\n",
+			fa, a * 8 / d / 1000, fb, b * 8 / d / 1000, j, fb, b / (a + b + 1e-9)
+		exit !(j >= 0.8 && b / (a + b + 1e-9) >= 0.25)
+	}' || rc=1
+	return $rc
+}
+# utilised: the two flows together delivered at least 60% of RATE over
+# DUR (congestion control that collapses wastes the link; TCP: ~90%).
+utilised() {
+	awk -v t="${SHARE_TOTAL:-0}" -v d="$DUR" -v r="${RATE%mbit}" 'BEGIN {
+		u = t * 8 / d / (r * 1000000)
+		printf "# together %.0f kbit/s, %.0f%% of the link\n", t * 8 / d / 1000, u * 100
+		exit !(u >= 0.6)
+	}'
+}
+
+SHARE_TOTAL=0
+check "two $FAMILY flows share a $RATE bottleneck fairly" share "$FAMILY" "$FAMILY"
+check "two $FAMILY flows use at least 60% of the bottleneck" utilised
+SHARE_TOTAL=0
+check "a $FAMILY flow does not starve a TCP flow on a $RATE bottleneck" share "$FAMILY" tcp
+check "a $FAMILY flow and a TCP flow use at least 60% of the bottleneck" utilised
+
+ktap_finished

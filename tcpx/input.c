@@ -219,13 +219,21 @@ static void tcpx_recovery_ack(struct sock *sk, u32 acked)
 static void tcpx_dupack(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 mss = tsk->mss_cache;
+	u32 mss = tsk->mss_cache, thresh, segs;
 
 	if (tsk->ca_state == TCP_CA_Recovery) {
 		tsk->snd_cwnd += mss;	/* one more segment has left */
 		return;
 	}
-	if (++tsk->dupacks < 3)
+	/*
+	 * RFC 5827 early retransmit: with fewer than four segments out and
+	 * nothing new to send, three duplicates can never come.
+	 */
+	thresh = 3;
+	segs = DIV_ROUND_UP(tcpx_flight(tsk), mss);
+	if (!tsk->send_head && segs < 4)
+		thresh = max(segs, 2U) - 1;
+	if (++tsk->dupacks < thresh)
 		return;
 	/* Duplicates of what go-back-N resent after a timeout are no news. */
 	if (tsk->ca_state == TCP_CA_Loss && tcpx_before(tsk->snd_una, tsk->recover))
@@ -246,12 +254,13 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 ack = cb->ack_seq, acked;
 	u32 win = (u32)ntohs(tcp_hdr(skb)->window) << tsk->snd_wscale;
 
+	/* The peer is alive: probes (persist, keepalive) start over. */
+	inet_csk(sk)->icsk_probes_out = 0;
 	if (tcpx_after(ack, tsk->snd_una)) {
 		acked = ack - tsk->snd_una;
 		tsk->snd_una = ack;
 		if (tcpx_before(tsk->snd_nxt, ack))
 			tsk->snd_nxt = ack;
-		inet_csk(sk)->icsk_probes_out = 0;
 		tcpx_clean_acked(sk);
 		if (tsk->ca_state == TCP_CA_Recovery) {
 			tcpx_recovery_ack(sk, acked);
@@ -272,11 +281,9 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 		tsk->snd_wnd = win;
 		tsk->snd_wl1 = cb->seq;
 		tsk->snd_wl2 = ack;
-		if (win && inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0) {
-			/* The window opened: back to the RTO's own pace. */
-			inet_csk(sk)->icsk_probes_out = 0;
+		/* The window opened: back to the RTO's own pace. */
+		if (win && inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0)
 			inet_csk(sk)->icsk_backoff = 0;
-		}
 	}
 }
 

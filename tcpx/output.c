@@ -211,7 +211,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
 	if (flags & TCPHDR_RST)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTRSTS);
-	tsk->lsndtime = (u32)jiffies;
+	tsk->lsndtime = jiffies;
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
@@ -245,9 +245,14 @@ static void tcpx_send_ctl_seq(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
 	__tcpx_transmit_skb(sk, skb, false);
 }
 
+/*
+ * seq = snd_max, not snd_nxt: after a timeout rewinds snd_nxt, the peer
+ * has seen more than that, and a zero-length segment below its rcv_nxt
+ * is not acceptable (RFC 9293 3.10.7.4) -- our ACKs would all be dropped.
+ */
 static void tcpx_send_ctl(struct sock *sk, u8 flags, gfp_t gfp)
 {
-	tcpx_send_ctl_seq(sk, tcpx_sk(sk)->snd_nxt, flags, gfp);
+	tcpx_send_ctl_seq(sk, tcpx_sk(sk)->snd_max, flags, gfp);
 }
 
 /*
@@ -331,6 +336,12 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	u32 nlen = skb->len - len;
 	struct sk_buff *nskb;
 
+	/*
+	 * A clone still in flight shares the data: trimming would copy the
+	 * head and change truesize under the write-queue accounting.
+	 */
+	if (skb_cloned(skb))
+		return -EBUSY;
 	nskb = alloc_skb_fclone(TCPX_MAX_HEADER + nlen, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOMEM;
@@ -396,22 +407,33 @@ void tcpx_push_pending(struct sock *sk)
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
 	bool sent = false;
+	u32 cwnd;
 
 	/* RFC 5681 4.1: after an idle RTO, restart from the initial window. */
 	if (tsk->snd_una == tsk->snd_max && tsk->send_head &&
 	    tsk->ca_state == TCP_CA_Open &&
-	    time_after(jiffies, (unsigned long)tsk->lsndtime + icsk->icsk_rto))
+	    time_after(jiffies, tsk->lsndtime + icsk->icsk_rto))
 		tsk->snd_cwnd = min(tsk->snd_cwnd,
 				    TCPX_INIT_CWND * tsk->mss_cache);
+	/* RFC 3042 limited transmit: a new segment for each of two dupacks. */
+	cwnd = tsk->snd_cwnd;
+	if (tsk->ca_state == TCP_CA_Open)
+		cwnd += min_t(u32, tsk->dupacks, 2) * tsk->mss_cache;
 
 	while ((skb = tsk->send_head)) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 		u32 end = cb->seq + skb->len;
 
-		if (skb->len && tcpx_after(end, tsk->snd_una + tsk->snd_wnd))
+		/*
+		 * The oldest segment goes again whatever the window, as
+		 * tcp_retransmit_skb(): the peer had room for it once.
+		 */
+		if (skb->len && tcpx_after(end, tsk->snd_una + tsk->snd_wnd) &&
+		    (cb->seq != tsk->snd_una ||
+		     tcpx_after(cb->end_seq, tsk->snd_max)))
 			break;
 		if (skb->len && tsk->snd_nxt != tsk->snd_una &&
-		    tcpx_after(end, tsk->snd_una + tsk->snd_cwnd))
+		    tcpx_after(end, tsk->snd_una + cwnd))
 			break;
 		if (!tsk->nodelay && skb->len && skb->len < tsk->mss_cache &&
 		    tsk->snd_nxt != tsk->snd_una &&

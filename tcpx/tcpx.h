@@ -66,7 +66,7 @@ struct tcpx_sock {
 	u32				rcv_wnd;	/* window last advertised */
 	u32				rcv_wup;	/* rcv_nxt when it was advertised */
 	struct sk_buff			*send_head;	/* first unsent skb */
-	u32				retrans_stamp;	/* first retransmission */
+	unsigned long			retrans_stamp;	/* jiffies: oldest unacked sent */
 	u32				total_retrans;	/* segments retransmitted */
 	u16				advmss;		/* the MSS we announce */
 
@@ -75,7 +75,7 @@ struct tcpx_sock {
 	u32				snd_ssthresh;
 	u32				cwnd_acked;	/* bytes toward the next +MSS */
 	u32				recover;	/* NewReno: snd_max at loss */
-	u32				lsndtime;	/* jiffies of the last send */
+	unsigned long			lsndtime;	/* jiffies of the last send */
 
 	/* RFC 6298 estimator, microseconds (srtt and rttvar unscaled) */
 	u32				srtt_us;

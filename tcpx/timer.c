@@ -42,15 +42,35 @@ void tcpx_rtt_sample(struct sock *sk, u32 rtt_us)
 					 TCPX_RTO_MIN, TCPX_RTO_MAX);
 }
 
+/*
+ * TCPX_USER_TIMEOUT counts from the first transmission of the oldest
+ * unacknowledged segment; as tcp_clamp_rto_to_user_timeout(), a backed-off
+ * RTO does not overshoot it.
+ */
+static unsigned long tcpx_clamp_to_user(const struct sock *sk,
+					unsigned long when)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	u32 user = READ_ONCE(icsk->icsk_user_timeout);
+	long left;
+
+	if (!user || !icsk->icsk_retransmits)
+		return when;
+	left = (long)(tcpx_sk(sk)->retrans_stamp + msecs_to_jiffies(user) -
+		      jiffies);
+	return clamp_t(long, left, 1, when);
+}
+
 void tcpx_reset_rto(struct sock *sk)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
+	unsigned long when;
 
+	when = min_t(unsigned long,
+		     (unsigned long)icsk->icsk_rto << icsk->icsk_backoff,
+		     TCPX_RTO_MAX);
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
-				  min_t(unsigned long,
-					(unsigned long)icsk->icsk_rto << icsk->icsk_backoff,
-					TCPX_RTO_MAX),
-				  TCPX_RTO_MAX);
+				  tcpx_clamp_to_user(sk, when), TCPX_RTO_MAX);
 }
 
 static bool tcpx_out_of_retries(struct sock *sk)
@@ -66,7 +86,7 @@ static bool tcpx_out_of_retries(struct sock *sk)
 	else
 		max = READ_ONCE(pn->retries2);
 	if (user && icsk->icsk_retransmits &&
-	    time_after(jiffies, (unsigned long)tcpx_sk(sk)->retrans_stamp +
+	    time_after(jiffies, tcpx_sk(sk)->retrans_stamp +
 				msecs_to_jiffies(user)))
 		return true;
 	return icsk->icsk_retransmits >= max;
@@ -86,7 +106,8 @@ void tcpx_arm_probe0(struct sock *sk)
 
 /*
  * As tcp_probe_timer(): probing goes on while the peer answers (each ACK
- * resets icsk_probes_out); an orphan, or TCPX_USER_TIMEOUT, bounds it.
+ * resets icsk_probes_out); retries2 unanswered probes, or
+ * TCPX_USER_TIMEOUT, end the connection.
  */
 static void tcpx_probe_timer(struct sock *sk)
 {
@@ -100,10 +121,10 @@ static void tcpx_probe_timer(struct sock *sk)
 		return;
 	}
 	if (!icsk->icsk_probes_out)
-		tsk->retrans_stamp = (u32)jiffies;
-	if ((user && time_after(jiffies, (unsigned long)tsk->retrans_stamp +
+		tsk->retrans_stamp = jiffies;
+	if ((user && time_after(jiffies, tsk->retrans_stamp +
 				msecs_to_jiffies(user))) ||
-	    (sock_flag(sk, SOCK_DEAD) && icsk->icsk_probes_out >= max)) {
+	    icsk->icsk_probes_out >= max) {
 		WRITE_ONCE(sk->sk_err, sk->sk_err_soft ? : ETIMEDOUT);
 		sk_error_report(sk);
 		tcpx_done(sk);
@@ -132,8 +153,12 @@ static void tcpx_retransmit_timer(struct sock *sk)
 		tcpx_done(sk);
 		return;
 	}
-	if (!icsk->icsk_retransmits)
-		tsk->retrans_stamp = (u32)jiffies;
+	if (!icsk->icsk_retransmits) {
+		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+		u32 age = tcpx_now_us() - TCPX_SKB_CB(head)->tx_us;
+
+		tsk->retrans_stamp = jiffies - usecs_to_jiffies(age);
+	}
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_TIMEOUTS);
 	/* RFC 5681 3.1 (4): ssthresh once per loss episode, cwnd one segment. */
 	if (tsk->ca_state != TCP_CA_Loss || !icsk->icsk_retransmits)

@@ -38,7 +38,8 @@ else
 	SIZE_SLOW=${TCPX_XFER_SIZE_SLOW:-1M}
 	T=45
 fi
-# The burst and silence tests limit the link so that SIZE takes about 2 s.
+# The burst and silence tests limit the link so that SIZE takes about 2 s,
+# and begin 0.5 s after the connection is established.
 RATE=$(awk -v s="$(numfmt --from=iec "$SIZE")" 'BEGIN { printf "%dkbit", s * 8 / 2 / 1000 }')
 
 xfer_require
@@ -69,14 +70,15 @@ check "1% corruption, $SIZE each way" \
 check "loss, reordering, duplication, corruption, 20 +- 10 ms, $SIZE_SLOW each way" \
 	profile all "$SIZE_SLOW" delay 20ms 10ms loss 10% duplicate 10% corrupt 1% reorder 25% 50%
 
-# 50% loss for 3 s from 1 s into the transfer, then a clean link.  The
+# 50% loss for 3 s from 0.5 s into the transfer, then a clean link.  The
 # link is limited to 16 Mbit/s, so the transfer is still running then.
 burst() {
 	local rc
 	netem_both rate "$RATE" || return 1
 	xfer_start burst -- -t "$T" -n "$SIZE" || return 1
 	(
-		sleep 1
+		tcpx_wait_for "$T" fam_established "$NS_CLI"
+		sleep 0.5
 		netem_both rate "$RATE" loss 50%
 		sleep 3
 		netem_both rate "$RATE"
@@ -87,7 +89,7 @@ burst() {
 	echo "# burst: $(kv "$XFER_TMP/burst.cli" elapsed_ms) ms"
 	xfer_checked burst || rc=1
 	# It was still running when the burst began.
-	if ! [ "$(kv "$XFER_TMP/burst.cli" elapsed_ms)" -ge 1000 ] 2>/dev/null; then
+	if ! [ "$(kv "$XFER_TMP/burst.cli" elapsed_ms)" -ge 3000 ] 2>/dev/null; then
 		echo "# the transfer ended before the burst began: no test"
 		rc=1
 	fi
@@ -103,7 +105,8 @@ silent5() {
 	netem_both rate "$RATE" || return 1
 	xfer_start silent -- -t "$T" -n "$SIZE" || return 1
 	(
-		sleep 1
+		tcpx_wait_for "$T" fam_established "$NS_CLI"
+		sleep 0.5
 		netem_both rate "$RATE" loss 100%
 		sleep 5
 		netem_both rate "$RATE"
@@ -114,7 +117,7 @@ silent5() {
 	echo "# silent: $(kv "$XFER_TMP/silent.cli" elapsed_ms) ms"
 	xfer_checked silent || rc=1
 	# It was still running when the link went down.
-	if [ "$(kv "$XFER_TMP/silent.cli" elapsed_ms)" -lt 6000 ] 2>/dev/null; then
+	if [ "$(kv "$XFER_TMP/silent.cli" elapsed_ms)" -lt 5000 ] 2>/dev/null; then
 		echo "# the transfer ended before the silence did: no test"
 		rc=1
 	fi

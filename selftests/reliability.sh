@@ -46,6 +46,12 @@ xfer_require
 ktap_print_header
 ktap_set_plan 10
 tcpx_topo_pair || ktap_exit_fail_msg "cannot build the topology"
+# Permanent neighbours: a silenced link must not leave ARP failed behind
+# for the next test (EHOSTUNREACH instead of the timeout under test).
+ip -n "$NS_CLI" neigh replace "$SRV" dev veth-c nud permanent \
+	lladdr "$(ip -n "$NS_SRV" -br link show veth-s | awk '{ print $3 }')"
+ip -n "$NS_SRV" neigh replace "$CLI" dev veth-s nud permanent \
+	lladdr "$(ip -n "$NS_CLI" -br link show veth-c | awk '{ print $3 }')"
 ktap_print_msg "family $FAMILY, $SIZE / $SIZE_SLOW each way, burst and silence at $RATE"
 
 # profile NAME SIZE NETEM...: a checked transfer under NETEM both ways.
@@ -140,15 +146,20 @@ timed_out() {
 	echo "# $1: ETIMEDOUT after $ms ms"
 }
 
-# silent_for_good NAME MIN_MS MAX_MS CLIENT_ARGS...: the link dies 1 s into
-# a transfer that the client keeps writing (non-blocking, so poll and
-# SO_ERROR report the error): it must end in ETIMEDOUT.
+# silent_for_good NAME MIN_MS MAX_MS CLIENT_ARGS...: the link dies 1 s after
+# the connection is up, in a transfer that the client keeps writing
+# (non-blocking, so poll and SO_ERROR report the error): it must end in
+# ETIMEDOUT.
 silent_for_good() {
 	local name=$1 min=$2 max=$3 rc
 	shift 3
 	netem_both rate 8mbit || return 1
 	xfer_start "$name" -- -t "$T" -n 64M -m 0 || return 1
-	( sleep 1; netem_both rate 8mbit loss 100% ) &
+	(
+		tcpx_wait_for "$T" fam_established "$NS_CLI"
+		sleep 1
+		netem_both rate 8mbit loss 100%
+	) &
 	xfer_client "$name" "$T" -- -n 64M -m 0 -N "$@"
 	wait $!
 	kill "$XFER_SRV_PID" 2>/dev/null

@@ -27,8 +27,9 @@
  *   -u MS           TCP(X)_USER_TIMEOUT
  *   -i MS           sample TCP(X)_INFO and SO_MEMINFO every MS (default 50);
  *   -v              and print each sample
- *   -t SECONDS      give up after this long (default 600): the connection
- *                   is shut down and the result says timeout=1
+ *   -t SECONDS      give up after this long once connected (default 600;
+ *                   also bounds the wait for it): the connection is shut
+ *                   down and the result says timeout=1
  *                   (exit 3 if even that hangs)
  *
  * The server prints "listening PORT" once it listens.  Both print one
@@ -584,6 +585,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* -t is for the transfer: process start-up can take seconds. */
+	alarm(max_seconds);
 	alarm_fd = fd;
 	len = sizeof(eff_rcvbuf);
 	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &eff_rcvbuf, &len);

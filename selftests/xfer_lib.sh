@@ -159,7 +159,7 @@ xfer_client() {
 	shift 2
 	if [ "$1" != -- ]; then ns=$1; addr=$2; shift 2; fi
 	shift
-	timeout -k 5 $((secs + 10)) ip netns exec "$ns" "$TCPX_XFER" -f "$FAMILY" -c "$addr" \
+	timeout -k 5 $((secs + XFER_START_WAIT)) ip netns exec "$ns" "$TCPX_XFER" -f "$FAMILY" -c "$addr" \
 		-p "$XFER_PORT" -t "$secs" "$@" > "$XFER_TMP/$name.cli" 2>&1
 }
 

@@ -17,15 +17,17 @@
 #      charged (SO_MEMINFO rmem_alloc + backlog + wmem_queued, and tcpx's
 #      own tcpi_rmem_alloc/tcpi_wmem_queued, sampled every 20 ms) is at
 #      most twice the SO_RCVBUF/SO_SNDBUF value in effect (the kernel's
-#      doubled one), and the bytes written but not yet read while the
-#      writer was stalled at most twice rcvbuf + sndbuf.  TCP measures
+#      doubled one), and the bytes written but not yet read when the
+#      writer first waited a second or more (the reader stopped) at most
+#      twice rcvbuf + sndbuf.  TCP measures
 #      about 1.0x and 1.0x; a send queue that grows with what the
 #      application writes fails it.
 #
 #   [ $NS_CLI ] 10.0.1.1 veth-c ------------ veth-s 10.0.1.2 [ $NS_SRV ]
 #     writer (-N, SO_SNDBUF 64K)      tcpdump    reader (SO_RCVBUF 64K, pause)
 #
-# SIZE 16 MiB, PAUSE 4 s; TCPX_SLOW=1: 4 MiB, same pause.
+# SIZE 16 MiB, PAUSE 4 s; TCPX_SLOW=1: 4 MiB, same pause.  Linux TCP
+# passes it in 25-45 s on the stock lane, 50 s on the debug one.
 #
 #   flowctl.sh [-f tcp|tcpx]      (TCPX_FAMILY; default tcpx)
 . "$(dirname "$0")/xfer_lib.sh"
@@ -119,7 +121,9 @@ within_limits() {
 	sb=$(kv "$C" sndbuf)
 	mr=$(kv "$S" max_mem)
 	mw=$(kv "$C" max_mem)
-	inflight=$(( $(kv "$C" stall_at) - PAUSE_AT ))
+	inflight=$(kv "$C" first_stall_at)
+	[ "${inflight:--1}" -ge 0 ] || { echo "# the writer never stalled"; return 1; }
+	inflight=$((inflight - PAUSE_AT))
 	echo "# reader: rcvbuf $rb, most charged $mr; writer: sndbuf $sb, most charged $mw;" \
 		"written-not-read at the stall $inflight"
 	[ -n "$rb" ] && [ -n "$sb" ] && [ -n "$mr" ] && [ -n "$mw" ] || return 1

@@ -27,8 +27,9 @@
  *   -u MS           TCP(X)_USER_TIMEOUT
  *   -i MS           sample TCP(X)_INFO and SO_MEMINFO every MS (default 50);
  *   -v              and print each sample
- *   -t SECONDS      give up after this long (default 600): the connection
- *                   is shut down and the result says timeout=1
+ *   -t SECONDS      give up after this long once connected (default 600;
+ *                   also bounds the wait for it): the connection is shut
+ *                   down and the result says timeout=1
  *                   (exit 3 if even that hangs)
  *
  * The server prints "listening PORT" once it listens.  Both print one
@@ -80,7 +81,7 @@ static struct timespec t0;
 static long long sent, rcvd;
 static uint64_t sent_hash, recv_hash;
 static int send_err, recv_err, so_error;
-static long long eagain, stall_at;
+static long long eagain, stall_at, first_stall_at = -1;
 static long stall_ms;
 static long long first_bad = -1;
 
@@ -346,6 +347,9 @@ static int wait_writable(int fd)
 		n = poll(&p, 1, 1000);
 	} while (n == 0 || (n < 0 && errno == EINTR));
 	ms = (long)((now_s() - start) * 1000);
+	/* The first wait of a second or more: a stopped reader's, usually. */
+	if (ms >= 1000 && first_stall_at < 0)
+		first_stall_at = sent;
 	if (ms > stall_ms) {
 		stall_ms = ms;
 		stall_at = sent;
@@ -581,6 +585,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* -t is for the transfer: process start-up can take seconds. */
+	alarm(max_seconds);
 	alarm_fd = fd;
 	len = sizeof(eff_rcvbuf);
 	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &eff_rcvbuf, &len);
@@ -601,13 +607,14 @@ int main(int argc, char **argv)
 	printf("result ok=%d timeout=%d family=%s elapsed_ms=%ld sent=%lld sent_hash=%016" PRIx64
 	       " rcvd=%lld recv_hash=%016" PRIx64 " first_bad=%lld"
 	       " send_err=%s recv_err=%s so_error=%s eagain=%lld stall_ms=%ld stall_at=%lld"
+	       " first_stall_at=%lld"
 	       " rcvbuf=%d sndbuf=%d max_mem=%lld max_rmem=%lld max_wmem=%lld"
 	       " min_snd_wnd=%lld win_probes=%lld rtt=%u min_rtt=%lld rttvar=%u rto=%u cwnd=%u"
 	       " total_retrans=%lld\n",
 	       ok, timed_out, is_tcpx ? "tcpx" : "tcp", (long)(now_s() * 1000),
 	       sent, sent_hash, rcvd, recv_hash, first_bad,
 	       err_name(send_err), err_name(recv_err), err_name(so_error),
-	       eagain, stall_ms, stall_at, eff_rcvbuf, eff_sndbuf,
+	       eagain, stall_ms, stall_at, first_stall_at, eff_rcvbuf, eff_sndbuf,
 	       max_mem, max_rmem, max_wmem, min_snd_wnd, max_probes,
 	       last_info.tcpi_rtt, min_rtt, last_info.tcpi_rttvar, last_info.tcpi_rto,
 	       last_info.tcpi_snd_cwnd, max_total_retrans);

@@ -108,6 +108,16 @@ netem_both() {
 	netem "$NS_CLI" veth-c "$@" && netem "$NS_SRV" veth-s "$@"
 }
 
+# fam_established NS: NS has an established connection of the family.
+fam_established() {
+	if [ "$FAMILY" = tcp ]; then
+		[ -n "$(ip netns exec "$1" ss -Htn state established)" ]
+	else
+		# shellcheck disable=SC2016 # awk's own $4
+		ip netns exec "$1" awk 'NR > 1 && $4 == "01" { f = 1 } END { exit !f }' /proc/net/tcpx
+	fi
+}
+
 # kv FILE KEY: KEY's value on FILE's "result" line (bash only: under TCG
 # every process costs).
 kv() {
@@ -149,7 +159,7 @@ xfer_client() {
 	shift 2
 	if [ "$1" != -- ]; then ns=$1; addr=$2; shift 2; fi
 	shift
-	timeout -k 5 $((secs + 10)) ip netns exec "$ns" "$TCPX_XFER" -f "$FAMILY" -c "$addr" \
+	timeout -k 5 $((secs + XFER_START_WAIT)) ip netns exec "$ns" "$TCPX_XFER" -f "$FAMILY" -c "$addr" \
 		-p "$XFER_PORT" -t "$secs" "$@" > "$XFER_TMP/$name.cli" 2>&1
 }
 

@@ -54,6 +54,11 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->win_probes = 0;
 	tsk->wscale_ok = 0;
 	tsk->tstamp_ok = 0;
+	tsk->sack_ok = 0;
+	tsk->sacked_out = 0;
+	tsk->lost_out = 0;
+	tsk->rack_xmit_us = 0;
+	tsk->min_rtt_us = 0;
 	tsk->snd_wscale = 0;
 	tsk->rcv_wscale = 0;
 	tsk->ts_recent = 0;

@@ -138,6 +138,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
 	tcpx_sk(sk)->wscale_ok = 1;
 	tcpx_sk(sk)->tstamp_ok = 1;
+	tcpx_sk(sk)->sack_ok = 1;
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	err = tcpx_send_syn(sk);
@@ -192,6 +193,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	ireq->snd_wscale = opt.wscale;
 	ireq->rcv_wscale = opt.wscale_ok ? tcpx_select_wscale(sk) : 0;
 	ireq->tstamp_ok = opt.saw_tstamp;
+	ireq->sack_ok = opt.sack_ok;
 	treq->ts_recent = opt.tsval;
 	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
 	sk_daddr_set(req_to_sk(req), iph->saddr);
@@ -293,6 +295,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->snd_wscale = ireq->snd_wscale;
 	ntsk->rcv_wscale = ireq->rcv_wscale;
 	ntsk->tstamp_ok = ireq->tstamp_ok;
+	ntsk->sack_ok = ireq->sack_ok;
 	ntsk->ts_recent = treq->ts_recent;
 	ntsk->ts_recent_stamp = (u32)ktime_get_seconds();
 	/* What the SYN+ACK advertised, unscaled. */

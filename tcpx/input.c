@@ -66,6 +66,17 @@ int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt)
 				opt->wscale = min_t(u8, p[2], TCPX_MAX_WSCALE);
 			}
 			break;
+		case TCPOPT_SACK_PERM:
+			if (olen != TCPOLEN_SACK_PERM)
+				return -EINVAL;
+			if (th->syn)
+				opt->sack_ok = 1;
+			break;
+		case TCPOPT_SACK:
+			if (olen < TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK ||
+			    (olen - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK)
+				return -EINVAL;
+			break;
 		case TCPOPT_TIMESTAMP:
 			if (olen != TCPOLEN_TIMESTAMP)
 				return -EINVAL;
@@ -131,6 +142,125 @@ static void tcpx_reset(struct sock *sk)
 	tcpx_done(sk);
 }
 
+/* The SACK blocks of an ACK (RFC 2018 3), as [start, end) pairs. */
+static int tcpx_parse_sack(const struct tcphdr *th, u32 blocks[][2])
+{
+	const u8 *p = (const u8 *)(th + 1);
+	int len = th->doff * 4 - sizeof(*th), n = 0, i;
+
+	while (len >= 2) {
+		u8 kind = *p, olen;
+
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			p++;
+			len--;
+			continue;
+		}
+		olen = p[1];
+		if (olen < 2 || olen > len)
+			break;	/* tcpx_parse_options() let it through: cannot be */
+		if (kind == TCPOPT_SACK) {
+			for (i = 0; i < (olen - 2) / 8 && n < TCPX_MAX_SACKS; i++) {
+				blocks[n][0] = get_unaligned_be32(p + 2 + 8 * i);
+				blocks[n][1] = get_unaligned_be32(p + 6 + 8 * i);
+				n++;
+			}
+		}
+		p += olen;
+		len -= olen;
+	}
+	return n;
+}
+
+/* A segment known delivered (ACKed or SACKed): RACK's newest send time. */
+static void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb)
+{
+	u32 tx = TCPX_SKB_CB(skb)->tx_us;
+
+	if ((s32)(tx - tsk->rack_xmit_us) > 0)
+		tsk->rack_xmit_us = tx;
+}
+
+/* Mark what the SACK blocks cover; D-SACKs and stale blocks are ignored. */
+static void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 blocks[TCPX_MAX_SACKS][2];
+	struct sk_buff *skb;
+	int n, i;
+
+	n = tcpx_parse_sack(tcp_hdr(ack), blocks);
+	for (i = 0; i < n; i++) {
+		u32 start = blocks[i][0], end = blocks[i][1];
+
+		if (!tcpx_before(start, end) || !tcpx_after(start, tsk->snd_una) ||
+		    tcpx_after(end, tsk->snd_max))
+			continue;
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+			if (!tcpx_before(cb->seq, end) ||
+			    !tcpx_before(cb->seq, tsk->snd_max))
+				break;
+			if (cb->sacked || tcpx_before(cb->seq, start) ||
+			    tcpx_after(cb->end_seq, end))
+				continue;
+			cb->sacked = 1;
+			tsk->sacked_out += skb->len;
+			if (cb->lost) {
+				cb->lost = 0;
+				tsk->lost_out -= skb->len;
+			}
+			tcpx_rack_advance(tsk, skb);
+		}
+	}
+}
+
+/*
+ * RACK (RFC 8985 6.2): a segment sent a reordering window before one the
+ * peer has since SACKed is lost -- a retransmission included, which is
+ * what lets a lost retransmission be repaired without a timeout.
+ */
+static u32 tcpx_rack_mark_lost(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 reo_wnd = max(tsk->min_rtt_us / 4, 1000U), newly = 0;
+	struct sk_buff *skb;
+
+	if (!tsk->sacked_out)
+		return 0;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+		if (!tcpx_before(cb->seq, tsk->snd_max))
+			break;
+		if (cb->sacked || cb->lost || !skb->len)
+			continue;
+		if ((s32)(tsk->rack_xmit_us - cb->tx_us) <= (s32)reo_wnd)
+			continue;
+		cb->lost = 1;
+		tsk->lost_out += skb->len;
+		newly++;
+	}
+	return newly;
+}
+
+/* Forget the scoreboard: after a timeout everything goes again in order. */
+void tcpx_sack_clear(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		TCPX_SKB_CB(skb)->sacked = 0;
+		TCPX_SKB_CB(skb)->lost = 0;
+	}
+	tsk->sacked_out = 0;
+	tsk->lost_out = 0;
+}
+
 /*
  * Drop what the peer acknowledged from the write queue, taking an RTT
  * sample from the newest segment sent only once (Karn's rule).  An ACK
@@ -146,12 +276,19 @@ static void tcpx_clean_acked(struct sock *sk)
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) &&
 	       !tcpx_after(TCPX_SKB_CB(skb)->end_seq, tsk->snd_una)) {
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
 		if (skb == tsk->send_head) {
 			tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 					 NULL : skb->next;
-		} else if (!TCPX_SKB_CB(skb)->retrans) {
-			tx_us = TCPX_SKB_CB(skb)->tx_us;
+		} else if (!cb->retrans) {
+			tx_us = cb->tx_us;
+			tcpx_rack_advance(tsk, skb);
 		}
+		if (cb->sacked)
+			tsk->sacked_out -= skb->len;
+		if (cb->lost)
+			tsk->lost_out -= skb->len;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		sk_mem_uncharge(sk, skb->truesize);
@@ -208,11 +345,45 @@ static void tcpx_recovery_ack(struct sock *sk, u32 acked)
 		tsk->dupacks = 0;
 		return;
 	}
+	/* With SACK the scoreboard says what is lost (tcpx_rack_mark_lost()). */
+	if (tsk->sack_ok)
+		return;
 	/* Partial: the next hole is lost too; resend it at once. */
 	tcpx_retransmit_head(sk);
 	tsk->snd_cwnd -= min(acked, tsk->snd_cwnd - mss);
 	if (acked >= mss)
 		tsk->snd_cwnd += mss;
+}
+
+/*
+ * Loss without a timeout: halve (RFC 5681 3.2, RFC 6582 3.2 step 1).
+ * NewReno resends the head at once and inflates the window per duplicate;
+ * with SACK the window stays at ssthresh and the lost segments go as the
+ * pipe allows (RFC 6675), from tcpx_push_pending().
+ */
+static void tcpx_enter_recovery(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+	struct sk_buff *head;
+
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
+	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
+	tsk->recover = tsk->snd_max;
+	tsk->ca_state = TCP_CA_Recovery;
+	tsk->cwnd_acked = 0;
+	if (!tsk->sack_ok) {
+		tcpx_retransmit_head(sk);
+		tsk->snd_cwnd = tsk->snd_ssthresh + 3 * mss;
+		return;
+	}
+	tsk->snd_cwnd = tsk->snd_ssthresh;
+	head = skb_peek(&sk->sk_write_queue);
+	if (head && head != tsk->send_head && !TCPX_SKB_CB(head)->sacked &&
+	    !TCPX_SKB_CB(head)->lost) {
+		TCPX_SKB_CB(head)->lost = 1;
+		tsk->lost_out += head->len;
+	}
 }
 
 /* RFC 5681 3.2 and RFC 6582 3.2: the third duplicate ACK, and later ones. */
@@ -222,7 +393,8 @@ static void tcpx_dupack(struct sock *sk)
 	u32 mss = tsk->mss_cache, thresh, segs;
 
 	if (tsk->ca_state == TCP_CA_Recovery) {
-		tsk->snd_cwnd += mss;	/* one more segment has left */
+		if (!tsk->sack_ok)
+			tsk->snd_cwnd += mss;	/* one more segment has left */
 		return;
 	}
 	/*
@@ -238,12 +410,7 @@ static void tcpx_dupack(struct sock *sk)
 	/* Duplicates of what go-back-N resent after a timeout are no news. */
 	if (tsk->ca_state == TCP_CA_Loss && tcpx_before(tsk->snd_una, tsk->recover))
 		return;
-	tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
-	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
-	tsk->recover = tsk->snd_max;
-	tsk->ca_state = TCP_CA_Recovery;
-	tcpx_retransmit_head(sk);
-	tsk->snd_cwnd = tsk->snd_ssthresh + 3 * mss;
+	tcpx_enter_recovery(sk);
 }
 
 /* RFC 9293 3.10.7.4, fifth check, for the synchronized states. */
@@ -256,6 +423,8 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 
 	/* The peer is alive: probes (persist, keepalive) start over. */
 	inet_csk(sk)->icsk_probes_out = 0;
+	if (tsk->sack_ok && tsk->snd_una != tsk->snd_max)
+		tcpx_sacktag(sk, skb);
 	if (tcpx_after(ack, tsk->snd_una)) {
 		acked = ack - tsk->snd_una;
 		tsk->snd_una = ack;
@@ -275,6 +444,9 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 		   tsk->snd_una != tsk->snd_max && win == tsk->snd_wnd) {
 		tcpx_dupack(sk);
 	}
+	if (tsk->sack_ok && tcpx_rack_mark_lost(sk) &&
+	    tsk->ca_state == TCP_CA_Open)
+		tcpx_enter_recovery(sk);
 	/* Window update, RFC 9293 3.10.7.4: only from newer segments. */
 	if (tcpx_before(tsk->snd_wl1, cb->seq) ||
 	    (tsk->snd_wl1 == cb->seq && !tcpx_before(ack, tsk->snd_wl2))) {
@@ -458,6 +630,7 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		__skb_queue_after(q, prev, skb);
 	else
 		__skb_queue_head(q, skb);
+	tsk->ofo_last = cb->seq;
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOQUEUE);
 	return true;
 }
@@ -583,6 +756,7 @@ static void tcpx_synsent_options(struct sock *sk, const struct sk_buff *skb,
 		tsk->snd_wscale = 0;
 		tsk->rcv_wscale = 0;
 	}
+	tsk->sack_ok &= opt->sack_ok;
 	if (tsk->tstamp_ok && opt->saw_tstamp) {
 		tsk->ts_recent = opt->tsval;
 		tsk->ts_recent_stamp = (u32)ktime_get_seconds();

@@ -25,9 +25,12 @@ struct tcpx_out_opts {
 	u16	mss;		/* 0: none */
 	u8	ws_ok:1;
 	u8	ts_ok:1;
+	u8	sack_perm:1;
 	u8	ws;
+	u8	nsack;
 	u32	tsval;
 	u32	tsecr;
+	u32	sack[TCPX_MAX_SACKS][2];
 };
 
 static unsigned int tcpx_opts_len(const struct tcpx_out_opts *o)
@@ -35,8 +38,11 @@ static unsigned int tcpx_opts_len(const struct tcpx_out_opts *o)
 	if (!o)
 		return 0;
 	return (o->mss ? TCPOLEN_MSS : 0) +
-	       (o->ts_ok ? TCPOLEN_TSTAMP_ALIGNED : 0) +
-	       (o->ws_ok ? TCPOLEN_WSCALE_ALIGNED : 0);
+	       (o->ts_ok || o->sack_perm ? TCPOLEN_TSTAMP_ALIGNED : 0) -
+	       (!o->ts_ok && o->sack_perm ? 8 : 0) +
+	       (o->ws_ok ? TCPOLEN_WSCALE_ALIGNED : 0) +
+	       (o->nsack ? TCPOLEN_SACK_BASE_ALIGNED +
+			   o->nsack * TCPOLEN_SACK_PERBLOCK : 0);
 }
 
 static void tcpx_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
@@ -76,14 +82,74 @@ static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 	if (o->mss)
 		*opt++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) | o->mss);
 	if (o->ts_ok) {
-		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
-			       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		if (o->sack_perm)
+			*opt++ = htonl((TCPOPT_SACK_PERM << 24) |
+				       (TCPOLEN_SACK_PERM << 16) |
+				       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		else
+			*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+				       (TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
 		*opt++ = htonl(o->tsval);
 		*opt++ = htonl(o->tsecr);
+	} else if (o->sack_perm) {
+		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
 	}
 	if (o->ws_ok)
 		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
 			       (TCPOLEN_WINDOW << 8) | o->ws);
+	if (o->nsack) {
+		int i;
+
+		*opt++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK << 8) |
+			       (TCPOLEN_SACK_BASE + o->nsack * TCPOLEN_SACK_PERBLOCK));
+		for (i = 0; i < o->nsack; i++) {
+			*opt++ = htonl(o->sack[i][0]);
+			*opt++ = htonl(o->sack[i][1]);
+		}
+	}
+}
+
+/*
+ * RFC 2018 4: the blocks of the out-of-order queue, the one holding the
+ * newest segment first, then the others from the highest down.
+ */
+static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
+			    unsigned int max)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 r[2 * TCPX_MAX_SACKS][2];
+	struct sk_buff *skb;
+	int n = 0, i, first = -1;
+
+	skb_queue_walk(&tsk->ofo_queue, skb) {
+		const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+		u32 end = cb->end_seq - !!(cb->flags & TCPHDR_FIN);
+
+		if (n && cb->seq == r[n - 1][1]) {
+			r[n - 1][1] = end;
+			continue;
+		}
+		if (n == ARRAY_SIZE(r))
+			break;
+		r[n][0] = cb->seq;
+		r[n][1] = end;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		if (!tcpx_before(tsk->ofo_last, r[i][0]) &&
+		    tcpx_before(tsk->ofo_last, r[i][1]))
+			first = i;
+	o->nsack = 0;
+	if (first >= 0) {
+		memcpy(o->sack[o->nsack++], r[first], sizeof(r[0]));
+	}
+	for (i = n - 1; i >= 0 && o->nsack < max; i--) {
+		if (i == first)
+			continue;
+		memcpy(o->sack[o->nsack++], r[i], sizeof(r[0]));
+	}
 }
 
 u16 tcpx_mss_for_mtu(u32 mtu)
@@ -182,6 +248,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		flags |= TCPHDR_ACK;
 	if (flags & TCPHDR_SYN) {
 		opts.mss = tsk->advmss;
+		opts.sack_perm = tsk->sack_ok;
 		opts.ws_ok = tsk->wscale_ok;
 		opts.ws = tsk->rcv_wscale;
 		win = tcpx_syn_window(sk);
@@ -193,6 +260,10 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		opts.tsval = tcpx_ts_now();
 		opts.tsecr = tsk->ts_recent;
 	}
+	/* SACK blocks on pure ACKs only: data segments are sized to the MSS. */
+	if (tsk->sack_ok && !clone && flags == TCPHDR_ACK &&
+	    !skb_queue_empty(&tsk->ofo_queue))
+		tcpx_build_sack(sk, &opts, opts.ts_ok ? 3 : 4);
 	if (flags & TCPHDR_ACK)
 		inet_csk(sk)->icsk_ack.pending = 0;
 
@@ -396,6 +467,39 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * Bytes in the network (RFC 6675 "pipe"): sent, neither SACKed nor taken
+ * as lost.  After a timeout, what go-back-N has sent again.
+ */
+static u32 tcpx_pipe(const struct tcpx_sock *tsk)
+{
+	if (tsk->ca_state == TCP_CA_Loss)
+		return tsk->snd_nxt - tsk->snd_una;
+	return tsk->snd_max - tsk->snd_una - tsk->sacked_out - tsk->lost_out;
+}
+
+/* SACK recovery: resend what RACK marked lost, as the pipe allows. */
+static void tcpx_xmit_lost(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+		if (!tcpx_before(cb->seq, tsk->snd_max))
+			break;
+		if (!cb->lost)
+			continue;
+		if (tcpx_pipe(tsk) && tcpx_pipe(tsk) + skb->len > tsk->snd_cwnd)
+			break;
+		if (tcpx_xmit_queued(sk, skb))
+			break;
+		cb->lost = 0;
+		tsk->lost_out -= skb->len;
+	}
+}
+
+/*
  * Send what the peer's window and the congestion window allow, from
  * send_head on.  Nagle (RFC 896): a short segment waits while data is in
  * flight, unless TCPX_NODELAY.  A closed window with nothing in flight
@@ -419,10 +523,13 @@ void tcpx_push_pending(struct sock *sk)
 	cwnd = tsk->snd_cwnd;
 	if (tsk->ca_state == TCP_CA_Open)
 		cwnd += min_t(u32, tsk->dupacks, 2) * tsk->mss_cache;
+	if (tsk->lost_out)
+		tcpx_xmit_lost(sk);
 
 	while ((skb = tsk->send_head)) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 		u32 end = cb->seq + skb->len;
+		u32 flight = tcpx_pipe(tsk);
 
 		/*
 		 * The oldest segment goes again whatever the window, as
@@ -432,8 +539,7 @@ void tcpx_push_pending(struct sock *sk)
 		    (cb->seq != tsk->snd_una ||
 		     tcpx_after(cb->end_seq, tsk->snd_max)))
 			break;
-		if (skb->len && tsk->snd_nxt != tsk->snd_una &&
-		    tcpx_after(end, tsk->snd_una + cwnd))
+		if (skb->len && flight && flight + skb->len > cwnd)
 			break;
 		if (!tsk->nodelay && skb->len && skb->len < tsk->mss_cache &&
 		    tsk->snd_nxt != tsk->snd_una &&
@@ -618,6 +724,7 @@ int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req)
 	opts.ws_ok = ireq->wscale_ok;
 	opts.ws = ireq->rcv_wscale;
 	opts.ts_ok = ireq->tstamp_ok;
+	opts.sack_perm = ireq->sack_ok;
 	opts.tsval = tcpx_ts_now();
 	opts.tsecr = treq->ts_recent;
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));

@@ -35,6 +35,7 @@ struct tcpx_mib;
 #define TCPX_RTO_MAX		((unsigned int)(120 * HZ))
 #define TCPX_DELACK_MIN		((unsigned int)(HZ / 25))	/* as TCP */
 #define TCPX_DELACK_MAX		((unsigned int)(HZ / 5))	/* RFC 9293 3.8.6.3 */
+#define TCPX_MAX_SACKS		4U	/* blocks an option can carry */
 #define TCPX_QUICKACKS		16U	/* segments ACKed at once on a new flow */
 #define TCPX_PAWS_24DAYS	(60 * 60 * 24 * 24)	/* RFC 7323 5.5, s */
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
@@ -86,6 +87,7 @@ struct tcpx_sock {
 	u8				rcv_wscale;	/* ours */
 	u8				wscale_ok:1;
 	u8				tstamp_ok:1;
+	u8				sack_ok:1;	/* RFC 2018, both offered */
 	u32				ts_recent;	/* the peer's last TSval */
 	u32				ts_recent_stamp; /* seconds, when saved */
 
@@ -94,6 +96,13 @@ struct tcpx_sock {
 	u16				rcv_mss;	/* largest segment seen */
 	u16				rcv_ratio;	/* payload/truesize, /256 */
 	u32				win_probes;	/* zero-window probes sent */
+	u32				ofo_last;	/* seq of the newest ofo segment */
+
+	/* SACK scoreboard and RACK-style loss detection (RFC 8985) */
+	u32				sacked_out;	/* bytes SACKed above snd_una */
+	u32				lost_out;	/* bytes marked lost, not resent */
+	u32				rack_xmit_us;	/* newest send known delivered */
+	u32				min_rtt_us;
 
 	int				linger2;	/* TCPX_LINGER2, jiffies */
 	u32				mss_cache;	/* current send MSS */
@@ -150,6 +159,8 @@ struct tcpx_skb_cb {
 	u8			flags;		/* TCPHDR_* */
 	u8			saw_tstamp:1;	/* input: TS option */
 	u8			retrans:1;	/* output: sent twice */
+	u8			sacked:1;	/* output: the peer SACKed it */
+	u8			lost:1;		/* output: taken as lost */
 	u32			tsval;		/* input: TS option */
 	u32			tsecr;
 };
@@ -172,6 +183,7 @@ struct tcpx_options {
 	u16	mss;		/* 0: none */
 	u8	wscale_ok:1;
 	u8	saw_tstamp:1;
+	u8	sack_ok:1;
 	u8	wscale;
 	u32	tsval;
 	u32	tsecr;
@@ -278,6 +290,7 @@ void tcpx_send_probe(struct sock *sk, u32 seq);
 void tcpx_probe_window(struct sock *sk);
 void tcpx_delack(struct sock *sk);
 void tcpx_ofo_purge(struct sock *sk);
+void tcpx_sack_clear(struct sock *sk);
 
 /* input.c: the IPv4 protocol handler and the state machine */
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);

@@ -26,6 +26,8 @@ void tcpx_rtt_sample(struct sock *sk, u32 rtt_us)
 	u32 rto_us, var;
 
 	rtt_us = max(rtt_us, 1U);
+	if (!tsk->min_rtt_us || rtt_us < tsk->min_rtt_us)
+		tsk->min_rtt_us = rtt_us;
 	if (!tsk->srtt_us) {
 		tsk->srtt_us = rtt_us;
 		tsk->rttvar_us = rtt_us / 2;
@@ -168,6 +170,7 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	tsk->cwnd_acked = 0;
 	tsk->ca_state = TCP_CA_Loss;
 	tsk->recover = tsk->snd_max;
+	tcpx_sack_clear(sk);
 	icsk->icsk_retransmits++;
 	tcpx_go_back(sk);
 	if (icsk->icsk_backoff < 16)

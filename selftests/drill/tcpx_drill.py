@@ -781,9 +781,9 @@ class Drill:
             'net/ipv4/conf/default/rp_filter': 0,
         }
         if self.cfg.proto == 'tcp':
-            # The options tcpx offers on SYNs: MSS, timestamps, window
-            # scale (no SACK, no ECN).
-            sysctls.update({'net/ipv4/tcp_timestamps': 1, 'net/ipv4/tcp_sack': 0,
+            # The options tcpx offers on SYNs: MSS, SACK, timestamps,
+            # window scale (no ECN).
+            sysctls.update({'net/ipv4/tcp_timestamps': 1, 'net/ipv4/tcp_sack': 1,
                             'net/ipv4/tcp_window_scaling': 1, 'net/ipv4/tcp_ecn': 0})
         for k, v in sysctls.items():
             p = '/proc/sys/' + k

@@ -365,6 +365,9 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 		}
 	}
+	/* Accepted: the peer is alive (keepalive, timer.c). */
+	tsk->rcv_tstamp = tcp_jiffies32;
+	inet_csk(sk)->icsk_probes_out = 0;
 	tcpx_ack(sk, skb);
 
 	switch (sk->sk_state) {

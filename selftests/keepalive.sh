@@ -294,10 +294,18 @@ P0=$(ka_stat "$NS_CLI" KeepaliveProbes) T0=$(ka_stat "$NS_CLI" KeepaliveTimeouts
 dead_ok=0 proc_ok=0
 if cap_start && server_start 6002 && client_start 6002 --keepalive --wait &&
    cut_link; then
-	tcpx_wait_for 20 proc_has "$CPORT" 01 02 $((KA_INTVL * 100)) 1 && proc_ok=1
-	PROC_DEAD=$PROC_SEEN
+	# One sampler in the namespace, not a process tree per sample.
+	ip netns exec "$NS_CLI" sh -c "while :; do cat $PROC; sleep 0.05; done" \
+		> "$TMPD/proc.log" 2>/dev/null &
+	SAMPLER=$!
 	client_wait && dead_ok=1
+	kill "$SAMPLER"
+	wait "$SAMPLER" 2>/dev/null
 	cap_stop
+	# The line of CPORT while probing: st 01, tr 02, probes out >= 1.
+	PROC_DEAD=$(awk -v p=":$(printf '%04X' "$CPORT")" 'substr($2, 9) == p &&
+		$4 == "01" && substr($6, 1, 2) == "02" && $9 >= 1' "$TMPD/proc.log" | tail -n 1)
+	[ -n "$PROC_DEAD" ] && proc_ok=1
 fi
 dead_probes() {
 	[ $dead_ok = 1 ] && capcheck --idle $KA_TIME --intvl $KA_INTVL --tol $TOL \
@@ -330,7 +338,8 @@ tcpx_check "peer cut off: the socket gone from $PROC, KeepaliveProbes counted, K
 	dead_gone
 proc_probes() {
 	[ $proc_ok = 1 ] && return 0
-	echo "# $PROC while probing: '$PROC_DEAD', expected tr 02, when <= intvl, probes (column 9) >= 1"
+	echo "# $PROC while probing: no line of port $CPORT with st 01, tr 02, probes (column 9) >= 1"
+	grep -c . "$TMPD/proc.log" | sed 's/^/# samples (lines): /'
 	return 1
 }
 tcpx_check "$PROC while probing: timer 2, probes out in the timeout column" proc_probes

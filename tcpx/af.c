@@ -102,6 +102,14 @@ void tcpx_set_state(struct sock *sk, int state)
 	case TCP_ESTABLISHED:
 		if (old != TCP_ESTABLISHED)
 			tcpx_inc_stats(net, TCPX_MIB_CURRESTAB);
+		/*
+		 * Idle time counts from here; SO_KEEPALIVE set before (or
+		 * inherited from the listener) arms now, as in
+		 * tcp_finish_connect() and tcp_create_openreq_child().
+		 */
+		tcpx_sk(sk)->rcv_tstamp = tcp_jiffies32;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			inet_csk_reset_keepalive_timer(sk, tcpx_keepalive_time_when(sk));
 		break;
 	case TCP_CLOSE:
 		if (old == TCP_CLOSE_WAIT || old == TCP_ESTABLISHED)
@@ -180,6 +188,7 @@ struct proto tcpx_prot = {
 	.init		= tcpx_init_sock,
 	.destroy	= tcpx_destroy_sock,
 	.shutdown	= tcpx_shutdown,
+	.keepalive	= tcpx_set_keepalive,
 	.setsockopt	= tcpx_setsockopt,
 	.getsockopt	= tcpx_getsockopt,
 	.sendmsg	= tcpx_sendmsg,

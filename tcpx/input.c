@@ -889,6 +889,9 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 	}
 	tcpx_store_ts_recent(tsk, cb);
+	/* Accepted: the peer is alive (keepalive, timer.c). */
+	tsk->rcv_tstamp = tcp_jiffies32;
+	inet_csk(sk)->icsk_probes_out = 0;
 	tcpx_ack(sk, skb);
 
 	switch (sk->sk_state) {

@@ -326,21 +326,37 @@ static void tcpx_send_ctl(struct sock *sk, u8 flags, gfp_t gfp)
 	tcpx_send_ctl_seq(sk, tcpx_sk(sk)->snd_max, flags, gfp);
 }
 
-/*
- * A segment the peer must answer with an ACK: seq is old (snd_una - 1), so
- * it is outside the window (RFC 9293 3.10.7.4) -- a zero-window probe.
- */
-void tcpx_send_probe(struct sock *sk, u32 seq)
-{
-	tcpx_send_ctl_seq(sk, seq, TCPHDR_ACK, GFP_ATOMIC);
-}
-
 void tcpx_send_ack(struct sock *sk)
 {
 	if (sk->sk_state == TCP_CLOSE)
 		return;
 	inet_csk(sk)->icsk_ack.pending = 0;
 	tcpx_send_ctl(sk, TCPHDR_ACK, GFP_ATOMIC);
+}
+
+/*
+ * A keepalive probe, as tcp_xmit_probe_skb(): an ACK at snd_una - 1, a
+ * sequence number the peer has seen, so a live peer answers with an ACK
+ * (RFC 9293 3.10.7.4) and one that lost the connection with a RST.
+ * Returns what tcpx_transmit_skb() would: > 0 if local congestion dropped
+ * it.
+ */
+int tcpx_send_probe(struct sock *sk)
+{
+	struct sk_buff *skb;
+	struct tcpx_skb_cb *cb;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return -ENOTCONN;
+	skb = tcpx_alloc_ctl_skb(sk, GFP_ATOMIC | __GFP_NOWARN);
+	if (!skb)
+		return -ENOBUFS;
+	cb = TCPX_SKB_CB(skb);
+	cb->seq = tcpx_sk(sk)->snd_una - 1;
+	cb->end_seq = cb->seq;
+	cb->flags = TCPHDR_ACK;
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_KEEPALIVEPROBES);
+	return __tcpx_transmit_skb(sk, skb, false);
 }
 
 /* RFC 9293 3.10.7.1: abort a synchronized connection with RST. */
@@ -579,7 +595,8 @@ void tcpx_probe_window(struct sock *sk)
 	}
 	tsk->win_probes++;
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_WINPROBE);
-	tcpx_send_probe(sk, tsk->snd_una - 1);
+	/* Old, so outside the window: the peer answers with an ACK. */
+	tcpx_send_ctl_seq(sk, tsk->snd_una - 1, TCPHDR_ACK, GFP_ATOMIC);
 }
 
 /*

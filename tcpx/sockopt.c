@@ -17,25 +17,21 @@ static bool tcpx_level(int level)
 	return level == SOL_TCPX || level == IPPROTO_TCP;
 }
 
-static int tcpx_keepalive_time(const struct sock *sk)
+/*
+ * A new idle time applies to the connection's current idle period at once,
+ * as tcp_sock_set_keepidle_locked(): the timer fires keepidle after the
+ * last segment received, or now if that is past.
+ */
+static void tcpx_keepidle_rearm(struct sock *sk)
 {
-	u32 t = READ_ONCE(tcpx_sk(sk)->keepalive_time);
+	u32 when, elapsed;
 
-	return t ? : READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_time) * HZ;
-}
-
-static int tcpx_keepalive_intvl(const struct sock *sk)
-{
-	u32 t = READ_ONCE(tcpx_sk(sk)->keepalive_intvl);
-
-	return t ? : READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_intvl) * HZ;
-}
-
-static int tcpx_keepalive_probes(const struct sock *sk)
-{
-	u8 n = READ_ONCE(tcpx_sk(sk)->keepalive_probes);
-
-	return n ? : READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_probes);
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+		return;
+	when = tcpx_keepalive_time_when(sk);
+	elapsed = tcpx_keepalive_time_elapsed(sk);
+	inet_csk_reset_keepalive_timer(sk, when > elapsed ? when - elapsed : 0);
 }
 
 static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
@@ -56,6 +52,7 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 		if (val < 1 || val > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
 		WRITE_ONCE(tsk->keepalive_time, val * HZ);
+		tcpx_keepidle_rearm(sk);
 		break;
 	case TCPX_KEEPINTVL:
 		if (val < 1 || val > MAX_TCP_KEEPINTVL)
@@ -120,6 +117,7 @@ static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	lock_sock(sk);
 	info->tcpi_state = sk->sk_state;
 	info->tcpi_retransmits = icsk->icsk_retransmits;
+	info->tcpi_probes = icsk->icsk_probes_out;
 	info->tcpi_backoff = icsk->icsk_backoff;
 	info->tcpi_rto = jiffies_to_usecs(icsk->icsk_rto);
 	info->tcpi_snd_mss = tsk->mss_cache;
@@ -127,7 +125,6 @@ static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	info->tcpi_advmss = tsk->advmss;
 	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
 	info->tcpi_ca_state = tsk->ca_state;
-	info->tcpi_probes = icsk->icsk_probes_out;
 	if (tsk->tstamp_ok)
 		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
 	if (tsk->wscale_ok) {
@@ -196,10 +193,10 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 			val = tsk->user_mss;
 		break;
 	case TCPX_KEEPIDLE:
-		val = tcpx_keepalive_time(sk) / HZ;
+		val = tcpx_keepalive_time_when(sk) / HZ;
 		break;
 	case TCPX_KEEPINTVL:
-		val = tcpx_keepalive_intvl(sk) / HZ;
+		val = tcpx_keepalive_intvl_when(sk) / HZ;
 		break;
 	case TCPX_KEEPCNT:
 		val = tcpx_keepalive_probes(sk);

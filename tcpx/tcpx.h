@@ -110,6 +110,7 @@ struct tcpx_sock {
 	u32				keepalive_time;	/* jiffies, 0: sysctl */
 	u32				keepalive_intvl; /* jiffies, 0: sysctl */
 	u8				keepalive_probes; /* 0: sysctl */
+	u32				rcv_tstamp;	/* jiffies: last segment accepted */
 	u8				nodelay:1;
 };
 
@@ -248,6 +249,31 @@ static inline int tcpx_fin_timeout(const struct sock *sk)
 	       READ_ONCE(tcpx_pernet(sock_net(sk))->fin_timeout) * HZ;
 }
 
+/* Keepalive (RFC 1122 4.2.3.6): per-socket values, else the sysctls. */
+static inline u32 tcpx_keepalive_time_when(const struct sock *sk)
+{
+	return READ_ONCE(tcpx_sk(sk)->keepalive_time) ? :
+	       READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_time) * HZ;
+}
+
+static inline u32 tcpx_keepalive_intvl_when(const struct sock *sk)
+{
+	return READ_ONCE(tcpx_sk(sk)->keepalive_intvl) ? :
+	       READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_intvl) * HZ;
+}
+
+static inline int tcpx_keepalive_probes(const struct sock *sk)
+{
+	return READ_ONCE(tcpx_sk(sk)->keepalive_probes) ? :
+	       READ_ONCE(tcpx_pernet(sock_net(sk))->keepalive_probes);
+}
+
+/* How long the peer has been silent, as keepalive_time_elapsed(). */
+static inline u32 tcpx_keepalive_time_elapsed(const struct sock *sk)
+{
+	return tcp_jiffies32 - tcpx_sk(sk)->rcv_tstamp;
+}
+
 /* af.c: the socket family and its operations */
 int tcpx_proto_init(void);
 void tcpx_proto_exit(void);
@@ -286,11 +312,11 @@ void tcpx_send_reset(struct net *net, const struct sk_buff *in);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
 void tcpx_retransmit_head(struct sock *sk);
-void tcpx_send_probe(struct sock *sk, u32 seq);
 void tcpx_probe_window(struct sock *sk);
 void tcpx_delack(struct sock *sk);
 void tcpx_ofo_purge(struct sock *sk);
 void tcpx_sack_clear(struct sock *sk);
+int tcpx_send_probe(struct sock *sk);
 
 /* input.c: the IPv4 protocol handler and the state machine */
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
@@ -319,6 +345,7 @@ void tcpx_init_xmit_timers(struct sock *sk);
 void tcpx_reset_rto(struct sock *sk);
 void tcpx_rtt_sample(struct sock *sk, u32 rtt_us);
 void tcpx_arm_probe0(struct sock *sk);
+void tcpx_set_keepalive(struct sock *sk, int val);
 
 /* hash.c: the shared lookup tables */
 int tcpx_hash_init(void);

@@ -4,9 +4,10 @@
  * sample, a 200 ms floor like Linux, exponential backoff to 120 s, bounded
  * by syn_retries in SYN-SENT and retries2 afterwards, and by
  * TCPX_USER_TIMEOUT), the persist timer (zero-window probes, on the same
- * timer as ICSK_TIME_PROBE0), the orphaned FIN-WAIT-2 timeout on the
- * keepalive timer, and the delayed ACK.  A handler that finds the socket
- * owned by a process tries again shortly, as TCP does.
+ * timer as ICSK_TIME_PROBE0), the keepalive timer (SO_KEEPALIVE probes,
+ * and the orphaned FIN-WAIT-2 timeout), and the delayed ACK.  A handler
+ * that finds the socket owned by a process tries again shortly, as TCP
+ * does.
  */
 #include <net/inet_connection_sock.h>
 
@@ -225,18 +226,86 @@ static void tcpx_delack_timer(struct timer_list *t)
 	sock_put(sk);
 }
 
-/* The keepalive timer: an orphan's FIN-WAIT-2 ends after fin_timeout. */
+/* SO_KEEPALIVE, as tcp_set_keepalive(): arms the timer on a connection. */
+void tcpx_set_keepalive(struct sock *sk, int val)
+{
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+		return;
+	if (val && !sock_flag(sk, SOCK_KEEPOPEN))
+		inet_csk_reset_keepalive_timer(sk, tcpx_keepalive_time_when(sk));
+	else if (!val)
+		inet_csk_delete_keepalive_timer(sk);
+}
+
+/*
+ * The peer stayed silent through keepalive_time and the probes: RST, and
+ * ETIMEDOUT for the application, as tcp_write_err().
+ */
+static void tcpx_keepalive_expire(struct sock *sk)
+{
+	tcpx_send_active_reset(sk, GFP_ATOMIC);
+	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+	sk_error_report(sk);
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_KEEPALIVETIMEOUTS);
+	tcpx_done(sk);
+}
+
+/*
+ * The keepalive timer, as tcp_keepalive_timer(): an orphan's FIN-WAIT-2
+ * ends after fin_timeout; otherwise, with SO_KEEPALIVE, a connection idle
+ * for keepalive_time gets a probe every keepalive_intvl, and is dropped
+ * after keepalive_probes unanswered ones, or once TCPX_USER_TIMEOUT has
+ * passed with a probe out.  Any segment accepted resets rcv_tstamp and
+ * icsk_probes_out (input.c).
+ */
 static void tcpx_keepalive_timer(struct timer_list *t)
 {
 	struct inet_connection_sock *icsk =
 		from_timer(icsk, t, icsk_keepalive_timer);
 	struct sock *sk = &icsk->icsk_inet.sk;
+	u32 elapsed, user_timeout;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
+	if (sock_owned_by_user(sk)) {
 		inet_csk_reset_keepalive_timer(sk, TCPX_TIMER_RETRY);
-	else if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
+		goto out;
+	}
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
 		tcpx_done(sk);
+		goto out;
+	}
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT | TCPF_LISTEN)))
+		goto out;
+
+	/* Data in flight or waiting: the retransmission timer watches. */
+	elapsed = tcpx_keepalive_time_when(sk);
+	if (!skb_queue_empty(&sk->sk_write_queue))
+		goto resched;
+
+	elapsed = tcpx_keepalive_time_elapsed(sk);
+	if (elapsed < tcpx_keepalive_time_when(sk)) {
+		elapsed = tcpx_keepalive_time_when(sk) - elapsed;
+		goto resched;
+	}
+	user_timeout = READ_ONCE(icsk->icsk_user_timeout);
+	if ((user_timeout && elapsed >= msecs_to_jiffies(user_timeout) &&
+	     icsk->icsk_probes_out > 0) ||
+	    (!user_timeout &&
+	     icsk->icsk_probes_out >= tcpx_keepalive_probes(sk))) {
+		tcpx_keepalive_expire(sk);
+		goto out;
+	}
+	if (tcpx_send_probe(sk) <= 0) {
+		icsk->icsk_probes_out++;
+		elapsed = tcpx_keepalive_intvl_when(sk);
+	} else {
+		/* Dropped by local congestion: try again soon. */
+		elapsed = TCP_RESOURCE_PROBE_INTERVAL;
+	}
+resched:
+	inet_csk_reset_keepalive_timer(sk, elapsed);
+out:
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }

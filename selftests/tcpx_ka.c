@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpx_ka: one connection for the keepalive tests, over tcpx or TCP.
+ *
+ *   tcpx_ka [-f tcpx|tcp|N] server ADDR:PORT [OPTIONS]
+ *   tcpx_ka [-f tcpx|tcp|N] client ADDR:PORT [OPTIONS]
+ *
+ * The server accepts one connection, prints "connected LOCAL PEER", sends
+ * --send-count bytes one at a time, --send-gap ms apart, and then holds the
+ * connection until it is killed; SO_LINGER 0 makes that an abort, so a
+ * killed server leaves no orphan behind.
+ *
+ * The client sets its options, connects, prints "connected LOCAL PEER",
+ * then does one of:
+ *   --hold S   sleep S seconds (reading what arrives), print
+ *              "info state=N probes=N" (TCP_INFO/TCPX_INFO) and close;
+ *   --wait     wait for the connection to end: a child process polls the
+ *              socket (POLLIN, 100 ms at a time), printing
+ *              "poll probes=N" whenever tcpi_probes changes and finally
+ *              "poll revents=ERR,HUP,IN t=SECONDS"; the parent blocks in
+ *              recv() and prints "recv ERRNO-NAME t=SECONDS" (or "recv eof");
+ *   --close    close() at once, leaving an orphan in FIN-WAIT-2 while the
+ *              server holds its end, and watch its line in /proc/net/tcpx
+ *              (or tcp) every 10 ms: "orphan st=ST tr=TR when=TICKS" when it
+ *              shows in FIN-WAIT-2 (05), "orphan gone t=SECONDS" (since the
+ *              close) when it is no longer listed.
+ * t counts from the connection's establishment.  The last line is "ok" or
+ * "err STEP ERRNO-NAME" (exit status 1).
+ *
+ * Options (level IPPROTO_TCP, the same numbers as SOL_TCPX):
+ *   --keepalive        SO_KEEPALIVE (client: before connect(), so it is armed
+ *                      when the connection is established)
+ *   --idle S, --intvl S, --cnt N      TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT
+ *   --user-timeout MS  TCP_USER_TIMEOUT
+ *   --linger2 S        TCP_LINGER2
+ *   --keepalive-after MS   client: set SO_KEEPALIVE (and the options) only
+ *                      MS after the connection is up (a live socket arms)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tcpx.h"
+
+struct ka_opts {
+	int family;
+	int server;
+	struct sockaddr_in addr;
+	int keepalive;
+	int keepalive_after;
+	int idle, intvl, cnt, user_timeout, linger2;	/* KA_UNSET: not set */
+	int send_count, send_gap;
+	double hold;
+	int wait, close_now;
+};
+
+#define KA_UNSET	INT_MIN
+
+static double t0;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int tcpx_family(void)
+{
+	FILE *f = fopen("/sys/module/tcpx/parameters/family", "r");
+	int family = AF_TCPX;
+
+	if (f) {
+		if (fscanf(f, "%d", &family) != 1)
+			family = AF_TCPX;
+		fclose(f);
+	}
+	return family;
+}
+
+static int fail(const char *what)
+{
+	printf("err %s %s\n", what, strerrorname_np(errno) ?: "?");
+	fflush(stdout);
+	return 1;
+}
+
+static int parse_addr(const char *s, struct sockaddr_in *sin)
+{
+	char buf[64], *colon;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(atoi(colon + 1));
+	return inet_pton(AF_INET, buf, &sin->sin_addr) == 1 ? 0 : -1;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (long)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* tcpi_state and tcpi_probes: bytes 0 and 3 of tcp_info and tcpx_info. */
+static int sock_info(int fd, int *state, int *probes)
+{
+	unsigned char info[8] = { 0 };
+	socklen_t len = sizeof(info);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, &len) || len < 4)
+		return -1;
+	*state = info[0];
+	*probes = info[3];
+	return 0;
+}
+
+static int set_int(int fd, int level, int name, int val)
+{
+	return setsockopt(fd, level, name, &val, sizeof(val));
+}
+
+static int set_keepalive(int fd, const struct ka_opts *o)
+{
+	if (o->idle != KA_UNSET &&
+	    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, o->idle))
+		return fail("TCP_KEEPIDLE");
+	if (o->intvl != KA_UNSET &&
+	    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, o->intvl))
+		return fail("TCP_KEEPINTVL");
+	if (o->cnt != KA_UNSET &&
+	    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, o->cnt))
+		return fail("TCP_KEEPCNT");
+	if (o->user_timeout != KA_UNSET &&
+	    set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, o->user_timeout))
+		return fail("TCP_USER_TIMEOUT");
+	if (o->linger2 != KA_UNSET && set_int(fd, IPPROTO_TCP, TCP_LINGER2, o->linger2))
+		return fail("TCP_LINGER2");
+	if (o->keepalive && set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1))
+		return fail("SO_KEEPALIVE");
+	return 0;
+}
+
+static void print_connected(int fd)
+{
+	struct sockaddr_in me, peer;
+	socklen_t len = sizeof(me);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	getsockname(fd, (struct sockaddr *)&me, &len);
+	len = sizeof(peer);
+	getpeername(fd, (struct sockaddr *)&peer, &len);
+	inet_ntop(AF_INET, &me.sin_addr, a, sizeof(a));
+	inet_ntop(AF_INET, &peer.sin_addr, b, sizeof(b));
+	printf("connected %s:%u %s:%u\n", a, ntohs(me.sin_port), b,
+	       ntohs(peer.sin_port));
+	fflush(stdout);
+}
+
+static int server(const struct ka_opts *o)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int lfd, fd, i;
+	char c = 'k';
+
+	lfd = socket(o->family, SOCK_STREAM, 0);
+	if (lfd < 0)
+		return fail("socket");
+	if (set_int(lfd, SOL_SOCKET, SO_REUSEADDR, 1))
+		return fail("SO_REUSEADDR");
+	if (bind(lfd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
+		return fail("bind");
+	if (listen(lfd, 1))
+		return fail("listen");
+	printf("listening\n");
+	fflush(stdout);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		return fail("accept");
+	close(lfd);
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		return fail("SO_LINGER");
+	print_connected(fd);
+	for (i = 0; i < o->send_count; i++) {
+		sleep_s(o->send_gap / 1000.0);
+		if (send(fd, &c, 1, MSG_NOSIGNAL) != 1)
+			return fail("send");
+	}
+	for (;;)
+		pause();
+}
+
+/* The child of --wait: poll until the connection ends. */
+static int poll_child(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int state, probes, last = -1;
+
+	for (;;) {
+		if (poll(&pfd, 1, 100) < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail("poll");
+		}
+		if (pfd.revents & (POLLERR | POLLHUP)) {
+			printf("poll revents=%s%s%s t=%.3f\n",
+			       pfd.revents & POLLERR ? "ERR," : "",
+			       pfd.revents & POLLHUP ? "HUP," : "",
+			       pfd.revents & POLLIN ? "IN" : "", now() - t0);
+			fflush(stdout);
+			return 0;
+		}
+		if (!sock_info(fd, &state, &probes) && probes != last) {
+			printf("poll probes=%d t=%.3f\n", probes, now() - t0);
+			fflush(stdout);
+			last = probes;
+		}
+	}
+}
+
+static int client_wait(int fd)
+{
+	int status = 1;
+	char buf[64];
+	ssize_t n;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return fail("fork");
+	if (!pid)
+		_exit(poll_child(fd));
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n == 0)
+		printf("recv eof t=%.3f\n", now() - t0);
+	else
+		printf("recv %s t=%.3f\n", strerrorname_np(errno) ?: "?",
+		       now() - t0);
+	fflush(stdout);
+	/* The child has seen it too by now, or never will. */
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		printf("err poll child\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* Our line of /proc/net/tcpx (tcp): its st, tr and tm->when fields. */
+static int proc_find(const char *path, unsigned int port, char *st, char *tr,
+		     unsigned long *when)
+{
+	char line[256], loc[32], want[8], stb[8], timer[32];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "%04X", port);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %31s %*s %7s %*s %31s", loc, stb, timer) != 3)
+			continue;
+		if (strlen(loc) < 13 || strcmp(loc + 9, want))
+			continue;
+		snprintf(st, 8, "%s", stb);
+		snprintf(tr, 8, "%.2s", timer);
+		*when = strtoul(timer + 3, NULL, 16);
+		found = 1;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+static int watch_orphan(const struct ka_opts *o, unsigned int port)
+{
+	const char *path = o->family == AF_INET ? "/proc/net/tcp" :
+			   "/proc/net/tcpx";
+	double start = now(), end = start + 30;
+	char st[8], tr[8];
+	unsigned long when;
+	int seen = 0, r;
+
+	while (now() < end) {
+		r = proc_find(path, port, st, tr, &when);
+		if (r < 0)
+			return fail("proc");
+		if (r && !seen && !strcmp(st, "05")) {
+			printf("orphan st=%s tr=%s when=%lu\n", st, tr, when);
+			seen = 1;
+		}
+		if (!r && seen) {
+			printf("orphan gone t=%.3f\n", now() - start);
+			return 0;
+		}
+		sleep_s(0.01);
+	}
+	printf("err orphan %s\n", seen ? "stays" : "never in FIN-WAIT-2");
+	return 1;
+}
+
+static int client(const struct ka_opts *o)
+{
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	int fd, state, probes;
+	char buf[64];
+	double end;
+
+	fd = socket(o->family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return fail("socket");
+	if (!o->keepalive_after && set_keepalive(fd, o))
+		return 1;
+	if (connect(fd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
+		return fail("connect");
+	t0 = now();
+	print_connected(fd);
+	if (o->keepalive_after) {
+		sleep_s(o->keepalive_after / 1000.0);
+		if (set_keepalive(fd, o))
+			return 1;
+	}
+	if (o->wait) {
+		if (client_wait(fd))
+			return 1;
+	} else if (o->hold > 0) {
+		end = t0 + o->hold;
+		while (now() < end) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			if (poll(&pfd, 1, (int)((end - now()) * 1000) + 1) > 0 &&
+			    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0 &&
+			    errno != EAGAIN)
+				return fail("recv");
+		}
+		if (sock_info(fd, &state, &probes))
+			return fail("TCP_INFO");
+		printf("info state=%d probes=%d\n", state, probes);
+	}
+	if (getsockname(fd, (struct sockaddr *)&me, &len))
+		return fail("getsockname");
+	close(fd);
+	if (o->close_now && watch_orphan(o, ntohs(me.sin_port)))
+		return 1;
+	printf("ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "keepalive", no_argument, NULL, 'k' },
+		{ "keepalive-after", required_argument, NULL, 'K' },
+		{ "idle", required_argument, NULL, 'i' },
+		{ "intvl", required_argument, NULL, 'v' },
+		{ "cnt", required_argument, NULL, 'n' },
+		{ "user-timeout", required_argument, NULL, 'u' },
+		{ "linger2", required_argument, NULL, 'l' },
+		{ "send-count", required_argument, NULL, 's' },
+		{ "send-gap", required_argument, NULL, 'g' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "close", no_argument, NULL, 'c' },
+		{ }
+	};
+	struct ka_opts o = {
+		.family = tcpx_family(),
+		.idle = KA_UNSET, .intvl = KA_UNSET, .cnt = KA_UNSET,
+		.user_timeout = KA_UNSET, .linger2 = KA_UNSET,
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "tcp"))
+				o.family = AF_INET;
+			else if (strcmp(optarg, "tcpx"))
+				o.family = atoi(optarg);
+			break;
+		case 'k':
+			o.keepalive = 1;
+			break;
+		case 'K':
+			o.keepalive = 1;
+			o.keepalive_after = atoi(optarg);
+			break;
+		case 'i':
+			o.idle = atoi(optarg);
+			break;
+		case 'v':
+			o.intvl = atoi(optarg);
+			break;
+		case 'n':
+			o.cnt = atoi(optarg);
+			break;
+		case 'u':
+			o.user_timeout = atoi(optarg);
+			break;
+		case 'l':
+			o.linger2 = atoi(optarg);
+			break;
+		case 's':
+			o.send_count = atoi(optarg);
+			break;
+		case 'g':
+			o.send_gap = atoi(optarg);
+			break;
+		case 'h':
+			o.hold = atof(optarg);
+			break;
+		case 'w':
+			o.wait = 1;
+			break;
+		case 'c':
+			o.close_now = 1;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (argc - optind != 2 || parse_addr(argv[optind + 1], &o.addr)) {
+		fprintf(stderr, "usage: %s [-f tcpx|tcp|N] server|client ADDR:PORT [options]\n",
+			argv[0]);
+		return 2;
+	}
+	o.server = !strcmp(argv[optind], "server");
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return o.server ? server(&o) : client(&o);
+}

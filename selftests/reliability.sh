@@ -38,9 +38,9 @@ else
 	SIZE_SLOW=${TCPX_XFER_SIZE_SLOW:-1M}
 	T=45
 fi
-# The burst and silence tests limit the link so that SIZE takes about 2 s,
+# The burst and silence tests limit the link so that SIZE takes about 4 s,
 # and begin 0.5 s after the connection is established.
-RATE=$(awk -v s="$(numfmt --from=iec "$SIZE")" 'BEGIN { printf "%dkbit", s * 8 / 2 / 1000 }')
+RATE=$(awk -v s="$(numfmt --from=iec "$SIZE")" 'BEGIN { printf "%dkbit", s * 8 / 4 / 1000 }')
 
 xfer_require
 ktap_print_header

@@ -108,14 +108,14 @@ netem_both() {
 	netem "$NS_CLI" veth-c "$@" && netem "$NS_SRV" veth-s "$@"
 }
 
-# fam_established NS: NS has an established connection of the family.
+# fam_established NS: NS has a synchronized connection of the family
+# (ESTABLISHED or, the peer having nothing to send, CLOSE_WAIT: state 01
+# or 08 in /proc/net/tcp or /proc/net/tcpx).
 fam_established() {
-	if [ "$FAMILY" = tcp ]; then
-		[ -n "$(ip netns exec "$1" ss -Htn state established)" ]
-	else
-		# shellcheck disable=SC2016 # awk's own $4
-		ip netns exec "$1" awk 'NR > 1 && $4 == "01" { f = 1 } END { exit !f }' /proc/net/tcpx
-	fi
+	local f=/proc/net/tcpx
+	[ "$FAMILY" = tcp ] && f=/proc/net/tcp
+	# shellcheck disable=SC2016 # awk's own $4
+	ip netns exec "$1" awk 'NR > 1 && ($4 == "01" || $4 == "08") { f = 1 } END { exit !f }' "$f"
 }
 
 # kv FILE KEY: KEY's value on FILE's "result" line (bash only: under TCG

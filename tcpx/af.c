@@ -59,6 +59,7 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->lost_out = 0;
 	tsk->rack_xmit_us = 0;
 	tsk->min_rtt_us = 0;
+	tsk->reo_mult = 1;
 	tsk->snd_wscale = 0;
 	tsk->rcv_wscale = 0;
 	tsk->ts_recent = 0;

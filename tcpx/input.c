@@ -229,6 +229,10 @@ static u32 tcpx_rack_mark_lost(struct sock *sk)
 	u32 reo_wnd = max(tsk->min_rtt_us / 4, 1000U), newly = 0;
 	struct sk_buff *skb;
 
+	/* Reordering seen: widen the window, up to the smoothed RTT. */
+	if (tsk->reo_mult > 1)
+		reo_wnd = max(min(reo_wnd * tsk->reo_mult, tsk->srtt_us), reo_wnd);
+
 	if (!tsk->sacked_out)
 		return 0;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
@@ -368,6 +372,9 @@ static void tcpx_enter_recovery(struct sock *sk)
 	struct sk_buff *head;
 
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
+	tsk->prior_cwnd = tsk->snd_cwnd;
+	tsk->prior_ssthresh = tsk->snd_ssthresh;
+	tsk->undo_tsval = tcpx_ts_now();
 	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
 	tsk->recover = tsk->snd_max;
 	tsk->ca_state = TCP_CA_Recovery;
@@ -384,6 +391,30 @@ static void tcpx_enter_recovery(struct sock *sk)
 		TCPX_SKB_CB(head)->lost = 1;
 		tsk->lost_out += head->len;
 	}
+}
+
+/*
+ * Eifel detection (RFC 3522): an ACK for new data that echoes a timestamp
+ * older than our first resend was caused by an original segment -- it was
+ * late, not lost.  Restore the window and tolerate more reordering.
+ */
+static bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+
+	if (!tsk->tstamp_ok || !cb->saw_tstamp || !cb->tsecr ||
+	    (s32)(cb->tsecr - tsk->undo_tsval) >= 0)
+		return false;
+	tsk->snd_cwnd = max(tsk->snd_cwnd, tsk->prior_cwnd);
+	tsk->snd_ssthresh = max(tsk->snd_ssthresh, tsk->prior_ssthresh);
+	tsk->ca_state = TCP_CA_Open;
+	tsk->dupacks = 0;
+	tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		TCPX_SKB_CB(skb)->lost = 0;
+	tsk->lost_out = 0;
+	return true;
 }
 
 /* RFC 5681 3.2 and RFC 6582 3.2: the third duplicate ACK, and later ones. */
@@ -405,8 +436,8 @@ static void tcpx_dupack(struct sock *sk)
 	segs = DIV_ROUND_UP(tcpx_flight(tsk), mss);
 	if (!tsk->send_head && segs < 4)
 		thresh = max(segs, 2U) - 1;
-	if (++tsk->dupacks < thresh)
-		return;
+	if (++tsk->dupacks < thresh || tsk->sack_ok)
+		return;	/* with SACK, RACK decides (tcpx_rack_mark_lost()) */
 	/* Duplicates of what go-back-N resent after a timeout are no news. */
 	if (tsk->ca_state == TCP_CA_Loss && tcpx_before(tsk->snd_una, tsk->recover))
 		return;
@@ -431,7 +462,9 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 		if (tcpx_before(tsk->snd_nxt, ack))
 			tsk->snd_nxt = ack;
 		tcpx_clean_acked(sk);
-		if (tsk->ca_state == TCP_CA_Recovery) {
+		if (tsk->ca_state == TCP_CA_Recovery && tcpx_try_undo(sk, cb)) {
+			tcpx_cong_avoid(sk, acked);
+		} else if (tsk->ca_state == TCP_CA_Recovery) {
 			tcpx_recovery_ack(sk, acked);
 		} else {
 			tsk->dupacks = 0;

@@ -103,6 +103,12 @@ struct tcpx_sock {
 	u32				lost_out;	/* bytes marked lost, not resent */
 	u32				rack_xmit_us;	/* newest send known delivered */
 	u32				min_rtt_us;
+	u8				reo_mult;	/* reordering window steps */
+
+	/* Undo of a recovery that timestamps show was spurious (RFC 3522) */
+	u32				prior_cwnd;
+	u32				prior_ssthresh;
+	u32				undo_tsval;	/* TSval of the first resend */
 
 	int				linger2;	/* TCPX_LINGER2, jiffies */
 	u32				mss_cache;	/* current send MSS */

@@ -245,7 +245,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	if (want_cookie) {
 		treq->snt_isn = tcpx_cookie_init_sequence(sk, skb, &treq->mss);
 		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
-		tcpx_rtx_synack(sk, req);
+		tcpx_send_synack(sk, req);
 		reqsk_free(req);
 		return 0;
 	}
@@ -260,7 +260,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	}
 	trace_tcpx_set_state(req_to_sk(req), TCP_LISTEN, TCP_SYN_RECV);
 	/* If it cannot go now, the request's timer sends it again. */
-	tcpx_rtx_synack(sk, req);
+	tcpx_send_synack(sk, req);
 	reqsk_put(req);
 	return 0;
 

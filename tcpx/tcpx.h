@@ -218,6 +218,7 @@ void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 		     u32 ack, u8 flags, u16 win);
 void tcpx_send_reset(struct net *net, const struct sk_buff *in);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
+int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
 
 /* input.c: the IPv4 protocol handler and the state machine */

@@ -8,6 +8,7 @@
 #   make demo       boot a VM and show the module at work
 #   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory):
 #                   out/bench/results.md
+#   make bench-flood  tcpx next to TCP under a SYN flood: out/bench/flood.md
 #   make install    module, header, man page (uninstall undoes it)
 
 KVER	?= $(shell uname -r)
@@ -23,7 +24,7 @@ KSRC	?= $(TCPX_CACHE)/src/linux-source-6.1
 KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
-	selftests bench tools
+	selftests bench tools bench-flood
 
 all: modules
 
@@ -69,6 +70,9 @@ tools:
 
 bench:
 	scripts/bench
+
+bench-flood:
+	scripts/bench-flood
 
 install: modules
 	scripts/install

@@ -48,18 +48,17 @@ static u32 tcpx_cookie_count(const struct tcpx_pernet *pn)
 	return (u32)div64_u64(get_jiffies_64(), period);
 }
 
-static u32 tcpx_cookie_hash(const struct tcpx_pernet *pn, __be32 saddr,
-			    __be32 daddr, __be16 sport, __be16 dport,
-			    u32 count, int c)
+/* Over the segment's addresses and ports, the client's first. */
+static u32 tcpx_cookie_hash(const struct tcpx_pernet *pn,
+			    const struct sk_buff *skb, u32 count, int c)
 {
-	return siphash_4u32((__force u32)saddr, (__force u32)daddr,
-			    (__force u32)sport << 16 | (__force u32)dport,
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	return siphash_4u32((__force u32)iph->saddr, (__force u32)iph->daddr,
+			    (__force u32)th->source << 16 | (__force u32)th->dest,
 			    count, &pn->cookie_key[c]);
 }
-
-/* Addresses and ports of the segment, client first. */
-#define TCPX_COOKIE_TUPLE(iph, th) \
-	(iph)->saddr, (iph)->daddr, (th)->source, (th)->dest
 
 /*
  * The ISN of a SYN+ACK that keeps no state: the cookie for the SYN in skb.
@@ -70,8 +69,6 @@ u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
 			      u16 *mss)
 {
 	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
 	u32 count = tcpx_cookie_count(pn);
 	u16 peer = *mss ? : TCPX_MSS_DEFAULT;
 	u32 mssind, cookie;
@@ -81,10 +78,10 @@ u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
 			break;
 	*mss = tcpx_msstab[mssind];
 
-	cookie = tcpx_cookie_hash(pn, TCPX_COOKIE_TUPLE(iph, th), 0, 0) +
-		 TCPX_SKB_CB(skb)->seq + (count << TCPX_COOKIE_BITS) +
-		 ((tcpx_cookie_hash(pn, TCPX_COOKIE_TUPLE(iph, th), count, 1) +
-		   mssind) & TCPX_COOKIE_MASK);
+	cookie = tcpx_cookie_hash(pn, skb, 0, 0) + TCPX_SKB_CB(skb)->seq +
+		 (count << TCPX_COOKIE_BITS) +
+		 ((tcpx_cookie_hash(pn, skb, count, 1) + mssind) &
+		  TCPX_COOKIE_MASK);
 	/* Here, once timestamps exist: wscale and SACK into the tsval. */
 
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESSENT);
@@ -101,20 +98,17 @@ int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
 {
 	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
 	u32 count = tcpx_cookie_count(pn);
 	u32 cookie = cb->ack_seq - 1;
 	u32 diff, mssind;
 
-	cookie -= tcpx_cookie_hash(pn, TCPX_COOKIE_TUPLE(iph, th), 0, 0) +
-		  (cb->seq - 1);
+	cookie -= tcpx_cookie_hash(pn, skb, 0, 0) + (cb->seq - 1);
 	diff = (count - (cookie >> TCPX_COOKIE_BITS)) &
 	       ((u32)-1 >> TCPX_COOKIE_BITS);
 	if (diff >= TCPX_COOKIE_MAX_AGE)
 		goto fail;
-	mssind = (cookie - tcpx_cookie_hash(pn, TCPX_COOKIE_TUPLE(iph, th),
-					    count - diff, 1)) & TCPX_COOKIE_MASK;
+	mssind = (cookie - tcpx_cookie_hash(pn, skb, count - diff, 1)) &
+		 TCPX_COOKIE_MASK;
 	if (mssind >= ARRAY_SIZE(tcpx_msstab))
 		goto fail;
 	/* Here, once timestamps exist: wscale and SACK from the tsecr. */

@@ -126,13 +126,10 @@ TRACE_EVENT(tcpx_syncookie,
 			     __field(__u16, dport)
 			     __field(int, result)
 			     __field(__u16, mss)),
-	    TP_fast_assign(const struct iphdr *iph = ip_hdr(skb);
-			   const struct tcphdr *th = tcp_hdr(skb);
-
-			   memcpy(__entry->saddr, &iph->saddr, 4);
-			   memcpy(__entry->daddr, &iph->daddr, 4);
-			   __entry->sport = ntohs(th->source);
-			   __entry->dport = ntohs(th->dest);
+	    TP_fast_assign(memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
+			   memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
+			   __entry->sport = ntohs(tcp_hdr(skb)->source);
+			   __entry->dport = ntohs(tcp_hdr(skb)->dest);
 			   __entry->result = result;
 			   __entry->mss = mss;),
 	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u %s mss=%u",

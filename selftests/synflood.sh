@@ -31,9 +31,11 @@ tcpx_require_module
 
 if [ "$TCPX_SLOW" = 1 ]; then
 	REAL=200	# real connects under flood (stock: the 1000)
+	ATTACKED=4	# real connects against the flood with cookies off
 	SLABSECS=15
 else
 	REAL=1000
+	ATTACKED=6
 	SLABSECS=15
 fi
 
@@ -96,7 +98,7 @@ drops0=$(stat_srv ListenDrops)
 flood_start 60
 sleep 2
 qmax=0
-probe 6 1500
+probe "$ATTACKED" 1500
 for _ in 1 2 3; do
 	q=$(synrecv_count)
 	[ "$q" -gt "$qmax" ] && qmax=$q
@@ -104,9 +106,9 @@ for _ in 1 2 3; do
 done
 flood_stop
 drops1=$(stat_srv ListenDrops)
-echo "# syncookies=0: $OK of 6 real connects made it; SYN-RECV entries seen: $qmax; ListenDrops +$((drops1 - drops0))"
-tcpx_check "syncookies=0 under flood: real clients mostly fail ($OK of 6 connect)" \
-	test "$OK" -le 2
+echo "# syncookies=0: $OK of $ATTACKED real connects made it; SYN-RECV entries seen: $qmax; ListenDrops +$((drops1 - drops0))"
+tcpx_check "syncookies=0 under flood: real clients mostly fail ($OK of $ATTACKED connect)" \
+	test "$((OK * 3))" -le "$ATTACKED"
 tcpx_check "SYN queue bounded by min(backlog, max_syn_backlog) = 64 ($qmax held), drops counted" \
 	test "$qmax" -le 64 -a "$qmax" -ge 32 -a "$((drops1 - drops0))" -gt 1000
 serve_stop
@@ -127,8 +129,8 @@ recv1=$(stat_srv SyncookiesRecv)
 echo "# syncookies=1: SyncookiesSent +$((sent1 - sent0)) SyncookiesRecv +$((recv1 - recv0))"
 tcpx_check "syncookies=1 under flood: $OK of $REAL real connects exchange data (>= 99%)" \
 	test "$((OK * 100))" -ge "$((REAL * 99))"
-tcpx_check "syncookies=1: SyncookiesSent and SyncookiesRecv rise" \
-	test "$((sent1 - sent0))" -gt 1000 -a "$((recv1 - recv0))" -ge 1
+tcpx_check "syncookies=1: SyncookiesSent and SyncookiesRecv rise (the real clients came through cookies)" \
+	test "$((sent1 - sent0))" -gt "$REAL" -a "$((recv1 - recv0))" -ge "$((REAL / 2))"
 
 echo "# t=${SECONDS}s"
 # 5: syncookies=2, no flood: every SYN gets a cookie, no request is kept.
@@ -201,11 +203,13 @@ fi
 
 echo "# t=${SECONDS}s"
 # 11: the module's slab stays flat during a long flood with cookies
-# engaged (syncookies=1, the SYN queue full).
+# engaged: syncookies=2, so no SYN takes a request sock (with 1, the full
+# SYN queue's requests expire and are replaced during the flood: churn that
+# KASAN's quarantine on the debug kernel would show as growth).
 slab_bytes() {
 	awk '$1 ~ /TCPX/ { b += $3 * $4 } END { print b + 0 }' /proc/slabinfo
 }
-sysctl_srv syncookies 1
+sysctl_srv syncookies 2
 sent0=$(stat_srv SyncookiesSent)
 flood_start "$SLABSECS"
 sleep 4
@@ -221,7 +225,7 @@ sent1=$(stat_srv SyncookiesSent)
 grep TCPX /proc/slabinfo | awk '{ print "# slab", $1, $2, $3, $4 }'
 echo "# slab bytes after 4 s: $base, peak after: $peak; cookies sent: $((sent1 - sent0))"
 tcpx_check "slab flat during a ${SLABSECS} s flood with cookies (grew $((peak - base)) bytes)" \
-	test "$((peak - base))" -le 65536 -a "$((sent1 - sent0))" -gt 1000
+	test "$((peak - base))" -le 16384 -a "$((sent1 - sent0))" -gt "$REAL"
 
 echo "# t=${SECONDS}s"
 # 12: synack_retries: one forged SYN, whose SYN+ACKs go to the blackhole:

@@ -234,21 +234,20 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 		tcpx_inc_stats(net, TCPX_MIB_LISTENOVERFLOWS);
 		goto drop;
 	}
+	/* A cookie: nothing is kept, not even a request sock. */
+	if (want_cookie) {
+		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
+		tcpx_cookie_send_synack(sk, skb,
+					tcpx_cookie_init_sequence(sk, skb, &mss));
+		return 0;
+	}
 
-	/* A cookie's request sock only carries the SYN+ACK, then goes. */
-	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, !want_cookie);
+	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, true);
 	if (!req)
 		goto drop;
 	treq = tcpx_rsk(req);
 	tcpx_init_req(sk, skb, req, cb->seq);
 	treq->mss = mss;
-	if (want_cookie) {
-		treq->snt_isn = tcpx_cookie_init_sequence(sk, skb, &treq->mss);
-		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
-		tcpx_send_synack(sk, req);
-		reqsk_free(req);
-		return 0;
-	}
 	treq->snt_isn = tcpx_isn(net, iph->daddr, iph->saddr, th->dest,
 				 th->source);
 	tcpx_sync_synack_retries(sk);

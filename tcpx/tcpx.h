@@ -241,6 +241,8 @@ u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
 			      u16 *mss);
 int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
 		      u16 *mss);
+int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie);
 
 /* minisocks.c: TIME-WAIT */
 extern struct timewait_sock_ops tcpx_timewait_sock_ops;

@@ -15,7 +15,7 @@
  * (IPPROTO_RAW, the IP header ours), in IP protocol 253 (tcpx) or 6 (TCP):
  * the same flood hits either.  --rate 0 sends as fast as the socket takes
  * them.  It stops by itself after --seconds (default 10, at most 3600) or
- * --count SYNs, whichever comes first, and prints
+ * --count SYNs, whichever comes first (or at SIGINT/SIGTERM), and prints
  *   "flood sent=N dropped=N seconds=S rate=PPS"
  * (dropped: the local queue was full, ENOBUFS).  Keep NET/LEN inside the
  * test topology and route it somewhere harmless on the target: every SYN
@@ -43,6 +43,7 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,14 @@
 #define MAX_SECONDS	3600
 #define MAX_BYTES	65536
 #define BURST		64
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
 
 static double now(void)
 {
@@ -210,9 +219,12 @@ static int do_flood(const struct sockaddr_in *dst, uint32_t net, uint32_t mask,
 	pkt.opt[2] = mss >> 8;
 	pkt.opt[3] = mss & 0xff;
 
+	/* SIGINT/SIGTERM end the flood early, the summary still printed. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	start = now();
 	end = start + seconds;
-	while (sent + dropped < count) {
+	while (!stop && sent + dropped < count) {
 		t = now();
 		if (t >= end)
 			break;
@@ -242,6 +254,8 @@ static int do_flood(const struct sockaddr_in *dst, uint32_t net, uint32_t mask,
 			pkt.th.check = htons(csum_fold(sum));
 			if (sendto(fd, &pkt, sizeof(pkt), 0,
 				   (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+				if (errno == EINTR)
+					break;
 				if (errno != ENOBUFS && errno != EAGAIN) {
 					perror("sendto");
 					close(fd);

@@ -89,28 +89,32 @@ probe() {
 	OK=${OK:-0} FAIL=${FAIL:-$1}
 }
 
-# 1, 2: the attack works with cookies off; the SYN queue is bounded by
-# min(backlog 128, max_syn_backlog 64).
+# 1, 2: the SYN queue is bounded by min(backlog 128, max_syn_backlog 64);
+# the attack works with cookies off.
 sysctl_srv syncookies 0
 sysctl_srv max_syn_backlog 64
 serve_start 128 || ktap_exit_fail_msg "server did not start"
+# First 192 SYNs in a burst: exactly 64 are kept, 128 dropped (under a
+# sustained flood the reqsk timer prunes old requests early, so a count
+# taken then says less about the bound).
 drops0=$(stat_srv ListenDrops)
+ip netns exec "$NS_FLD" "$FLOOD" flood --dst $SRV --src "$TCPX_FLOOD_NET" \
+	--count 192 --rate 2000 > /dev/null
+sleep 0.5
+qlen=$(synrecv_count)
+drops1=$(stat_srv ListenDrops)
+echo "# 192 SYNs: $qlen SYN-RECV requests kept, ListenDrops +$((drops1 - drops0))"
+tcpx_check "SYN queue bounded by min(backlog 128, max_syn_backlog 64): $qlen kept, the rest dropped and counted" \
+	test "$qlen" = 64 -a "$((drops1 - drops0))" = 128
+drops0=$drops1
 flood_start 60
 sleep 2
-qmax=0
 probe "$ATTACKED" 1500
-for _ in 1 2 3; do
-	q=$(synrecv_count)
-	[ "$q" -gt "$qmax" ] && qmax=$q
-	sleep 0.3
-done
 flood_stop
 drops1=$(stat_srv ListenDrops)
-echo "# syncookies=0: $OK of $ATTACKED real connects made it; SYN-RECV entries seen: $qmax; ListenDrops +$((drops1 - drops0))"
+echo "# syncookies=0: $OK of $ATTACKED real connects made it; ListenDrops +$((drops1 - drops0))"
 tcpx_check "syncookies=0 under flood: real clients mostly fail ($OK of $ATTACKED connect)" \
-	test "$((OK * 3))" -le "$ATTACKED"
-tcpx_check "SYN queue bounded by min(backlog, max_syn_backlog) = 64 ($qmax held), drops counted" \
-	test "$qmax" -le 64 -a "$qmax" -ge 32 -a "$((drops1 - drops0))" -gt 1000
+	test "$((OK * 3))" -le "$ATTACKED" -a "$((drops1 - drops0))" -gt 1000
 serve_stop
 # The first flood's requests die with their closed listener (their timers
 # find it gone); the next listener starts with an empty SYN queue.

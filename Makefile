@@ -10,6 +10,7 @@
 #                   out/bench/results.md
 #   make bench-loss tcpx next to TCP under netem loss, reordering,
 #                   duplication, corruption: out/bench-loss/results.md
+#   make bench-flood  tcpx next to TCP under a SYN flood: out/bench/flood.md
 #   make install    module, header, man page (uninstall undoes it)
 
 KVER	?= $(shell uname -r)
@@ -25,7 +26,7 @@ KSRC	?= $(TCPX_CACHE)/src/linux-source-6.1
 KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
-	selftests bench tools bench-loss
+	selftests bench tools bench-loss bench-flood
 
 all: modules
 
@@ -74,6 +75,9 @@ bench:
 
 bench-loss:
 	scripts/bench-loss
+
+bench-flood:
+	scripts/bench-flood
 
 install: modules
 	scripts/install

@@ -10,6 +10,13 @@
 #
 #   tcpx_topo_router:  [ $NS_CLI ] 10.0.1.1 --veth-- 10.0.1.2 [ $NS_RTR ]
 #                                     10.0.2.1 --veth-- 10.0.2.2 [ $NS_SRV ]
+#
+#   tcpx_topo_flood:   [ $NS_CLI ] 10.0.1.1 --veth-- 10.0.1.2 [ $NS_SRV ]
+#                      [ $NS_FLD ] 10.0.3.1 --veth-- 10.0.3.2 [ $NS_SRV ]
+#                      $NS_FLD reaches 10.0.1.2 via 10.0.3.2 and forges
+#                      sources in 10.99.0.0/16 ($TCPX_FLOOD_NET), which
+#                      $NS_SRV routes back to $NS_FLD, where a blackhole
+#                      route ends the SYN+ACKs to them.
 
 KSFT_DIR=${KSFT_DIR:-${TCPX_CACHE:-/var/cache/tcpx}/src/linux-source-6.12/tools/testing/selftests}
 # shellcheck source=/dev/null
@@ -97,6 +104,21 @@ tcpx_topo_router() {
 	ip -n "$NS_CLI" route add default via 10.0.1.2
 	ip -n "$NS_SRV" route add default via 10.0.2.1
 	ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+TCPX_FLOOD_NET=10.99.0.0/16
+tcpx_topo_flood() {
+	tcpx_topo_pair && tcpx_ns_new NS_FLD || return 1
+	ip link add veth-f type veth peer name veth-sf || return 1
+	ip link set veth-f netns "$NS_FLD"
+	ip link set veth-sf netns "$NS_SRV"
+	ip -n "$NS_FLD" addr add 10.0.3.1/24 dev veth-f
+	ip -n "$NS_SRV" addr add 10.0.3.2/24 dev veth-sf
+	ip -n "$NS_FLD" link set veth-f up
+	ip -n "$NS_SRV" link set veth-sf up
+	ip -n "$NS_FLD" route add 10.0.1.0/24 via 10.0.3.2
+	ip -n "$NS_FLD" route add blackhole "$TCPX_FLOOD_NET"
+	ip -n "$NS_SRV" route add "$TCPX_FLOOD_NET" via 10.0.3.1
 }
 
 # tcpx_wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out.

@@ -156,26 +156,107 @@ failure:
 	return err;
 }
 
-/* A SYN for a listener: a new request sock and its SYN+ACK. */
+/* A request sock's addresses and ISNs, from the segment that opens it. */
+static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
+			  struct request_sock *req, u32 rcv_isn)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct inet_request_sock *ireq = inet_rsk(req);
+
+	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
+	sk_daddr_set(req_to_sk(req), iph->saddr);
+	ireq->ir_num = ntohs(th->dest);
+	ireq->ir_rmt_port = th->source;
+	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
+	ireq->ir_mark = inet_request_mark(sk, skb);
+	tcpx_rsk(req)->rcv_isn = rcv_isn;
+	/* Options: none until tcpx_conn_request() reads the SYN's. */
+	ireq->wscale_ok = 0;
+	ireq->snd_wscale = 0;
+	ireq->rcv_wscale = 0;
+	ireq->tstamp_ok = 0;
+	ireq->sack_ok = 0;
+	tcpx_rsk(req)->ts_recent = 0;
+}
+
+/*
+ * The SYN queue is full: cookies (syncookies >= 1) or a drop, as TCP's
+ * tcp_syn_flood_action(), with one warning per listener.
+ */
+static bool tcpx_syn_flood_action(struct sock *sk, int syncookies)
+{
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	bool want_cookie = syncookies != 0;
+
+	if (!READ_ONCE(queue->synflood_warned) && syncookies != 2 &&
+	    xchg(&queue->synflood_warned, 1) == 0)
+		net_info_ratelimited("Possible SYN flooding on port %pI4:%u. %s.\n",
+				     &inet_sk(sk)->inet_rcv_saddr,
+				     inet_sk(sk)->inet_num,
+				     want_cookie ? "Sending cookies" :
+						   "Dropping request");
+	return want_cookie;
+}
+
+/*
+ * The kernel's reqsk timer takes the SYN+ACK retry limit from the
+ * listener's icsk_syn_retries (else TCP's sysctl): keep it at tcpx's
+ * synack_retries unless the user set TCPX_SYNCNT, as TCP_SYNCNT on a TCP
+ * listener does.
+ */
+static void tcpx_sync_synack_retries(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u8 cur = READ_ONCE(icsk->icsk_syn_retries);
+	u8 want = READ_ONCE(tcpx_pernet(sock_net(sk))->synack_retries);
+
+	if (cur && cur != tsk->synack_retries)
+		return;		/* TCPX_SYNCNT */
+	if (cur != want)
+		WRITE_ONCE(icsk->icsk_syn_retries, want);
+	tsk->synack_retries = want;
+}
+
+/* A SYN for a listener: a new request sock and its SYN+ACK, or a cookie. */
 static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
+	struct tcpx_pernet *pn = tcpx_pernet(net);
+	int syncookies = READ_ONCE(pn->syncookies);
+	bool want_cookie = syncookies == 2;
 	struct tcpx_request_sock *treq;
-	struct tcpx_options opt;
 	struct inet_request_sock *ireq;
+	struct tcpx_options opt;
 	struct request_sock *req;
 	int backlog;
+	u16 mss;
 
-	backlog = min_t(int, READ_ONCE(sk->sk_max_ack_backlog),
-			READ_ONCE(tcpx_pernet(net)->max_syn_backlog));
-	if (inet_csk_reqsk_queue_len(sk) >= max(backlog, 1))
+	if (tcpx_parse_options(th, &opt))
 		goto drop;
+	mss = opt.mss;
+	/* The SYN queue: min(listen backlog, max_syn_backlog) half-open. */
+	backlog = min_t(int, READ_ONCE(sk->sk_max_ack_backlog),
+			READ_ONCE(pn->max_syn_backlog));
+	if (!want_cookie && inet_csk_reqsk_queue_len(sk) >= max(backlog, 1)) {
+		want_cookie = tcpx_syn_flood_action(sk, syncookies);
+		if (!want_cookie)
+			goto drop;
+	}
 	if (sk_acceptq_is_full(sk)) {
 		tcpx_inc_stats(net, TCPX_MIB_LISTENOVERFLOWS);
 		goto drop;
+	}
+	/* A cookie: nothing is kept, not even a request sock. */
+	if (want_cookie) {
+		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
+		tcpx_cookie_send_synack(sk, skb,
+					tcpx_cookie_init_sequence(sk, skb, &mss));
+		return 0;
 	}
 
 	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, true);
@@ -183,27 +264,18 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	treq = tcpx_rsk(req);
 	ireq = inet_rsk(req);
-	if (tcpx_parse_options(th, &opt)) {
-		reqsk_free(req);
-		goto drop;
-	}
-	/* RFC 7323: window scaling and timestamps if the SYN offers them. */
-	treq->mss = opt.mss;
+	tcpx_init_req(sk, skb, req, cb->seq);
+	treq->mss = mss;
+	/* RFC 7323, RFC 2018: what the SYN offers (not with a cookie, yet). */
 	ireq->wscale_ok = opt.wscale_ok;
 	ireq->snd_wscale = opt.wscale;
 	ireq->rcv_wscale = opt.wscale_ok ? tcpx_select_wscale(sk) : 0;
 	ireq->tstamp_ok = opt.saw_tstamp;
 	ireq->sack_ok = opt.sack_ok;
 	treq->ts_recent = opt.tsval;
-	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
-	sk_daddr_set(req_to_sk(req), iph->saddr);
-	ireq->ir_num = ntohs(th->dest);
-	ireq->ir_rmt_port = th->source;
-	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
-	ireq->ir_mark = inet_request_mark(sk, skb);
-	treq->rcv_isn = cb->seq;
 	treq->snt_isn = tcpx_isn(net, iph->daddr, iph->saddr, th->dest,
 				 th->source);
+	tcpx_sync_synack_retries(sk);
 
 	/* Hashed first, so the third ACK can find it from any CPU. */
 	if (!inet_csk_reqsk_queue_hash_add(sk, req, TCPX_TIMEOUT_INIT)) {
@@ -212,7 +284,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	}
 	trace_tcpx_set_state(req_to_sk(req), TCP_LISTEN, TCP_SYN_RECV);
 	/* If it cannot go now, the request's timer sends it again. */
-	tcpx_rtx_synack(sk, req);
+	tcpx_send_synack(sk, req);
 	reqsk_put(req);
 	return 0;
 
@@ -221,14 +293,106 @@ drop:
 	return 0;
 }
 
+static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
+				       struct sk_buff *skb,
+				       struct request_sock *req, bool hashed,
+				       bool *own_req);
+
+/*
+ * Should an ACK to a listener be taken for a cookie's answer?  Always
+ * with syncookies=2; with 1 only if this listener sent cookies in the
+ * last two clock periods (TCP's tcp_synq_no_recent_overflow()).
+ */
+static bool tcpx_cookie_wanted(const struct sock *sk)
+{
+	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	unsigned long last = READ_ONCE(tcpx_sk(sk)->synq_overflow);
+
+	switch (READ_ONCE(pn->syncookies)) {
+	case 2:
+		return true;
+	case 1:
+		return last && time_before(jiffies, last + HZ +
+					   2UL * READ_ONCE(pn->syncookie_period) * HZ);
+	}
+	return false;
+}
+
+/*
+ * An ACK that may carry a cookie: the child, locked, if it does; sk if
+ * the cookie is wrong (the caller resets); NULL if the ACK is dropped.
+ */
+static struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct request_sock *req;
+	bool own_req = false;
+	struct sock *child;
+	u16 mss;
+
+	if (tcpx_cookie_check(sk, skb, &mss))
+		return sk;
+	/* The request sock exists only to build the child and to queue it. */
+	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, false);
+	if (!req)
+		goto drop;
+	tcpx_init_req(sk, skb, req, cb->seq - 1);
+	tcpx_rsk(req)->snt_isn = cb->ack_seq - 1;
+	tcpx_rsk(req)->mss = mss;
+
+	child = tcpx_syn_recv_sock(sk, skb, req, false, &own_req);
+	if (child) {
+		__acquire(child);
+		refcount_set(&req->rsk_refcnt, 1);
+		if (inet_csk_reqsk_queue_add(sk, req, child)) {
+			__release(child);	/* handed over locked */
+			return child;
+		}
+		bh_unlock_sock(child);
+		sock_put(child);
+	}
+	reqsk_free(req);
+drop:
+	return NULL;
+}
+
+/* A child born of a cookie takes the ACK (and its data) that made it. */
+static void tcpx_cookie_child_rcv(struct sock *sk, struct sock *child,
+				  struct sk_buff *skb)
+	__releases(child)
+{
+	if (!sock_owned_by_user(child))
+		tcpx_rcv_state_process(child, skb);
+	else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf)))
+		kfree_skb(skb);
+	bh_unlock_sock(child);
+	sock_put(child);
+	sk->sk_data_ready(sk);
+}
+
 /* RFC 9293 3.10.7.2: LISTEN. */
 int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *child;
 
 	if (th->rst)
 		goto discard;
 	if (th->ack) {
+		if (!th->syn && tcpx_cookie_wanted(sk)) {
+			/* Softirq, or a listener's backlog: children lock in BH. */
+			local_bh_disable();
+			child = tcpx_cookie_v4_check(sk, skb);
+			if (child && child != sk) {
+				__acquire(child);	/* returned locked */
+				tcpx_cookie_child_rcv(sk, child, skb);
+				local_bh_enable();
+				return 0;
+			}
+			local_bh_enable();
+			if (!child)
+				goto discard;
+		}
 		tcpx_send_reset(sock_net(sk), skb);
 		goto discard;
 	}
@@ -239,10 +403,14 @@ discard:
 	return 0;
 }
 
-/* The full socket for a completed handshake, hashed in place of req. */
+/*
+ * The full socket for a completed handshake, hashed in place of req
+ * (hashed), or on its own for a cookie's (!hashed).
+ */
 static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 				       struct sk_buff *skb,
-				       struct request_sock *req, bool *own_req)
+				       struct request_sock *req, bool hashed,
+				       bool *own_req)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);
@@ -254,7 +422,13 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	struct sock *newsk;
 
 	if (sk_acceptq_is_full(sk)) {
+		/*
+		 * As TCP without tcp_abort_on_overflow: drop the ACK, keep the
+		 * request; its SYN+ACK goes again and the client's next ACK
+		 * may find room.
+		 */
 		tcpx_inc_stats(net, TCPX_MIB_LISTENOVERFLOWS);
+		inet_rsk(req)->acked = 1;
 		goto drop;
 	}
 	newsk = inet_csk_clone_lock(sk, req, GFP_ATOMIC);
@@ -278,6 +452,11 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	newinet->rcv_tos = ip_hdr(skb)->tos;
 	atomic_set(&newinet->inet_id, get_random_u16());
 	newsk->sk_write_space = tcpx_write_space;
+	/* The listener's SYN+ACK retry limit is not the child's SYN one. */
+	if (inet_csk(newsk)->icsk_syn_retries == tcpx_sk(sk)->synack_retries)
+		inet_csk(newsk)->icsk_syn_retries = 0;
+	ntsk->synack_retries = 0;
+	ntsk->synq_overflow = 0;
 
 	dst = inet_csk_route_child_sock(sk, newsk, req);
 	if (!dst)
@@ -311,7 +490,8 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 
 	if (__inet_inherit_port(sk, newsk) < 0)
 		goto put_and_exit;
-	*own_req = inet_ehash_nolisten(newsk, req_to_sk(req), &found_dup_sk);
+	*own_req = inet_ehash_nolisten(newsk, hashed ? req_to_sk(req) : NULL,
+				       &found_dup_sk);
 	if (!*own_req) {
 		/*
 		 * Another CPU completed the same request first; the failed
@@ -374,7 +554,7 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 		return NULL;
 	}
 
-	child = tcpx_syn_recv_sock(sk, skb, req, &own_req);
+	child = tcpx_syn_recv_sock(sk, skb, req, true, &own_req);
 	if (!child)
 		return NULL;
 	return inet_csk_complete_hashdance(sk, child, req, own_req);

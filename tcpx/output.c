@@ -717,8 +717,8 @@ void tcpx_send_reset(struct net *net, const struct sk_buff *in)
 				TCPHDR_RST | TCPHDR_ACK, 0);
 }
 
-/* SYN+ACK of a request sock; also its retransmissions (rsk_ops). */
-int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req)
+/* SYN+ACK of a request sock, or of a SYN cookie. */
+int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 {
 	const struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);
@@ -753,9 +753,21 @@ int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req)
 	skb_dst_set(skb, dst);
 
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
-	if (req->num_timeout)
-		tcpx_inc_stats(sock_net(sk), TCPX_MIB_RETRANSSEGS);
 	err = ip_build_and_send_pkt(skb, sk, ireq->ir_loc_addr,
 				    ireq->ir_rmt_addr, NULL, 0);
 	return net_xmit_eval(err);
+}
+
+/*
+ * A SYN+ACK again (rsk_ops: the request's timer, a duplicate SYN).  The
+ * first goes by tcpx_send_synack(): the timer's first resend runs with
+ * num_timeout still 0, so only this path knows it is a retransmission.
+ */
+int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req)
+{
+	int err = tcpx_send_synack(sk, req);
+
+	if (!err)
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_RETRANSSEGS);
+	return err;
 }

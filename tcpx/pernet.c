@@ -24,6 +24,7 @@ static int tcpx_max_msl = 3600;
 static int tcpx_max_keepidle = 32767;	/* MAX_TCP_KEEPIDLE */
 static int tcpx_max_keepcnt = 127;	/* MAX_TCP_KEEPCNT */
 static int tcpx_max_fin_timeout = 120;	/* TCP_FIN_TIMEOUT_MAX, seconds */
+static int tcpx_max_cookie_period = 3600;
 
 #define TCPX_SYSCTL(_name, _min, _max) {				\
 	.procname	= #_name,					\
@@ -46,6 +47,7 @@ static struct ctl_table tcpx_sysctl_template[] = {
 	TCPX_SYSCTL(keepalive_intvl, &tcpx_one, &tcpx_max_keepidle),
 	TCPX_SYSCTL(keepalive_probes, &tcpx_one, &tcpx_max_keepcnt),
 	TCPX_SYSCTL(retries2, &tcpx_one, &tcpx_max_retries),
+	TCPX_SYSCTL(syncookie_period, &tcpx_one, &tcpx_max_cookie_period),
 	{ }
 };
 
@@ -61,6 +63,7 @@ static void tcpx_pernet_defaults(struct tcpx_pernet *pn)
 	pn->keepalive_intvl = 75;
 	pn->keepalive_probes = 10;
 	pn->retries2 = 15;
+	pn->syncookie_period = 64;	/* TCP_SYNCOOKIE_PERIOD */
 }
 
 static int tcpx_sysctl_init_net(struct net *net)
@@ -127,6 +130,7 @@ static int __net_init tcpx_net_init(struct net *net)
 	pn->death_row.sysctl_max_tw_buckets = 262144;
 	tcpx_pernet_defaults(pn);
 	get_random_bytes(&pn->isn_key, sizeof(pn->isn_key));
+	get_random_bytes(pn->cookie_key, sizeof(pn->cookie_key));
 
 	err = tcpx_mib_init_net(net);
 	if (err)

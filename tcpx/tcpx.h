@@ -118,6 +118,10 @@ struct tcpx_sock {
 	u8				keepalive_probes; /* 0: sysctl */
 	u32				rcv_tstamp;	/* jiffies: last segment accepted */
 	u8				nodelay:1;
+	/* listener: jiffies of the last cookie sent (syncookies=1) */
+	unsigned long			synq_overflow;
+	/* listener: the icsk_syn_retries tcpx set from synack_retries */
+	u8				synack_retries;
 };
 
 static inline struct tcpx_sock *tcpx_sk(const struct sock *sk)
@@ -235,6 +239,8 @@ struct tcpx_pernet {
 	int				keepalive_intvl;
 	int				keepalive_probes;
 	int				retries2;
+	int				syncookie_period;	/* seconds */
+	siphash_key_t			cookie_key[2];	/* syncookies.c */
 };
 
 extern unsigned int tcpx_pernet_id;
@@ -316,6 +322,7 @@ void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 		     u32 ack, u8 flags, u16 win);
 void tcpx_send_reset(struct net *net, const struct sk_buff *in);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
+int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
 void tcpx_retransmit_head(struct sock *sk);
 void tcpx_probe_window(struct sock *sk);
@@ -339,6 +346,14 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 extern struct request_sock_ops tcpx_request_sock_ops;
 u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
 	     __be16 sport, __be16 dport);
+
+/* syncookies.c: SYN cookies */
+u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
+			      u16 *mss);
+int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
+		      u16 *mss);
+int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie);
 
 /* minisocks.c: TIME-WAIT */
 extern struct timewait_sock_ops tcpx_timewait_sock_ops;

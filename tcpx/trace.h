@@ -12,6 +12,19 @@
 #include <linux/tracepoint.h>
 #include <net/inet_sock.h>
 #include <net/tcp_states.h>
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+
+#ifndef _TCPX_TRACE_COOKIE
+#define _TCPX_TRACE_COOKIE
+/* What became of a SYN cookie (tcpx_syncookie's result). */
+enum tcpx_cookie_result {
+	TCPX_COOKIE_SENT,
+	TCPX_COOKIE_ACCEPTED,
+	TCPX_COOKIE_REJECTED,
+};
+#endif
 
 /* Addresses are kept as bytes, as in include/trace/events/tcp.h. */
 #define TCPX_TP_ADDRS(sk_) do {						\
@@ -97,6 +110,36 @@ TRACE_EVENT(tcpx_retransmit,
 		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport, __entry->seq,
 		      tcpx_show_state(__entry->state))
+);
+
+/*
+ * A SYN cookie sent in a SYN+ACK, or an ACK's cookie accepted or rejected.
+ * Addresses are the segment's (client first); mss is what the cookie
+ * encodes (0 when rejected).  No socket: cookies keep none.
+ */
+TRACE_EVENT(tcpx_syncookie,
+	    TP_PROTO(const struct sk_buff *skb, int result, u16 mss),
+	    TP_ARGS(skb, result, mss),
+	    TP_STRUCT__entry(__array(__u8, saddr, 4)
+			     __array(__u8, daddr, 4)
+			     __field(__u16, sport)
+			     __field(__u16, dport)
+			     __field(int, result)
+			     __field(__u16, mss)),
+	    TP_fast_assign(memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
+			   memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
+			   __entry->sport = ntohs(tcp_hdr(skb)->source);
+			   __entry->dport = ntohs(tcp_hdr(skb)->dest);
+			   __entry->result = result;
+			   __entry->mss = mss;),
+	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u %s mss=%u",
+		      __entry->saddr, __entry->sport, __entry->daddr,
+		      __entry->dport,
+		      __print_symbolic(__entry->result,
+				       { TCPX_COOKIE_SENT, "sent" },
+				       { TCPX_COOKIE_ACCEPTED, "accepted" },
+				       { TCPX_COOKIE_REJECTED, "rejected" }),
+		      __entry->mss)
 );
 
 #endif /* _TCPX_TRACE_H */

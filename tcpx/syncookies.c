@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SYN cookies: a listener answers a SYN without keeping anything, and
+ * rebuilds the connection from the final ACK (the scheme of TCP's
+ * net/ipv4/syncookies.c).  The SYN+ACK's sequence number is
+ *
+ *	cookie = H0 + ISN(client) + (count << 24) + ((H1(count) + mssind) % 2^24)
+ *
+ *	H0        = siphash(key0; saddr, daddr, sport << 16 | dport, 0)
+ *	H1(count) = siphash(key1; saddr, daddr, sport << 16 | dport, count)
+ *	count     = jiffies / (syncookie_period * HZ), a coarse clock
+ *	mssind    = index of the largest tcpx_msstab[] entry <= the peer's MSS
+ *
+ * addresses and ports as the listener received them (the client's first).
+ * key0/key1 are random per namespace and never leave the kernel.  The ACK
+ * acknowledges cookie + 1: subtracting H0 and the client's ISN (the ACK's
+ * seq - 1) leaves the count in the top 8 bits; a count at most one period
+ * behind the clock (an age below two periods) gives mssind once H1 of that
+ * count is subtracted from the low 24 bits, and any mssind outside the
+ * table means a forged or damaged cookie.  A guess is right with odds of
+ * 2 * ARRAY_SIZE(tcpx_msstab) in 2^24.
+ *
+ * Window scale and SACK-permitted cannot be in the cookie; TCP puts them
+ * in the low bits of the SYN+ACK's timestamp value.  tcpx has no
+ * timestamps yet: when they land, tcpx_cookie_init_sequence() is where the
+ * wscale/SACK bits get encoded into tsval, and tcpx_cookie_check() where
+ * they are read back from the ACK's tsecr (see Documentation/tcpx.rst).
+ */
+#include <linux/jiffies.h>
+#include <linux/math64.h>
+#include <linux/siphash.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "mib.h"
+#include "trace.h"
+#include "tcpx.h"
+
+#define TCPX_COOKIE_BITS	24
+#define TCPX_COOKIE_MASK	((1U << TCPX_COOKIE_BITS) - 1)
+#define TCPX_COOKIE_MAX_AGE	2	/* clock periods, as MAX_SYNCOOKIE_AGE */
+
+/* TCP's msstab: the MSS values most peers announce. */
+static const u16 tcpx_msstab[] = { 536, 1300, 1440, 1460 };
+
+static u32 tcpx_cookie_count(const struct tcpx_pernet *pn)
+{
+	u64 period = (u64)max(READ_ONCE(pn->syncookie_period), 1) * HZ;
+
+	return (u32)div64_u64(get_jiffies_64(), period);
+}
+
+/* Over the segment's addresses and ports, the client's first. */
+static u32 tcpx_cookie_hash(const struct tcpx_pernet *pn,
+			    const struct sk_buff *skb, u32 count, int c)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	return siphash_4u32((__force u32)iph->saddr, (__force u32)iph->daddr,
+			    (__force u32)th->source << 16 | (__force u32)th->dest,
+			    count, &pn->cookie_key[c]);
+}
+
+/*
+ * The ISN of a SYN+ACK that keeps no state: the cookie for the SYN in skb.
+ * *mss is the peer's MSS option (0: none) on entry, the MSS the cookie
+ * encodes on return.
+ */
+u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
+			      u16 *mss)
+{
+	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	u32 count = tcpx_cookie_count(pn);
+	u16 peer = *mss ? : TCPX_MSS_DEFAULT;
+	u32 mssind, cookie;
+
+	for (mssind = ARRAY_SIZE(tcpx_msstab) - 1; mssind; mssind--)
+		if (peer >= tcpx_msstab[mssind])
+			break;
+	*mss = tcpx_msstab[mssind];
+
+	cookie = tcpx_cookie_hash(pn, skb, 0, 0) + TCPX_SKB_CB(skb)->seq +
+		 (count << TCPX_COOKIE_BITS) +
+		 ((tcpx_cookie_hash(pn, skb, count, 1) + mssind) &
+		  TCPX_COOKIE_MASK);
+	/* Here, once timestamps exist: wscale and SACK into the tsval. */
+
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESSENT);
+	trace_tcpx_syncookie(skb, TCPX_COOKIE_SENT, *mss);
+	return cookie;
+}
+
+/*
+ * Is the ACK in skb the answer to one of our cookies?  0 and the MSS it
+ * encodes in *mss, or -EINVAL (counted) if not.
+ */
+int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
+		      u16 *mss)
+{
+	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	u32 count = tcpx_cookie_count(pn);
+	u32 cookie = cb->ack_seq - 1;
+	u32 diff, mssind;
+
+	cookie -= tcpx_cookie_hash(pn, skb, 0, 0) + (cb->seq - 1);
+	diff = (count - (cookie >> TCPX_COOKIE_BITS)) &
+	       ((u32)-1 >> TCPX_COOKIE_BITS);
+	if (diff >= TCPX_COOKIE_MAX_AGE)
+		goto fail;
+	mssind = (cookie - tcpx_cookie_hash(pn, skb, count - diff, 1)) &
+		 TCPX_COOKIE_MASK;
+	if (mssind >= ARRAY_SIZE(tcpx_msstab))
+		goto fail;
+	/* Here, once timestamps exist: wscale and SACK from the tsecr. */
+
+	*mss = tcpx_msstab[mssind];
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESRECV);
+	trace_tcpx_syncookie(skb, TCPX_COOKIE_ACCEPTED, *mss);
+	return 0;
+fail:
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESFAILED);
+	trace_tcpx_syncookie(skb, TCPX_COOKIE_REJECTED, 0);
+	return -EINVAL;
+}
+
+/*
+ * The SYN+ACK carrying a cookie, built from the SYN alone: no request sock
+ * is allocated, so a flood answered with cookies takes nothing from the
+ * module's caches.  Routed and sent as tcpx_send_synack() does for a
+ * request sock (addresses swapped, the listener's bound device).
+ */
+int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie)
+{
+	const struct iphdr *iph = ip_hdr(syn);
+	const struct tcphdr *th = tcp_hdr(syn);
+	struct net *net = sock_net(sk);
+	struct sk_buff *skb;
+	struct tcphdr *nth;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	int len, err;
+
+	rt = ip_route_output_ports(net, &fl4, NULL, iph->saddr, iph->daddr,
+				   th->source, th->dest, tcpx_ipproto, 0,
+				   inet_request_bound_dev_if(sk, syn));
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return -ENOMEM;
+	}
+	skb_reserve(skb, TCPX_MAX_HEADER);
+	len = TCPX_HDR_LEN + TCPOLEN_MSS;
+	nth = skb_push(skb, len);
+	skb_reset_transport_header(skb);
+	memset(nth, 0, len);
+	nth->source = th->dest;
+	nth->dest = th->source;
+	nth->seq = htonl(cookie);
+	nth->ack_seq = htonl(TCPX_SKB_CB(syn)->seq + 1);
+	tcp_flag_byte(nth) = TCPHDR_SYN | TCPHDR_ACK;
+	nth->window = htons(min(READ_ONCE(sk->sk_rcvbuf) / 2, (int)TCPX_MAX_WIN));
+	nth->doff = len / 4;
+	/* Our MSS as a request sock's SYN+ACK has it; cookies keep the peer's. */
+	put_unaligned_be32(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 |
+			   tcpx_mss_for_mtu(dst_mtu(&rt->dst)), nth + 1);
+	nth->check = csum_tcpudp_magic(iph->daddr, iph->saddr, len, tcpx_ipproto,
+				       csum_partial(nth, len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_set(skb, &rt->dst);
+
+	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
+	err = ip_build_and_send_pkt(skb, sk, iph->daddr, iph->saddr, NULL, 0);
+	return net_xmit_eval(err);
+}

@@ -193,7 +193,9 @@ nginx_fetch() {
 		fi
 		if ! cmp -s "$TMPD/www/$f" "$TMPD/$f.got" || ! cmp -s "$TMPD/www/$f" "$TMPD/$f.again"; then
 			echo "# $f: sha256 $(sha256sum < "$TMPD/www/$f" | cut -c1-16) sent," \
-				"$(sha256sum < "$TMPD/$f.got" | cut -c1-16) received"
+				"$(sha256sum < "$TMPD/$f.got" | cut -c1-16) and" \
+				"$(sha256sum < "$TMPD/$f.again" | cut -c1-16) received"
+			tail -n 5 "$TMPD/nginx/error.log" | sed 's/^/# nginx: /'
 			ok=1
 		fi
 	done

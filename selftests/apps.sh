@@ -160,7 +160,7 @@ master_process on;
 worker_processes 2;
 user root;
 pid $TMPD/nginx/nginx.pid;
-error_log $TMPD/nginx/error.log;
+error_log $TMPD/nginx/error.log info;
 events { worker_connections 128; }
 http {
 	access_log off;
@@ -168,6 +168,8 @@ http {
 	tcp_nopush on;
 	tcp_nodelay on;
 	keepalive_timeout 30;
+	# Emulated and shared CPUs stall for seconds: a slow client is no error.
+	send_timeout 300s;
 	client_body_temp_path $TMPD/nginx/body;
 	proxy_temp_path $TMPD/nginx/proxy;
 	fastcgi_temp_path $TMPD/nginx/fastcgi;
@@ -180,25 +182,24 @@ http {
 }
 EOF
 
+# nginx_fetch: 1 KiB twice on one keep-alive connection, then the big file.
 nginx_fetch() {
-	local f ok=0
+	local ok=0
 
-	for f in 1k big; do
-		if ! cli -p 80 curl -sS --max-time 110 -o "$TMPD/$f.got" \
-				"http://$SRV/$f" "http://$SRV/$f" -o "$TMPD/$f.again"; then
-			echo "# curl $f failed"
-			tail -n 5 "$TMPD/nginx/error.log" | sed 's/^/# nginx: /'
-			ok=1
-			continue
-		fi
-		if ! cmp -s "$TMPD/www/$f" "$TMPD/$f.got" || ! cmp -s "$TMPD/www/$f" "$TMPD/$f.again"; then
-			echo "# $f: sha256 $(sha256sum < "$TMPD/www/$f" | cut -c1-16) sent," \
-				"$(sha256sum < "$TMPD/$f.got" | cut -c1-16) and" \
-				"$(sha256sum < "$TMPD/$f.again" | cut -c1-16) received"
-			tail -n 5 "$TMPD/nginx/error.log" | sed 's/^/# nginx: /'
+	if ! cli -p 80 curl -sS --max-time 110 -o "$TMPD/1k.got" "http://$SRV/1k" \
+			-o "$TMPD/1k.again" "http://$SRV/1k" ||
+	   ! cli -p 80 curl -sS --max-time 110 -o "$TMPD/big.got" "http://$SRV/big"; then
+		echo "# curl failed"
+		ok=1
+	fi
+	for f in 1k.got 1k.again big.got; do
+		if ! cmp -s "$TMPD/www/${f%.*}" "$TMPD/$f"; then
+			echo "# $f: sha256 $(sha256sum < "$TMPD/www/${f%.*}" | cut -c1-16) sent," \
+				"$(sha256sum < "$TMPD/$f" 2>/dev/null | cut -c1-16) received"
 			ok=1
 		fi
 	done
+	[ $ok = 0 ] || tail -n 5 "$TMPD/nginx/error.log" | sed 's/^/# nginx: /'
 	return $ok
 }
 
@@ -206,7 +207,7 @@ run_nginx() {
 	opens=$(tcpx_stat "$NS_CLI" ActiveOpens)
 	capture_start nginx
 	if start_server 80 "$TMPD/nginx.log" nginx -c "$TMPD/nginx.conf" -e "$TMPD/nginx/error.log"; then
-		tcpx_check "nginx+curl: 1 KiB and $BIG_KB KiB, twice each on one connection, identical" nginx_fetch
+		tcpx_check "nginx+curl: 1 KiB twice on one connection, $BIG_KB KiB, identical" nginx_fetch
 	else
 		ktap_test_fail "nginx+curl: nginx did not listen on tcpx port 80"
 		sed 's/^/# error.log: /' "$TMPD/nginx/error.log" 2>/dev/null | tail -n 5

@@ -23,7 +23,6 @@
 
 TCPXIZE=${TCPXIZE:-$TCPX_SELFTESTS/../tools/tcpxize/tcpxize}
 export TCPXIZE_LIB=${TCPXIZE_LIB:-$TCPX_SELFTESTS/libtcpxize.so}
-CLI=10.0.1.1
 SRV=10.0.1.2
 if [ "$TCPX_SLOW" = 1 ]; then
 	BIG_KB=2048 PIPE_KB=256 IPERF=2M REQS=2000
@@ -96,13 +95,13 @@ wire_ok() {
 	tcp=$(count tcp)
 	tcpx=$(count 'ip proto 253')
 	echo "# capture: $tcp TCP segments, $tcpx tcpx segments"
-	[ "$tcp" = 0 ] && [ "$tcpx" -gt 0 ] || {
+	if [ "$tcp" != 0 ] || [ "$tcpx" = 0 ]; then
 		TZ=UTC timeout 60 tcpdump -r "$CAP" -n -c 5 tcp 2>/dev/null | head -n 5 | sed 's/^/# TCP: /'
 		# Kept for a look with tshark -d ip.proto==253,tcp.
 		[ -n "${TCPX_OUT:-}" ] && [ -d "$TCPX_OUT" ] && cp "$CAP" "$TCPX_OUT/apps-${CAP##*/}" &&
 			echo "# capture kept: $TCPX_OUT/apps-${CAP##*/}"
 		return 1
-	}
+	fi
 }
 
 # listening NS PORT: a tcpx listener on PORT and no TCP one.
@@ -199,8 +198,13 @@ nginx_fetch() {
 			ok=1
 		fi
 	done
-	[ $ok = 0 ] || tail -n 5 "$TMPD/nginx/error.log" | sed 's/^/# nginx: /'
-	return $ok
+	[ $ok = 0 ] && return 0
+	tail -n 5 "$TMPD/nginx/error.log" | sed 's/^/# nginx: /'
+	# A stalled transfer shows in the sender's recovery counters.
+	for c in RetransSegs Timeouts FastRetrans BacklogDrops; do
+		echo "# server $c: $(tcpx_stat "$NS_SRV" "$c"), client: $(tcpx_stat "$NS_CLI" "$c")"
+	done
+	return 1
 }
 
 run_nginx() {

@@ -11,7 +11,10 @@
 #   make bench-loss tcpx next to TCP under netem loss, reordering,
 #                   duplication, corruption: out/bench-loss/results.md
 #   make bench-flood  tcpx next to TCP under a SYN flood: out/bench/flood.md
-#   make install    module, header, man page (uninstall undoes it)
+#   make bench-apps nginx and redis over tcpx and TCP: out/bench/apps.md
+#   make install    module, header, tcpxize, man page (uninstall undoes it;
+#                   PREFIX=/usr/local, DESTDIR for staging)
+#   make dkms-install   register with DKMS: rebuilt for every new kernel
 
 KVER	?= $(shell uname -r)
 TCPX_CACHE ?= /var/cache/tcpx
@@ -26,7 +29,8 @@ KSRC	?= $(TCPX_CACHE)/src/linux-source-6.1
 KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
-	selftests bench tools bench-loss bench-flood
+	selftests bench tools bench-loss bench-flood dkms-install dkms-uninstall \
+	bench-apps manlint
 
 all: modules
 
@@ -54,7 +58,7 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(SRCDIR) C=2 W=1 modules 2>&1 | tee out/sparse.log
 	@! grep -E 'warning:|error:' out/sparse.log
 
-lint: checkpatch
+lint: checkpatch manlint
 	@mkdir -p out
 	$(MAKE) sparse
 
@@ -84,3 +88,17 @@ install: modules
 
 uninstall:
 	scripts/install --uninstall
+
+dkms-install:
+	scripts/install --dkms
+
+dkms-uninstall:
+	scripts/install --dkms-remove
+
+bench-apps:
+	scripts/bench-apps
+
+# The manual renders without a warning.
+manlint:
+	@out=$$(groff -ww -z -man Documentation/tcpx.7 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi

@@ -142,9 +142,8 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 		    tcpx_before(tsk->ofo_last, r[i][1]))
 			first = i;
 	o->nsack = 0;
-	if (first >= 0) {
+	if (first >= 0)
 		memcpy(o->sack[o->nsack++], r[first], sizeof(r[0]));
-	}
 	for (i = n - 1; i >= 0 && o->nsack < max; i--) {
 		if (i == first)
 			continue;

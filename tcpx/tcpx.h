@@ -41,7 +41,7 @@ struct tcpx_mib;
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
 #define TCPX_MIN_MSS		88U	/* as TCP_MIN_MSS */
 #define TCPX_INIT_CWND		10U	/* RFC 6928, segments */
-#define TCPX_MAX_CWND		(1U << 30)	/* bytes */
+#define TCPX_MAX_CWND		BIT(30)	/* bytes */
 #define TCPX_INFINITE_SSTHRESH	0x7fffffff
 #define TCPX_MAX_WINDOW		32767U	/* as MAX_TCP_WINDOW, bounds TCPX_MAXSEG */
 

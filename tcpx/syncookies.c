@@ -21,10 +21,11 @@
  * 2 * ARRAY_SIZE(tcpx_msstab) in 2^24.
  *
  * Window scale and SACK-permitted cannot be in the cookie; TCP puts them
- * in the low bits of the SYN+ACK's timestamp value.  tcpx has no
- * timestamps yet: when they land, tcpx_cookie_init_sequence() is where the
- * wscale/SACK bits get encoded into tsval, and tcpx_cookie_check() where
- * they are read back from the ACK's tsecr (see Documentation/tcpx.rst).
+ * in the low bits of the SYN+ACK's timestamp value.  tcpx's cookie
+ * SYN+ACK carries no options but the MSS, so a connection a cookie opens
+ * has no window scaling, SACK or timestamps; tcpx_cookie_init_sequence()
+ * is where the bits would go into the tsval, and tcpx_cookie_check() where
+ * they would come back from the ACK's tsecr (see Documentation/tcpx.rst).
  */
 #include <linux/jiffies.h>
 #include <linux/math64.h>
@@ -85,7 +86,7 @@ u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
 		 (count << TCPX_COOKIE_BITS) +
 		 ((tcpx_cookie_hash(pn, skb, count, 1) + mssind) &
 		  TCPX_COOKIE_MASK);
-	/* Here, once timestamps exist: wscale and SACK into the tsval. */
+	/* Here, with a timestamp: wscale and SACK into the tsval. */
 
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESSENT);
 	trace_tcpx_syncookie(skb, TCPX_COOKIE_SENT, *mss);
@@ -114,7 +115,7 @@ int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
 		 TCPX_COOKIE_MASK;
 	if (mssind >= ARRAY_SIZE(tcpx_msstab))
 		goto fail;
-	/* Here, once timestamps exist: wscale and SACK from the tsecr. */
+	/* Here, with a timestamp: wscale and SACK from the tsecr. */
 
 	*mss = tcpx_msstab[mssind];
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESRECV);

@@ -142,6 +142,23 @@ void tcpx_done(struct sock *sk)
 		inet_csk_destroy_sock(sk);
 }
 
+/*
+ * End a connection with an error for its owner, as tcp_done_with_error():
+ * the error, then CLOSE, then the report, so that a poller the report
+ * wakes sees EPOLLHUP with EPOLLERR, not EPOLLERR alone.
+ */
+void tcpx_done_with_error(struct sock *sk, int err)
+{
+	bool dead = sock_flag(sk, SOCK_DEAD);
+
+	WRITE_ONCE(sk->sk_err, err);
+	/* Pairs with smp_rmb() in tcpx_poll(). */
+	smp_wmb();
+	tcpx_done(sk);
+	if (!dead)
+		sk_error_report(sk);
+}
+
 static int tcpx_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;

@@ -135,11 +135,7 @@ static void tcpx_reset(struct sock *sk)
 	default:
 		err = ECONNRESET;
 	}
-	if (!sock_flag(sk, SOCK_DEAD)) {
-		WRITE_ONCE(sk->sk_err, err);
-		sk_error_report(sk);
-	}
-	tcpx_done(sk);
+	tcpx_done_with_error(sk, err);
 }
 
 /* The SACK blocks of an ACK (RFC 2018 3), as [start, end) pairs. */
@@ -551,10 +547,21 @@ static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 		    skb_queue_empty(&tsk->ofo_queue))
 			return true;
 		victim = __skb_dequeue_tail(&tsk->ofo_queue);
-		if (!victim)
-			return false;
-		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFODROPS);
-		kfree_skb(victim);
+		if (victim) {
+			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFODROPS);
+			kfree_skb(victim);
+			continue;
+		}
+		/*
+		 * What the window promised is taken, within a quarter more
+		 * than the buffer: small segments cost more truesize than
+		 * the window estimate allowed, and refusing them would hold
+		 * a window open that the sender can never fill.
+		 */
+		return !tcpx_after(TCPX_SKB_CB(skb)->seq + skb->len,
+				   tsk->rcv_wup + tsk->rcv_wnd) &&
+		       atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+		       READ_ONCE(sk->sk_rcvbuf) + (READ_ONCE(sk->sk_rcvbuf) >> 2);
 	}
 	return true;
 }

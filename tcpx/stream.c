@@ -332,7 +332,7 @@ __poll_t tcpx_poll(struct file *file, struct socket *sock, poll_table *wait)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
-	/* Pairs with the barrier in sk_error_report() callers. */
+	/* Pairs with smp_wmb() in tcpx_done_with_error(). */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))

@@ -293,6 +293,7 @@ int tcpx_family_init(void);
 void tcpx_family_exit(void);
 void tcpx_set_state(struct sock *sk, int state);
 void tcpx_done(struct sock *sk);
+void tcpx_done_with_error(struct sock *sk, int err);
 void tcpx_init_sock_state(struct sock *sk);
 
 /* stream.c: the byte stream seen from user space */

@@ -128,9 +128,7 @@ static void tcpx_probe_timer(struct sock *sk)
 	if ((user && time_after(jiffies, tsk->retrans_stamp +
 				msecs_to_jiffies(user))) ||
 	    icsk->icsk_probes_out >= max) {
-		WRITE_ONCE(sk->sk_err, sk->sk_err_soft ? : ETIMEDOUT);
-		sk_error_report(sk);
-		tcpx_done(sk);
+		tcpx_done_with_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
 		return;
 	}
 	icsk->icsk_probes_out++;
@@ -151,9 +149,7 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	    skb_peek(&sk->sk_write_queue) == tcpx_sk(sk)->send_head)
 		return;
 	if (tcpx_out_of_retries(sk)) {
-		WRITE_ONCE(sk->sk_err, sk->sk_err_soft ? : ETIMEDOUT);
-		sk_error_report(sk);
-		tcpx_done(sk);
+		tcpx_done_with_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
 		return;
 	}
 	if (!icsk->icsk_retransmits) {
@@ -244,10 +240,8 @@ void tcpx_set_keepalive(struct sock *sk, int val)
 static void tcpx_keepalive_expire(struct sock *sk)
 {
 	tcpx_send_active_reset(sk, GFP_ATOMIC);
-	WRITE_ONCE(sk->sk_err, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
-	sk_error_report(sk);
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_KEEPALIVETIMEOUTS);
-	tcpx_done(sk);
+	tcpx_done_with_error(sk, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
 }
 
 /*

@@ -419,7 +419,7 @@ void tcpx_send_fin(struct sock *sk)
 static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb), *ncb;
-	u32 nlen = skb->len - len;
+	u32 nlen = skb->len - len, old_truesize;
 	struct sk_buff *nskb;
 
 	/*
@@ -441,10 +441,17 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb->seq = cb->seq + len;
 	ncb->end_seq = cb->end_seq;
 	ncb->flags = cb->flags;
+	/*
+	 * pskb_trim() may condense what is left into the head and shrink
+	 * truesize (skb_condense()): the write-queue charge follows it.
+	 */
+	old_truesize = skb->truesize;
 	if (pskb_trim(skb, len)) {
 		kfree_skb(nskb);
 		return -ENOMEM;
 	}
+	sk_wmem_queued_add(sk, (int)skb->truesize - (int)old_truesize);
+	sk_mem_uncharge(sk, old_truesize - skb->truesize);
 	cb->end_seq = ncb->seq;
 	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);

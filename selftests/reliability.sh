@@ -104,12 +104,15 @@ burst() {
 }
 check "50% loss for 3 s, then clean, $SIZE each way" burst
 
-# The link goes silent for 5 s mid-transfer (limited to RATE, so the
-# transfer is still running) and comes back: the connection survives.
+# The link goes silent for 5 s mid-transfer (limited to RATE, three times
+# SIZE: about 12 s, so the transfer is still running however slowly the
+# silence starts) and comes back: the connection survives.
 silent5() {
-	local rc
+	local rc size
+
+	size=$(($(numfmt --from=iec "$SIZE") * 3))
 	netem_both rate "$RATE" || return 1
-	xfer_start silent -- -t "$T" -n "$SIZE" || return 1
+	xfer_start silent -- -t "$T" -n "$size" || return 1
 	(
 		tcpx_wait_for "$T" fam_established "$NS_CLI"
 		sleep 0.5
@@ -117,7 +120,7 @@ silent5() {
 		sleep 5
 		netem_both rate "$RATE"
 	) &
-	xfer_client silent "$T" -- -n "$SIZE"
+	xfer_client silent "$T" -- -n "$size"
 	wait $!
 	xfer_wait_server silent "$XFER_START_WAIT"
 	echo "# silent: $(kv "$XFER_TMP/silent.cli" elapsed_ms) ms"

@@ -10,7 +10,7 @@ VM_RUN=$TCPX_SELFTESTS/../scripts/vm-run
 kernel=${TCPX_KERNEL:-stock}
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 9
 
 # status CMD...: vm-run's exit status for CMD, its output in $out.
 status() {
@@ -38,6 +38,38 @@ bug() {
 	[ $? = 3 ]
 }
 tcpx_check "a KASAN report fails the run" bug
+
+slub() {
+	status --timeout 300 -- sh -c 'echo "BUG kmalloc-64 (Not tainted): Redzone overwritten" > /dev/kmsg'
+	[ $? = 3 ]
+}
+tcpx_check "a SLUB report fails the run" slub
+
+netdev_ref() {
+	status --timeout 300 -- sh -c 'echo "unregister_netdevice: waiting for veth9 to become free. Usage count = 2" > /dev/kmsg'
+	[ $? = 3 ]
+}
+tcpx_check "a leaked netdev reference fails the run" netdev_ref
+
+no_module() {
+	status --timeout 300 --module /etc/hostname -- true
+	[ $? != 0 ] && echo "$out" | grep -q "insmod .* failed"
+}
+tcpx_check "a module that does not load fails the run" no_module
+
+# A process left holding a tcpx socket keeps the module in: rmmod at the
+# end of the run fails, and so does the run.
+held() {
+	status --timeout 300 -- python3 -c '
+import os, socket, time
+fam = int(open("/sys/module/tcpx/parameters/family").read())
+s = socket.socket(fam, socket.SOCK_STREAM)
+if os.fork():
+    os._exit(0)
+time.sleep(600)'
+	[ $? = 5 ] && echo "$out" | grep -q "rmmod tcpx failed"
+}
+tcpx_check "a module that cannot be unloaded at the end fails the run" held
 
 times_out() {
 	status --timeout 40 -- sleep 600

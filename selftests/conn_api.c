@@ -64,12 +64,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "tcpx_test.h"
 
@@ -2170,6 +2172,162 @@ TEST_F_TIMEOUT(conn_api, proc_states, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 	ASSERT_EQ(0, proc_count(variant->proc, port, ANY, ANY));
 	ASSERT_EQ(1, proc_count(variant->proc, cport, port, ST_TIME_WAIT));
+}
+
+/* ioctl(@fd, @cmd) as an int, or -1 with errno. */
+static int ioctl_int(int fd, unsigned long cmd)
+{
+	int v;
+
+	return ioctl(fd, cmd, &v) ? -1 : v;
+}
+
+/* Poll ioctl(@fd, @cmd) until it reads @want or WAIT_MS pass; the last value. */
+static int wait_ioctl(int fd, unsigned long cmd, int want)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+	int v;
+
+	while ((v = ioctl_int(fd, cmd)) != want && v >= 0 && now_ms() < end)
+		sleep_ms(10);
+	return v;
+}
+
+/*
+ * ioctl(2) as tcp(7) documents it: SIOCINQ (FIONREAD) counts the bytes
+ * not yet read, never the FIN; SIOCOUTQ the bytes not yet acknowledged,
+ * SIOCOUTQNSD those not yet sent; SIOCATMARK is 0 with no urgent data; a
+ * listener answers EINVAL.
+ */
+TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
+{
+	int l, c, a, c2, a2, inq, outq, nsd;
+	unsigned short port;
+	static char buf[65536];
+	ssize_t n, sent = 0, got = 0;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(-1, ioctl_int(l, SIOCINQ));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, ioctl_int(l, SIOCOUTQ));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, ioctl_int(l, SIOCOUTQNSD));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl_int(a, FIONREAD)) TH_LOG("FIONREAD: %s", strerror(errno));
+
+	memset(buf, 'x', sizeof(buf));
+	ASSERT_EQ(100, send(c, buf, 100, 0));
+	ASSERT_EQ(100, wait_ioctl(a, SIOCINQ, 100));
+	ASSERT_EQ(0, wait_ioctl(c, SIOCOUTQ, 0));
+	ASSERT_EQ(0, ioctl_int(c, SIOCOUTQNSD));
+	ASSERT_EQ(0, ioctl_int(a, SIOCATMARK));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(POLLIN | POLLRDHUP, wait_poll(a, POLL_ALL, POLLRDHUP) & (POLLIN | POLLRDHUP));
+	ASSERT_EQ(100, ioctl_int(a, SIOCINQ));
+	ASSERT_EQ(100, recv(a, buf, sizeof(buf), 0));
+	ASSERT_EQ(0, ioctl_int(a, SIOCINQ));
+
+	/* A reader that does not read: queued, unacknowledged, unsent. */
+	a2 = -1;
+	c2 = xsocket(self->family, 0);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, connect_to(c2, port));
+	a2 = accept(l, NULL, NULL);
+	ASSERT_LE(0, a2);
+	ASSERT_EQ(0, fcntl(c2, F_SETFL, O_NONBLOCK));
+	while ((n = send(c2, buf, sizeof(buf), 0)) > 0 || errno == EINTR)
+		sent += n > 0 ? n : 0;
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_LT(0, sent);
+	/* Everything sent is either queued at the reader or unacknowledged. */
+	inq = ioctl_int(a2, SIOCINQ);
+	outq = ioctl_int(c2, SIOCOUTQ);
+	for (n = 0; inq + outq != sent && n < WAIT_MS / 10; n++) {
+		sleep_ms(10);
+		inq = ioctl_int(a2, SIOCINQ);
+		outq = ioctl_int(c2, SIOCOUTQ);
+	}
+	ASSERT_EQ(sent, inq + outq) TH_LOG("inq %d outq %d sent %zd", inq, outq, sent);
+	nsd = ioctl_int(c2, SIOCOUTQNSD);
+	ASSERT_LT(0, nsd) TH_LOG("unsent %d of %d unacknowledged", nsd, outq);
+	ASSERT_LE(nsd, outq);
+	while (got < sent) {
+		n = recv(a2, buf, sizeof(buf), 0);
+		ASSERT_LT(0, n) TH_LOG("recv: %s", strerror(errno));
+		got += n;
+	}
+	ASSERT_EQ(0, wait_ioctl(c2, SIOCOUTQ, 0));
+	ASSERT_EQ(0, ioctl_int(c2, SIOCOUTQNSD));
+	ASSERT_EQ(0, ioctl_int(a2, SIOCINQ));
+	ASSERT_EQ(0, close(c2));
+	ASSERT_EQ(0, close(a2));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/*
+ * IP options on a connection (ip(7) IP_OPTIONS): segments make room for
+ * them -- the MSS drops by their length, as the generic IP code asks
+ * through icsk_sync_mss -- whether set before connect() or after; an empty
+ * set takes them off again; data still flows.  IP_MTU and
+ * IP_MTU_DISCOVER answer as for TCP.
+ */
+TEST_F_TIMEOUT(conn_api, ip_options, TEST_TIMEOUT)
+{
+	static const unsigned char nops[4] = { 1, 1, 1, 1 };	/* IPOPT_NOOP */
+	unsigned char opts[40];
+	int l, c, a, c2, m0;
+	unsigned short port;
+	socklen_t len;
+	char buf[4096];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	/* TCP_MAXSEG 1000, so that the MSS, not half the window, binds. */
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_MAXSEG, 1000));
+	ASSERT_EQ(0, connect_to(c, port));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	m0 = get_int(c, IPPROTO_TCP, TCP_MAXSEG);
+	ASSERT_LT(0, m0);
+	ASSERT_GE(1000, m0);
+	ASSERT_EQ(0, setsockopt(c, SOL_IP, IP_OPTIONS, "", 0));
+	ASSERT_EQ(m0, get_int(c, IPPROTO_TCP, TCP_MAXSEG));
+	ASSERT_EQ(0, setsockopt(c, SOL_IP, IP_OPTIONS, nops, sizeof(nops)));
+	ASSERT_EQ(m0 - 4, get_int(c, IPPROTO_TCP, TCP_MAXSEG));
+	len = sizeof(opts);
+	ASSERT_EQ(0, getsockopt(c, SOL_IP, IP_OPTIONS, opts, &len));
+	ASSERT_EQ(4, (int)len);
+
+	memset(buf, 'o', sizeof(buf));
+	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(buf), recv_full(a, buf, sizeof(buf)));
+	ASSERT_EQ((ssize_t)sizeof(buf), send_all(a, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(buf), recv_full(c, buf, sizeof(buf)));
+	ASSERT_EQ(0, setsockopt(c, SOL_IP, IP_OPTIONS, "", 0));
+	ASSERT_EQ(m0, get_int(c, IPPROTO_TCP, TCP_MAXSEG));
+
+	ASSERT_LT(m0, get_int(c, SOL_IP, IP_MTU));
+	ASSERT_EQ(0, set_int(c, SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO));
+	ASSERT_EQ(IP_PMTUDISC_DO, get_int(c, SOL_IP, IP_MTU_DISCOVER));
+
+	/* Set before connect(): the connection starts with the room made. */
+	c2 = xsocket(self->family, 0);
+	ASSERT_LE(0, c2);
+	ASSERT_EQ(0, set_int(c2, IPPROTO_TCP, TCP_MAXSEG, 1000));
+	ASSERT_EQ(0, setsockopt(c2, SOL_IP, IP_OPTIONS, nops, sizeof(nops)));
+	ASSERT_EQ(0, connect_to(c2, port));
+	ASSERT_EQ(m0 - 4, get_int(c2, IPPROTO_TCP, TCP_MAXSEG));
+	ASSERT_EQ(0, close(c2));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
 }
 
 TEST_HARNESS_MAIN

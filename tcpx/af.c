@@ -39,6 +39,7 @@ void tcpx_init_sock_state(struct sock *sk)
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
 	tsk->mss_cache = TCPX_MSS_DEFAULT;
+	tsk->mss_clamp = TCPX_MSS_DEFAULT;
 	tsk->advmss = TCPX_MSS_DEFAULT;
 	tsk->snd_cwnd = TCPX_INIT_CWND * TCPX_MSS_DEFAULT;
 	tsk->snd_ssthresh = TCPX_INFINITE_SSTHRESH;
@@ -73,6 +74,8 @@ static int tcpx_init_sock(struct sock *sk)
 {
 	tcpx_init_sock_state(sk);
 	tcpx_init_xmit_timers(sk);
+	/* Generic IP code (IP_OPTIONS, CIPSO) calls it on every icsk. */
+	inet_csk(sk)->icsk_sync_mss = tcpx_sync_mss;
 	sk->sk_write_space = tcpx_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	tcpx_pernet_link_sock(sk);
@@ -206,6 +209,7 @@ struct proto tcpx_prot = {
 	.init		= tcpx_init_sock,
 	.destroy	= tcpx_destroy_sock,
 	.shutdown	= tcpx_shutdown,
+	.ioctl		= tcpx_ioctl,
 	.keepalive	= tcpx_set_keepalive,
 	.setsockopt	= tcpx_setsockopt,
 	.getsockopt	= tcpx_getsockopt,

@@ -44,11 +44,12 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	if (tsk->user_mss)
 		mss = min_t(u16, mss, tsk->user_mss);
 	tsk->advmss = mss;
-	tsk->mss_cache = mss;
+	/* Until the peer's SYN says otherwise: RFC 9293 3.7.1's 536. */
+	tcpx_set_mss_clamp(sk, 0);
+	tcpx_sync_mss(sk, dst_mtu(dst));
 	tsk->rcv_wscale = tcpx_select_wscale(sk);
-	tsk->snd_cwnd = TCPX_INIT_CWND * mss;
+	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
 	tsk->recover = iss;
-	inet_csk(sk)->icsk_pmtu_cookie = dst_mtu(dst);
 	tsk->iss = iss;
 	tsk->snd_una = iss;
 	tsk->snd_nxt = iss;
@@ -78,6 +79,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
 	struct inet_sock *inet = inet_sk(sk);
+	struct ip_options_rcu *inet_opt;
 	__be16 orig_sport, orig_dport;
 	struct flowi4 *fl4;
 	struct rtable *rt;
@@ -130,6 +132,10 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		goto failure;
 	}
 	sk_setup_caps(sk, &rt->dst);
+	/* IP options set before connect take room from every segment. */
+	inet_opt = rcu_dereference_protected(inet->inet_opt,
+					     lockdep_sock_is_held(sk));
+	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
 	tcpx_init_connection(sk, &rt->dst,
 			     tcpx_isn(sock_net(sk), inet->inet_saddr,
 				      inet->inet_daddr, inet->inet_sport,
@@ -462,6 +468,8 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	if (!dst)
 		goto put_and_exit;
 	sk_setup_caps(newsk, dst);
+	/* No IP options (inet_opt is NULL): none of the listener's. */
+	inet_csk(newsk)->icsk_ext_hdr_len = 0;
 	tcpx_init_connection(newsk, dst, treq->snt_isn);
 	ntsk->snd_nxt = treq->snt_isn + 1;
 	ntsk->snd_max = ntsk->snd_nxt;
@@ -482,10 +490,8 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
 	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
 	ntsk->snd_wl2 = TCPX_SKB_CB(skb)->ack_seq;
-	ntsk->mss_cache = min_t(u32, ntsk->mss_cache,
-				treq->mss ? : TCPX_MSS_DEFAULT);
-	if (ntsk->tstamp_ok)
-		ntsk->mss_cache -= TCPOLEN_TSTAMP_ALIGNED;
+	tcpx_set_mss_clamp(newsk, treq->mss);
+	tcpx_sync_mss(newsk, dst_mtu(dst));
 	ntsk->snd_cwnd = TCPX_INIT_CWND * ntsk->mss_cache;
 
 	if (__inet_inherit_port(sk, newsk) < 0)

@@ -800,7 +800,6 @@ static void tcpx_synsent_options(struct sock *sk, const struct sk_buff *skb,
 	if (tsk->tstamp_ok && opt->saw_tstamp) {
 		tsk->ts_recent = opt->tsval;
 		tsk->ts_recent_stamp = (u32)ktime_get_seconds();
-		tsk->mss_cache -= TCPOLEN_TSTAMP_ALIGNED;
 	} else {
 		tsk->tstamp_ok = 0;
 	}
@@ -837,9 +836,9 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = cb->ack_seq;
-	tsk->mss_cache = min_t(u32, tsk->mss_cache,
-			       opt.mss ? : TCPX_MSS_DEFAULT);
+	tcpx_set_mss_clamp(sk, opt.mss);
 	tcpx_synsent_options(sk, skb, &opt);
+	tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
 
 	if (th->ack) {

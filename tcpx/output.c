@@ -158,6 +158,44 @@ u16 tcpx_mss_for_mtu(u32 mtu)
 }
 
 /*
+ * The peer's MSS option (RFC 9293 3.7.1: 536 when it sent none), capped by
+ * TCPX_MAXSEG, as tcp_parse_options() sets mss_clamp.
+ */
+void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = peer_mss ? : TCPX_MSS_DEFAULT;
+
+	if (tsk->user_mss && tsk->user_mss < mss)
+		mss = tsk->user_mss;
+	tsk->mss_clamp = mss;
+}
+
+/*
+ * As tcp_sync_mss(): the payload of a full segment on a path of MTU pmtu,
+ * within the peer's MSS, less IP options (icsk_ext_hdr_len) -- floored at
+ * min_snd_mss, so that no peer can make us send in slivers (or in zero-byte
+ * segments) -- less the timestamp option.  The icsk_sync_mss hook: IP
+ * options and CIPSO call it when the IP header grows.
+ */
+unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	int mss = (int)pmtu - (int)sizeof(struct iphdr) - (int)TCPX_HDR_LEN;
+
+	if (tsk->mss_clamp && mss > tsk->mss_clamp)
+		mss = tsk->mss_clamp;
+	mss -= icsk->icsk_ext_hdr_len;
+	mss = max(mss, READ_ONCE(tcpx_pernet(sock_net(sk))->min_snd_mss));
+	if (tsk->tstamp_ok)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	icsk->icsk_pmtu_cookie = pmtu;
+	WRITE_ONCE(tsk->mss_cache, mss);
+	return mss;
+}
+
+/*
  * Payload the free receive buffer can take: its bytes scaled by the
  * payload/truesize ratio of recent segments, less an eighth for safety,
  * so that what we advertise is what sk_rcvbuf can hold.

@@ -25,6 +25,8 @@ static int tcpx_max_keepidle = 32767;	/* MAX_TCP_KEEPIDLE */
 static int tcpx_max_keepcnt = 127;	/* MAX_TCP_KEEPCNT */
 static int tcpx_max_fin_timeout = 120;	/* TCP_FIN_TIMEOUT_MAX, seconds */
 static int tcpx_max_cookie_period = 3600;
+static int tcpx_min_snd_mss_min = TCPX_MIN_SND_MSS;
+static int tcpx_u16_max = 65535;
 
 #define TCPX_SYSCTL(_name, _min, _max) {				\
 	.procname	= #_name,					\
@@ -48,6 +50,7 @@ static struct ctl_table tcpx_sysctl_template[] = {
 	TCPX_SYSCTL(keepalive_probes, &tcpx_one, &tcpx_max_keepcnt),
 	TCPX_SYSCTL(retries2, &tcpx_one, &tcpx_max_retries),
 	TCPX_SYSCTL(syncookie_period, &tcpx_one, &tcpx_max_cookie_period),
+	TCPX_SYSCTL(min_snd_mss, &tcpx_min_snd_mss_min, &tcpx_u16_max),
 	{ }
 };
 
@@ -64,6 +67,7 @@ static void tcpx_pernet_defaults(struct tcpx_pernet *pn)
 	pn->keepalive_probes = 10;
 	pn->retries2 = 15;
 	pn->syncookie_period = 64;	/* TCP_SYNCOOKIE_PERIOD */
+	pn->min_snd_mss = TCPX_MIN_SND_MSS;
 }
 
 static int tcpx_sysctl_init_net(struct net *net)

@@ -8,8 +8,10 @@
  */
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sockios.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
+#include <asm/ioctls.h>
 
 #include "mib.h"
 #include "tcpx.h"
@@ -284,6 +286,70 @@ out:
 	release_sock(sk);
 	return copied;
 }
+
+/* Bytes queued to read, not counting a FIN, as tcp_inq(). */
+static int tcpx_inq(struct sock *sk)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	int answ;
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		return 0;
+	answ = READ_ONCE(tsk->rcv_nxt) - READ_ONCE(tsk->copied_seq);
+	if (answ && sock_flag(sk, SOCK_DONE))
+		answ--;
+	return answ;
+}
+
+/*
+ * The ioctls of tcp_ioctl(): SIOCINQ (FIONREAD), SIOCOUTQ (TIOCOUTQ: not
+ * yet acknowledged), SIOCOUTQNSD (not yet sent), SIOCATMARK (no urgent
+ * data: never at the mark).  Others: -ENOIOCTLCMD, so the generic ones run.
+ */
+static int tcpx_ioctl_answer(struct sock *sk, int cmd, int *answ)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	bool slow;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		slow = lock_sock_fast(sk);
+		*answ = tcpx_inq(sk);
+		unlock_sock_fast(sk, slow);
+		return 0;
+	case SIOCATMARK:
+		*answ = 0;
+		return 0;
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			*answ = 0;
+		else if (cmd == SIOCOUTQ)
+			*answ = READ_ONCE(tsk->write_seq) - READ_ONCE(tsk->snd_una);
+		else
+			*answ = READ_ONCE(tsk->write_seq) - READ_ONCE(tsk->snd_nxt);
+		return 0;
+	}
+	return -ENOIOCTLCMD;
+}
+
+#ifdef TCPX_HAVE_SK_IOCTL
+int tcpx_ioctl(struct sock *sk, int cmd, int *karg)
+{
+	return tcpx_ioctl_answer(sk, cmd, karg);
+}
+#else
+int tcpx_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	int answ, err = tcpx_ioctl_answer(sk, cmd, &answ);
+
+	return err ? : put_user(answ, (int __user *)arg);
+}
+#endif
 
 static bool tcpx_readable(const struct sock *sk, int target)
 {

@@ -40,6 +40,7 @@ struct tcpx_mib;
 #define TCPX_PAWS_24DAYS	(60 * 60 * 24 * 24)	/* RFC 7323 5.5, s */
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
 #define TCPX_MIN_MSS		88U	/* as TCP_MIN_MSS */
+#define TCPX_MIN_SND_MSS	48	/* as TCP_MIN_SND_MSS: min_snd_mss floor */
 #define TCPX_INIT_CWND		10U	/* RFC 6928, segments */
 #define TCPX_MAX_CWND		BIT(30)	/* bytes */
 #define TCPX_INFINITE_SSTHRESH	0x7fffffff
@@ -112,6 +113,7 @@ struct tcpx_sock {
 
 	int				linger2;	/* TCPX_LINGER2, jiffies */
 	u32				mss_cache;	/* current send MSS */
+	u16				mss_clamp;	/* the peer's MSS option */
 	u32				user_mss;	/* TCPX_MAXSEG */
 	u32				keepalive_time;	/* jiffies, 0: sysctl */
 	u32				keepalive_intvl; /* jiffies, 0: sysctl */
@@ -239,6 +241,7 @@ struct tcpx_pernet {
 	int				keepalive_intvl;
 	int				keepalive_probes;
 	int				retries2;
+	int				min_snd_mss;
 	int				syncookie_period;	/* seconds */
 	siphash_key_t			cookie_key[2];	/* syncookies.c */
 };
@@ -307,12 +310,19 @@ int tcpx_disconnect(struct sock *sk, int flags);
 void tcpx_cleanup_rbuf(struct sock *sk, int copied);
 void tcpx_write_space(struct sock *sk);
 void tcpx_write_queue_purge(struct sock *sk);
+#ifdef TCPX_HAVE_SK_IOCTL
+int tcpx_ioctl(struct sock *sk, int cmd, int *karg);
+#else
+int tcpx_ioctl(struct sock *sk, int cmd, unsigned long arg);
+#endif
 
 /* output.c: building and sending segments */
 u32 tcpx_select_window(struct sock *sk);
 u32 tcpx_rcv_space(const struct sock *sk);
 u8 tcpx_select_wscale(const struct sock *sk);
 u16 tcpx_mss_for_mtu(u32 mtu);
+unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu);
+void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss);
 int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
 void tcpx_push_pending(struct sock *sk);
 void tcpx_send_ack(struct sock *sk);

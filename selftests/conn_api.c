@@ -2330,4 +2330,33 @@ TEST_F_TIMEOUT(conn_api, ip_options, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/*
+ * Telnet-style traffic: hundreds of one-byte segments, each read before the
+ * next is sent, and then a bulk transfer on the same connection.  The
+ * receiver's payload/truesize estimate must not decay into a window that
+ * stays shut (the transfer would stall until the recv timeout).
+ */
+TEST_F_TIMEOUT(conn_api, tiny_segments, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a, i;
+	char b;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(0, set_timeo(c, SO_SNDTIMEO, IO_TIMEOUT_MS));
+	ASSERT_EQ(0, set_int(c, IPPROTO_TCP, TCP_NODELAY, 1));
+	for (i = 0; i < 300; i++) {
+		b = (char)i;
+		ASSERT_EQ(1, send(c, &b, 1, 0));
+		ASSERT_EQ(1, recv(a, &b, 1, 0))
+			TH_LOG("byte %d: %s", i, strerror(errno));
+		ASSERT_EQ((char)i, b);
+	}
+	transfer(_metadata, c, a, 4 << 20, self->seed, false);
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
 TEST_HARNESS_MAIN

@@ -49,6 +49,8 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->rttvar_us = 0;
 	tsk->send_head = NULL;
 	tsk->snd_wnd = 0;
+	tsk->max_window = 0;
+	tsk->last_oow_ack_time = 0;
 	tsk->rcv_wnd = 0;
 	tsk->rcv_mss = 0;
 	tsk->rcv_ratio = 128;	/* half, as TCP's tcp_adv_win_scale 1 */

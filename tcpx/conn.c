@@ -183,6 +183,8 @@ static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
 	ireq->rcv_wscale = 0;
 	ireq->tstamp_ok = 0;
 	ireq->sack_ok = 0;
+	/* The kernel's reqsk timer reads it; inet_reqsk_alloc() leaves it. */
+	ireq->acked = 0;
 	tcpx_rsk(req)->ts_recent = 0;
 }
 
@@ -488,6 +490,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	/* What the SYN+ACK advertised, unscaled. */
 	ntsk->rcv_wnd = min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
 	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
+	ntsk->max_window = ntsk->snd_wnd;
 	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
 	ntsk->snd_wl2 = TCPX_SKB_CB(skb)->ack_seq;
 	tcpx_set_mss_clamp(newsk, treq->mss);

@@ -15,6 +15,7 @@
  * timeout.  ACKs drive RFC 6298 RTT estimation and RFC 5681/6582
  * congestion control (slow start, congestion avoidance, NewReno).
  */
+#include <linux/random.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
 #include <net/inet_hashtables.h>
@@ -447,6 +448,8 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	u32 ack = cb->ack_seq, acked;
 	u32 win = (u32)ntohs(tcp_hdr(skb)->window) << tsk->snd_wscale;
+	/* RFC 5961 5.2: an old ACK's window is old news too. */
+	bool old_ack = tcpx_before(ack, tsk->snd_una);
 
 	/* The peer is alive: probes (persist, keepalive) start over. */
 	inet_csk(sk)->icsk_probes_out = 0;
@@ -477,9 +480,10 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	    tsk->ca_state == TCP_CA_Open)
 		tcpx_enter_recovery(sk);
 	/* Window update, RFC 9293 3.10.7.4: only from newer segments. */
-	if (tcpx_before(tsk->snd_wl1, cb->seq) ||
-	    (tsk->snd_wl1 == cb->seq && !tcpx_before(ack, tsk->snd_wl2))) {
+	if (!old_ack && (tcpx_before(tsk->snd_wl1, cb->seq) ||
+			 (tsk->snd_wl1 == cb->seq && !tcpx_before(ack, tsk->snd_wl2)))) {
 		tsk->snd_wnd = win;
+		tsk->max_window = max(tsk->max_window, win);
 		tsk->snd_wl1 = cb->seq;
 		tsk->snd_wl2 = ack;
 		/* The window opened: back to the RTO's own pace. */
@@ -548,7 +552,7 @@ static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 			return true;
 		victim = __skb_dequeue_tail(&tsk->ofo_queue);
 		if (victim) {
-			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFODROPS);
+			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOPRUNED);
 			kfree_skb(victim);
 			continue;
 		}
@@ -581,9 +585,15 @@ static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	/* The out-of-order queue charged it already; charge afresh. */
 	skb_orphan(skb);
 	skb_dst_drop(skb);
-	if (skb->truesize)
-		tsk->rcv_ratio = (7 * tsk->rcv_ratio +
-				  min_t(u32, 256 * skb->len / skb->truesize, 256)) / 8;
+	/*
+	 * As tcp_measure_rcv_mss(): the payload/truesize ratio is learnt from
+	 * full-sized segments only, and never reaches 0 -- a run of tiny
+	 * segments (telnet-style writes) would otherwise close the window
+	 * for good.
+	 */
+	if (skb->truesize && skb->len >= tsk->rcv_mss)
+		tsk->rcv_ratio = max_t(u32, (7 * tsk->rcv_ratio +
+				min_t(u32, 256 * skb->len / skb->truesize, 256)) / 8, 1);
 	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + skb->len);
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
@@ -834,6 +844,7 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tsk->copied_seq = tsk->rcv_nxt;
 	tsk->rcv_wup = tsk->rcv_nxt;
 	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
+	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
 	tsk->snd_wl2 = cb->ack_seq;
 	tcpx_set_mss_clamp(sk, opt.mss);
@@ -863,6 +874,64 @@ discard:
 	return 0;
 }
 
+/* A reply at most every TCPX_INVALID_RATELIMIT, as __tcp_oow_rate_limited(). */
+static bool __tcpx_oow_rate_limited(struct sock *sk, enum tcpx_mib_field mib)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 last = READ_ONCE(tsk->last_oow_ack_time);
+
+	if (last && (s32)(tcp_jiffies32 - last) >= 0 &&
+	    (s32)(tcp_jiffies32 - last) < (s32)TCPX_INVALID_RATELIMIT) {
+		tcpx_inc_stats(sock_net(sk), mib);
+		return true;
+	}
+	WRITE_ONCE(tsk->last_oow_ack_time, tcp_jiffies32);
+	return false;
+}
+
+/*
+ * A duplicate ACK for a segment outside the window: data is always
+ * answered, a segment without (or a SYN) only at that rate -- two ends
+ * that disagree about the window must not ACK each other in a loop.
+ */
+static bool tcpx_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	if (cb->seq != cb->end_seq && !(cb->flags & TCPHDR_SYN))
+		return false;
+	return __tcpx_oow_rate_limited(sk, TCPX_MIB_ACKSKIPPEDOOW);
+}
+
+/*
+ * RFC 5961 3.2, 4.2 and 5.2: a challenge ACK, within section 7's limits --
+ * one per socket every half second, and challenge_ack_limit per second in
+ * the namespace (no limit by default, as TCP since CVE-2016-5696).
+ */
+static void tcpx_send_challenge_ack(struct sock *sk)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	u32 limit, now, count;
+
+	if (__tcpx_oow_rate_limited(sk, TCPX_MIB_ACKSKIPPEDCHALLENGE))
+		return;
+	limit = READ_ONCE(pn->challenge_ack_limit);
+	if (limit != INT_MAX) {
+		now = jiffies / HZ;
+		if (now != READ_ONCE(pn->challenge_stamp)) {
+			WRITE_ONCE(pn->challenge_stamp, now);
+			WRITE_ONCE(pn->challenge_count, limit ?
+				   (limit + 1) / 2 + get_random_u32() % limit : 0);
+		}
+		count = READ_ONCE(pn->challenge_count);
+		if (!count)
+			return;
+		WRITE_ONCE(pn->challenge_count, count - 1);
+	}
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_CHALLENGEACKS);
+	tcpx_send_ack(sk);
+}
+
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
@@ -882,13 +951,18 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* PAWS first (RFC 7323 5.3); a RST is judged by its sequence only. */
 	if (!th->rst && tcpx_paws_reject(tsk, cb)) {
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
-		tcpx_send_ack(sk);
+		if (!tcpx_oow_rate_limited(sk, skb))
+			tcpx_send_ack(sk);
 		goto discard;
 	}
 
 	/* First: sequence number. */
 	if (!tcpx_seq_acceptable(tsk, seq, end_seq)) {
-		if (!th->rst)
+		if (th->rst)
+			goto discard;
+		if (th->syn)
+			tcpx_send_challenge_ack(sk);
+		else if (!tcpx_oow_rate_limited(sk, skb))
 			tcpx_send_ack(sk);
 		goto discard;
 	}
@@ -898,21 +972,26 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		if (seq == tsk->rcv_nxt)
 			tcpx_reset(sk);
 		else
-			tcpx_send_ack(sk);
+			tcpx_send_challenge_ack(sk);
 		goto discard;
 	}
 
 	/* Fourth: SYN in a synchronized state (RFC 5961 4.2). */
 	if (th->syn) {
-		tcpx_send_ack(sk);
+		tcpx_send_challenge_ack(sk);
 		goto discard;
 	}
 
-	/* Fifth: ACK (RFC 5961 5.2: nothing beyond what was sent). */
+	/*
+	 * Fifth: ACK.  RFC 5961 5.2: acceptable only within
+	 * [SND.UNA - MAX.SND.WND, SND.NXT]; anything else, data included,
+	 * is dropped with a challenge ACK (a blind attacker's guess).
+	 */
 	if (!th->ack)
 		goto discard;
-	if (tcpx_after(cb->ack_seq, tsk->snd_max)) {
-		tcpx_send_ack(sk);
+	if (tcpx_after(cb->ack_seq, tsk->snd_max) ||
+	    tcpx_before(cb->ack_seq, tsk->snd_una - tsk->max_window)) {
+		tcpx_send_challenge_ack(sk);
 		goto discard;
 	}
 	if (sk->sk_state == TCP_SYN_RECV) {

@@ -37,6 +37,10 @@ static const char * const tcpx_mib_names[__TCPX_MIB_MAX] = {
 	[TCPX_MIB_DELAYEDACKS]		= "DelayedACKs",
 	[TCPX_MIB_WINPROBE]		= "WinProbe",
 	[TCPX_MIB_PAWSDROPS]		= "PAWSDrops",
+	[TCPX_MIB_CHALLENGEACKS]	= "ChallengeACKs",
+	[TCPX_MIB_ACKSKIPPEDCHALLENGE]	= "ACKSkippedChallenge",
+	[TCPX_MIB_ACKSKIPPEDOOW]	= "ACKSkippedOOW",
+	[TCPX_MIB_OFOPRUNED]		= "OfoPruned",
 };
 
 unsigned long tcpx_mib_read(const struct net *net, enum tcpx_mib_field f)

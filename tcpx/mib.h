@@ -39,6 +39,10 @@ enum tcpx_mib_field {
 	TCPX_MIB_DELAYEDACKS,		/* ACKs sent by the delayed-ACK timer */
 	TCPX_MIB_WINPROBE,		/* zero-window probes sent */
 	TCPX_MIB_PAWSDROPS,		/* segments dropped by PAWS */
+	TCPX_MIB_CHALLENGEACKS,		/* RFC 5961 challenge ACKs sent */
+	TCPX_MIB_ACKSKIPPEDCHALLENGE,	/* challenge ACKs held back (RFC 5961 7) */
+	TCPX_MIB_ACKSKIPPEDOOW,		/* out-of-window dupACKs held back */
+	TCPX_MIB_OFOPRUNED,		/* out-of-order queue pruned for room */
 	__TCPX_MIB_MAX
 };
 

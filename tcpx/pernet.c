@@ -51,6 +51,7 @@ static struct ctl_table tcpx_sysctl_template[] = {
 	TCPX_SYSCTL(retries2, &tcpx_one, &tcpx_max_retries),
 	TCPX_SYSCTL(syncookie_period, &tcpx_one, &tcpx_max_cookie_period),
 	TCPX_SYSCTL(min_snd_mss, &tcpx_min_snd_mss_min, &tcpx_u16_max),
+	TCPX_SYSCTL(challenge_ack_limit, &tcpx_zero, NULL),
 	{ }
 };
 
@@ -68,6 +69,8 @@ static void tcpx_pernet_defaults(struct tcpx_pernet *pn)
 	pn->retries2 = 15;
 	pn->syncookie_period = 64;	/* TCP_SYNCOOKIE_PERIOD */
 	pn->min_snd_mss = TCPX_MIN_SND_MSS;
+	/* As TCP since the RFC 5961 side channel (CVE-2016-5696): no limit. */
+	pn->challenge_ack_limit = INT_MAX;
 }
 
 static int tcpx_sysctl_init_net(struct net *net)

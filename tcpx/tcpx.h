@@ -41,6 +41,7 @@ struct tcpx_mib;
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
 #define TCPX_MIN_MSS		88U	/* as TCP_MIN_MSS */
 #define TCPX_MIN_SND_MSS	48	/* as TCP_MIN_SND_MSS: min_snd_mss floor */
+#define TCPX_INVALID_RATELIMIT	((unsigned int)(HZ / 2))	/* as TCP's */
 #define TCPX_INIT_CWND		10U	/* RFC 6928, segments */
 #define TCPX_MAX_CWND		BIT(30)	/* bytes */
 #define TCPX_INFINITE_SSTHRESH	0x7fffffff
@@ -61,6 +62,8 @@ struct tcpx_sock {
 	u8				ca_state;	/* TCP_CA_Open/Recovery/Loss */
 	u32				write_seq;	/* end of the send queue */
 	u32				snd_wnd;	/* the peer's window */
+	u32				max_window;	/* largest snd_wnd seen */
+	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 	u32				snd_wl1;	/* seq of the last window update */
 	u32				snd_wl2;	/* ack of the last window update */
 	u32				rcv_nxt;	/* next expected */
@@ -242,6 +245,9 @@ struct tcpx_pernet {
 	int				keepalive_probes;
 	int				retries2;
 	int				min_snd_mss;
+	int				challenge_ack_limit;	/* per second */
+	u32				challenge_stamp;	/* seconds */
+	u32				challenge_count;
 	int				syncookie_period;	/* seconds */
 	siphash_key_t			cookie_key[2];	/* syncookies.c */
 };

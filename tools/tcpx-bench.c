@@ -53,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 #define BENCH_DEFAULT_PORT	5001
 #define BENCH_DEFAULT_SECONDS	5
@@ -226,30 +226,6 @@ static double hist_quantile(const struct hist *h, double q)
 	return hist_value(HIST_BUCKETS - 1);
 }
 
-static int family_of(const char *name)
-{
-	int family = AF_TCPX;
-	char *end;
-	FILE *f;
-
-	if (!strcmp(name, "tcp"))
-		return AF_INET;
-	if (strcmp(name, "tcpx")) {
-		family = strtol(name, &end, 10);
-		if (*end || family <= 0)
-			return -1;
-		return family;
-	}
-	/* The module may have registered another number: use the live one. */
-	f = fopen("/sys/module/tcpx/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
-}
-
 static int bench_socket(const struct bench_opts *o)
 {
 	int fd = socket(o->family, SOCK_STREAM, 0);
@@ -280,11 +256,7 @@ static void parse_addr(const char *host, int port, struct sockaddr_in *sin)
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(port);
-	if (!host || !strcmp(host, "any"))
-		sin->sin_addr.s_addr = htonl(INADDR_ANY);
-	else if (!strcmp(host, "localhost"))
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+	if (tcpx_parse_ip(host ?: "any", &sin->sin_addr))
 		die("bad IPv4 address '%s'", host);
 }
 
@@ -936,13 +908,24 @@ static void __noreturn print_usage(int status)
 
 static long parse_num(const char *opt, const char *arg, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max) {
+	if (tcpx_parse_int(arg, min, max, &v)) {
 		fprintf(stderr, "%s: --%s takes a number from %ld to %ld\n",
+			prog, opt, min, max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+/* A byte count, K/M/G suffixes allowed. */
+static long long parse_bytes(const char *opt, const char *arg, long long min,
+			     long long max)
+{
+	long long v = tcpx_parse_size(arg);
+
+	if (v < min || v > max) {
+		fprintf(stderr, "%s: --%s takes a byte count from %lld to %lld (K, M suffixes too)\n",
 			prog, opt, min, max);
 		exit(EXIT_USAGE);
 	}
@@ -992,7 +975,7 @@ int main(int argc, char **argv)
 			o.seconds = parse_num("seconds", optarg, 1, 3600);
 			break;
 		case 'z':
-			o.size = parse_num("size", optarg, 1, BENCH_MAX_SIZE);
+			o.size = parse_bytes("size", optarg, 1, BENCH_MAX_SIZE);
 			break;
 		case 'd':
 			if (!strcmp(optarg, "recv"))
@@ -1019,7 +1002,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || !o.family_name)
 		print_usage(EXIT_USAGE);
 	o.mode = argv[optind];
-	o.family = family_of(o.family_name);
+	o.family = tcpx_family_of(o.family_name);
 	if (o.family < 0) {
 		fprintf(stderr, "%s: --family takes tcpx, tcp or a number\n",
 			prog);

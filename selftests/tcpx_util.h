@@ -72,38 +72,31 @@ static inline int tcpx_parse_int(const char *s, long min, long max, long *val)
 	return 0;
 }
 
+/* "tcp" is @tcp, "tcpx" @tcpx, a number 1..@max itself; -1 otherwise. */
+static inline int tcpx_choice(const char *name, int tcp, int tcpx, long max)
+{
+	long v;
+
+	if (!strcmp(name, "tcp"))
+		return tcp;
+	if (!strcmp(name, "tcpx"))
+		return tcpx;
+	return tcpx_parse_int(name, 1, max, &v) ? -1 : v;
+}
+
 /*
  * A "--family"/"-f" argument: "tcp" is AF_INET, "tcpx" the family the
  * module registered, a positive number itself; -1 for anything else.
  */
 static inline int tcpx_family_of(const char *name)
 {
-	long v;
-
-	if (!strcmp(name, "tcp"))
-		return AF_INET;
-	if (!strcmp(name, "tcpx"))
-		return tcpx_sys_family();
-	if (tcpx_parse_int(name, 1, INT_MAX, &v))
-		return -1;
-	return v;
+	return tcpx_choice(name, AF_INET, tcpx_sys_family(), INT_MAX);
 }
 
-/*
- * The same for an IP protocol ("--proto"): "tcp" is IPPROTO_TCP, "tcpx" the
- * module's, 1..255 itself; -1 for anything else.
- */
+/* The same for an IP protocol ("--proto"): IPPROTO_TCP, the module's, 1..255. */
 static inline int tcpx_proto_of(const char *name)
 {
-	long v;
-
-	if (!strcmp(name, "tcp"))
-		return IPPROTO_TCP;
-	if (!strcmp(name, "tcpx"))
-		return tcpx_sys_ipproto();
-	if (tcpx_parse_int(name, 1, 255, &v))
-		return -1;
-	return v;
+	return tcpx_choice(name, IPPROTO_TCP, tcpx_sys_ipproto(), 255);
 }
 
 /*
@@ -124,24 +117,36 @@ static inline int tcpx_parse_ip(const char *s, struct in_addr *addr)
 }
 
 /*
+ * @s copied into @buf (@len bytes) and cut at its last @sep: what followed
+ * @sep, or NULL when @s does not fit or has no @sep.
+ */
+static inline char *tcpx_split(const char *s, int sep, char *buf, size_t len)
+{
+	char *p;
+
+	if (strlen(s) >= len)
+		return NULL;
+	strcpy(buf, s);
+	p = strrchr(buf, sep);
+	if (!p)
+		return NULL;
+	*p = '\0';
+	return p + 1;
+}
+
+/*
  * "ADDR:PORT" into a whole sockaddr_in (family set, the rest zeroed); ADDR
  * as tcpx_parse_ip(), PORT 0..65535.  0, or -1 when @s is not that.
  */
 static inline int tcpx_parse_addr(const char *s, struct sockaddr_in *sin)
 {
-	char buf[64], *colon;
+	char buf[64], *port_str;
 	long port;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	colon = strrchr(buf, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
-	if (tcpx_parse_int(colon + 1, 0, 65535, &port) ||
+	port_str = tcpx_split(s, ':', buf, sizeof(buf));
+	if (!port_str || tcpx_parse_int(port_str, 0, 65535, &port) ||
 	    tcpx_parse_ip(buf, &sin->sin_addr))
 		return -1;
 	sin->sin_port = htons(port);

@@ -761,67 +761,47 @@ static void print_rr(const struct bench_opts *o, const struct hist *h,
 	       (unsigned long long)h->count, secs);
 }
 
-static int run_rr(const struct bench_opts *o)
+/*
+ * rr: 1-byte requests and responses on one connection for --seconds; crr
+ * (@per_conn): the same with a connection of its own per transaction.
+ */
+static int run_rr(const struct bench_opts *o, bool per_conn)
 {
-	unsigned char req = BENCH_OP_RR, resp;
+	unsigned char req = per_conn ? BENCH_OP_CRR : BENCH_OP_RR, resp;
 	uint64_t start, t, deadline;
 	struct sockaddr_in sin;
 	struct hist *h;
-	int fd;
+	int fd = -1;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		die("out of memory");
 	parse_addr(o->host, o->port, &sin);
-	fd = bench_connect(o, &sin, 0);
-	set_nodelay(fd);
-
-	start = now_ns();
-	deadline = start + (uint64_t)o->seconds * NSEC_PER_SEC;
-	t = start;
-	do {
-		uint64_t t0 = t;
-
-		send_all(fd, &req, 1, "request");
-		recv_all(fd, &resp, 1, "response");
-		t = now_ns();
-		hist_add(h, t - t0);
-	} while (t < deadline);
-	close(fd);
-
-	print_rr(o, h, t - start);
-	free(h);
-	return 0;
-}
-
-static int run_crr(const struct bench_opts *o)
-{
-	unsigned char req = BENCH_OP_CRR, resp;
-	uint64_t start, t, deadline;
-	struct sockaddr_in sin;
-	struct hist *h;
-	int fd;
-
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		die("out of memory");
-	parse_addr(o->host, o->port, &sin);
-
-	start = now_ns();
-	deadline = start + (uint64_t)o->seconds * NSEC_PER_SEC;
-	t = start;
-	do {
-		uint64_t t0 = t;
-
-		fd = bench_connect(o, &sin, h->count);
+	if (!per_conn) {
+		fd = bench_connect(o, &sin, 0);
 		set_nodelay(fd);
+	}
+
+	start = now_ns();
+	deadline = start + (uint64_t)o->seconds * NSEC_PER_SEC;
+	t = start;
+	do {
+		uint64_t t0 = t;
+
+		if (per_conn) {
+			fd = bench_connect(o, &sin, h->count);
+			set_nodelay(fd);
+		}
 		send_all(fd, &req, 1, "request");
 		recv_all(fd, &resp, 1, "response");
-		/* The client closes first, for both families. */
-		close(fd);
+		/* crr: the client closes first, for both families. */
+		if (per_conn)
+			close(fd);
 		t = now_ns();
 		hist_add(h, t - t0);
 	} while (t < deadline);
+	if (!per_conn)
+		close(fd);
 
 	print_rr(o, h, t - start);
 	free(h);
@@ -1028,11 +1008,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(o.mode, "rr")) {
 		watchdog_arm(o.mode, o.seconds + BENCH_GRACE);
-		return run_rr(&o);
+		return run_rr(&o, false);
 	}
 	if (!strcmp(o.mode, "crr")) {
 		watchdog_arm(o.mode, o.seconds + BENCH_GRACE);
-		return run_crr(&o);
+		return run_rr(&o, true);
 	}
 	if (!strcmp(o.mode, "idle")) {
 		if (!o.count) {

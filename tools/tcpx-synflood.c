@@ -81,18 +81,13 @@ static double now(void)
 
 static int parse_net(const char *s, uint32_t *net, uint32_t *mask)
 {
-	char buf[64], *slash;
+	char buf[64], *len_str;
 	struct in_addr a;
 	long len;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	if (tcpx_parse_int(slash + 1, 8, 30, &len) || inet_pton(AF_INET, buf, &a) != 1)
+	len_str = tcpx_split(s, '/', buf, sizeof(buf));
+	if (!len_str || tcpx_parse_int(len_str, 8, 30, &len) ||
+	    inet_pton(AF_INET, buf, &a) != 1)
 		return -1;
 	*mask = len == 32 ? ~0U : ~((1U << (32 - len)) - 1);
 	*net = ntohl(a.s_addr) & *mask;

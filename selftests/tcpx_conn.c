@@ -344,13 +344,15 @@ static int run_client(const struct conn_opts *o)
 	return 0;
 }
 
-static void print_help(const char *prog)
+/* The usage line on stderr; 2, the exit status of a usage error. */
+static int usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-f tcpx|tcp|N] server|client ADDR:PORT [--count N] [--bytes N]\n"
 		"       [--expect N] [--echo] [--first] [--delay MS] [--bind ADDR:PORT]\n"
 		"       [--at T] [--shutdown-at T] [--hold-until PATH] [--timeout S]\n",
 		prog);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -382,26 +384,19 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'f':
 			o.family = tcpx_family_of(optarg);
-			if (o.family < 0) {
-				print_help(argv[0]);
-				return 2;
-			}
+			if (o.family < 0)
+				return usage(argv[0]);
 			break;
 		default:
-			print_help(argv[0]);
-			return 2;
+			return usage(argv[0]);
 		}
 	}
-	if (argc - optind < 2) {
-		print_help(argv[0]);
-		return 2;
-	}
-	if (!strcmp(argv[optind], "server")) {
+	if (argc - optind < 2)
+		return usage(argv[0]);
+	if (!strcmp(argv[optind], "server"))
 		o.server = 1;
-	} else if (strcmp(argv[optind], "client")) {
-		print_help(argv[0]);
-		return 2;
-	}
+	else if (strcmp(argv[optind], "client"))
+		return usage(argv[0]);
 	if (tcpx_parse_addr(argv[optind + 1], &o.addr)) {
 		fprintf(stderr, "bad address %s\n", argv[optind + 1]);
 		return 2;
@@ -417,10 +412,8 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			o.expect = tcpx_parse_size(optarg);
-			if (o.expect < 0) {
-				print_help(argv[0]);
-				return 2;
-			}
+			if (o.expect < 0)
+				return usage(argv[0]);
 			break;
 		case 'E':
 			o.echo = 1;
@@ -451,13 +444,10 @@ int main(int argc, char **argv)
 			o.timeout = atoi(optarg);
 			break;
 		default:
-			print_help(argv[0]);
-			return 2;
+			return usage(argv[0]);
 		}
 	}
-	if (o.count < 1 || o.bytes < 0 || o.timeout < 1 || optind != argc) {
-		print_help(argv[0]);
-		return 2;
-	}
+	if (o.count < 1 || o.bytes < 0 || o.timeout < 1 || optind != argc)
+		return usage(argv[0]);
 	return o.server ? run_server(&o) : run_client(&o);
 }

@@ -103,18 +103,25 @@ struct bench_opts {
 
 static const char *prog = "tcpx-bench";
 
+/* "tcpx-bench: " and the message on stderr, ": strerror(@err)" unless 0. */
+static void __noreturn vdie(int err, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+	exit(EXIT_FAILURE);
+}
+
 static void __printf(1, 2) __noreturn
 die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_FAILURE);
+	vdie(0, fmt, ap);
 }
 
 static void __printf(1, 2) __noreturn
@@ -123,13 +130,8 @@ die_errno(const char *fmt, ...)
 	int err = errno;
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(err));
-	exit(EXIT_FAILURE);
+	vdie(err, fmt, ap);
 }
 
 static uint64_t now_ns(void)

@@ -40,3 +40,16 @@ tcpx_unpack_source() {
 		touch "$dir/.tcpx-unpacked"
 	) 9>"$TCPX_CACHE/src/.lock"
 }
+
+# tcpx_usage [FILE]: the header comment of FILE (default: the running
+# script), from after the SPDX line up to the first line that is not a
+# comment (or is a shellcheck directive), without the "# ": a --help that
+# follows the header however lines move.
+tcpx_usage() {
+	awk 'NR == 1 && /^#!/ { next }
+	     /^# SPDX-License-Identifier/ { next }
+	     !/^#/ || /^# shellcheck/ { exit }
+	     { sub(/^# ?/, "") }
+	     !seen && $0 == "" { next }
+	     { seen = 1; print }' "${1:-$0}"
+}

@@ -25,30 +25,9 @@ import struct
 import sys
 import time
 
+from tcpx_pkt import ACK, PSH, RST, SYN, decode_options, encode_options, ip_packet, tcp_segment
+
 ETH_P_IP = 0x0800
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def segment(src, dst, proto, sport, dport, seq, ack, flags, opts=b'', data=b''):
-    doff = (20 + len(opts)) // 4
-    th = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, doff << 4, flags,
-                     65535, 0, 0) + opts + data
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + \
-        struct.pack('!BBH', 0, proto, len(th))
-    c = csum(pseudo + th)
-    th = th[:16] + struct.pack('!H', c) + th[18:]
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(th), random.getrandbits(16),
-                     0x4000, 64, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
-    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
-    return ip + th
 
 
 def main():
@@ -78,8 +57,10 @@ def handshake(a, rx, tx, mss_opt):
     sport = random.randint(20000, 60000)
     isn = random.getrandbits(32)
 
-    def send(pkt):
-        tx.sendto(pkt, (daddr, 0))
+    def send(src_port, seq, ack, flags, opts=b'', data=b''):
+        seg = tcp_segment(a.src, daddr, a.proto, src_port, dport, seq, ack, flags,
+                          opts=opts, data=data)
+        tx.sendto(ip_packet(a.src, daddr, a.proto, seg), (daddr, 0))
 
     def recv(port, deadline):
         """The next segment from the server to (src, port): (flags, seq, ack, opts, data)."""
@@ -101,46 +82,34 @@ def handshake(a, rx, tx, mss_opt):
             tot = struct.unpack('!H', p[2:4])[0]
             return flags, seq, ack, th[20:doff], p[ihl + doff:tot]
 
-    mss = struct.pack('!BBH', 2, 4, mss_opt)
-    send(segment(a.src, daddr, a.proto, sport, dport, isn, 0, 0x02, mss))
+    send(sport, isn, 0, SYN, encode_options([('mss', mss_opt)]))
     r = recv(sport, time.monotonic() + 3)
-    if not r or r[0] & 0x12 != 0x12:
+    if not r or r[0] & (SYN | ACK) != SYN | ACK:
         print('no synack')
         return 1
     cookie = r[1]
-    smss = 0
-    o = r[3]
-    while len(o) >= 4:
-        if o[0] == 2:
-            smss = struct.unpack('!H', o[2:4])[0]
-            break
-        if o[0] in (0, 1):
-            o = o[1:]
-            continue
-        o = o[o[1]:]
+    smss = next((o[1] for o in decode_options(r[3]) if o[0] == 'mss'), 0)
     print('synack cookie=%u mss=%u' % (cookie, smss), flush=True)
 
     time.sleep(a.wait)
     port = sport + 1 if a.other_port else sport
     data = bytes((i * 7 + 3) & 0xff for i in range(a.data))
     ack = ((cookie + 1) & 0xffffffff) ^ a.ack_xor
-    send(segment(a.src, daddr, a.proto, port, dport, (isn + 1) & 0xffffffff,
-                 ack, 0x18 if data else 0x10, data=data))
+    send(port, isn + 1, ack, PSH | ACK if data else ACK, data=data)
     deadline = time.monotonic() + 2
     while True:
         r = recv(port, deadline)
         if not r:
             print('nothing')
             break
-        if r[0] & 0x04:
+        if r[0] & RST:
             print('rst')
             break
         if r[4]:
             ok = data.startswith(r[4])
             print('data %d %s' % (len(r[4]), 'ok' if ok else 'bad'))
             # Close our end so the server's connection goes away.
-            send(segment(a.src, daddr, a.proto, port, dport,
-                         (isn + 1 + len(data)) & 0xffffffff, 0, 0x04))
+            send(port, isn + 1 + len(data), 0, RST)
             break
     return 0
 

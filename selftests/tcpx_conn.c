@@ -27,8 +27,9 @@
  *
  * Options:
  *   --count N          connections (default 1)
- *   --bytes N          bytes to send on each connection (default 0)
- *   --expect N         bytes the peer must send on each connection
+ *   --bytes N          bytes to send on each connection (default 0; N may
+ *                      end in K, M or G)
+ *   --expect N         bytes the peer must send on each connection (as N)
  *   --echo             server: send back what is read
  *   --first            this side shuts its sending half first
  *   --delay MS         wait before close() (default 0)
@@ -54,7 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 struct conn_opts {
 	int family;
@@ -74,19 +75,6 @@ struct conn_opts {
 	int timeout;
 };
 
-static int tcpx_family(void)
-{
-	FILE *f = fopen("/sys/module/tcpx/parameters/family", "r");
-	int family = AF_TCPX;
-
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
-}
-
 static int fail(const char *what)
 {
 	printf("err %s %s\n", what, strerrorname_np(errno) ?: "?");
@@ -99,20 +87,6 @@ static int fail_msg(const char *what, const char *detail)
 	printf("err %s %s\n", what, detail);
 	fflush(stdout);
 	return 1;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sin)
-{
-	char buf[64], *colon;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strrchr(buf, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(atoi(colon + 1));
-	return inet_pton(AF_INET, buf, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
 static const char *fmt_addr(const struct sockaddr_in *sin, char *buf,
@@ -370,13 +344,15 @@ static int run_client(const struct conn_opts *o)
 	return 0;
 }
 
-static void print_help(const char *prog)
+/* The usage line on stderr; 2, the exit status of a usage error. */
+static int usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [-f tcpx|tcp|N] server|client ADDR:PORT [--count N] [--bytes N]\n"
 		"       [--expect N] [--echo] [--first] [--delay MS] [--bind ADDR:PORT]\n"
 		"       [--at T] [--shutdown-at T] [--hold-until PATH] [--timeout S]\n",
 		prog);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -396,7 +372,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conn_opts o = {
-		.family = tcpx_family(),
+		.family = tcpx_sys_family(),
 		.count = 1,
 		.expect = -1,
 		.timeout = 10,
@@ -407,27 +383,21 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+f:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (!strcmp(optarg, "tcp"))
-				o.family = AF_INET;
-			else if (strcmp(optarg, "tcpx"))
-				o.family = atoi(optarg);
+			o.family = tcpx_family_of(optarg);
+			if (o.family < 0)
+				return usage(argv[0]);
 			break;
 		default:
-			print_help(argv[0]);
-			return 2;
+			return usage(argv[0]);
 		}
 	}
-	if (argc - optind < 2) {
-		print_help(argv[0]);
-		return 2;
-	}
-	if (!strcmp(argv[optind], "server")) {
+	if (argc - optind < 2)
+		return usage(argv[0]);
+	if (!strcmp(argv[optind], "server"))
 		o.server = 1;
-	} else if (strcmp(argv[optind], "client")) {
-		print_help(argv[0]);
-		return 2;
-	}
-	if (parse_addr(argv[optind + 1], &o.addr)) {
+	else if (strcmp(argv[optind], "client"))
+		return usage(argv[0]);
+	if (tcpx_parse_addr(argv[optind + 1], &o.addr)) {
 		fprintf(stderr, "bad address %s\n", argv[optind + 1]);
 		return 2;
 	}
@@ -438,10 +408,12 @@ int main(int argc, char **argv)
 			o.count = atol(optarg);
 			break;
 		case 'b':
-			o.bytes = atol(optarg);
+			o.bytes = tcpx_parse_size(optarg);
 			break;
 		case 'e':
-			o.expect = atol(optarg);
+			o.expect = tcpx_parse_size(optarg);
+			if (o.expect < 0)
+				return usage(argv[0]);
 			break;
 		case 'E':
 			o.echo = 1;
@@ -453,7 +425,7 @@ int main(int argc, char **argv)
 			o.delay_ms = atoi(optarg);
 			break;
 		case 'B':
-			if (parse_addr(optarg, &o.bind_addr)) {
+			if (tcpx_parse_addr(optarg, &o.bind_addr)) {
 				fprintf(stderr, "bad address %s\n", optarg);
 				return 2;
 			}
@@ -472,13 +444,10 @@ int main(int argc, char **argv)
 			o.timeout = atoi(optarg);
 			break;
 		default:
-			print_help(argv[0]);
-			return 2;
+			return usage(argv[0]);
 		}
 	}
-	if (o.count < 1 || o.bytes < 0 || o.timeout < 1 || optind != argc) {
-		print_help(argv[0]);
-		return 2;
-	}
+	if (o.count < 1 || o.bytes < 0 || o.timeout < 1 || optind != argc)
+		return usage(argv[0]);
 	return o.server ? run_server(&o) : run_client(&o);
 }

@@ -20,33 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tcpx.h"
-
-static int tcpx_family(void)
-{
-	FILE *f = fopen("/sys/module/tcpx/parameters/family", "r");
-	int family = AF_TCPX;
-
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
-}
-
-static int parse_addr(char *s, struct sockaddr_in *sin)
-{
-	char *colon = strrchr(s, ':');
-
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	if (inet_pton(AF_INET, s, &sin->sin_addr) != 1)
-		return -1;
-	sin->sin_port = htons(atoi(colon + 1));
-	return 0;
-}
+#include "tcpx_util.h"
 
 static int fail(const char *what)
 {
@@ -54,9 +28,16 @@ static int fail(const char *what)
 	return 1;
 }
 
+static int usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG [-A]] [-c ADDR:PORT] [-H]\n",
+		prog);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	int family = tcpx_family(), reuse = 0, backlog = -1, hold = 0;
+	int family = tcpx_sys_family(), reuse = 0, backlog = -1, hold = 0;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	char *bind_to = NULL, *connect_to = NULL, buf[64];
@@ -65,10 +46,9 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "f:rb:l:c:AH")) != -1) {
 		switch (opt) {
 		case 'f':
-			if (!strcmp(optarg, "tcp"))
-				family = AF_INET;
-			else if (strcmp(optarg, "tcpx"))
-				family = atoi(optarg);
+			family = tcpx_family_of(optarg);
+			if (family < 0)
+				return usage(argv[0]);
 			break;
 		case 'r':
 			reuse = 1;
@@ -89,9 +69,7 @@ int main(int argc, char **argv)
 			do_accept = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG] [-H]\n",
-				argv[0]);
-			return 2;
+			return usage(argv[0]);
 		}
 	}
 
@@ -102,7 +80,7 @@ int main(int argc, char **argv)
 				sizeof(reuse)))
 		return fail("setsockopt");
 	if (bind_to) {
-		if (parse_addr(bind_to, &sin))
+		if (tcpx_parse_addr(bind_to, &sin))
 			return 2;
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
 			return fail("bind");
@@ -110,9 +88,9 @@ int main(int argc, char **argv)
 	if (backlog >= 0 && listen(fd, backlog))
 		return fail("listen");
 	if (connect_to) {
-		struct sockaddr_in peer = { .sin_family = AF_INET };
+		struct sockaddr_in peer;
 
-		if (parse_addr(connect_to, &peer))
+		if (tcpx_parse_addr(connect_to, &peer))
 			return 2;
 		if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
 			return fail("connect");

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by the C selftests: the harness, the tcpx header, and finding the
- * family the module registered.
+ * Shared by the C selftests: the harness, tcpx_util.h (the tcpx header,
+ * the family from /sys, address and size parsing) and what only the
+ * harness-based tests need.
  */
 #ifndef _TCPX_TEST_H
 #define _TCPX_TEST_H
@@ -21,10 +22,8 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
-#include "tcpx.h"
+#include "tcpx_util.h"
 
-#define TCPX_SYSFS		"/sys/module/tcpx"
-#define TCPX_SYSFS_FAMILY	TCPX_SYSFS "/parameters/family"
 #define TCPX_PROC		"/proc/net/tcpx"
 #define TCP_PROC		"/proc/net/tcp"
 #define PROC_HEADER		"  sl  local_address rem_address   st"
@@ -36,8 +35,6 @@
  */
 static inline int tcpx_family(void)
 {
-	int family = AF_TCPX;
-	FILE *f;
 	int fd;
 
 	if (access(TCPX_SYSFS, F_OK)) {
@@ -47,25 +44,12 @@ static inline int tcpx_family(void)
 		if (access(TCPX_SYSFS, F_OK))
 			return -1;
 	}
-	f = fopen(TCPX_SYSFS_FAMILY, "r");
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
+	return tcpx_sys_family();
 }
 
 static inline int read_int(const char *path, int *val)
 {
-	FILE *f = fopen(path, "r");
-	int ret;
-
-	if (!f)
-		return -1;
-	ret = fscanf(f, "%d", val) == 1 ? 0 : -1;
-	fclose(f);
-	return ret;
+	return tcpx_read_int(path, val);
 }
 
 static inline int read_port_range(int *lo, int *hi)

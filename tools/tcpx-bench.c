@@ -53,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 #define BENCH_DEFAULT_PORT	5001
 #define BENCH_DEFAULT_SECONDS	5
@@ -103,18 +103,25 @@ struct bench_opts {
 
 static const char *prog = "tcpx-bench";
 
+/* "tcpx-bench: " and the message on stderr, ": strerror(@err)" unless 0. */
+static void __noreturn vdie(int err, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+	exit(EXIT_FAILURE);
+}
+
 static void __printf(1, 2) __noreturn
 die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(EXIT_FAILURE);
+	vdie(0, fmt, ap);
 }
 
 static void __printf(1, 2) __noreturn
@@ -123,13 +130,8 @@ die_errno(const char *fmt, ...)
 	int err = errno;
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(err));
-	exit(EXIT_FAILURE);
+	vdie(err, fmt, ap);
 }
 
 static uint64_t now_ns(void)
@@ -226,30 +228,6 @@ static double hist_quantile(const struct hist *h, double q)
 	return hist_value(HIST_BUCKETS - 1);
 }
 
-static int family_of(const char *name)
-{
-	int family = AF_TCPX;
-	char *end;
-	FILE *f;
-
-	if (!strcmp(name, "tcp"))
-		return AF_INET;
-	if (strcmp(name, "tcpx")) {
-		family = strtol(name, &end, 10);
-		if (*end || family <= 0)
-			return -1;
-		return family;
-	}
-	/* The module may have registered another number: use the live one. */
-	f = fopen("/sys/module/tcpx/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
-}
-
 static int bench_socket(const struct bench_opts *o)
 {
 	int fd = socket(o->family, SOCK_STREAM, 0);
@@ -280,11 +258,7 @@ static void parse_addr(const char *host, int port, struct sockaddr_in *sin)
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
 	sin->sin_port = htons(port);
-	if (!host || !strcmp(host, "any"))
-		sin->sin_addr.s_addr = htonl(INADDR_ANY);
-	else if (!strcmp(host, "localhost"))
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+	if (tcpx_parse_ip(host ?: "any", &sin->sin_addr))
 		die("bad IPv4 address '%s'", host);
 }
 
@@ -789,67 +763,47 @@ static void print_rr(const struct bench_opts *o, const struct hist *h,
 	       (unsigned long long)h->count, secs);
 }
 
-static int run_rr(const struct bench_opts *o)
+/*
+ * rr: 1-byte requests and responses on one connection for --seconds; crr
+ * (@per_conn): the same with a connection of its own per transaction.
+ */
+static int run_rr(const struct bench_opts *o, bool per_conn)
 {
-	unsigned char req = BENCH_OP_RR, resp;
+	unsigned char req = per_conn ? BENCH_OP_CRR : BENCH_OP_RR, resp;
 	uint64_t start, t, deadline;
 	struct sockaddr_in sin;
 	struct hist *h;
-	int fd;
+	int fd = -1;
 
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		die("out of memory");
 	parse_addr(o->host, o->port, &sin);
-	fd = bench_connect(o, &sin, 0);
-	set_nodelay(fd);
-
-	start = now_ns();
-	deadline = start + (uint64_t)o->seconds * NSEC_PER_SEC;
-	t = start;
-	do {
-		uint64_t t0 = t;
-
-		send_all(fd, &req, 1, "request");
-		recv_all(fd, &resp, 1, "response");
-		t = now_ns();
-		hist_add(h, t - t0);
-	} while (t < deadline);
-	close(fd);
-
-	print_rr(o, h, t - start);
-	free(h);
-	return 0;
-}
-
-static int run_crr(const struct bench_opts *o)
-{
-	unsigned char req = BENCH_OP_CRR, resp;
-	uint64_t start, t, deadline;
-	struct sockaddr_in sin;
-	struct hist *h;
-	int fd;
-
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		die("out of memory");
-	parse_addr(o->host, o->port, &sin);
-
-	start = now_ns();
-	deadline = start + (uint64_t)o->seconds * NSEC_PER_SEC;
-	t = start;
-	do {
-		uint64_t t0 = t;
-
-		fd = bench_connect(o, &sin, h->count);
+	if (!per_conn) {
+		fd = bench_connect(o, &sin, 0);
 		set_nodelay(fd);
+	}
+
+	start = now_ns();
+	deadline = start + (uint64_t)o->seconds * NSEC_PER_SEC;
+	t = start;
+	do {
+		uint64_t t0 = t;
+
+		if (per_conn) {
+			fd = bench_connect(o, &sin, h->count);
+			set_nodelay(fd);
+		}
 		send_all(fd, &req, 1, "request");
 		recv_all(fd, &resp, 1, "response");
-		/* The client closes first, for both families. */
-		close(fd);
+		/* crr: the client closes first, for both families. */
+		if (per_conn)
+			close(fd);
 		t = now_ns();
 		hist_add(h, t - t0);
 	} while (t < deadline);
+	if (!per_conn)
+		close(fd);
 
 	print_rr(o, h, t - start);
 	free(h);
@@ -936,13 +890,24 @@ static void __noreturn print_usage(int status)
 
 static long parse_num(const char *opt, const char *arg, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max) {
+	if (tcpx_parse_int(arg, min, max, &v)) {
 		fprintf(stderr, "%s: --%s takes a number from %ld to %ld\n",
+			prog, opt, min, max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+/* A byte count, K/M/G suffixes allowed. */
+static long long parse_bytes(const char *opt, const char *arg, long long min,
+			     long long max)
+{
+	long long v = tcpx_parse_size(arg);
+
+	if (v < min || v > max) {
+		fprintf(stderr, "%s: --%s takes a byte count from %lld to %lld (K, M suffixes too)\n",
 			prog, opt, min, max);
 		exit(EXIT_USAGE);
 	}
@@ -992,7 +957,7 @@ int main(int argc, char **argv)
 			o.seconds = parse_num("seconds", optarg, 1, 3600);
 			break;
 		case 'z':
-			o.size = parse_num("size", optarg, 1, BENCH_MAX_SIZE);
+			o.size = parse_bytes("size", optarg, 1, BENCH_MAX_SIZE);
 			break;
 		case 'd':
 			if (!strcmp(optarg, "recv"))
@@ -1019,7 +984,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || !o.family_name)
 		print_usage(EXIT_USAGE);
 	o.mode = argv[optind];
-	o.family = family_of(o.family_name);
+	o.family = tcpx_family_of(o.family_name);
 	if (o.family < 0) {
 		fprintf(stderr, "%s: --family takes tcpx, tcp or a number\n",
 			prog);
@@ -1045,11 +1010,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(o.mode, "rr")) {
 		watchdog_arm(o.mode, o.seconds + BENCH_GRACE);
-		return run_rr(&o);
+		return run_rr(&o, false);
 	}
 	if (!strcmp(o.mode, "crr")) {
 		watchdog_arm(o.mode, o.seconds + BENCH_GRACE);
-		return run_crr(&o);
+		return run_rr(&o, true);
 	}
 	if (!strcmp(o.mode, "idle")) {
 		if (!o.count) {

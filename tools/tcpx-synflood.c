@@ -55,7 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 #define EXIT_USAGE	2
 #define EXIT_NOFAMILY	4
@@ -79,78 +79,19 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_addr(const char *s, struct sockaddr_in *sin)
-{
-	char buf[64], *colon;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	colon = strrchr(buf, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(atoi(colon + 1));
-	return inet_pton(AF_INET, buf, &sin->sin_addr) == 1 ? 0 : -1;
-}
-
 static int parse_net(const char *s, uint32_t *net, uint32_t *mask)
 {
-	char buf[64], *slash;
+	char buf[64], *len_str;
 	struct in_addr a;
-	int len;
+	long len;
 
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	len = atoi(slash + 1);
-	if (len < 8 || len > 30 || inet_pton(AF_INET, buf, &a) != 1)
+	len_str = tcpx_split(s, '/', buf, sizeof(buf));
+	if (!len_str || tcpx_parse_int(len_str, 8, 30, &len) ||
+	    inet_pton(AF_INET, buf, &a) != 1)
 		return -1;
 	*mask = len == 32 ? ~0U : ~((1U << (32 - len)) - 1);
 	*net = ntohl(a.s_addr) & *mask;
 	return 0;
-}
-
-static int family_of(const char *s)
-{
-	FILE *f;
-	int fam = 18;
-
-	if (!strcmp(s, "tcp"))
-		return AF_INET;
-	if (strcmp(s, "tcpx"))
-		return atoi(s);
-	f = fopen("/sys/module/tcpx/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = 18;
-		fclose(f);
-	}
-	return fam;
-}
-
-static int proto_of(const char *s)
-{
-	FILE *f;
-	int p = IPPROTO_TCPX;
-
-	if (!strcmp(s, "tcp"))
-		return IPPROTO_TCP;
-	if (strcmp(s, "tcpx"))
-		return atoi(s);
-	f = fopen("/sys/module/tcpx/parameters/ipproto", "r");
-	if (f) {
-		if (fscanf(f, "%d", &p) != 1)
-			p = IPPROTO_TCPX;
-		fclose(f);
-	}
-	return p;
 }
 
 static uint16_t csum_fold(uint32_t sum)
@@ -462,6 +403,7 @@ int main(int argc, char **argv)
 	const char *fam = "tcpx", *mode;
 	long rate = 0, count = -1;
 	int mss = 1460, timeout_ms = 3000, bytes = 64, backlog = 128, opt;
+	int family, proto;
 	bool have_dst = false, have_src = false;
 	double seconds = -1;
 	struct sockaddr_in dst;
@@ -475,7 +417,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			if (parse_addr(optarg, &dst))
+			if (tcpx_parse_addr(optarg, &dst))
 				usage();
 			have_dst = true;
 			break;
@@ -519,20 +461,24 @@ int main(int argc, char **argv)
 		usage();
 
 	if (!strcmp(mode, "flood")) {
-		if (!have_src)
+		proto = tcpx_proto_of(fam);
+		if (!have_src || proto < 0)
 			usage();
 		if (seconds < 0)
 			seconds = 10;
 		if (count < 0)
 			count = rate ? (long)(rate * seconds) : 1L << 40;
-		return do_flood(&dst, net, mask, proto_of(fam), rate, seconds,
+		return do_flood(&dst, net, mask, proto, rate, seconds,
 				count, mss);
 	}
+	family = tcpx_family_of(fam);
+	if (family < 0)
+		usage();
 	if (!strcmp(mode, "probe"))
-		return do_probe(family_of(fam), &dst, count < 0 ? 100 : count,
+		return do_probe(family, &dst, count < 0 ? 100 : count,
 				timeout_ms, bytes, seconds < 0 ? 600 : seconds);
 	if (!strcmp(mode, "serve"))
-		return do_serve(family_of(fam), &dst, backlog,
+		return do_serve(family, &dst, backlog,
 				seconds < 0 ? 600 : seconds);
 	usage();
 	return EXIT_USAGE;

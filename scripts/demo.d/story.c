@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tcpx_util.h"
+
 static const char *side;
 static int trace_fd = -1;
 
@@ -72,18 +74,8 @@ static void reply(const char *fmt, ...)
 static int family(void)
 {
 	const char *env = getenv("STORY_FAMILY");
-	int fam = 18;
-	FILE *f;
 
-	if (env)
-		return atoi(env);
-	f = fopen("/sys/module/tcpx/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = 18;
-		fclose(f);
-	}
-	return fam;
+	return env ? atoi(env) : tcpx_sys_family();
 }
 
 static const char *addr_str(const struct sockaddr_in *sin)
@@ -104,25 +96,22 @@ static int err(const char *call)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in peer = { .sin_family = AF_INET }, me;
+	struct sockaddr_in peer, me;
 	int fd, conn = -1, server, one = 1;
-	char line[1024], buf[1024], *colon, *env;
+	char line[1024], buf[1024], *env;
 	socklen_t len;
 	ssize_t n;
 
-	if (argc != 3 || (strcmp(argv[1], "client") && strcmp(argv[1], "server")) ||
-	    !(colon = strrchr(argv[2], ':'))) {
+	if (argc != 3 || (strcmp(argv[1], "client") && strcmp(argv[1], "server"))) {
 		fprintf(stderr, "usage: story client|server ADDR:PORT\n");
 		return 2;
 	}
 	side = argv[1];
 	server = !strcmp(side, "server");
-	*colon = '\0';
-	if (inet_pton(AF_INET, argv[2], &peer.sin_addr) != 1) {
+	if (tcpx_parse_addr(argv[2], &peer)) {
 		fprintf(stderr, "story: bad address %s\n", argv[2]);
 		return 2;
 	}
-	peer.sin_port = htons(atoi(colon + 1));
 
 	env = getenv("STORY_TRACE_FD");
 	trace_fd = env ? atoi(env) : open("/sys/kernel/tracing/trace_marker",

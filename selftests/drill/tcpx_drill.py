@@ -33,13 +33,16 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from tcpx_pkt import (MASK, decode_options, encode_options, ip_packet,  # noqa: E402
+                      module_param, segment_csum, tcp_segment)
+
 LOCAL_IP = '192.0.2.1'          # the kernel's address, on the tun device
 REMOTE_IP = '192.0.2.2'         # the default fake peer
 EXTRA_NET = '198.51.100.0/24'   # more fake peers, routed via the tun
 TUN_NAME = 'drill0'
 DEF_LOCAL_PORT = 8080           # bind(fd, ..., ...) and connect(fd, ..., ...)
 DEF_REMOTE_PORT = 40000         # the default peer's port for passive opens
-MASK = 0xffffffff
 
 KSFT_SKIP = 4
 
@@ -102,20 +105,7 @@ class Failure(Exception):
 
 
 # ---------------------------------------------------------------------------
-# Checksums and addresses
-
-def csum16(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def pseudo_header(src, dst, proto, length):
-    return socket_aton(src) + socket_aton(dst) + struct.pack('!BBH', 0, proto, length)
-
+# Addresses and numbers
 
 def socket_aton(addr):
     parts = addr.split('.')
@@ -205,69 +195,6 @@ def parse_options(text):
         except ValueError:
             raise ScriptError('bad option %r' % item.strip()) from None
     return opts, wild
-
-
-def encode_options(opts, sack_base):
-    out = b''
-    for o in opts:
-        k = o[0]
-        if k == 'mss':
-            out += struct.pack('!BBH', 2, 4, o[1])
-        elif k == 'wscale':
-            out += struct.pack('!BBB', 3, 3, o[1])
-        elif k == 'sackOK':
-            out += b'\x04\x02'
-        elif k == 'sack':
-            out += struct.pack('!BB', 5, 2 + 8 * len(o[1]))
-            for left, right in o[1]:
-                out += struct.pack('!II', (sack_base + left) & MASK,
-                                   (sack_base + right) & MASK)
-        elif k == 'TS':
-            out += struct.pack('!BBII', 8, 10, o[1], o[2])
-        elif k == 'nop':
-            out += b'\x01'
-        elif k == 'eol':
-            out += b'\x00'
-        elif k == 'opt':
-            out += struct.pack('!BB', o[1], 2 + len(o[2])) + o[2]
-        elif k == 'raw':
-            out += o[1]
-    return out
-
-
-def decode_options(b):
-    """Options as sent; a malformed tail becomes ('raw', bytes)."""
-    opts, i = [], 0
-    while i < len(b):
-        kind = b[i]
-        if kind == 0:
-            opts.append(('eol',))
-            i += 1
-            continue
-        if kind == 1:
-            opts.append(('nop',))
-            i += 1
-            continue
-        if i + 1 >= len(b) or b[i + 1] < 2 or i + b[i + 1] > len(b):
-            opts.append(('raw', b[i:]))
-            break
-        ln = b[i + 1]
-        data = b[i + 2:i + ln]
-        if kind == 2 and ln == 4:
-            opts.append(('mss', struct.unpack('!H', data)[0]))
-        elif kind == 3 and ln == 3:
-            opts.append(('wscale', data[0]))
-        elif kind == 4 and ln == 2:
-            opts.append(('sackOK',))
-        elif kind == 5 and (ln - 2) % 8 == 0 and ln > 2:
-            opts.append(('sack', [struct.unpack('!II', data[j:j + 8])
-                                  for j in range(0, ln - 2, 8)]))
-        elif kind == 8 and ln == 10:
-            opts.append(('TS',) + struct.unpack('!II', data))
-        else:
-            opts.append(('opt', kind, data))
-        i += ln
-    return opts
 
 
 def relative_sack(opts, base):
@@ -686,7 +613,7 @@ class Packet:
         self.flags, self.win, self.urg, self.doff = flags, win, urg, doff
         self.opts = decode_options(body[20:doff])
         self.len = len(body) - doff
-        self.csum_ok = csum16(pseudo_header(self.src, self.dst, proto, len(body)) + body) == 0
+        self.csum_ok = segment_csum(self.src, self.dst, proto, body) == 0
         self.seg = True
 
 
@@ -882,26 +809,18 @@ class Drill:
         seq = (fl.peer_isn + spec.seq) & MASK
         ack = (fl.kbase + spec.ack) & MASK if spec.ack is not None else 0
         opts = encode_options(spec.opts or [], fl.kbase)
-        opts += b'\0' * (-len(opts) % 4)
-        doff = spec.doff if spec.doff is not None else (20 + len(opts)) // 4
         win = spec.win if spec.win is not None else 65535
-        hdr = struct.pack('!HHIIBBHHH', src[1], dst[1], seq, ack, (doff & 15) << 4,
-                          spec.flags, win, 0, spec.urg or 0) + opts
-        seg = hdr + payload(spec.len, spec.seq)
-        c = csum16(pseudo_header(src[0], dst[0], self.proto, len(seg)) + seg)
-        if spec.csum == 'bad':
-            c ^= 0x00ff
-        elif spec.csum is not None:
-            c = spec.csum
-        seg = seg[:16] + struct.pack('!H', c) + seg[18:]
+        bad = spec.csum == 'bad'
+        seg = tcp_segment(src[0], dst[0], self.proto, src[1], dst[1], seq, ack,
+                          spec.flags, win, opts, payload(spec.len, spec.seq),
+                          doff=spec.doff, urg=spec.urg or 0,
+                          csum=None if bad else spec.csum, csum_xor=0x00ff if bad else 0)
         if spec.trunc is not None:
             seg = seg[:spec.trunc]
-        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(seg), random.getrandbits(16),
-                         0x4000, 64, self.proto, 0, socket_aton(src[0]), socket_aton(dst[0]))
-        ip = ip[:10] + struct.pack('!H', csum16(ip)) + ip[12:]
+        ip = ip_packet(src[0], dst[0], self.proto, seg)
         self.sleep_until(t)
         t_act = self.now()
-        os.write(self.tun, ip + seg)
+        os.write(self.tun, ip)
         self.log('%d: %s' % (line.lineno, line.text))
         return t_act
 
@@ -1353,14 +1272,6 @@ class Config:
     pass
 
 
-def read_param(name, default):
-    try:
-        with open('/sys/module/tcpx/parameters/' + name) as f:
-            return int(f.read())
-    except (OSError, ValueError):
-        return default
-
-
 def main():
     ap = argparse.ArgumentParser(
         description='Replay packetdrill-style scripts against tcpx or TCP.')
@@ -1380,8 +1291,8 @@ def main():
     except ValueError:
         ap.error('TCPX_DRILL_TIMESCALE must be a number')
     if args.proto == 'tcpx':
-        cfg.family = read_param('family', 18)
-        cfg.ipproto = read_param('ipproto', 253)
+        cfg.family = module_param('family', 18)
+        cfg.ipproto = module_param('ipproto', 253)
     else:
         cfg.family, cfg.ipproto = 2, 6
 

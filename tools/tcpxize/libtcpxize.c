@@ -41,7 +41,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 #define TCPXIZE_EXPORT		__attribute__((visibility("default")))
 #define TCPXIZE_MAX_OPTS	32	/* options replayed onto a swapped socket */
@@ -155,7 +155,6 @@ bad:
 static void tcpxize_init(void)
 {
 	const char *s;
-	FILE *f;
 
 	real_socket = dlsym(RTLD_NEXT, "socket");
 	real_bind = dlsym(RTLD_NEXT, "bind");
@@ -167,16 +166,10 @@ static void tcpxize_init(void)
 	tcpxize_debug = s && *s && strcmp(s, "0");
 
 	s = getenv("TCPXIZE_FAMILY");
-	if (s && *s) {
+	if (s && *s)
 		tcpxize_family = atoi(s);
-	} else {
-		f = fopen("/sys/module/tcpx/parameters/family", "re");
-		if (f) {
-			if (fscanf(f, "%d", &tcpxize_family) != 1)
-				tcpxize_family = AF_TCPX;
-			fclose(f);
-		}
-	}
+	else
+		tcpxize_family = tcpx_sys_family();
 
 	s = getenv("TCPXIZE_PORTS");
 	if (s && *s)

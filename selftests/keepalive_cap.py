@@ -14,7 +14,15 @@ the last segment from the peer before it and q the previous probe,
 
     at max(q + intvl, p + idle)      (p + idle for the first one)
 
-within -0.05 s / +tol.  Checks:
+within -0.05 s / +tol (a timer never fires early; a stalled emulated
+guest may fire one late), and the client's RST of a keepalive timeout
+at the last probe + intvl the same way.  How late each came is measured
+on the capture's (the kernel's) timestamps: the median lateness of the
+timers that re-armed after a probe (later probes, the RST) must be at
+most --slack (the timer wheel's rounding and the guest's scheduling),
+so an interval off by more than that fails however noisy single probes
+are.  Prints "late_first S" (the first probe: idle to probe) and
+"late_next S..." for the shell to gather.  Checks:
     --probes N        exactly N probes;  --min-probes N: at least N
     --answered all    the peer ACKed each probe (ack = probe seq + 1)
     --answered none   nothing from the peer after the first probe
@@ -24,7 +32,8 @@ within -0.05 s / +tol.  Checks:
     --rst peer        the peer answered the last probe with RST at the
                       client's rcv.nxt
     --arm-delay S     the first probe may come up to S late (SO_KEEPALIVE
-                      set S after the connection was up)
+                      set S after the connection was up); not measured
+    --slack S         median lateness bound (default 0.15 s)
 Prints "probes N" and, on failure, the segments; exit status 1.
 """
 import argparse
@@ -87,6 +96,7 @@ def main():
     ap.add_argument('--intvl', type=float, required=True)
     ap.add_argument('--tol', type=float, default=0.5)
     ap.add_argument('--arm-delay', type=float, default=0.0)
+    ap.add_argument('--slack', type=float, default=0.15)
     ap.add_argument('--probes', type=int)
     ap.add_argument('--min-probes', type=int)
     ap.add_argument('--answered', choices=('all', 'none'))
@@ -117,6 +127,7 @@ def main():
             last_peer = s
 
     q = None
+    late_first, late_next = None, []
     for i, s in enumerate(probes):
         p = s['prev_peer']
         want = p['t'] + a.idle
@@ -126,6 +137,11 @@ def main():
         if not want - 0.05 <= s['t'] <= want + late:
             errors.append('probe %d at %.3f s, expected at %.3f s' %
                           (i + 1, s['t'] - t0, want - t0))
+        if i == 0:
+            if not a.arm_delay:
+                late_first = s['t'] - want
+        else:
+            late_next.append(s['t'] - want)
         nxt = probes[i + 1]['t'] if i + 1 < len(probes) else float('inf')
         s['answer'] = next((r for r in segs
                             if r['src'] != a.client and s['t'] <= r['t'] < nxt
@@ -164,6 +180,8 @@ def main():
                   probes[-1]['t'] + a.intvl + a.tol):
             errors.append('RST at %.3f s, expected intvl after the last probe'
                           % (rst[0]['t'] - t0))
+        else:
+            late_next.append(rst[0]['t'] - probes[-1]['t'] - a.intvl)
     if a.rst == 'peer':
         ans = probes[-1]['answer'] if probes else None
         if not ans or not ans['flags'] & RST:
@@ -171,6 +189,16 @@ def main():
         elif ans['seq'] != probes[-1]['ack']:
             errors.append('RST seq %d, the client expects %d' %
                           (ans['seq'], probes[-1]['ack']))
+    if late_first is not None:
+        print('late_first %.3f' % late_first)
+    print('late_next ' + ' '.join('%.3f' % x for x in late_next))
+    if late_next:
+        med = sorted(late_next)[len(late_next) // 2]
+        print('# lateness after a probe (s): %s; median %.3f (slack %.3f)'
+              % (' '.join('%+.3f' % x for x in late_next), med, a.slack))
+        if med > a.slack:
+            errors.append('the timer re-armed after a probe fires %.3f s late'
+                          ' (median), more than %.3f s' % (med, a.slack))
     if errors:
         for e in errors:
             print('# ' + e)

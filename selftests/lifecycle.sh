@@ -61,6 +61,8 @@ ktap_print_msg "cycles: $CYCLES"
 if [ -d "$TRACEFS/instances" ] && [ -d "$TRACEFS/events/tcpx" ]; then
 	TRACE=$TRACEFS/instances/tcpx-lifecycle-$$
 	mkdir "$TRACE" 2>/dev/null || TRACE=
+	# One clock for both CPUs: TIME-WAIT is timed from two events.
+	[ -n "$TRACE" ] && echo mono > "$TRACE/trace_clock"
 fi
 
 # --- helpers -------------------------------------------------------------
@@ -91,13 +93,8 @@ delta_is() {
 	fi
 }
 
-# proc_lines NS: /proc/net/tcpx without its header.
-proc_lines() {
-	ip netns exec "$1" cat /proc/net/tcpx | tail -n +2
-}
-
 proc_empty() {
-	[ -z "$(proc_lines "$1")" ]
+	[ -z "$(tcpx_proc_lines "$1")" ]
 }
 
 # quiesce: wait until neither namespace lists any socket.
@@ -105,29 +102,12 @@ quiesce() {
 	tcpx_wait_for 30 proc_empty "$NS_CLI" && tcpx_wait_for 30 proc_empty "$NS_SRV"
 }
 
-# show FILE...: files as KTAP diagnostics.
-show() {
-	local f
-	for f in "$@"; do
-		[ -e "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
-	done
-}
-
 # server_start PORT ARGS...: tcpx_conn server in $NS_SRV on $SRV:PORT, in the
 # background (SRV_PID, output in $TMPD/srv.out); waits until it listens.
 server_start() {
 	local port=$1
 	shift
-	: > "$TMPD/srv.out"
-	timeout 300 ip netns exec "$NS_SRV" "$TCPX_CONN" server "$SRV:$port" "$@" \
-		> "$TMPD/srv.out" 2>&1 &
-	SRV_PID=$!
-	TCPX_PIDS+=("$SRV_PID")
-	if ! tcpx_wait_for 20 grep -q -e '^listening' -e '^err' "$TMPD/srv.out" ||
-	   ! grep -q '^listening' "$TMPD/srv.out"; then
-		show "$TMPD/srv.out"
-		return 1
-	fi
+	tcpx_bg SRV_PID "$TMPD/srv.out" listening "$NS_SRV" "$TCPX_CONN" server "$SRV:$port" "$@"
 }
 
 # server_wait: the server's exit status, and it said "ok".
@@ -136,7 +116,7 @@ server_wait() {
 	local rc=$?
 	[ $rc = 0 ] && grep -q '^ok' "$TMPD/srv.out" && return 0
 	echo "# server exit $rc"
-	show "$TMPD/srv.out"
+	tcpx_show "$TMPD/srv.out"
 	return 1
 }
 
@@ -149,7 +129,7 @@ client_run() {
 	rc=$?
 	[ $rc = 0 ] && grep -q '^ok' "$TMPD/cli.out" && return 0
 	echo "# client exit $rc"
-	show "$TMPD/cli.out"
+	tcpx_show "$TMPD/cli.out"
 	return 1
 }
 
@@ -168,22 +148,7 @@ conn() {
 
 # cap_start NS DEV: capture tcpx segments on DEV into $TMPD/cap.pcap.
 cap_start() {
-	rm -f "$TMPD/cap.pcap"
-	: > "$TMPD/cap.err"
-	ip netns exec "$1" tcpdump --immediate-mode -U -n -i "$2" -w "$TMPD/cap.pcap" \
-		ip proto 253 2> "$TMPD/cap.err" &
-	CAP_PID=$!
-	TCPX_PIDS+=("$CAP_PID")
-	tcpx_wait_for 20 grep -q 'listening on' "$TMPD/cap.err" || {
-		show "$TMPD/cap.err"
-		return 1
-	}
-}
-
-cap_stop() {
-	sleep 0.2
-	kill -INT "$CAP_PID" 2>/dev/null
-	wait "$CAP_PID" 2>/dev/null
+	tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" ip proto 253
 }
 
 # cap_segs: the capture, one segment a line:
@@ -271,13 +236,20 @@ trace_states() {
 		tr '\n' ' ' | sed 's/ $//'
 }
 
+# trace_times SADDR SPORT DADDR DPORT: the same, "SECONDS OLD>NEW" a line,
+# with the trace clock's timestamps.
+trace_times() {
+	grep -F "saddr=$1 sport=$2 daddr=$3 dport=$4 " "$TRACE/trace" |
+		sed -n 's/.* \([0-9]*\.[0-9]*\): tcpx_set_state: .*oldstate=\([A-Z_0-9]*\) newstate=\([A-Z_0-9]*\).*/\1 \2>\3/p'
+}
+
 # --- 1. the three-way handshake ------------------------------------------
 
 handshake() {
 	local port=5001 cport=41001 segs x y
 	cap_start "$NS_CLI" veth-c || return 1
-	conn $port "" "--bind $CLI:$cport --first" || { cap_stop; return 1; }
-	cap_stop
+	conn $port "" "--bind $CLI:$cport --first" || { tcpx_cap_stop; return 1; }
+	tcpx_cap_stop
 	mapfile -t segs < <(cap_segs | grep -F "$CLI:$cport")
 	read -r _ _ _ x _ <<<"${segs[0]}"
 	read -r _ _ _ y _ <<<"${segs[1]}"
@@ -311,8 +283,8 @@ teardown() {
 		from=$SRV:$port to=$CLI:$cport
 	fi
 	cap_start "$NS_CLI" veth-c || return 1
-	conn "$port" "$sargs" "$cargs" || { cap_stop; return 1; }
-	cap_stop
+	conn "$port" "$sargs" "$cargs" || { tcpx_cap_stop; return 1; }
+	tcpx_cap_stop
 	mapfile -t segs < <(cap_segs | grep -F "$CLI:$cport")
 
 	for seg in "${segs[@]}"; do
@@ -415,6 +387,12 @@ fi
 
 # --- 4. TIME-WAIT lasts 2*msl, counted while it lasts ----------------------
 
+# Timed in the kernel's clock: from the tracepoint's entry into TIME_WAIT
+# to the TIME-WAIT sock's end (TIME_WAIT>CLOSE).  The timer cannot fire
+# early, and the timer wheel rounds it up by at most an eighth (its coarser
+# levels), so: 2*msl - 1 % (the tick) to 2*msl + 15 %.
+TW_MSL=2
+
 # tw_monitor PORTHEX LIMIT: runs in the client's namespace, with builtins
 # only (no process per sample).  Samples /proc/net/tcpx, TimeWaitCount and
 # /proc/net/tcpx again every 50 ms; prints when the TIME_WAIT line of local
@@ -459,11 +437,12 @@ tw_monitor() {
 	echo "appeared ${t0:-none} gone ${t1:-none} bad${bad:- none}"
 }
 
-TW_RESULT=
+TW_RESULT='' TW_TIMES=''
 tw_run() {
 	local port=5005 cport=41005 mon
 	quiesce || { echo "# sockets left from earlier tests"; return 1; }
-	msl "$NS_CLI" 2 || return 1
+	msl "$NS_CLI" $TW_MSL || return 1
+	[ -z "$TRACE" ] || trace_start || return 1
 	ip netns exec "$NS_CLI" bash -c "$(declare -f tw_monitor); tw_monitor $(printf '%04X' $cport) 30" \
 		> "$TMPD/tw.out" 2>&1 &
 	mon=$!
@@ -471,20 +450,31 @@ tw_run() {
 	tcpx_wait_for 20 grep -q ready "$TMPD/tw.out" || return 1
 	conn $port "--delay 200" "--bind $CLI:$cport --first" || return 1
 	wait "$mon"
+	if [ -n "$TRACE" ]; then
+		tcpx_wait_for 10 grep -q "sport=$cport .*oldstate=TIME_WAIT newstate=CLOSE" \
+			"$TRACE/trace"
+		trace_stop
+		TW_TIMES=$(trace_times "$CLI" "$cport" "$SRV" "$port")
+	fi
 	msl "$NS_CLI" 1
 	TW_RESULT=$(tail -n 1 "$TMPD/tw.out")
 	echo "# $TW_RESULT"
 }
 tw_lasts() {
-	local t0 t1 ms
-	read -r _ t0 _ t1 _ <<<"$TW_RESULT"
-	if [ -z "$t0" ] || [ "$t0" = none ] || [ "$t1" = none ]; then
-		echo "# TIME_WAIT line: $TW_RESULT"
+	local t0 t1
+	t0=$(awk '$2 ~ />TIME_WAIT$/ { print $1; exit }' <<<"$TW_TIMES")
+	t1=$(awk '$2 == "TIME_WAIT>CLOSE" { print $1; exit }' <<<"$TW_TIMES")
+	if [ -z "$t0" ] || [ -z "$t1" ]; then
+		echo "# no entry into TIME_WAIT or no end of it traced:"
+		sed 's/^/#   /' <<<"$TW_TIMES"
 		return 1
 	fi
-	ms=$(((t1 - t0) / 1000))
-	echo "# TIME-WAIT lasted $ms ms (msl 2 s: 4000 expected)"
-	[ $ms -ge 3500 ] && [ $ms -le 7000 ]
+	awk -v a="$t0" -v b="$t1" -v m=$TW_MSL 'BEGIN {
+		d = b - a
+		printf "# TIME-WAIT lasted %.3f s (kernel clock), 2*msl %d s: %.3f to %.3f allowed\n",
+			d, 2 * m, 2 * m * 0.99, 2 * m * 1.15
+		exit !(d >= 2 * m * 0.99 && d <= 2 * m * 1.15)
+	}'
 }
 tw_counted() {
 	if [ -z "$TW_RESULT" ] || [ "${TW_RESULT##*bad }" != none ]; then
@@ -494,7 +484,11 @@ tw_counted() {
 	[ "$(tcpx_stat "$NS_CLI" TimeWaitCount)" = 0 ]
 }
 tw_run || ktap_print_msg "the TIME-WAIT connection failed"
-tcpx_check "TIME-WAIT lasts 2*msl (msl 2: 3.5 to 7 s)" tw_lasts
+if [ -z "$TRACE" ]; then
+	ktap_test_skip "TIME-WAIT lasts 2*msl in the kernel's clock (no tracefs instance)"
+else
+	tcpx_check "TIME-WAIT lasts 2*msl in the kernel's clock (msl $TW_MSL s; -1 % to +15 %)" tw_lasts
+fi
 tcpx_check "TimeWaitCount is 1 during TIME-WAIT, 0 after" tw_counted
 
 # (TIME-WAIT answering a retransmitted FIN needs a scripted peer: the drill
@@ -536,7 +530,7 @@ sim_open() {
 	tc -n "$NS_SRV" qdisc del dev veth-s root
 	msl "$NS_CLI" 1
 	msl "$NS_SRV" 1
-	show "$TMPD/sim-a.out" "$TMPD/sim-b.out"
+	tcpx_show "$TMPD/sim-a.out" "$TMPD/sim-b.out"
 	[ -n "$TRACE" ] && echo "# side a: $SIM_A" && echo "# side b: $SIM_B"
 	return $rc
 }
@@ -573,7 +567,7 @@ refused() {
 	c0=$(stats "$NS_CLI") && s0=$(stats "$NS_SRV") || return 1
 	timeout 30 ip netns exec "$NS_CLI" "$TCPX_CONN" client "$SRV:5999" > "$TMPD/cli.out" 2>&1
 	grep -q '^err connect ECONNREFUSED' "$TMPD/cli.out" || {
-		show "$TMPD/cli.out"
+		tcpx_show "$TMPD/cli.out"
 		return 1
 	}
 	c1=$(stats "$NS_CLI") && s1=$(stats "$NS_SRV") || return 1
@@ -605,7 +599,7 @@ counters() {
 	touch "$TMPD/go"
 	wait "$n" || rc=1
 	server_wait || rc=1
-	[ $rc = 0 ] || { show "$TMPD/cli.out"; return 1; }
+	[ $rc = 0 ] || { tcpx_show "$TMPD/cli.out"; return 1; }
 	c2=$(stats "$NS_CLI") && s2=$(stats "$NS_SRV") || return 1
 	# While up: one ESTABLISHED socket in each namespace.
 	delta_is "$c0" "$c1" CurrEstab 1 "client, while up," || rc=1
@@ -660,8 +654,8 @@ cycles() {
 cycles || ktap_print_msg "the connection cycles failed"
 cycles_proc() {
 	[ $CYC_PROC = 1 ] || {
-		echo "# [client] $(proc_lines "$NS_CLI" | head -n 5)"
-		echo "# [server] $(proc_lines "$NS_SRV" | head -n 5)"
+		echo "# [client] $(tcpx_proc_lines "$NS_CLI" | head -n 5)"
+		echo "# [server] $(tcpx_proc_lines "$NS_SRV" | head -n 5)"
 		return 1
 	}
 }
@@ -764,10 +758,10 @@ bad_run() {
 	cap_start "$NS_CLI" veth-c || return 1
 	timeout 60 ip netns exec "$NS_CLI" "$PYTHON" "$TMPD/bad.py" "$CLI" "$SRV" \
 		"/proc/$holder/net/tcpx_stat" > "$TMPD/bad.out" 2>&1
-	cap_stop
+	tcpx_cap_stop
 	kill "$holder"
 	BAD_OUT=$(cat "$TMPD/bad.out")
-	show "$TMPD/bad.out"
+	tcpx_show "$TMPD/bad.out"
 	grep -q '^case noport' "$TMPD/bad.out"
 }
 # bad_case NAME SPORT EXPECTED: the counter deltas and the reply of one case

@@ -165,16 +165,80 @@ tcpx_release() {
 	wait "$TCPX_HOLD_PID" 2>/dev/null
 }
 
+# tcpx_proc_lines NS [FILE]: FILE (/proc/net/tcpx; /proc/net/tcp for
+# TCP) of NS without its header.
+tcpx_proc_lines() {
+	ip netns exec "$1" cat "${2:-/proc/net/tcpx}" | tail -n +2
+}
+
+# tcpx_proc_line NS PORT [FILE]: the line of local PORT (TCP's format).
+tcpx_proc_line() {
+	tcpx_proc_lines "$1" "$3" | awk -v p=":$(printf '%04X' "$2")" 'substr($2, 9) == p'
+}
+
 # tcpx_proc_has NS PORT STATE: /proc/net/tcpx of NS lists local PORT in STATE.
 tcpx_proc_has() {
-	local port
-	port=$(printf '%04X' "$2")
-	ip netns exec "$1" cat /proc/net/tcpx |
-		awk -v p=":$port" -v st="$3" 'NR > 1 && substr($2, 9) == p && $4 == st { f = 1 } END { exit !f }'
+	tcpx_proc_line "$1" "$2" | awk -v st="$3" '$4 == st { f = 1 } END { exit !f }'
 }
 
 tcpx_stat() {
 	ip netns exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/tcpx_stat
+}
+
+# tcpx_median: the median of the numbers on stdin, one a line (the upper
+# one of an even count); nothing if there are none.
+tcpx_median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int(NR / 2) + 1] }'
+}
+
+# tcpx_show FILE...: files as KTAP diagnostics, each line after its name.
+tcpx_show() {
+	local f
+	for f in "$@"; do
+		[ -e "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"
+	done
+}
+
+# tcpx_bg VAR OUT READY NS CMD...: CMD in namespace NS in the background,
+# killed after TCPX_BG_LIMIT seconds (default 300), output in OUT, its pid
+# in VAR (and TCPX_PIDS).  Waits for a line of OUT starting with READY or
+# "err"; fails, showing OUT, unless READY came.
+tcpx_bg() {
+	local var=$1 out=$2 ready=$3 ns=$4
+	shift 4
+	: > "$out"
+	timeout "${TCPX_BG_LIMIT:-300}" ip netns exec "$ns" "$@" > "$out" 2>&1 &
+	printf -v "$var" '%s' $!
+	TCPX_PIDS+=("$!")
+	if ! tcpx_wait_for 20 grep -q -e "^$ready" -e '^err' "$out" ||
+	   ! grep -q "^$ready" "$out"; then
+		tcpx_show "$out"
+		return 1
+	fi
+}
+
+# tcpx_cap_start NS DEV PCAP FILTER...: tcpdump on DEV of NS into PCAP
+# (its messages in PCAP.err), in the background; waits until it listens.
+tcpx_cap_start() {
+	local ns=$1 dev=$2 pcap=$3
+	shift 3
+	rm -f "$pcap"
+	: > "$pcap.err"
+	ip netns exec "$ns" tcpdump --immediate-mode -U -n -i "$dev" -w "$pcap" \
+		"$@" 2> "$pcap.err" &
+	TCPX_CAP_PID=$!
+	TCPX_PIDS+=("$TCPX_CAP_PID")
+	tcpx_wait_for 20 grep -q 'listening on' "$pcap.err" || {
+		tcpx_show "$pcap.err"
+		return 1
+	}
+}
+
+# tcpx_cap_stop: end the last capture (what is in flight arrives first).
+tcpx_cap_stop() {
+	sleep 0.2
+	kill -INT "$TCPX_CAP_PID" 2>/dev/null
+	wait "$TCPX_CAP_PID" 2>/dev/null
 }
 
 # Diagnostics for a failed step: what the kernel thinks, per namespace.

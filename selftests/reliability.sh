@@ -69,8 +69,12 @@ profile() {
 
 # efficient NAME: retransmissions per delivered segment (both ends, from
 # TCP(X)_INFO) at most max(2x TCP's on the same path in this run, TCP's
-# + EFF_ABS per 1000).  Go-back-N resends whole windows for every loss.
-EFF_ABS=20
+# + EFF_ABS per 1000).  Go-back-N resends whole windows for every loss:
+# a mutated tcpx did 621 per 1000 at 10% loss (TCP 137), 185 under
+# reordering (TCP 21), 155 at 1% corruption (TCP 0.2); the module 138,
+# 0.5 and 9.  EFF_ABS is 50 because TCP itself varies that much under
+# reordering (15 and 54 in one TCP-mode run).
+EFF_ABS=50
 efficient() {
 	local f t
 	f=$(xfer_retrans_rate "$1") && t=$(xfer_retrans_rate "$1.tcp") || {
@@ -97,95 +101,92 @@ is_num() {
 	[[ $1 =~ ^[0-9]+$ ]]
 }
 
-# impaired NAME: what impair() saw says netem dropped packets both ways
-# while the link was bad, the family retransmitted (RetransSegs, or the
-# RTO fired: Timeouts) on both ends, and the transfer was still running
-# when the link came back.
-impaired() {
-	local name=$1 k v ok=1 f=$XFER_TMP/$1.imp
-	for k in drops_c drops_s retrans_c retrans_s running; do
-		v=$(awk -v k="$k" '$1 == k { print $2 }' "$f")
-		if ! is_num "$v" || [ "$v" = 0 ]; then
-			echo "# $name: $k is '$v', not > 0"
-			ok=
-		fi
-	done
-	echo "# $name: $(tr '\n' ' ' < "$f")"
-	[ -n "$ok" ]
-}
-
-# impair NAME COUNTER SECONDS NETEM...: in the background, once NAME's
-# connection is up and 0.5 s later, NETEM on both ends for SECONDS, then
-# the clean (rate-limited) link again; what impaired() checks goes to
-# $XFER_TMP/NAME.imp.
+# impair NAME SECONDS NETEM...: in the background, 0.5 s after NAME's
+# connection is up, NETEM on both ends for SECONDS, then the clean link
+# again; $XFER_TMP/NAME.imp says "running" if the client had not finished
+# by then.  Between the connection and the impairment run no processes
+# but tc (each takes seconds on the debug lane).
 impair() {
-	local f=$XFER_TMP/$1.imp cli=$XFER_TMP/$1.cli counter=$2 secs=$3 dc ds rc rs
-	shift 3
-	tcpx_wait_for "$T" fam_established "$NS_CLI"
+	local name=$1 secs=$2
+	shift 2
+	while :; do
+		xfer_server_up
+		case $? in
+		0) break ;;
+		2) return ;;	# the server is gone
+		esac
+		sleep 0.1
+	done
 	sleep 0.5
-	dc=$(netem_drops "$NS_CLI" veth-c) ds=$(netem_drops "$NS_SRV" veth-s)
-	rc=$(fam_stat "$NS_CLI" "$counter") rs=$(fam_stat "$NS_SRV" "$counter")
-	netem_both rate "$RATE" "$@"
+	netem_both rate "$RATE" limit 10000 "$@"
 	sleep "$secs"
-	netem_both rate "$RATE"
-	# The client prints its result line when it is done.
-	grep -q '^result' "$cli" || echo "running 1" > "$f"
-	{
-		echo "drops_c $(($(netem_drops "$NS_CLI" veth-c) - dc))"
-		echo "drops_s $(($(netem_drops "$NS_SRV" veth-s) - ds))"
-		echo "retrans_c $(($(fam_stat "$NS_CLI" "$counter") - rc))"
-		echo "retrans_s $(($(fam_stat "$NS_SRV" "$counter") - rs))"
-	} >> "$f"
+	netem_both rate "$RATE" limit 10000
+	[ -n "$(kv "$XFER_TMP/$name.cli" ok)" ] || echo running > "$XFER_TMP/$name.imp"
 }
 
-# 50% loss for 3 s from 0.5 s into the transfer, then a clean link.  The
-# link is limited to RATE, so the transfer is still running then.
-burst_xfer() {
-	local name=$1 rc
-	netem_both rate "$RATE" || return 1
-	xfer_start "$name" -- -t "$T" -n "$SIZE" || return 1
-	impair "$name" RetransSegs 3 loss 50% &
-	xfer_client "$name" "$T" -- -n "$SIZE"
+# impaired_xfer NAME SIZE COUNTER SECONDS NETEM...: a checked transfer of
+# SIZE each way over the link limited to RATE, which NETEM impairs for
+# SECONDS (impair()).  The impairment must have hit the transfer: netem
+# dropped packets both ways (its queue, 10000 packets, never overflows
+# here, so every drop is the impairment's), COUNTER (RetransSegs, or
+# Timeouts: the RTO fired) grew on both ends, and the client had not
+# finished when the link came back.
+impaired_xfer() {
+	local name=$1 size=$2 counter=$3 secs=$4 rc=0 k v0 v1 d n0 n1 c0 c1
+	shift 4
+	netem_both rate "$RATE" limit 10000 || return 1
+	n0=$(netem_drops "$NS_CLI" veth-c) n1=$(netem_drops "$NS_SRV" veth-s)
+	c0=$(fam_stat "$NS_CLI" "$counter") c1=$(fam_stat "$NS_SRV" "$counter")
+	xfer_start "$name" -- -t "$T" -n "$size" || return 1
+	impair "$name" "$secs" "$@" &
+	xfer_client "$name" "$T" -- -n "$size"
 	wait $!
 	xfer_wait_server "$name" "$XFER_START_WAIT"
 	echo "# $name: $FAMILY $(kv "$XFER_TMP/$name.cli" elapsed_ms) ms," \
 		"retrans $(kv "$XFER_TMP/$name.cli" total_retrans)/$(kv "$XFER_TMP/$name.srv" total_retrans)"
 	xfer_checked "$name" || rc=1
-	impaired "$name" || rc=1
+	d=
+	for k in "drops_c $n0 $(netem_drops "$NS_CLI" veth-c)" \
+		 "drops_s $n1 $(netem_drops "$NS_SRV" veth-s)" \
+		 "${counter}_c $c0 $(fam_stat "$NS_CLI" "$counter")" \
+		 "${counter}_s $c1 $(fam_stat "$NS_SRV" "$counter")"; do
+		read -r k v0 v1 <<< "$k"
+		if ! is_num "$v0" || ! is_num "$v1" || [ "$v1" -le "$v0" ]; then
+			echo "# $name: $k '$v0' before, '$v1' after: did not grow"
+			rc=1
+		fi
+		d="$d $k +$((v1 - v0))"
+	done
+	if [ ! -e "$XFER_TMP/$name.imp" ]; then
+		echo "# $name: the transfer was over before the link came back"
+		rc=1
+	fi
+	echo "# $name:$d"
 	netem_both
-	return ${rc:-0}
-}
-burst() {
-	local rc
-	burst_xfer burst
-	rc=$?
-	FAMILY=tcp burst_xfer burst.tcp
 	return $rc
 }
-check "50% loss for 3 s, then clean, $SIZE each way" burst
+
+# 50% loss for 3 s from 0.5 s into the transfer, then a clean link.  The
+# link is limited to RATE and the transfer is 2 x SIZE (about 8 s), so it
+# is still running then; Linux TCP does the same (burst.tcp) for efficient().
+burst() {
+	local rc size
+	size=$(($(numfmt --from=iec "$SIZE") * 2))
+	impaired_xfer burst "$size" RetransSegs 3 loss 50%
+	rc=$?
+	FAMILY=tcp impaired_xfer burst.tcp "$size" RetransSegs 3 loss 50%
+	return $rc
+}
+check "50% loss for 3 s, then clean, 2 x $SIZE each way" burst
 check "50% loss for 3 s: retransmissions within max(2x, +$EFF_ABS/1000) of TCP's" \
 	efficient burst
 
 # The link goes silent for 5 s mid-transfer (limited to RATE, three times
 # SIZE: about 12 s, so the transfer is still running however slowly the
 # silence starts) and comes back: the connection survives.  The silence
-# is real: netem dropped both ways, the client's RTO fired (Timeouts),
-# and the connection was still up when the link came back.
+# is real (impaired_xfer): the RTO fired on both ends (Timeouts).
 silent5() {
-	local rc size
-
-	size=$(($(numfmt --from=iec "$SIZE") * 3))
-	netem_both rate "$RATE" || return 1
-	xfer_start silent -- -t "$T" -n "$size" || return 1
-	impair silent Timeouts 5 loss 100% &
-	xfer_client silent "$T" -- -n "$size"
-	wait $!
-	xfer_wait_server silent "$XFER_START_WAIT"
-	echo "# silent: $(kv "$XFER_TMP/silent.cli" elapsed_ms) ms"
-	xfer_checked silent || rc=1
-	impaired silent || rc=1
-	netem_both
-	return ${rc:-0}
+	impaired_xfer silent $(($(numfmt --from=iec "$SIZE") * 3)) Timeouts 5 loss 100%
 }
 check "a link silent for 5 s mid-transfer: the connection survives" silent5
 

@@ -188,9 +188,15 @@ netem() {
 	tc -n "$ns" qdisc replace dev "$dev" root netem "$@"
 }
 
-# netem_both ARGS...: the same impairment on both ends of the pair topology.
+# netem_both ARGS...: the same impairment on both ends of the pair
+# topology, both at once.
 netem_both() {
-	netem "$NS_CLI" veth-c "$@" && netem "$NS_SRV" veth-s "$@"
+	local pid rc
+	netem "$NS_CLI" veth-c "$@" &
+	pid=$!
+	netem "$NS_SRV" veth-s "$@"
+	rc=$?
+	wait "$pid" && return $rc
 }
 
 # fam_established NS: NS has a synchronized connection of the family
@@ -201,6 +207,19 @@ fam_established() {
 	[ "$FAMILY" = tcp ] && f=/proc/net/tcp
 	# shellcheck disable=SC2016 # awk's own $4
 	ip netns exec "$1" awk 'NR > 1 && ($4 == "01" || $4 == "08") { f = 1 } END { exit !f }' "$f"
+}
+
+# xfer_server_up: the last server's connection is synchronized (as
+# fam_established, from the server's /proc/PID/net: no process started,
+# each takes seconds on the debug lane); 2 if the server has gone.
+xfer_server_up() {
+	local f=/proc/$XFER_SRV_PID/net/tcpx st
+	[ "$FAMILY" = tcp ] && f=/proc/$XFER_SRV_PID/net/tcp
+	[ -r "$f" ] || return 2
+	while read -r _ _ _ st _; do
+		[ "$st" = 01 ] || [ "$st" = 08 ] && return 0
+	done < "$f"
+	return 1
 }
 
 # kv FILE KEY: KEY's value on FILE's "result" line (bash only: under TCG

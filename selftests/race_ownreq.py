@@ -5,7 +5,9 @@
 # own_req=false from inet_ehash_nolisten(), which has already destroyed the
 # child; tcpx_syn_recv_sock() then destroys it again.
 # Each completed handshake must give exactly one child to accept(); the
-# kernel log must stay clean (vm-run checks it).  Exit 0 if so.
+# kernel log must stay clean (vm-run checks it).  Exit 0 if so.  Whether
+# the race was entered (a CPU lost it) is counted by races.sh from the
+# trace: this script cannot see it.
 #   scripts/vm-run -- /usr/bin/python3 selftests/race_ownreq.py [ROUNDS]
 import fcntl, os, random, select, socket, struct, subprocess, sys, threading
 

@@ -33,6 +33,7 @@ XFER_START_WAIT=$((TCPX_SLOW ? 60 : 20))
 
 xfer_cleanup() {
 	tcpx_cleanup
+	xfer_trace_stop
 	rm -rf "$XFER_TMP"
 }
 trap xfer_cleanup EXIT
@@ -91,6 +92,90 @@ fam_stat() {
 	esac
 }
 
+# netem_drops NS DEV: the packets DEV's netem has dropped so far (its
+# counters survive "tc qdisc replace" with other parameters).
+netem_drops() {
+	tc -n "$1" -s qdisc show dev "$2" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "(dropped") { sub(/,/, "", $(i + 1)); print $(i + 1); exit } }'
+}
+
+# The kernel's clock: a private trace instance (its own buffer, the global
+# one left alone) recording the family's retransmissions and state changes
+# and the script's markers, stamped with CLOCK_MONOTONIC.
+XFER_TRACE=
+
+# xfer_trace_start: the instance for FAMILY, or a message and 1 if
+# tracefs cannot give one.
+xfer_trace_start() {
+	local t=/sys/kernel/tracing e events="tcpx/tcpx_retransmit tcpx/tcpx_set_state"
+	[ "$FAMILY" = tcp ] && events="tcp/tcp_retransmit_skb sock/inet_sock_set_state"
+	[ -d $t/instances ] || mount -t tracefs nodev $t 2>/dev/null
+	XFER_TRACE=$t/instances/tcpx-xfer-$$
+	if ! mkdir "$XFER_TRACE" 2>/dev/null; then
+		echo "# no trace instance at $XFER_TRACE"
+		XFER_TRACE=
+		return 1
+	fi
+	echo mono > "$XFER_TRACE/trace_clock" || return 1
+	for e in $events; do
+		if ! echo 1 > "$XFER_TRACE/events/$e/enable"; then
+			echo "# no trace event $e"
+			return 1
+		fi
+	done
+}
+
+xfer_trace_stop() {
+	[ -n "$XFER_TRACE" ] && [ -d "$XFER_TRACE" ] || return 0
+	echo 0 > "$XFER_TRACE/events/enable"
+	rmdir "$XFER_TRACE"
+	XFER_TRACE=
+}
+
+# xfer_trace_mark TEXT: a marker in the trace (no-op without one).
+xfer_trace_mark() {
+	[ -z "$XFER_TRACE" ] || echo "$1" > "$XFER_TRACE/trace_marker"
+}
+
+# xfer_trace_events PORT: the connection from $CLI to PORT in the trace
+# (the family's events only), and the markers, one line each, times in ms:
+#   MS mark TEXT      MS rtx KEY      MS close
+# KEY names the segment resent: tcpx traces its sequence number, TCP the
+# address of its skb (the same skb each time the same data goes again).
+xfer_trace_events() {
+	local ev=tcpx_
+	[ "$FAMILY" = tcp ] && ev='(tcp_retransmit_skb|inet_sock_set_state)'
+	# shellcheck disable=SC2016 # awk's own $i
+	awk -v cli="$CLI" -v port="$1" -v ev="^$ev" '
+		{
+			ts = ""
+			for (i = 1; i < NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			if (ts == "") next
+			name = $(i + 1); sub(/:$/, "", name)
+			if (name == "tracing_mark_write") { printf "%.3f mark %s\n", ts * 1000, $(i + 2); next }
+			if (name !~ ev) next
+			split("", f)
+			for (j = i + 2; j <= NF; j++)
+				if ((n = index($j, "=")) > 0) f[substr($j, 1, n - 1)] = substr($j, n + 1)
+			if (f["saddr"] != cli || f["dport"] != port) next
+			if (name ~ /retransmit/)
+				printf "%.3f rtx %s\n", ts * 1000, ("seq" in f) ? f["seq"] : f["skbaddr"]
+			else if (f["newstate"] ~ /^(TCP_)?CLOSE$/)
+				printf "%.3f close\n", ts * 1000
+		}' "$XFER_TRACE/trace"
+}
+
+# xfer_retrans_rate NAME: both ends' retransmitted segments per 1000
+# delivered segments of 1448 bytes (TCP's MSS here), from TCP(X)_INFO.
+xfer_retrans_rate() {
+	local c=$XFER_TMP/$1.cli s=$XFER_TMP/$1.srv
+	awk -v r="$(kv "$c" total_retrans)" -v r2="$(kv "$s" total_retrans)" \
+	    -v b="$(kv "$c" sent)" -v b2="$(kv "$s" sent)" \
+		'BEGIN { if (r == "" || r2 == "" || b + b2 == 0) exit 1
+			 printf "%.1f", (r + r2) * 1000 / ((b + b2) / 1448) }'
+}
+
 # netem NS DEV ARGS...: replace DEV's root qdisc by netem ARGS; "netem NS
 # DEV" alone puts the default qdisc back.
 netem() {
@@ -103,9 +188,15 @@ netem() {
 	tc -n "$ns" qdisc replace dev "$dev" root netem "$@"
 }
 
-# netem_both ARGS...: the same impairment on both ends of the pair topology.
+# netem_both ARGS...: the same impairment on both ends of the pair
+# topology, both at once.
 netem_both() {
-	netem "$NS_CLI" veth-c "$@" && netem "$NS_SRV" veth-s "$@"
+	local pid rc
+	netem "$NS_CLI" veth-c "$@" &
+	pid=$!
+	netem "$NS_SRV" veth-s "$@"
+	rc=$?
+	wait "$pid" && return $rc
 }
 
 # fam_established NS: NS has a synchronized connection of the family
@@ -116,6 +207,19 @@ fam_established() {
 	[ "$FAMILY" = tcp ] && f=/proc/net/tcp
 	# shellcheck disable=SC2016 # awk's own $4
 	ip netns exec "$1" awk 'NR > 1 && ($4 == "01" || $4 == "08") { f = 1 } END { exit !f }' "$f"
+}
+
+# xfer_server_up: the last server's connection is synchronized (as
+# fam_established, from the server's /proc/PID/net: no process started,
+# each takes seconds on the debug lane); 2 if the server has gone.
+xfer_server_up() {
+	local f=/proc/$XFER_SRV_PID/net/tcpx st
+	[ "$FAMILY" = tcp ] && f=/proc/$XFER_SRV_PID/net/tcp
+	[ -r "$f" ] || return 2
+	while read -r _ _ _ st _; do
+		[ "$st" = 01 ] || [ "$st" = 08 ] && return 0
+	done < "$f"
+	return 1
 }
 
 # kv FILE KEY: KEY's value on FILE's "result" line (bash only: under TCG

@@ -1985,7 +1985,7 @@ static int time_wait(struct __test_metadata *_metadata, const char *proc,
 TEST_F_TIMEOUT(conn_api, time_wait_reuse, TEST_TIMEOUT)
 {
 	unsigned short port;
-	int l, n, a, cport, ts = 0;	/* tcpx: no timestamps yet */
+	int l, n, a, cport, ts = 1;	/* tcpx always offers timestamps */
 	char buf[2];
 
 	if (self->skip)

@@ -11,13 +11,15 @@
 #     AF_TCPX, or AF_INET     198.51.100.0/24 via drill0   fake peers
 #     with TCPX_DRILL_PROTO=tcp                            192.0.2.2, 198.51.100.x
 #
-# TCPX_DRILL_PROTO=tcp runs the same scripts against Linux TCP (they all
-# pass there); TCPX_DRILL_TIMESCALE stretches script times (default 2 on a
-# slow machine).  Writes no files outside /tmp.
+# Every script runs against tcpx and then against Linux TCP, one test
+# point each, so the baseline the scripts were validated on cannot rot;
+# TCPX_DRILL_PROTO=tcpx (or tcp) runs one of them only.
+# TCPX_DRILL_TIMESCALE stretches script times (default 2 on a slow
+# machine).  Writes no files outside /tmp.
 . "$(dirname "$0")/tcpx_lib.sh"
 
 DRILL_DIR=$TCPX_SELFTESTS/drill
-PROTO=${TCPX_DRILL_PROTO:-tcpx}
+PROTOS=${TCPX_DRILL_PROTO:-tcpx tcp}
 
 tcpx_require /usr/bin/python3 ip timeout
 [ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
@@ -25,14 +27,16 @@ if [ ! -c /dev/net/tun ]; then
 	ktap_skip_all "no /dev/net/tun"
 	exit "$KSFT_SKIP"
 fi
-case $PROTO in
-tcpx) tcpx_require_module ;;
-tcp) ;;
-*)
-	ktap_print_header
-	ktap_exit_fail_msg "TCPX_DRILL_PROTO must be tcpx or tcp, not '$PROTO'"
-	;;
-esac
+for p in $PROTOS; do
+	case $p in
+	tcpx) tcpx_require_module ;;
+	tcp) ;;
+	*)
+		ktap_print_header
+		ktap_exit_fail_msg "TCPX_DRILL_PROTO must be tcpx or tcp, not '$p'"
+		;;
+	esac
+done
 if [ "$TCPX_SLOW" = 1 ] && [ -z "${TCPX_DRILL_TIMESCALE:-}" ]; then
 	export TCPX_DRILL_TIMESCALE=2
 fi
@@ -46,27 +50,31 @@ as_comment() {
 }
 
 scripts=("$DRILL_DIR"/*.pkt)
+nprotos=$(echo $PROTOS | wc -w)
 ktap_print_header
-ktap_set_plan "${#scripts[@]}"
-ktap_print_msg "proto $PROTO, timescale ${TCPX_DRILL_TIMESCALE:-1}"
+ktap_set_plan $((${#scripts[@]} * nprotos))
+ktap_print_msg "protos $PROTOS, timescale ${TCPX_DRILL_TIMESCALE:-1}"
 
-for f in "${scripts[@]}"; do
-	name=$(basename "$f" .pkt)
-	out=$(timeout 120 /usr/bin/python3 "$DRILL_DIR/tcpx_drill.py" \
-		--proto "$PROTO" "$f" 2>&1)
-	rc=$?
-	case $rc in
-	0) ktap_test_pass "drill $name" ;;
-	4)
-		as_comment "$out"
-		ktap_test_skip "drill $name"
-		;;
-	*)
-		as_comment "$out"
-		[ "$rc" = 124 ] && echo "# timed out"
-		ktap_test_fail "drill $name"
-		tcpx_dump
-		;;
-	esac
+for PROTO in $PROTOS; do
+	for f in "${scripts[@]}"; do
+		name=$(basename "$f" .pkt)
+		[ "$PROTO" = tcpx ] || name="$name ($PROTO)"
+		out=$(timeout 120 /usr/bin/python3 "$DRILL_DIR/tcpx_drill.py" \
+			--proto "$PROTO" "$f" 2>&1)
+		rc=$?
+		case $rc in
+		0) ktap_test_pass "drill $name" ;;
+		4)
+			as_comment "$out"
+			ktap_test_skip "drill $name"
+			;;
+		*)
+			as_comment "$out"
+			[ "$rc" = 124 ] && echo "# timed out"
+			ktap_test_fail "drill $name"
+			[ "$PROTO" = tcpx ] && tcpx_dump
+			;;
+		esac
+	done
 done
 ktap_finished

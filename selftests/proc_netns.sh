@@ -68,7 +68,8 @@ defaults() {
 	local ns=$1 kv k v
 	for kv in syncookies=1 max_syn_backlog=1024 syn_retries=6 synack_retries=5 \
 		  msl=30 fin_timeout=60 keepalive_time=7200 keepalive_intvl=75 \
-		  keepalive_probes=10 retries2=15; do
+		  keepalive_probes=10 retries2=15 min_snd_mss=48 \
+		  challenge_ack_limit=2147483647; do
 		k=${kv%=*} v=${kv#*=}
 		if [ "$(ip netns exec "$ns" cat /proc/sys/net/tcpx/$k)" != "$v" ]; then
 			echo "# $k is $(ip netns exec "$ns" cat /proc/sys/net/tcpx/$k), not $v"

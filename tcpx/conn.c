@@ -81,6 +81,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct inet_sock *inet = inet_sk(sk);
 	struct ip_options_rcu *inet_opt;
 	__be16 orig_sport, orig_dport;
+	u32 tw_isn;
 	struct flowi4 *fl4;
 	struct rtable *rt;
 	__be32 daddr;
@@ -119,6 +120,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 
 	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
 	tcpx_set_state(sk, TCP_SYN_SENT);
+	tw_isn = tcpx_tw_recycle(sk);
 	err = inet_hash_connect(&pn->death_row, sk);
 	if (err)
 		goto failure;
@@ -137,9 +139,9 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 					     lockdep_sock_is_held(sk));
 	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
 	tcpx_init_connection(sk, &rt->dst,
-			     tcpx_isn(sock_net(sk), inet->inet_saddr,
-				      inet->inet_daddr, inet->inet_sport,
-				      usin->sin_port));
+			     tw_isn ? : tcpx_isn(sock_net(sk), inet->inet_saddr,
+						 inet->inet_daddr, inet->inet_sport,
+						 usin->sin_port));
 	rt = NULL;
 	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
 	tcpx_sk(sk)->wscale_ok = 1;
@@ -281,8 +283,9 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	ireq->tstamp_ok = opt.saw_tstamp;
 	ireq->sack_ok = opt.sack_ok;
 	treq->ts_recent = opt.tsval;
-	treq->snt_isn = tcpx_isn(net, iph->daddr, iph->saddr, th->dest,
-				 th->source);
+	/* After a TIME-WAIT, above the old sequence space (RFC 6191). */
+	treq->snt_isn = cb->tw_isn ? : tcpx_isn(net, iph->daddr, iph->saddr,
+						th->dest, th->source);
 	tcpx_sync_synack_retries(sk);
 
 	/* Hashed first, so the third ACK can find it from any CPU. */

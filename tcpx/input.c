@@ -1161,7 +1161,7 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 	cb->tsecr = opt.tsecr;
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
-	cb->ack_seq = ntohl(th->ack_seq);
+	cb->ack_seq = th->ack ? ntohl(th->ack_seq) : 0;
 	cb->flags = tcp_flag_byte(th);
 
 	sk = __inet_lookup_established(net, &tcpx_hashinfo, iph->saddr,

@@ -3,8 +3,11 @@
  * TIME-WAIT (RFC 9293 3.6): once both FINs are through, the active closer
  * keeps a small inet_timewait_sock for 2*MSL instead of the full socket.
  * It re-ACKs a retransmitted FIN (and restarts its timer), resets on RST,
- * lets a new SYN with a higher sequence number reopen the 4-tuple, and
- * otherwise keeps the tuple from being reused.
+ * lets a new SYN with a higher sequence number or a newer timestamp reopen
+ * the 4-tuple (RFC 6191, with an ISN above the old connection's), lets a
+ * connect() from the same bound port recycle it when timestamps guard
+ * the new connection (as tcp_twsk_unique()), and otherwise keeps the
+ * tuple from being reused.
  *
  * Also the purge of everything tcpx leaves in the kernel without a process
  * behind it (TIME-WAIT, request socks, orphaned connections) when its
@@ -44,11 +47,66 @@ void tcpx_time_wait(struct sock *sk, int state)
 
 		ttw->rcv_nxt = tcpx_sk(sk)->rcv_nxt;
 		ttw->snd_nxt = tcpx_sk(sk)->snd_nxt;
+		ttw->ts_recent = tcpx_sk(sk)->ts_recent;
+		ttw->ts_recent_stamp = tcpx_sk(sk)->tstamp_ok ?
+				       tcpx_sk(sk)->ts_recent_stamp : 0;
 		tcpx_twsk_hashdance_schedule(tw, sk, &tcpx_hashinfo, timeo);
 		tcpx_set_state(sk, TCP_TIME_WAIT);
 	}
 	/* Without memory for a TIME-WAIT sock the connection just ends. */
 	tcpx_done(sk);
+}
+
+/* RFC 6191: a new incarnation starts above anything the old one sent. */
+static u32 tcpx_tw_isn(const struct tcpx_timewait_sock *ttw)
+{
+	return ttw->snd_nxt + 65535 + 2 ? : 1;
+}
+
+/*
+ * connect() from a bound port to a peer whose 4-tuple sits in TIME-WAIT:
+ * with timestamps on the old connection, PAWS keeps its segments out of
+ * the new one, so the TIME-WAIT sock goes and the new connection starts
+ * above the old sequence space -- as tcp_twsk_unique() does for a bound
+ * port.  The kernel's check_established() asks only TCP (6.9+), so tcpx
+ * asks first.  Returns the ISN to use, 0 for none.
+ */
+u32 tcpx_tw_recycle(struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct tcpx_timewait_sock *ttw;
+	struct sock *sk2;
+	u32 isn = 0;
+
+	if (!inet->inet_num)
+		return 0;
+	local_bh_disable();
+	sk2 = __inet_lookup_established(sock_net(sk), &tcpx_hashinfo,
+					inet->inet_daddr, inet->inet_dport,
+					inet->inet_rcv_saddr, inet->inet_num,
+					sk->sk_bound_dev_if, 0);
+	if (sk2 && sk2->sk_state == TCP_TIME_WAIT) {
+		ttw = tcpx_twsk(sk2);
+		if (READ_ONCE(ttw->ts_recent_stamp) &&
+		    READ_ONCE(inet_twsk(sk2)->tw_substate) != TCP_FIN_WAIT2) {
+			isn = tcpx_tw_isn(ttw);
+			inet_twsk_deschedule_put(inet_twsk(sk2));
+			sk2 = NULL;
+		}
+	}
+	if (sk2)
+		sock_gen_put(sk2);
+	local_bh_enable();
+	return isn;
+}
+
+/* RFC 7323 5.3 R1 on a TIME-WAIT sock. */
+static bool tcpx_tw_paws_reject(const struct tcpx_timewait_sock *ttw,
+				const struct tcpx_skb_cb *cb)
+{
+	return ttw->ts_recent_stamp && cb->saw_tstamp &&
+	       (s32)(cb->tsval - ttw->ts_recent) < 0 &&
+	       (u32)ktime_get_seconds() - ttw->ts_recent_stamp < TCPX_PAWS_24DAYS;
 }
 
 void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
@@ -65,10 +123,17 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 			inet_twsk_put(tw);
 		goto discard;
 	}
-	if (th->syn && !th->ack && tcpx_after(cb->seq, ttw->rcv_nxt)) {
-		/* A new incarnation (RFC 9293 3.10.7.4 note): let it in. */
+	/*
+	 * A new incarnation (RFC 9293 3.10.7.4 note, RFC 6191): a SYN above
+	 * the old sequence space, or with a newer timestamp, gets in.
+	 */
+	if (th->syn && !th->ack && !tcpx_tw_paws_reject(ttw, cb) &&
+	    (tcpx_after(cb->seq, ttw->rcv_nxt) ||
+	     (cb->saw_tstamp && ttw->ts_recent_stamp &&
+	      (s32)(ttw->ts_recent - cb->tsval) < 0))) {
 		struct sock *lsk;
 
+		TCPX_SKB_CB(skb)->tw_isn = tcpx_tw_isn(ttw);
 		lsk = __inet_lookup_listener(net, &tcpx_hashinfo, skb,
 					     th->doff * 4, ip_hdr(skb)->saddr,
 					     th->source, ip_hdr(skb)->daddr,

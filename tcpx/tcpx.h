@@ -153,6 +153,8 @@ struct tcpx_timewait_sock {
 	struct inet_timewait_sock	tw_sk;	/* must be first */
 	u32				rcv_nxt;
 	u32				snd_nxt;
+	u32				ts_recent;	/* RFC 7323: the peer's */
+	u32				ts_recent_stamp; /* seconds; 0: no TS */
 };
 
 static inline struct tcpx_timewait_sock *tcpx_twsk(const struct sock *sk)
@@ -169,7 +171,8 @@ struct tcpx_skb_cb {
 	u32			seq;		/* first sequence number */
 	u32			end_seq;	/* seq + SYN + data + FIN */
 	union {
-		u32		ack_seq;	/* input: SEG.ACK */
+		u32		ack_seq;	/* input: SEG.ACK (0 without ACK) */
+		u32		tw_isn;		/* input, SYN: ISN after TIME-WAIT */
 		u32		tx_us;		/* output: last sent */
 	};
 	u8			flags;		/* TCPHDR_* */
@@ -377,6 +380,7 @@ extern struct timewait_sock_ops tcpx_timewait_sock_ops;
 void tcpx_time_wait(struct sock *sk, int state);
 void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
+u32 tcpx_tw_recycle(struct sock *sk);
 
 /* timer.c */
 void tcpx_init_xmit_timers(struct sock *sk);

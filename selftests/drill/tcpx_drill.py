@@ -778,10 +778,15 @@ class Drill:
         fl = self.flows.get((p.src, p.sport, p.dst, p.dport))
         kb = fl.kbase if fl else 0
         pb = fl.peer_isn if fl else 0
+        old = None
         if fl and p.flags & 0x02:
+            if fl.kern_isn is not None and fl.kern_isn != p.seq:
+                old = (p.seq - fl.kern_isn) & MASK
             kb = p.seq              # a SYN starts the kernel's numbering
         seq = (p.seq - kb) & MASK
         s = '> %s %d:%d(%d)' % (render_flags(p.flags), seq, (seq + p.len) & MASK, p.len)
+        if old is not None:
+            s += ' (ISN %d after the earlier one)' % old
         if p.flags & 0x10 or p.ack:
             s += ' ack %d' % ((p.ack - pb) & MASK)
         s += ' win %d' % p.win
@@ -869,7 +874,10 @@ class Drill:
             diffs.append('destination %s:%s' % pd)
         if not diffs:
             fl = self.flow(p.src, p.sport, p.dst, p.dport)
-            if p.flags & 0x02:
+            # A SYN written 0:0 starts the kernel's numbering anew; one
+            # written higher is judged against the earlier connection's
+            # ISN on the 4-tuple (RFC 6191 reopens after TIME-WAIT).
+            if p.flags & 0x02 and (spec.seq == 0 or fl.kern_isn is None):
                 fl.kern_isn = p.seq
             if learn:
                 self.kport = p.sport

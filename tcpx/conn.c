@@ -34,6 +34,18 @@ u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
 	return hash + (u32)(ktime_get_real_ns() >> 6);
 }
 
+/*
+ * RFC 7323 7.1: TSvals start at a random offset per pair of addresses, so
+ * they leak no uptime and cannot be predicted -- the same for every
+ * connection of the pair, as secure_tcp_ts_off(), so PAWS holds across a
+ * recycled TIME-WAIT tuple.
+ */
+u32 tcpx_ts_off(const struct net *net, __be32 saddr, __be32 daddr)
+{
+	return siphash_2u32((__force u32)saddr, (__force u32)daddr,
+			    &tcpx_pernet(net)->ts_key);
+}
+
 /* State of a new connection, once its addresses and route are known. */
 static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 				 u32 iss)
@@ -147,6 +159,8 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	tcpx_sk(sk)->wscale_ok = 1;
 	tcpx_sk(sk)->tstamp_ok = 1;
 	tcpx_sk(sk)->sack_ok = 1;
+	tcpx_sk(sk)->ts_off = tcpx_ts_off(sock_net(sk), inet->inet_saddr,
+					  inet->inet_daddr);
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	err = tcpx_send_syn(sk);
@@ -174,6 +188,7 @@ static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
 
 	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
 	sk_daddr_set(req_to_sk(req), iph->saddr);
+	tcpx_rsk(req)->ts_off = tcpx_ts_off(sock_net(sk), iph->daddr, iph->saddr);
 	ireq->ir_num = ntohs(th->dest);
 	ireq->ir_rmt_port = th->source;
 	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
@@ -222,11 +237,11 @@ static void tcpx_sync_synack_retries(struct sock *sk)
 	u8 cur = READ_ONCE(icsk->icsk_syn_retries);
 	u8 want = READ_ONCE(tcpx_pernet(sock_net(sk))->synack_retries);
 
-	if (cur && cur != tsk->synack_retries)
+	if (cur && cur != READ_ONCE(tsk->synack_retries))
 		return;		/* TCPX_SYNCNT */
 	if (cur != want)
 		WRITE_ONCE(icsk->icsk_syn_retries, want);
-	tsk->synack_retries = want;
+	WRITE_ONCE(tsk->synack_retries, want);
 }
 
 /* A SYN for a listener: a new request sock and its SYN+ACK, or a cookie. */
@@ -246,6 +261,9 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	int backlog;
 	u16 mss;
 
+	/* A SYN to a broadcast or multicast address opens nothing (RFC 1122 4.2.3.10). */
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		goto drop;
 	if (tcpx_parse_options(th, &opt))
 		goto drop;
 	mss = opt.mss;
@@ -489,6 +507,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->tstamp_ok = ireq->tstamp_ok;
 	ntsk->sack_ok = ireq->sack_ok;
 	ntsk->ts_recent = treq->ts_recent;
+	ntsk->ts_off = treq->ts_off;
 	ntsk->ts_recent_stamp = (u32)ktime_get_seconds();
 	/* What the SYN+ACK advertised, unscaled. */
 	ntsk->rcv_wnd = min(tcpx_rcv_space(sk), TCPX_MAX_WIN);

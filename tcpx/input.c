@@ -371,7 +371,7 @@ static void tcpx_enter_recovery(struct sock *sk)
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
 	tsk->prior_cwnd = tsk->snd_cwnd;
 	tsk->prior_ssthresh = tsk->snd_ssthresh;
-	tsk->undo_tsval = tcpx_ts_now();
+	tsk->undo_tsval = tcpx_ts_now() + tsk->ts_off;
 	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
 	tsk->recover = tsk->snd_max;
 	tsk->ca_state = TCP_CA_Recovery;
@@ -1188,6 +1188,18 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 	}
 	if (sk->sk_state == TCP_NEW_SYN_RECV)
 		return tcpx_rcv_req(skb, inet_reqsk(sk));
+	/*
+	 * Listeners run without the socket lock, as TCP's: a SYN queued to
+	 * the backlog of a listener a process holds would be processed by
+	 * release_sock() with BHs on, inserting into ehash under a lock that
+	 * softirq takes too.
+	 */
+	if (sk->sk_state == TCP_LISTEN) {
+		ret = tcpx_listen_rcv(sk, skb);
+		if (refcounted)
+			sock_put(sk);
+		return ret;
+	}
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {

@@ -141,12 +141,8 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 					     inet_sdif(skb));
 		inet_twsk_deschedule_put(tw);
 		if (lsk) {
-			bh_lock_sock_nested(lsk);
-			if (!sock_owned_by_user(lsk))
-				tcpx_listen_rcv(lsk, skb);
-			else if (sk_add_backlog(lsk, skb, READ_ONCE(lsk->sk_rcvbuf)))
-				kfree_skb(skb);
-			bh_unlock_sock(lsk);
+			/* Listeners take segments without their lock (input.c). */
+			tcpx_listen_rcv(lsk, skb);
 			return;
 		}
 		tcpx_send_reset(net, skb);

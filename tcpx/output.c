@@ -294,7 +294,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	}
 	if (tsk->tstamp_ok) {
 		opts.ts_ok = 1;
-		opts.tsval = tcpx_ts_now();
+		opts.tsval = tcpx_ts_now() + tsk->ts_off;
 		opts.tsecr = tsk->ts_recent;
 	}
 	/* SACK blocks on pure ACKs only: data segments are sized to the MSS. */
@@ -754,6 +754,9 @@ void tcpx_send_reset(struct net *net, const struct sk_buff *in)
 
 	if (cb->flags & TCPHDR_RST)
 		return;
+	/* Never to a broadcast or multicast address (tcp_v4_send_reset()). */
+	if (skb_rtable(in) && skb_rtable(in)->rt_type != RTN_LOCAL)
+		return;
 	if (cb->flags & TCPHDR_ACK)
 		tcpx_send_reply(net, in, cb->ack_seq, 0, TCPHDR_RST, 0);
 	else
@@ -786,7 +789,7 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	opts.ws = ireq->rcv_wscale;
 	opts.ts_ok = ireq->tstamp_ok;
 	opts.sack_perm = ireq->sack_ok;
-	opts.tsval = tcpx_ts_now();
+	opts.tsval = tcpx_ts_now() + treq->ts_off;
 	opts.tsecr = treq->ts_recent;
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,

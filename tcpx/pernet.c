@@ -137,6 +137,7 @@ static int __net_init tcpx_net_init(struct net *net)
 	pn->death_row.sysctl_max_tw_buckets = 262144;
 	tcpx_pernet_defaults(pn);
 	get_random_bytes(&pn->isn_key, sizeof(pn->isn_key));
+	get_random_bytes(&pn->ts_key, sizeof(pn->ts_key));
 	get_random_bytes(pn->cookie_key, sizeof(pn->cookie_key));
 
 	err = tcpx_mib_init_net(net);

@@ -94,6 +94,7 @@ struct tcpx_sock {
 	u8				sack_ok:1;	/* RFC 2018, both offered */
 	u32				ts_recent;	/* the peer's last TSval */
 	u32				ts_recent_stamp; /* seconds, when saved */
+	u32				ts_off;		/* added to our TSvals */
 
 	/* Receiver: out-of-order queue, ACK pacing, window sizing */
 	struct sk_buff_head		ofo_queue;	/* sorted by seq */
@@ -140,6 +141,7 @@ struct tcpx_request_sock {
 	u32				rcv_isn;
 	u32				snt_isn;
 	u32				ts_recent;	/* the SYN's TSval */
+	u32				ts_off;	/* added to our TSvals */
 	u16				mss;	/* the peer's MSS option */
 };
 
@@ -235,6 +237,7 @@ struct tcpx_pernet {
 	struct inet_timewait_death_row	death_row;
 
 	siphash_key_t			isn_key;	/* RFC 6528 F() */
+	siphash_key_t			ts_key;		/* RFC 7323 7.1 */
 
 	/* sysctls: /proc/sys/net/tcpx/ */
 	int				syncookies;
@@ -366,6 +369,7 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 extern struct request_sock_ops tcpx_request_sock_ops;
 u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
 	     __be16 sport, __be16 dport);
+u32 tcpx_ts_off(const struct net *net, __be32 saddr, __be32 daddr);
 
 /* syncookies.c: SYN cookies */
 u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,

@@ -2359,4 +2359,56 @@ TEST_F_TIMEOUT(conn_api, tiny_segments, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+struct holder {
+	int fd, level;
+	int stop;		/* __atomic */
+	unsigned long calls;
+};
+
+/* Hold the listener's socket lock, over and over: TCP_INFO takes it. */
+static void *holder_fn(void *arg)
+{
+	struct holder *h = arg;
+	char info[256];
+	socklen_t len;
+
+	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+		len = sizeof(info);
+		if (getsockopt(h->fd, h->level, TCP_INFO, info, &len))
+			break;
+		h->calls++;
+	}
+	return NULL;
+}
+
+/*
+ * Connections to a listener that a process keeps holding (TCP_INFO and
+ * setsockopt() take the socket lock): every one completes, as on TCP,
+ * whose listeners take segments without the socket lock.  On the debug
+ * kernel lockdep watches the SYN path meanwhile.
+ */
+TEST_F_TIMEOUT(conn_api, listener_held, TEST_TIMEOUT)
+{
+	struct holder h = { 0 };
+	unsigned short port;
+	int l, c, a, i;
+	pthread_t th;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = make_listener(_metadata, self->family, 0, 64, &port);
+	h.fd = l;
+	h.level = variant->sol;
+	ASSERT_EQ(0, pthread_create(&th, NULL, holder_fn, &h));
+	for (i = 0; i < 200; i++) {
+		make_pair_on(_metadata, self->family, l, port, &c, &a);
+		ASSERT_EQ(0, close(c));
+		ASSERT_EQ(0, close(a));
+	}
+	__atomic_store_n(&h.stop, 1, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_LT(0UL, h.calls);
+	ASSERT_EQ(0, close(l));
+}
+
 TEST_HARNESS_MAIN

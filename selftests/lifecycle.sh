@@ -49,7 +49,7 @@ lifecycle_cleanup() {
 trap lifecycle_cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 20
 tcpx_topo_pair || ktap_exit_fail_msg "cannot build the topology"
 # Short TIME-WAITs, so one test's leftovers do not reach into the next.
 for ns in "$NS_CLI" "$NS_SRV"; do
@@ -261,6 +261,40 @@ handshake() {
 	fi
 }
 tcpx_check "handshake: SYN x, SYN+ACK y ack x+1, ACK x+1 ack y+1" handshake
+
+# RFC 7323 7.1: TSvals start at a random offset, not at the uptime in
+# milliseconds (the kernel's monotonic clock), which they would leak.  The
+# handshake's capture: the client's SYN and the server's SYN+ACK.  A random
+# offset lands within 2 minutes of the clock once in 18000 runs.
+ts_offset() {
+	PYTHONPATH=$TCPX_SELFTESTS python3 - "$TMPD/cap.pcap" <<-'PY'
+	import struct, sys, time
+	from tcpx_pkt import decode_options
+	now = int(time.monotonic() * 1000)
+	data = open(sys.argv[1], 'rb').read()
+	off, seen = 24, 0
+	while off + 16 <= len(data):
+	    caplen = struct.unpack('<I', data[off + 8:off + 12])[0]
+	    pkt = data[off + 16:off + 16 + caplen]
+	    off += 16 + caplen
+	    ip = pkt[14:]
+	    if len(ip) < 20 or ip[0] >> 4 != 4:
+	        continue
+	    th = ip[(ip[0] & 15) * 4:]
+	    if len(th) < 20 or not th[13] & 2:
+	        continue
+	    for o in decode_options(th[20:(th[12] >> 4) * 4]):
+	        if o[0] == 'TS':
+	            d = (now - o[1]) & 0xffffffff
+	            d = d - (1 << 32) if d >= 1 << 31 else d
+	            print('# SYN TSval %u, monotonic clock %u ms' % (o[1], now))
+	            if abs(d) < 120000:
+	                sys.exit(1)
+	            seen += 1
+	sys.exit(0 if seen == 2 else 1)
+	PY
+}
+tcpx_check "TSvals on the SYN and SYN+ACK start at a random offset (RFC 7323 7.1)" ts_offset
 
 # --- 2. teardown, each side the active closer -----------------------------
 

@@ -50,6 +50,7 @@ static_assert(TCPX_SYNCNT == TCP_SYNCNT, "TCPX_SYNCNT");
 static_assert(TCPX_LINGER2 == TCP_LINGER2, "TCPX_LINGER2");
 static_assert(TCPX_INFO == TCP_INFO, "TCPX_INFO");
 static_assert(TCPX_USER_TIMEOUT == TCP_USER_TIMEOUT, "TCPX_USER_TIMEOUT");
+static_assert(TCPX_QUICKACK == TCP_QUICKACK, "TCPX_QUICKACK");
 static_assert(offsetof(struct tcpx_info, tcpi_total_retrans) ==
 	       offsetof(struct tcp_info, tcpi_total_retrans),
 	       "struct tcpx_info must start like struct tcp_info");
@@ -289,6 +290,13 @@ static void check_tcp_options(struct __test_metadata *_metadata, int family,
 	SET_EINVAL(TCPX_SYNCNT, 0);
 	SET_EINVAL(TCPX_SYNCNT, -1);
 	SET_EINVAL(TCPX_SYNCNT, MAX_TCP_SYNCNT + 1);
+
+	/* Delayed ACKs on (0) or off (1); reads back as 0 or 1. */
+	ASSERT_EQ(1, get_int(fd, glevel, TCPX_QUICKACK));
+	SET_GET(TCPX_QUICKACK, 0, 0);
+	SET_GET(TCPX_QUICKACK, 1, 1);
+	SET_GET(TCPX_QUICKACK, 0, 0);
+	SET_GET(TCPX_QUICKACK, 2, 1);
 
 	/* Milliseconds, any value >= 0; 0 means the default behaviour. */
 	ASSERT_EQ(0, get_int(fd, glevel, TCPX_USER_TIMEOUT));

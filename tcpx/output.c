@@ -684,7 +684,9 @@ void tcpx_delack(struct sock *sk)
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	u32 mss = tsk->rcv_mss ? : tsk->advmss;
 
-	if (icsk->icsk_ack.quick || tsk->rcv_nxt - tsk->rcv_wup >= 2 * mss) {
+	/* Quick ACKs at a flow's start, unless TCPX_QUICKACK 0 asked for delay. */
+	if ((icsk->icsk_ack.quick && !inet_csk_in_pingpong_mode(sk)) ||
+	    tsk->rcv_nxt - tsk->rcv_wup >= 2 * mss) {
 		if (icsk->icsk_ack.quick)
 			icsk->icsk_ack.quick--;
 		tcpx_send_ack(sk);

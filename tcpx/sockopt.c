@@ -34,6 +34,26 @@ static void tcpx_keepidle_rearm(struct sock *sk)
 	inet_csk_reset_keepalive_timer(sk, when > elapsed ? when - elapsed : 0);
 }
 
+/*
+ * As __tcp_sock_set_quickack(): 0 delays ACKs (interactive, "pingpong"
+ * mode); any other value leaves that mode and sends a pending ACK now --
+ * an even one returns to delaying afterwards.
+ */
+static void tcpx_set_quickack(struct sock *sk, int val)
+{
+	if (!val) {
+		inet_csk_enter_pingpong_mode(sk);
+		return;
+	}
+	inet_csk_exit_pingpong_mode(sk);
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
+	    inet_csk_ack_scheduled(sk)) {
+		tcpx_send_ack(sk);
+		if (!(val & 1))
+			inet_csk_enter_pingpong_mode(sk);
+	}
+}
+
 static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -81,6 +101,9 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 		if (val < 0)
 			return -EINVAL;
 		WRITE_ONCE(inet_csk(sk)->icsk_user_timeout, val);
+		break;
+	case TCPX_QUICKACK:
+		tcpx_set_quickack(sk, val);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -212,6 +235,9 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TCPX_USER_TIMEOUT:
 		val = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
+		break;
+	case TCPX_QUICKACK:
+		val = !inet_csk_in_pingpong_mode(sk);
 		break;
 	case TCPX_INFO:
 		/* A short buffer gets a truncated copy, as TCP_INFO. */

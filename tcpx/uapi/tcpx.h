@@ -29,6 +29,7 @@
 #define TCPX_SYNCNT		7
 #define TCPX_LINGER2		8
 #define TCPX_INFO		11
+#define TCPX_QUICKACK		12
 #define TCPX_USER_TIMEOUT	18
 
 /*

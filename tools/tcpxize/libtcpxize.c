@@ -188,7 +188,6 @@ static bool tcpxize_advisory(int name)
 	case TCP_CORK:
 	case TCP_DEFER_ACCEPT:
 	case TCP_WINDOW_CLAMP:
-	case TCP_QUICKACK:
 	case TCP_CONGESTION:
 	case TCP_THIN_LINEAR_TIMEOUTS:
 	case TCP_THIN_DUPACK:

@@ -62,11 +62,24 @@ tcpx_ns_new() {
 }
 
 tcpx_cleanup() {
-	local p ns
+	local p ns pids i
 	for p in "${TCPX_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	# What still runs in a namespace of ours (a daemon's workers, a
+	# server behind a wrapper that was killed) goes too: nothing may
+	# hold a tcpx socket past the script, or the module cannot unload.
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+		pids=
+		for ns in "${TCPX_NS_LIST[@]}"; do
+			pids+=" $(ip netns pids "$ns" 2>/dev/null)"
+		done
+		[ -z "${pids// /}" ] && break
+		# shellcheck disable=SC2086
+		if [ $i -le 10 ]; then kill $pids; else kill -9 $pids; fi 2>/dev/null
+		sleep 0.5
+	done
 	for ns in "${TCPX_NS_LIST[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done

@@ -67,8 +67,23 @@ ownreq() {
 		[ $((all - own)) -ge 1 ] && break
 	done
 	echo 0 > "$TRACE/events/enable"
-	[ $rc = 0 ] && [ $((all - own)) -ge 1 ]
+	LOST=$((all - own))
+	[ $rc = 0 ] && { [ $LOST -ge 1 ] || [ "$TCPX_SLOW" = 1 ]; }
 }
-tcpx_check "third ACK and data on two CPUs: the race entered, one child per handshake" ownreq
+# On the slow debug kernel the window may stay shut through every batch:
+# then the point is a visible SKIP (the handshakes were still checked),
+# never a pass.
+LOST=0
+name="third ACK and data on two CPUs: the race entered, one child per handshake"
+if ownreq; then
+	if [ "$LOST" -ge 1 ]; then
+		ktap_test_pass "$name"
+	else
+		ktap_test_skip "$name (race never entered on this kernel)"
+	fi
+else
+	ktap_test_fail "$name"
+	tcpx_dump
+fi
 
 ktap_finished

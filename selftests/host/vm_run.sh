@@ -33,23 +33,18 @@ splat() {
 }
 tcpx_check "a splat in the kernel log fails a passing command" splat
 
-bug() {
-	status --timeout 300 -- sh -c 'echo "BUG: KASAN: slab-use-after-free in tcpx_selftest" > /dev/kmsg; exit 0'
+# logged LINE: a passing command that writes LINE to the kernel log fails
+# the run with 3.
+logged() {
+	status --timeout 300 -- sh -c "echo '$1' > /dev/kmsg; exit 0"
 	[ $? = 3 ]
 }
-tcpx_check "a KASAN report fails the run" bug
-
-slub() {
-	status --timeout 300 -- sh -c 'echo "BUG kmalloc-64 (Not tainted): Redzone overwritten" > /dev/kmsg'
-	[ $? = 3 ]
-}
-tcpx_check "a SLUB report fails the run" slub
-
-netdev_ref() {
-	status --timeout 300 -- sh -c 'echo "unregister_netdevice: waiting for veth9 to become free. Usage count = 2" > /dev/kmsg'
-	[ $? = 3 ]
-}
-tcpx_check "a leaked netdev reference fails the run" netdev_ref
+tcpx_check "a KASAN report fails the run" \
+	logged "BUG: KASAN: slab-use-after-free in tcpx_selftest"
+tcpx_check "a SLUB report fails the run" \
+	logged "BUG kmalloc-64 (Not tainted): Redzone overwritten"
+tcpx_check "a leaked netdev reference fails the run" \
+	logged "unregister_netdevice: waiting for veth9 to become free. Usage count = 2"
 
 no_module() {
 	status --timeout 300 --module /etc/hostname -- true

@@ -51,10 +51,7 @@ if [ "$PROTO" = tcpx ]; then
 else
 	FAM=tcp CAPF="tcp" PROC=/proc/net/tcp
 fi
-if [ ! -x "$TCPX_KA" ]; then
-	ktap_skip_all "no $TCPX_KA: build the selftests first"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_built "$TCPX_KA"
 
 TMPD=$(mktemp -d /tmp/tcpx-keepalive.XXXXXX)
 ka_cleanup() {

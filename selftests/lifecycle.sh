@@ -31,10 +31,7 @@ SRV=10.0.1.2
 
 tcpx_require ip tc awk tcpdump timeout "$PYTHON"
 tcpx_require_module
-if [ ! -x "$TCPX_CONN" ]; then
-	ktap_skip_all "no $TCPX_CONN: build the selftests first"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_built "$TCPX_CONN"
 
 TMPD=$(mktemp -d /tmp/tcpx-lifecycle.XXXXXX)
 TRACE=

@@ -44,6 +44,20 @@ tcpx_require() {
 	done
 }
 
+# tcpx_require_built FILE...: skip the whole test if a program (or, for a
+# .so, a library) that the selftests build is missing.
+tcpx_require_built() {
+	local f
+	for f in "$@"; do
+		case $f in
+		*.so) [ -r "$f" ] ;;
+		*) [ -x "$f" ] ;;
+		esac && continue
+		ktap_skip_all "no $f: build the selftests first"
+		exit "$KSFT_SKIP"
+	done
+}
+
 tcpx_require_module() {
 	if [ ! -d /sys/module/tcpx ]; then
 		ktap_skip_all "the tcpx module is not loaded"

@@ -104,7 +104,7 @@ enum {
 	ST_CLOSING	= 11,
 };
 
-#define ANY		(-1)		/* wildcard port or state for /proc */
+#define ANY		PROC_ANY	/* wildcard port or state for /proc */
 #define LOOPBACK	htonl(INADDR_LOOPBACK)
 #define POLL_ALL	(POLLIN | POLLOUT | POLLRDHUP)
 
@@ -428,35 +428,8 @@ static int wait_state(int fd, int level, int want, unsigned int *seen)
  */
 static int proc_count(const char *path, int lport, int rport, int st)
 {
-	char line[512], local[32], rem[32], want_l[16], want_r[16];
-	unsigned int state;
-	int n = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
-		fclose(f);
-		return -1;
-	}
-	/* The kernel prints the __be32 address as a host integer: %08X. */
-	snprintf(want_l, sizeof(want_l), "%08X:%04X", LOOPBACK, lport);
-	snprintf(want_r, sizeof(want_r), "%08X:%04X", rport ? LOOPBACK : 0,
-		 rport == ANY ? 0 : rport);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*u: %31s %31s %x", local, rem, &state) != 3)
-			continue;
-		if (strcmp(local, want_l))
-			continue;
-		if (rport != ANY && strcmp(rem, want_r))
-			continue;
-		if (st == ANY || (int)state == st)
-			n++;
-	}
-	fclose(f);
-	return n;
+	return tcpx_proc_count(path, LOOPBACK, lport, rport ? LOOPBACK : 0,
+			       rport, st);
 }
 
 /* Wait until proc_count() gives @count; return the last count. */

@@ -165,28 +165,7 @@ static int set_int(int fd, int level, int opt, int val)
 static int proc_count(const char *path, in_addr_t addr, unsigned short port,
 		      unsigned int st)
 {
-	char line[512], local[32], want[16];
-	unsigned int state;
-	int n = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
-		fclose(f);
-		return -1;
-	}
-	snprintf(want, sizeof(want), "%08X:%04X", addr, port);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*u: %31s %*s %x", local, &state) != 2)
-			continue;
-		if (!strcmp(local, want) && state == st)
-			n++;
-	}
-	fclose(f);
-	return n;
+	return tcpx_proc_count(path, addr, port, 0, PROC_ANY, st);
 }
 
 /* setsockopt(@set) at @slevel succeeds and getsockopt at @glevel reads @get. */

@@ -207,6 +207,15 @@ static void opt_einval(struct __test_metadata *_metadata, int fd, int level,
 	opt_set_get(_metadata, fd, slevel, glevel, opt, #opt, set, get)
 #define SET_EINVAL(opt, set) \
 	opt_einval(_metadata, fd, slevel, opt, #opt, set)
+/* An option taking 1..@max: 1, @max and @typ read back; 0, -1, @max + 1 fail. */
+#define SET_1_TO_MAX(opt, max, typ) do {		\
+	SET_GET(opt, 1, 1);				\
+	SET_GET(opt, max, max);				\
+	SET_GET(opt, typ, typ);				\
+	SET_EINVAL(opt, 0);				\
+	SET_EINVAL(opt, -1);				\
+	SET_EINVAL(opt, (max) + 1);			\
+} while (0)
 
 /*
  * The TCP-level options, set at @slevel and read at @glevel, with the value
@@ -241,33 +250,10 @@ static void check_tcp_options(struct __test_metadata *_metadata, int family,
 	SET_EINVAL(TCPX_MAXSEG, -1);
 	SET_GET(TCPX_MAXSEG, 0, UNCONNECTED_MSS);
 
-	SET_GET(TCPX_KEEPIDLE, 1, 1);
-	SET_GET(TCPX_KEEPIDLE, MAX_TCP_KEEPIDLE, MAX_TCP_KEEPIDLE);
-	SET_GET(TCPX_KEEPIDLE, 600, 600);
-	SET_EINVAL(TCPX_KEEPIDLE, 0);
-	SET_EINVAL(TCPX_KEEPIDLE, -1);
-	SET_EINVAL(TCPX_KEEPIDLE, MAX_TCP_KEEPIDLE + 1);
-
-	SET_GET(TCPX_KEEPINTVL, 1, 1);
-	SET_GET(TCPX_KEEPINTVL, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPINTVL);
-	SET_GET(TCPX_KEEPINTVL, 30, 30);
-	SET_EINVAL(TCPX_KEEPINTVL, 0);
-	SET_EINVAL(TCPX_KEEPINTVL, -1);
-	SET_EINVAL(TCPX_KEEPINTVL, MAX_TCP_KEEPINTVL + 1);
-
-	SET_GET(TCPX_KEEPCNT, 1, 1);
-	SET_GET(TCPX_KEEPCNT, MAX_TCP_KEEPCNT, MAX_TCP_KEEPCNT);
-	SET_GET(TCPX_KEEPCNT, 5, 5);
-	SET_EINVAL(TCPX_KEEPCNT, 0);
-	SET_EINVAL(TCPX_KEEPCNT, -1);
-	SET_EINVAL(TCPX_KEEPCNT, MAX_TCP_KEEPCNT + 1);
-
-	SET_GET(TCPX_SYNCNT, 1, 1);
-	SET_GET(TCPX_SYNCNT, MAX_TCP_SYNCNT, MAX_TCP_SYNCNT);
-	SET_GET(TCPX_SYNCNT, 3, 3);
-	SET_EINVAL(TCPX_SYNCNT, 0);
-	SET_EINVAL(TCPX_SYNCNT, -1);
-	SET_EINVAL(TCPX_SYNCNT, MAX_TCP_SYNCNT + 1);
+	SET_1_TO_MAX(TCPX_KEEPIDLE, MAX_TCP_KEEPIDLE, 600);
+	SET_1_TO_MAX(TCPX_KEEPINTVL, MAX_TCP_KEEPINTVL, 30);
+	SET_1_TO_MAX(TCPX_KEEPCNT, MAX_TCP_KEEPCNT, 5);
+	SET_1_TO_MAX(TCPX_SYNCNT, MAX_TCP_SYNCNT, 3);
 
 	/* Milliseconds, any value >= 0; 0 means the default behaviour. */
 	ASSERT_EQ(0, get_int(fd, glevel, TCPX_USER_TIMEOUT));

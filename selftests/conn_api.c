@@ -128,32 +128,6 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
-static struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
-{
-	struct sockaddr_in sin = {
-		.sin_family	= AF_INET,
-		.sin_port	= htons(port),
-		.sin_addr	= { .s_addr = addr },
-	};
-
-	return sin;
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int val;
-
-	if (getsockopt(fd, level, opt, &val, &len))
-		return -1;
-	return val;
-}
-
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
 /* SO_RCVTIMEO or SO_SNDTIMEO in milliseconds; 0 = block forever. */
 static int set_timeo(int fd, int opt, unsigned int ms)
 {
@@ -189,16 +163,6 @@ static int connect_to(int fd, unsigned short port)
 	struct sockaddr_in sin = sin4(LOOPBACK, port);
 
 	return connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-}
-
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	return ntohs(sin.sin_port);
 }
 
 static int peer_port(int fd)

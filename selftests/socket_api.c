@@ -68,17 +68,6 @@ static_assert(offsetof(struct tcpx_info, tcpi_total_retrans) ==
 #define TCP_FIN_TIMEOUT_MAX	120	/* seconds */
 #define UNCONNECTED_MSS		536	/* TCP_MSS_DEFAULT, before a route */
 
-static struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
-{
-	struct sockaddr_in sin = {
-		.sin_family	= AF_INET,
-		.sin_port	= htons(port),
-		.sin_addr	= { .s_addr = addr },
-	};
-
-	return sin;
-}
-
 static int bind_to(int fd, in_addr_t addr, unsigned short port)
 {
 	struct sockaddr_in sin = sin4(addr, port);
@@ -131,30 +120,6 @@ static int local_name(int fd, struct sockaddr_in *sin)
 		return -1;
 	memcpy(sin, &ss, sizeof(*sin));
 	return len;
-}
-
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-
-	if (local_name(fd, &sin) < 0)
-		return -1;
-	return ntohs(sin.sin_port);
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int val;
-
-	if (getsockopt(fd, level, opt, &val, &len))
-		return -1;
-	return val;
-}
-
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
 }
 
 /*

@@ -52,6 +52,45 @@ static inline int read_int(const char *path, int *val)
 	return tcpx_read_int(path, val);
 }
 
+/* An IPv4 address, @addr in network order. */
+static inline struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
+{
+	struct sockaddr_in sin = {
+		.sin_family	= AF_INET,
+		.sin_port	= htons(port),
+		.sin_addr	= { .s_addr = addr },
+	};
+
+	return sin;
+}
+
+/* An int socket option, or -1 when getsockopt() fails. */
+static inline int get_int(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	if (getsockopt(fd, level, opt, &val, &len))
+		return -1;
+	return val;
+}
+
+static inline int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* The socket's local port, or -1. */
+static inline int local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	return ntohs(sin.sin_port);
+}
+
 #define PROC_ANY	(-1)	/* tcpx_proc_count(): any remote, any state */
 
 /*

@@ -104,13 +104,7 @@ cut_link() {
 srv_ns_new() {
 	tcpx_ns_new NS_SRV || return 1
 	ip -n "$NS_RTR" route del blackhole 10.0.2.0/24 2>/dev/null
-	ip link add veth-s type veth peer name veth-rs || return 1
-	ip link set veth-s netns "$NS_SRV"
-	ip link set veth-rs netns "$NS_RTR"
-	ip -n "$NS_RTR" addr add 10.0.2.1/24 dev veth-rs
-	ip -n "$NS_SRV" addr add "$SRV/24" dev veth-s
-	ip -n "$NS_RTR" link set veth-rs up
-	ip -n "$NS_SRV" link set veth-s up
+	tcpx_veth "$NS_SRV" veth-s "$SRV" "$NS_RTR" veth-rs 10.0.2.1 || return 1
 	ip -n "$NS_SRV" route add default via 10.0.2.1
 }
 

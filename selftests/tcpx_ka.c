@@ -105,22 +105,25 @@ static int set_int(int fd, int level, int name, int val)
 	return setsockopt(fd, level, name, &val, sizeof(val));
 }
 
+/* The TCP-level options given, in this order, then SO_KEEPALIVE. */
 static int set_keepalive(int fd, const struct ka_opts *o)
 {
-	if (o->idle != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, o->idle))
-		return tcpx_fail("TCP_KEEPIDLE");
-	if (o->intvl != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, o->intvl))
-		return tcpx_fail("TCP_KEEPINTVL");
-	if (o->cnt != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, o->cnt))
-		return tcpx_fail("TCP_KEEPCNT");
-	if (o->user_timeout != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, o->user_timeout))
-		return tcpx_fail("TCP_USER_TIMEOUT");
-	if (o->linger2 != KA_UNSET && set_int(fd, IPPROTO_TCP, TCP_LINGER2, o->linger2))
-		return tcpx_fail("TCP_LINGER2");
+	const struct {
+		int val, name;
+		const char *what;
+	} opts[] = {
+		{ o->idle, TCP_KEEPIDLE, "TCP_KEEPIDLE" },
+		{ o->intvl, TCP_KEEPINTVL, "TCP_KEEPINTVL" },
+		{ o->cnt, TCP_KEEPCNT, "TCP_KEEPCNT" },
+		{ o->user_timeout, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT" },
+		{ o->linger2, TCP_LINGER2, "TCP_LINGER2" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].val != KA_UNSET &&
+		    set_int(fd, IPPROTO_TCP, opts[i].name, opts[i].val))
+			return tcpx_fail(opts[i].what);
 	if (o->keepalive && set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1))
 		return tcpx_fail("SO_KEEPALIVE");
 	return 0;

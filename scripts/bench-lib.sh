@@ -12,6 +12,28 @@
 BENCH_DRY=0		# --dry-run: print the VM's command, build and boot nothing
 BENCH_VM_ARGS=()
 
+# bench_passthrough OPTS ARGS...: a wrapper's command line ARGS into
+# BENCH_ARGS, for its guest half: the options named in OPTS (a space-
+# separated list, each takes a value) as given; --dry-run sets BENCH_DRY,
+# -h/--help prints the wrapper's header; anything else is an error.
+bench_passthrough() {
+	local opts=" $1 "
+
+	shift
+	BENCH_ARGS=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--dry-run) BENCH_DRY=1; shift ;;
+		-h|--help) tcpx_usage; exit 0 ;;
+		*)
+			[[ $opts == *" $1 "* ]] || tcpx_die "unknown option $1 (see --help)"
+			BENCH_ARGS+=("$1" "$2")
+			shift 2
+			;;
+		esac
+	done
+}
+
 # bench_prepare MODULE [HINT]: scripts/setup if needed and, with MODULE=1,
 # tcpx.ko for the stock kernel (HINT follows the error when it does not
 # build); MODULE=0 boots without it.

@@ -33,10 +33,7 @@ fi
 tcpx_require ip tcpdump timeout sha256sum nginx curl redis-server redis-cli \
 	redis-benchmark iperf3 socat ncat
 tcpx_require_module
-if [ ! -r "$TCPXIZE_LIB" ]; then
-	ktap_skip_all "no $TCPXIZE_LIB: build the selftests first"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_built "$TCPXIZE_LIB"
 
 TMPD=$(mktemp -d /tmp/tcpx-apps.XXXXXX)
 CAP_PID=

@@ -104,7 +104,7 @@ enum {
 	ST_CLOSING	= 11,
 };
 
-#define ANY		(-1)		/* wildcard port or state for /proc */
+#define ANY		PROC_ANY	/* wildcard port or state for /proc */
 #define LOOPBACK	htonl(INADDR_LOOPBACK)
 #define POLL_ALL	(POLLIN | POLLOUT | POLLRDHUP)
 
@@ -126,32 +126,6 @@ static void sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-static struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
-{
-	struct sockaddr_in sin = {
-		.sin_family	= AF_INET,
-		.sin_port	= htons(port),
-		.sin_addr	= { .s_addr = addr },
-	};
-
-	return sin;
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int val;
-
-	if (getsockopt(fd, level, opt, &val, &len))
-		return -1;
-	return val;
-}
-
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
 }
 
 /* SO_RCVTIMEO or SO_SNDTIMEO in milliseconds; 0 = block forever. */
@@ -189,16 +163,6 @@ static int connect_to(int fd, unsigned short port)
 	struct sockaddr_in sin = sin4(LOOPBACK, port);
 
 	return connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-}
-
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return -1;
-	return ntohs(sin.sin_port);
 }
 
 static int peer_port(int fd)
@@ -428,35 +392,8 @@ static int wait_state(int fd, int level, int want, unsigned int *seen)
  */
 static int proc_count(const char *path, int lport, int rport, int st)
 {
-	char line[512], local[32], rem[32], want_l[16], want_r[16];
-	unsigned int state;
-	int n = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
-		fclose(f);
-		return -1;
-	}
-	/* The kernel prints the __be32 address as a host integer: %08X. */
-	snprintf(want_l, sizeof(want_l), "%08X:%04X", LOOPBACK, lport);
-	snprintf(want_r, sizeof(want_r), "%08X:%04X", rport ? LOOPBACK : 0,
-		 rport == ANY ? 0 : rport);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*u: %31s %31s %x", local, rem, &state) != 3)
-			continue;
-		if (strcmp(local, want_l))
-			continue;
-		if (rport != ANY && strcmp(rem, want_r))
-			continue;
-		if (st == ANY || (int)state == st)
-			n++;
-	}
-	fclose(f);
-	return n;
+	return tcpx_proc_count(path, LOOPBACK, lport, rport ? LOOPBACK : 0,
+			       rport, st);
 }
 
 /* Wait until proc_count() gives @count; return the last count. */

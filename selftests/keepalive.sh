@@ -51,10 +51,7 @@ if [ "$PROTO" = tcpx ]; then
 else
 	FAM=tcp CAPF="tcp" PROC=/proc/net/tcp
 fi
-if [ ! -x "$TCPX_KA" ]; then
-	ktap_skip_all "no $TCPX_KA: build the selftests first"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_built "$TCPX_KA"
 
 TMPD=$(mktemp -d /tmp/tcpx-keepalive.XXXXXX)
 ka_cleanup() {
@@ -107,20 +104,19 @@ cut_link() {
 srv_ns_new() {
 	tcpx_ns_new NS_SRV || return 1
 	ip -n "$NS_RTR" route del blackhole 10.0.2.0/24 2>/dev/null
-	ip link add veth-s type veth peer name veth-rs || return 1
-	ip link set veth-s netns "$NS_SRV"
-	ip link set veth-rs netns "$NS_RTR"
-	ip -n "$NS_RTR" addr add 10.0.2.1/24 dev veth-rs
-	ip -n "$NS_SRV" addr add "$SRV/24" dev veth-s
-	ip -n "$NS_RTR" link set veth-rs up
-	ip -n "$NS_SRV" link set veth-s up
+	tcpx_veth "$NS_SRV" veth-s "$SRV" "$NS_RTR" veth-rs 10.0.2.1 || return 1
 	ip -n "$NS_SRV" route add default via 10.0.2.1
+}
+
+# server_stop: the server process goes (its SO_LINGER 0 aborts).
+server_stop() {
+	kill "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
 }
 
 # srv_ns_gone: the server process, its link and its namespace go.
 srv_ns_gone() {
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
+	server_stop
 	ip -n "$NS_RTR" link del veth-rs
 	ip netns del "$NS_SRV"
 	local ns keep=()
@@ -128,6 +124,12 @@ srv_ns_gone() {
 		[ "$ns" = "$NS_SRV" ] || keep+=("$ns")
 	done
 	TCPX_NS_LIST=("${keep[@]}")
+}
+
+# srv_reboot: the server's namespace made again, without its connections.
+srv_reboot() {
+	srv_ns_gone
+	srv_ns_new || ktap_exit_fail_msg "cannot make the server namespace again"
 }
 
 # server_start PORT ARGS...: tcpx_ka server in $NS_SRV, in the background.
@@ -150,9 +152,16 @@ client_start() {
 	CPORT=${CPORT##*:}
 }
 
+# client_wait: the client's end; it must have ended "ok".
 client_wait() {
 	wait "$CLI_PID"
 	grep -q '^ok' "$TMPD/cli.out" || { tcpx_show "$TMPD/cli.out"; return 1; }
+}
+
+# cli_fail MSG: "# MSG" and the client's output, for a check that failed.
+cli_fail() {
+	echo "# $1"
+	tcpx_show "$TMPD/cli.out"
 }
 
 # cap_start: capture the family's segments on the client's veth.
@@ -186,6 +195,13 @@ out_field() {
 	sed -n "s/^$1 .*$2=\([^ ]*\).*/\1/p" "$TMPD/cli.out" | tail -n 1
 }
 
+# counters_mark: P0 and T0, the client's KeepaliveProbes and
+# KeepaliveTimeouts now, for delta().
+counters_mark() {
+	P0=$(ka_stat "$NS_CLI" KeepaliveProbes) T0=$(ka_stat "$NS_CLI" KeepaliveTimeouts)
+}
+
+# delta NAME BASE: how much the client's counter NAME grew since BASE.
 delta() {
 	echo $(($(ka_stat "$NS_CLI" "$1") - $2))
 }
@@ -228,7 +244,7 @@ ktap_print_msg "proto $PROTO; sysctls: keepalive_time $KA_TIME, intvl $KA_INTVL,
 # (KEEPIDLE 1 against the sysctl's 2, KEEPCNT 1: one unanswered probe
 # would end it) holds 8 s.  Probes: none while bytes arrive, then one a
 # second, each ACKed.
-P0=$(ka_stat "$NS_CLI" KeepaliveProbes) T0=$(ka_stat "$NS_CLI" KeepaliveTimeouts)
+counters_mark
 live_ok=0 proc_ok=0
 if cap_start && server_start 6001 --send-count 5 --send-gap 400 &&
    client_start 6001 --keepalive --idle 1 --cnt 1 --hold 8; then
@@ -236,8 +252,7 @@ if cap_start && server_start 6001 --send-count 5 --send-gap 400 &&
 	PROC_LIVE=$PROC_SEEN
 	client_wait && live_ok=1
 	tcpx_cap_stop
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
+	server_stop
 fi
 live_probes() {
 	[ $live_ok = 1 ] && capcheck --idle 1 --intvl "$KA_INTVL" --tol $TOL \
@@ -251,8 +266,7 @@ live_state() {
 	d=$(delta KeepaliveProbes "$P0")
 	if [ "$st" != 1 ] || [ "$pr" != 0 ] || [ "$d" != "$NPROBES" ] ||
 	   [ "$(delta KeepaliveTimeouts "$T0")" != 0 ]; then
-		echo "# state=$st probes=$pr, KeepaliveProbes +$d (captured $NPROBES)"
-		tcpx_show "$TMPD/cli.out"
+		cli_fail "state=$st probes=$pr, KeepaliveProbes +$d (captured $NPROBES)"
 		return 1
 	fi
 }
@@ -271,7 +285,7 @@ tcpx_check "$PROC: an idle keepalive connection shows timer 2, due within the id
 # The sysctls only.  The link is cut once the connection is up (a probe
 # may come and be answered before): keepalive_probes probes intvl apart
 # after the peer's last segment, then RST and ETIMEDOUT.
-P0=$(ka_stat "$NS_CLI" KeepaliveProbes) T0=$(ka_stat "$NS_CLI" KeepaliveTimeouts)
+counters_mark
 dead_ok=0 proc_ok=0
 if cap_start && server_start 6002 && client_start 6002 --keepalive --wait &&
    cut_link; then
@@ -299,8 +313,7 @@ dead_errors() {
 	if ! grep -q "^recv ETIMEDOUT" "$TMPD/cli.out" ||
 	   ! grep -q '^poll revents=.*HUP' "$TMPD/cli.out" ||
 	   ! grep -q "^poll probes=$KA_PROBES " "$TMPD/cli.out"; then
-		echo "# expected recv ETIMEDOUT, poll HUP, tcpi_probes up to $KA_PROBES"
-		tcpx_show "$TMPD/cli.out"
+		cli_fail "expected recv ETIMEDOUT, poll HUP, tcpi_probes up to $KA_PROBES"
 		return 1
 	fi
 }
@@ -331,9 +344,8 @@ tcpx_check "$PROC while probing: timer 2, probes out in the timeout column" proc
 # than 3 probes go unanswered and the connection lives.  Then the peer
 # "reboots" (a new namespace with its address, no connection): the next
 # probe draws a RST, and recv gets ECONNRESET.
-srv_ns_gone
-srv_ns_new || ktap_exit_fail_msg "cannot make the server namespace again"
-P0=$(ka_stat "$NS_CLI" KeepaliveProbes) T0=$(ka_stat "$NS_CLI" KeepaliveTimeouts)
+srv_reboot
+counters_mark
 reboot_ok=0 over_ok=0
 if cap_start && server_start 6003 &&
    client_start 6003 --keepalive --idle 1 --intvl 1 --cnt 20 --wait && cut_link; then
@@ -353,8 +365,7 @@ rebooted() {
 	if ! grep -q '^recv ECONNRESET' "$TMPD/cli.out" ||
 	   [ "$(delta KeepaliveTimeouts "$T0")" != 0 ] ||
 	   [ -n "$(proc_line "$NS_CLI" "$CPORT")" ]; then
-		echo "# expected recv ECONNRESET, no keepalive timeout, no socket left"
-		tcpx_show "$TMPD/cli.out"
+		cli_fail "expected recv ECONNRESET, no keepalive timeout, no socket left"
 		return 1
 	fi
 }
@@ -380,9 +391,8 @@ tcpx_check "idle to the first probe: keepalive_time/KEEPIDLE, no more than $SLAC
 # probe out ends it: one probe (at time), then RST (at time + intvl).  The
 # timer looks at the user timeout only when it fires, so that is its
 # resolution: any timeout from 2.3 to 3.3 s looks the same on the wire.
-srv_ns_gone
-srv_ns_new || ktap_exit_fail_msg "cannot make the server namespace again"
-P0=$(ka_stat "$NS_CLI" KeepaliveProbes) T0=$(ka_stat "$NS_CLI" KeepaliveTimeouts)
+srv_reboot
+counters_mark
 ut_ok=0
 if cap_start && server_start 6004 &&
    client_start 6004 --keepalive-after 300 --cnt 20 --user-timeout 2500 --wait &&
@@ -396,8 +406,7 @@ user_timeout() {
 		--unanswered 1 --rst client || return 1
 	if ! grep -q '^recv ETIMEDOUT' "$TMPD/cli.out" ||
 	   [ "$(delta KeepaliveTimeouts "$T0")" != 1 ]; then
-		echo "# expected recv ETIMEDOUT, KeepaliveTimeouts +1"
-		tcpx_show "$TMPD/cli.out"
+		cli_fail "expected recv ETIMEDOUT, KeepaliveTimeouts +1"
 		return 1
 	fi
 }
@@ -438,20 +447,17 @@ fw2() {
 	server_start "$port" || return 1
 	client_start "$port" "$@" --close || return 1
 	client_wait
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
+	server_stop
 	read -r st tr when <<<"$(sed -n 's/^orphan st=\(.*\) tr=\(.*\) when=\(.*\)/\1 \2 \3/p' "$TMPD/cli.out")"
 	t=$(out_field "orphan gone" t)
 	if [ "$st" != 05 ] || [ "$tr" != "$FW2_TR" ] || [ -z "$when" ] ||
 	   [ "$when" -gt $((secs * 100)) ] || [ "$when" -lt $((secs * 100 - 50)) ] ||
 	   ! in_range "$t" "$secs" "$(awk -v s="$secs" -v t=$TOL 'BEGIN { print s + t }')"; then
-		echo "# expected the orphan in 05 with tr $FW2_TR due in ${secs}00 ticks, gone after $secs s"
-		tcpx_show "$TMPD/cli.out"
+		cli_fail "expected the orphan in 05 with tr $FW2_TR due in ${secs}00 ticks, gone after $secs s"
 		return 1
 	fi
 }
-srv_ns_gone
-srv_ns_new || ktap_exit_fail_msg "cannot make the server namespace again"
+srv_reboot
 knob "$NS_CLI" fin_timeout 3
 tcpx_check "orphaned FIN-WAIT-2 ends after fin_timeout (3 s), timer in $PROC" fw2 6005 3
 knob "$NS_CLI" fin_timeout 30

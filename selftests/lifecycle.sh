@@ -31,10 +31,7 @@ SRV=10.0.1.2
 
 tcpx_require ip tc awk tcpdump timeout "$PYTHON"
 tcpx_require_module
-if [ ! -x "$TCPX_CONN" ]; then
-	ktap_skip_all "no $TCPX_CONN: build the selftests first"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_built "$TCPX_CONN"
 
 TMPD=$(mktemp -d /tmp/tcpx-lifecycle.XXXXXX)
 TRACE=
@@ -705,12 +702,14 @@ ktap_print_msg "bad segments"
 # of protocol 253 in the client's namespace (the kernel adds the IP header)
 # send them; the server's counters are read through a process in its
 # namespace (/proc/PID/net/tcpx_stat).
+# tcpx_pkt builds the segments (PYTHONPATH: bad.py runs from $TMPD).
 cat > "$TMPD/bad.py" <<'PY'
 import select, socket, struct, sys, time
 
+from tcpx_pkt import ACK, RST, SYN, tcp_segment
+
 src, dst, stat_path = sys.argv[1:4]
 NAMES = ("InSegs", "InErrs", "InCsumErrors", "NoPorts", "OutRsts")
-SYN, RST, ACK = 0x02, 0x04, 0x10
 
 
 def stats():
@@ -718,24 +717,9 @@ def stats():
         return dict((k, int(v)) for k, v in (l.split() for l in f))
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
 def segment(sport, seq, doff, opts=b"", bad_csum=False):
-    hdr = struct.pack("!HHIIBBHHH", sport, 9, seq, 0, doff << 4, SYN,
-                      1024, 0, 0) + opts
-    pseudo = (socket.inet_aton(src) + socket.inet_aton(dst) +
-              struct.pack("!BBH", 0, 253, len(hdr)))
-    c = csum(pseudo + hdr)
-    if bad_csum:
-        c ^= 0x5555
-    return hdr[:16] + struct.pack("!H", c) + hdr[18:]
+    return tcp_segment(src, dst, 253, sport, 9, seq, 0, SYN, win=1024,
+                       opts=opts, doff=doff, csum_xor=0x5555 if bad_csum else 0)
 
 
 CASES = [
@@ -790,8 +774,9 @@ bad_run() {
 	# ip netns exec becomes the sleep once it has entered the namespace.
 	tcpx_wait_for 10 in_other_ns "$holder" || return 1
 	cap_start "$NS_CLI" veth-c || return 1
-	timeout 60 ip netns exec "$NS_CLI" "$PYTHON" "$TMPD/bad.py" "$CLI" "$SRV" \
-		"/proc/$holder/net/tcpx_stat" > "$TMPD/bad.out" 2>&1
+	PYTHONPATH=$TCPX_SELFTESTS timeout 60 ip netns exec "$NS_CLI" "$PYTHON" \
+		"$TMPD/bad.py" "$CLI" "$SRV" "/proc/$holder/net/tcpx_stat" \
+		> "$TMPD/bad.out" 2>&1
 	tcpx_cap_stop
 	kill "$holder"
 	BAD_OUT=$(cat "$TMPD/bad.out")

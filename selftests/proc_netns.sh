@@ -24,10 +24,7 @@ trap netns_cleanup EXIT
 
 tcpx_require ip awk
 tcpx_require_module
-if [ ! -x "$TCPX_CONN" ]; then
-	ktap_skip_all "no $TCPX_CONN: build the selftests first"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_built "$TCPX_CONN"
 
 ktap_print_header
 ktap_set_plan 8

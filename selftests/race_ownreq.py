@@ -11,32 +11,21 @@
 #   scripts/vm-run -- /usr/bin/python3 selftests/race_ownreq.py [ROUNDS]
 import fcntl, os, random, select, socket, struct, subprocess, sys, threading
 
+from tcpx_pkt import (ACK, PSH, SYN, encode_options, ip_packet, module_param,
+                      tcp_segment)
+
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 LOCAL, PEER = "192.0.2.1", "192.0.2.2"
-PROTO = int(open("/sys/module/tcpx/parameters/ipproto").read())
-FAMILY = int(open("/sys/module/tcpx/parameters/family").read())
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+# The module's numbers, or those it asks for (uapi/tcpx.h): socket() loads it.
+PROTO = module_param("ipproto", 253)
+FAMILY = module_param("family", 18)
+MSS_1460 = encode_options([("mss", 1460)])
 
 
 def packet(sport, seq, ack, flags, payload=b"", opts=b""):
-    doff = (20 + len(opts)) // 4
-    th = struct.pack("!HHIIBBHHH", sport, 80, seq, ack, doff << 4, flags,
-                     65535, 0, 0) + opts + payload
-    ph = socket.inet_aton(PEER) + socket.inet_aton(LOCAL) + struct.pack(
-        "!BBH", 0, PROTO, len(th))
-    th = th[:16] + struct.pack("!H", csum(ph + th)) + th[18:]
-    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(th), 0, 0x4000, 64,
-                     PROTO, 0, socket.inet_aton(PEER), socket.inet_aton(LOCAL))
-    ih = ih[:10] + struct.pack("!H", csum(ih)) + ih[12:]
-    return ih + th
+    seg = tcp_segment(PEER, LOCAL, PROTO, sport, 80, seq, ack, flags,
+                      opts=opts, data=payload)
+    return ip_packet(PEER, LOCAL, PROTO, seg, ident=0)
 
 
 tun = os.open("/dev/net/tun", os.O_RDWR)
@@ -75,7 +64,7 @@ completed = 0
 for r in range(ROUNDS):
     sport = 1024 + r % 60000
     isn = random.getrandbits(32)
-    os.write(tun, packet(sport, isn, 0, 0x02, opts=b"\x02\x04\x05\xb4"))
+    os.write(tun, packet(sport, isn, 0, SYN, opts=MSS_1460))
     y = None
     while y is None:
         if not select.select([tun], [], [], 2)[0]:
@@ -85,15 +74,15 @@ for r in range(ROUNDS):
         if p[9] != PROTO:
             continue
         sp, dp, seq, ack, _, fl = struct.unpack("!HHIIBB", p[ihl:ihl + 14])
-        if dp == sport and fl & 0x12 == 0x12:
+        if dp == sport and fl & (SYN | ACK) == SYN | ACK:
             y = seq
     if y is None:
         continue
     completed += 1
     a = (isn + 1) & 0xFFFFFFFF
     b = (y + 1) & 0xFFFFFFFF
-    pkts[0] = packet(sport, a, b, 0x10)
-    pkts[1] = packet(sport, a, b, 0x18, b"x" * 10)
+    pkts[0] = packet(sport, a, b, ACK)
+    pkts[1] = packet(sport, a, b, ACK | PSH, b"x" * 10)
     go.wait()
     done.wait()
     while True:

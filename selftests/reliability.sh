@@ -54,15 +54,25 @@ ip -n "$NS_SRV" neigh replace "$CLI" dev veth-s nud permanent \
 	lladdr "$(ip -n "$NS_CLI" -br link show veth-c | awk '{ print $3 }')"
 ktap_print_msg "family $FAMILY, $SIZE / $SIZE_SLOW each way, burst and silence at $RATE"
 
+# and_tcp CMD NAME ARGS...: CMD NAME ARGS..., then the same over Linux TCP
+# as NAME.tcp, efficient()'s reference; the status of the first.
+and_tcp() {
+	local cmd=$1 name=$2 rc
+	shift 2
+	"$cmd" "$name" "$@"
+	rc=$?
+	FAMILY=tcp "$cmd" "$name.tcp" "$@"
+	return $rc
+}
+
 # profile NAME SIZE NETEM...: a checked transfer under NETEM both ways,
-# then Linux TCP's on the same path (NAME.tcp), efficient()'s reference.
+# then Linux TCP's on the same path (NAME.tcp).
 profile() {
 	local name=$1 size=$2 rc
 	shift 2
 	netem_both "$@" || return 1
-	xfer "$name" "$T" -n "$size" -s "$((XFER_PORT + 1))"
+	and_tcp xfer "$name" "$T" -n "$size" -s "$((XFER_PORT + 1))"
 	rc=$?
-	FAMILY=tcp xfer "$name.tcp" "$T" -n "$size" -s "$((XFER_PORT + 1))"
 	netem_both
 	return $rc
 }
@@ -170,12 +180,7 @@ impaired_xfer() {
 # link is limited to RATE and the transfer is 2 x SIZE (about 8 s), so it
 # is still running then; Linux TCP does the same (burst.tcp) for efficient().
 burst() {
-	local rc size
-	size=$(($(numfmt --from=iec "$SIZE") * 2))
-	impaired_xfer burst "$size" RetransSegs 3 loss 50%
-	rc=$?
-	FAMILY=tcp impaired_xfer burst.tcp "$size" RetransSegs 3 loss 50%
-	return $rc
+	and_tcp impaired_xfer burst $(($(numfmt --from=iec "$SIZE") * 2)) RetransSegs 3 loss 50%
 }
 check "50% loss for 3 s, then clean, 2 x $SIZE each way" burst
 check "50% loss for 3 s: retransmissions within max(2x, +$EFF_ABS/1000) of TCP's" \
@@ -256,6 +261,17 @@ silent_times() {
 		}' "$1"
 }
 
+# silent_read EVENTS: silent_times into the caller's array t, or, when
+# there was no resend or no close after the silence, the trace's tail and
+# a failure.
+silent_read() {
+	read -r -a t <<< "$(silent_times "$1")"
+	[ "${#t[@]}" -ge 4 ] && return 0
+	echo "# no resend, or no close, after the silence:"
+	sed 's/^/#   /' "$1" | tail -n 20
+	return 1
+}
+
 # backoff_ok M0 M1 C R1...: the resends and the close after the last one
 # are spaced by a doubling RTO, each wait 1.5-2.5 times the one before;
 # with user=1 the last wait may be shorter (clamped to the user timeout).
@@ -286,13 +302,8 @@ backoff_ok() {
 # the first transmission): it resends 1-3 times.
 silent_retries() {
 	local t n
-	read -r -a t <<< "$(silent_times "$1")"
+	silent_read "$1" || return 1
 	n=$((${#t[@]} - 3))
-	if [ "$n" -lt 1 ]; then
-		echo "# no resend, or no close, after the silence:"
-		sed 's/^/#   /' "$1" | tail -n 20
-		return 1
-	fi
 	backoff_ok "${t[@]}" || return 1
 	if [ "$FAMILY" = tcp ]; then
 		[ "$n" -le 3 ] || { echo "# tcp: $n resends, more than 3"; return 1; }
@@ -316,12 +327,7 @@ silent_retries() {
 # resent): close - first resend = U +- 300 ms.  Resends double as ever.
 silent_user() {
 	local t
-	read -r -a t <<< "$(silent_times "$1")"
-	if [ "${#t[@]}" -lt 4 ]; then
-		echo "# no resend, or no close, after the silence:"
-		sed 's/^/#   /' "$1" | tail -n 20
-		return 1
-	fi
+	silent_read "$1" || return 1
 	user=1 backoff_ok "${t[@]}" || return 1
 	awk -v m0="${t[0]}" -v m1="${t[1]}" -v c="${t[2]}" -v r1="${t[3]}" -v u=3000 \
 	    -v tcp="$([ "$FAMILY" = tcp ] && echo 1)" 'BEGIN {

@@ -69,17 +69,6 @@ static_assert(offsetof(struct tcpx_info, tcpi_total_retrans) ==
 #define TCP_FIN_TIMEOUT_MAX	120	/* seconds */
 #define UNCONNECTED_MSS		536	/* TCP_MSS_DEFAULT, before a route */
 
-static struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
-{
-	struct sockaddr_in sin = {
-		.sin_family	= AF_INET,
-		.sin_port	= htons(port),
-		.sin_addr	= { .s_addr = addr },
-	};
-
-	return sin;
-}
-
 static int bind_to(int fd, in_addr_t addr, unsigned short port)
 {
 	struct sockaddr_in sin = sin4(addr, port);
@@ -134,30 +123,6 @@ static int local_name(int fd, struct sockaddr_in *sin)
 	return len;
 }
 
-static int local_port(int fd)
-{
-	struct sockaddr_in sin;
-
-	if (local_name(fd, &sin) < 0)
-		return -1;
-	return ntohs(sin.sin_port);
-}
-
-static int get_int(int fd, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int val;
-
-	if (getsockopt(fd, level, opt, &val, &len))
-		return -1;
-	return val;
-}
-
-static int set_int(int fd, int level, int opt, int val)
-{
-	return setsockopt(fd, level, opt, &val, sizeof(val));
-}
-
 /*
  * Count the lines of a /proc/net/tcp-format table whose local_address is
  * @addr:@port, printed as the kernel prints them ("0100007F:4E20"), and whose
@@ -166,28 +131,7 @@ static int set_int(int fd, int level, int opt, int val)
 static int proc_count(const char *path, in_addr_t addr, unsigned short port,
 		      unsigned int st)
 {
-	char line[512], local[32], want[16];
-	unsigned int state;
-	int n = 0;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
-		fclose(f);
-		return -1;
-	}
-	snprintf(want, sizeof(want), "%08X:%04X", addr, port);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*u: %31s %*s %x", local, &state) != 2)
-			continue;
-		if (!strcmp(local, want) && state == st)
-			n++;
-	}
-	fclose(f);
-	return n;
+	return tcpx_proc_count(path, addr, port, 0, PROC_ANY, st);
 }
 
 /* setsockopt(@set) at @slevel succeeds and getsockopt at @glevel reads @get. */
@@ -229,6 +173,15 @@ static void opt_einval(struct __test_metadata *_metadata, int fd, int level,
 	opt_set_get(_metadata, fd, slevel, glevel, opt, #opt, set, get)
 #define SET_EINVAL(opt, set) \
 	opt_einval(_metadata, fd, slevel, opt, #opt, set)
+/* An option taking 1..@max: 1, @max and @typ read back; 0, -1, @max + 1 fail. */
+#define SET_1_TO_MAX(opt, max, typ) do {		\
+	SET_GET(opt, 1, 1);				\
+	SET_GET(opt, max, max);				\
+	SET_GET(opt, typ, typ);				\
+	SET_EINVAL(opt, 0);				\
+	SET_EINVAL(opt, -1);				\
+	SET_EINVAL(opt, (max) + 1);			\
+} while (0)
 
 /*
  * The TCP-level options, set at @slevel and read at @glevel, with the value
@@ -263,33 +216,10 @@ static void check_tcp_options(struct __test_metadata *_metadata, int family,
 	SET_EINVAL(TCPX_MAXSEG, -1);
 	SET_GET(TCPX_MAXSEG, 0, UNCONNECTED_MSS);
 
-	SET_GET(TCPX_KEEPIDLE, 1, 1);
-	SET_GET(TCPX_KEEPIDLE, MAX_TCP_KEEPIDLE, MAX_TCP_KEEPIDLE);
-	SET_GET(TCPX_KEEPIDLE, 600, 600);
-	SET_EINVAL(TCPX_KEEPIDLE, 0);
-	SET_EINVAL(TCPX_KEEPIDLE, -1);
-	SET_EINVAL(TCPX_KEEPIDLE, MAX_TCP_KEEPIDLE + 1);
-
-	SET_GET(TCPX_KEEPINTVL, 1, 1);
-	SET_GET(TCPX_KEEPINTVL, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPINTVL);
-	SET_GET(TCPX_KEEPINTVL, 30, 30);
-	SET_EINVAL(TCPX_KEEPINTVL, 0);
-	SET_EINVAL(TCPX_KEEPINTVL, -1);
-	SET_EINVAL(TCPX_KEEPINTVL, MAX_TCP_KEEPINTVL + 1);
-
-	SET_GET(TCPX_KEEPCNT, 1, 1);
-	SET_GET(TCPX_KEEPCNT, MAX_TCP_KEEPCNT, MAX_TCP_KEEPCNT);
-	SET_GET(TCPX_KEEPCNT, 5, 5);
-	SET_EINVAL(TCPX_KEEPCNT, 0);
-	SET_EINVAL(TCPX_KEEPCNT, -1);
-	SET_EINVAL(TCPX_KEEPCNT, MAX_TCP_KEEPCNT + 1);
-
-	SET_GET(TCPX_SYNCNT, 1, 1);
-	SET_GET(TCPX_SYNCNT, MAX_TCP_SYNCNT, MAX_TCP_SYNCNT);
-	SET_GET(TCPX_SYNCNT, 3, 3);
-	SET_EINVAL(TCPX_SYNCNT, 0);
-	SET_EINVAL(TCPX_SYNCNT, -1);
-	SET_EINVAL(TCPX_SYNCNT, MAX_TCP_SYNCNT + 1);
+	SET_1_TO_MAX(TCPX_KEEPIDLE, MAX_TCP_KEEPIDLE, 600);
+	SET_1_TO_MAX(TCPX_KEEPINTVL, MAX_TCP_KEEPINTVL, 30);
+	SET_1_TO_MAX(TCPX_KEEPCNT, MAX_TCP_KEEPCNT, 5);
+	SET_1_TO_MAX(TCPX_SYNCNT, MAX_TCP_SYNCNT, 3);
 
 	/* Delayed ACKs on (0) or off (1); reads back as 0 or 1. */
 	ASSERT_EQ(1, get_int(fd, glevel, TCPX_QUICKACK));

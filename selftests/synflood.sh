@@ -27,7 +27,7 @@ FAKE=10.0.1.200
 
 tcpx_require ip awk /usr/bin/python3
 tcpx_require_module
-[ -x "$FLOOD" ] || { ktap_skip_all "$FLOOD not built"; exit "$KSFT_SKIP"; }
+tcpx_require_built "$FLOOD"
 
 if [ "$TCPX_SLOW" = 1 ]; then
 	REAL=200	# real connects under flood (stock: the 1000)

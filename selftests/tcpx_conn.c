@@ -75,20 +75,6 @@ struct conn_opts {
 	int timeout;
 };
 
-static int fail(const char *what)
-{
-	printf("err %s %s\n", what, strerrorname_np(errno) ?: "?");
-	fflush(stdout);
-	return 1;
-}
-
-static int fail_msg(const char *what, const char *detail)
-{
-	printf("err %s %s\n", what, detail);
-	fflush(stdout);
-	return 1;
-}
-
 static const char *fmt_addr(const struct sockaddr_in *sin, char *buf,
 			    size_t len)
 {
@@ -224,37 +210,37 @@ static int run_conn(int fd, const struct conn_opts *o, int verbose)
 		socklen_t len = sizeof(me);
 
 		if (getsockname(fd, (struct sockaddr *)&me, &len))
-			return fail("getsockname");
+			return tcpx_fail("getsockname");
 		len = sizeof(peer);
 		if (getpeername(fd, (struct sockaddr *)&peer, &len))
-			return fail("getpeername");
+			return tcpx_fail("getpeername");
 		printf("connected %s %s state=%d\n", fmt_addr(&me, l, sizeof(l)),
 		       fmt_addr(&peer, p, sizeof(p)), sock_state(fd));
 		fflush(stdout);
 	}
 	if (set_timeouts(fd, o->timeout))
-		return fail("setsockopt");
+		return tcpx_fail("setsockopt");
 	if (!o->server && o->echo)
 		want = o->bytes;
 	else if (o->expect >= 0)
 		want = o->expect;
 
 	if (o->bytes && !(o->server && o->echo) && send_pattern(fd, o->bytes))
-		return fail("send");
+		return tcpx_fail("send");
 	while (o->hold_until && access(o->hold_until, F_OK))
 		sleep_ms(10);
 	if (o->first) {
 		if (o->shutdown_at > 0)
 			sleep_until(o->shutdown_at);
 		if (shutdown(fd, SHUT_WR))
-			return fail("shutdown");
+			return tcpx_fail("shutdown");
 	}
 	got = drain(fd, o->server && o->echo, check);
 	if (got < 0)
-		return fail("recv");
+		return tcpx_fail("recv");
 	if (want >= 0 && got != want) {
 		snprintf(p, sizeof(p), "got %ld bytes, not %ld", got, want);
-		return fail_msg("recv", p);
+		return tcpx_fail_msg("recv", p);
 	}
 	if (verbose) {
 		printf("eof state=%d\n", sock_state(fd));
@@ -263,7 +249,7 @@ static int run_conn(int fd, const struct conn_opts *o, int verbose)
 	if (o->delay_ms)
 		sleep_ms(o->delay_ms);
 	if (close(fd))
-		return fail("close");
+		return tcpx_fail("close");
 	if (verbose) {
 		printf("closed\n");
 		fflush(stdout);
@@ -282,15 +268,15 @@ static int run_server(const struct conn_opts *o)
 
 	fd = socket(o->family, SOCK_STREAM, 0);
 	if (fd < 0)
-		return fail("socket");
+		return tcpx_fail("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		return fail("setsockopt");
+		return tcpx_fail("setsockopt");
 	if (bind(fd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
-		return fail("bind");
+		return tcpx_fail("bind");
 	if (listen(fd, 16))
-		return fail("listen");
+		return tcpx_fail("listen");
 	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return fail("getsockname");
+		return tcpx_fail("getsockname");
 	printf("listening %s\n", fmt_addr(&sin, a, sizeof(a)));
 	fflush(stdout);
 
@@ -300,11 +286,11 @@ static int run_server(const struct conn_opts *o)
 		errno = 0;
 		if (poll(&pfd, 1, o->timeout * 1000) != 1) {
 			errno = errno ? : ETIMEDOUT;
-			return fail("accept");
+			return tcpx_fail("accept");
 		}
 		cfd = accept(fd, NULL, NULL);
 		if (cfd < 0)
-			return fail("accept");
+			return tcpx_fail("accept");
 		if (run_conn(cfd, o, o->count == 1))
 			return 1;
 	}
@@ -323,20 +309,20 @@ static int run_client(const struct conn_opts *o)
 	for (i = 0; i < o->count; i++) {
 		fd = socket(o->family, SOCK_STREAM, 0);
 		if (fd < 0)
-			return fail("socket");
+			return tcpx_fail("socket");
 		if (o->bind_set) {
 			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 				       sizeof(one)))
-				return fail("setsockopt");
+				return tcpx_fail("setsockopt");
 			if (bind(fd, (const struct sockaddr *)&o->bind_addr,
 				 sizeof(o->bind_addr)))
-				return fail("bind");
+				return tcpx_fail("bind");
 		}
 		if (set_timeouts(fd, o->timeout))
-			return fail("setsockopt");
+			return tcpx_fail("setsockopt");
 		if (connect(fd, (const struct sockaddr *)&o->addr,
 			    sizeof(o->addr)))
-			return fail("connect");
+			return tcpx_fail("connect");
 		if (run_conn(fd, o, o->count == 1))
 			return 1;
 	}

@@ -53,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 struct ka_opts {
 	int family;
@@ -77,40 +77,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int tcpx_family(void)
-{
-	FILE *f = fopen("/sys/module/tcpx/parameters/family", "r");
-	int family = AF_TCPX;
-
-	if (f) {
-		if (fscanf(f, "%d", &family) != 1)
-			family = AF_TCPX;
-		fclose(f);
-	}
-	return family;
-}
-
-static int fail(const char *what)
-{
-	printf("err %s %s\n", what, strerrorname_np(errno) ?: "?");
-	fflush(stdout);
-	return 1;
-}
-
-static int parse_addr(const char *s, struct sockaddr_in *sin)
-{
-	char buf[64], *colon;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strrchr(buf, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(atoi(colon + 1));
-	return inet_pton(AF_INET, buf, &sin->sin_addr) == 1 ? 0 : -1;
 }
 
 static void sleep_s(double s)
@@ -139,24 +105,27 @@ static int set_int(int fd, int level, int name, int val)
 	return setsockopt(fd, level, name, &val, sizeof(val));
 }
 
+/* The TCP-level options given, in this order, then SO_KEEPALIVE. */
 static int set_keepalive(int fd, const struct ka_opts *o)
 {
-	if (o->idle != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, o->idle))
-		return fail("TCP_KEEPIDLE");
-	if (o->intvl != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, o->intvl))
-		return fail("TCP_KEEPINTVL");
-	if (o->cnt != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, o->cnt))
-		return fail("TCP_KEEPCNT");
-	if (o->user_timeout != KA_UNSET &&
-	    set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, o->user_timeout))
-		return fail("TCP_USER_TIMEOUT");
-	if (o->linger2 != KA_UNSET && set_int(fd, IPPROTO_TCP, TCP_LINGER2, o->linger2))
-		return fail("TCP_LINGER2");
+	const struct {
+		int val, name;
+		const char *what;
+	} opts[] = {
+		{ o->idle, TCP_KEEPIDLE, "TCP_KEEPIDLE" },
+		{ o->intvl, TCP_KEEPINTVL, "TCP_KEEPINTVL" },
+		{ o->cnt, TCP_KEEPCNT, "TCP_KEEPCNT" },
+		{ o->user_timeout, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT" },
+		{ o->linger2, TCP_LINGER2, "TCP_LINGER2" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].val != KA_UNSET &&
+		    set_int(fd, IPPROTO_TCP, opts[i].name, opts[i].val))
+			return tcpx_fail(opts[i].what);
 	if (o->keepalive && set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1))
-		return fail("SO_KEEPALIVE");
+		return tcpx_fail("SO_KEEPALIVE");
 	return 0;
 }
 
@@ -184,26 +153,26 @@ static int server(const struct ka_opts *o)
 
 	lfd = socket(o->family, SOCK_STREAM, 0);
 	if (lfd < 0)
-		return fail("socket");
+		return tcpx_fail("socket");
 	if (set_int(lfd, SOL_SOCKET, SO_REUSEADDR, 1))
-		return fail("SO_REUSEADDR");
+		return tcpx_fail("SO_REUSEADDR");
 	if (bind(lfd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
-		return fail("bind");
+		return tcpx_fail("bind");
 	if (listen(lfd, 1))
-		return fail("listen");
+		return tcpx_fail("listen");
 	printf("listening\n");
 	fflush(stdout);
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0)
-		return fail("accept");
+		return tcpx_fail("accept");
 	close(lfd);
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
-		return fail("SO_LINGER");
+		return tcpx_fail("SO_LINGER");
 	print_connected(fd);
 	for (i = 0; i < o->send_count; i++) {
 		sleep_s(o->send_gap / 1000.0);
 		if (send(fd, &c, 1, MSG_NOSIGNAL) != 1)
-			return fail("send");
+			return tcpx_fail("send");
 	}
 	for (;;)
 		pause();
@@ -219,7 +188,7 @@ static int poll_child(int fd)
 		if (poll(&pfd, 1, 100) < 0) {
 			if (errno == EINTR)
 				continue;
-			return fail("poll");
+			return tcpx_fail("poll");
 		}
 		if (pfd.revents & (POLLERR | POLLHUP)) {
 			printf("poll revents=%s%s%s t=%.3f\n",
@@ -246,7 +215,7 @@ static int client_wait(int fd)
 
 	pid = fork();
 	if (pid < 0)
-		return fail("fork");
+		return tcpx_fail("fork");
 	if (!pid)
 		_exit(poll_child(fd));
 	for (;;) {
@@ -310,7 +279,7 @@ static int watch_orphan(const struct ka_opts *o, unsigned int port)
 	while (now() < end) {
 		r = proc_find(path, port, st, tr, &when);
 		if (r < 0)
-			return fail("proc");
+			return tcpx_fail("proc");
 		if (r && !seen && !strcmp(st, "05")) {
 			printf("orphan st=%s tr=%s when=%lu\n", st, tr, when);
 			seen = 1;
@@ -335,11 +304,11 @@ static int client(const struct ka_opts *o)
 
 	fd = socket(o->family, SOCK_STREAM, 0);
 	if (fd < 0)
-		return fail("socket");
+		return tcpx_fail("socket");
 	if (!o->keepalive_after && set_keepalive(fd, o))
 		return 1;
 	if (connect(fd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
-		return fail("connect");
+		return tcpx_fail("connect");
 	t0 = now();
 	print_connected(fd);
 	if (o->keepalive_after) {
@@ -358,19 +327,27 @@ static int client(const struct ka_opts *o)
 			if (poll(&pfd, 1, (int)((end - now()) * 1000) + 1) > 0 &&
 			    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0 &&
 			    errno != EAGAIN)
-				return fail("recv");
+				return tcpx_fail("recv");
 		}
 		if (sock_info(fd, &state, &probes))
-			return fail("TCP_INFO");
+			return tcpx_fail("TCP_INFO");
 		printf("info state=%d probes=%d\n", state, probes);
 	}
 	if (getsockname(fd, (struct sockaddr *)&me, &len))
-		return fail("getsockname");
+		return tcpx_fail("getsockname");
 	close(fd);
 	if (o->close_now && watch_orphan(o, ntohs(me.sin_port)))
 		return 1;
 	printf("ok\n");
 	return 0;
+}
+
+/* The usage line on stderr; 2, the exit status of a usage error. */
+static int usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [-f tcpx|tcp|N] server|client ADDR:PORT [options]\n",
+		prog);
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -391,7 +368,7 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct ka_opts o = {
-		.family = tcpx_family(),
+		.family = tcpx_sys_family(),
 		.idle = KA_UNSET, .intvl = KA_UNSET, .cnt = KA_UNSET,
 		.user_timeout = KA_UNSET, .linger2 = KA_UNSET,
 	};
@@ -400,10 +377,9 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "tcp"))
-				o.family = AF_INET;
-			else if (strcmp(optarg, "tcpx"))
-				o.family = atoi(optarg);
+			o.family = tcpx_family_of(optarg);
+			if (o.family < 0)
+				return usage(argv[0]);
 			break;
 		case 'k':
 			o.keepalive = 1;
@@ -443,14 +419,11 @@ int main(int argc, char **argv)
 			o.close_now = 1;
 			break;
 		default:
-			return 2;
+			return usage(argv[0]);
 		}
 	}
-	if (argc - optind != 2 || parse_addr(argv[optind + 1], &o.addr)) {
-		fprintf(stderr, "usage: %s [-f tcpx|tcp|N] server|client ADDR:PORT [options]\n",
-			argv[0]);
-		return 2;
-	}
+	if (argc - optind != 2 || tcpx_parse_addr(argv[optind + 1], &o.addr))
+		return usage(argv[0]);
 	o.server = !strcmp(argv[optind], "server");
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -44,6 +44,20 @@ tcpx_require() {
 	done
 }
 
+# tcpx_require_built FILE...: skip the whole test if a program (or, for a
+# .so, a library) that the selftests build is missing.
+tcpx_require_built() {
+	local f
+	for f in "$@"; do
+		case $f in
+		*.so) [ -r "$f" ] ;;
+		*) [ -x "$f" ] ;;
+		esac && continue
+		ktap_skip_all "no $f: build the selftests first"
+		exit "$KSFT_SKIP"
+	done
+}
+
 tcpx_require_module() {
 	if [ ! -d /sys/module/tcpx ]; then
 		ktap_skip_all "the tcpx module is not loaded"
@@ -87,33 +101,25 @@ tcpx_cleanup() {
 }
 trap tcpx_cleanup EXIT
 
+# tcpx_veth NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth pair between two
+# namespaces, each end addressed (/24) and up.
+tcpx_veth() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || return 1
+	ip -n "$1" addr add "$3/24" dev "$2"
+	ip -n "$4" addr add "$6/24" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
 tcpx_topo_pair() {
 	tcpx_ns_new NS_CLI && tcpx_ns_new NS_SRV || return 1
-	ip link add veth-c type veth peer name veth-s || return 1
-	ip link set veth-c netns "$NS_CLI"
-	ip link set veth-s netns "$NS_SRV"
-	ip -n "$NS_CLI" addr add 10.0.1.1/24 dev veth-c
-	ip -n "$NS_SRV" addr add 10.0.1.2/24 dev veth-s
-	ip -n "$NS_CLI" link set veth-c up
-	ip -n "$NS_SRV" link set veth-s up
+	tcpx_veth "$NS_CLI" veth-c 10.0.1.1 "$NS_SRV" veth-s 10.0.1.2
 }
 
 tcpx_topo_router() {
 	tcpx_ns_new NS_CLI && tcpx_ns_new NS_RTR && tcpx_ns_new NS_SRV || return 1
-	ip link add veth-c type veth peer name veth-rc || return 1
-	ip link add veth-s type veth peer name veth-rs || return 1
-	ip link set veth-c netns "$NS_CLI"
-	ip link set veth-rc netns "$NS_RTR"
-	ip link set veth-rs netns "$NS_RTR"
-	ip link set veth-s netns "$NS_SRV"
-	ip -n "$NS_CLI" addr add 10.0.1.1/24 dev veth-c
-	ip -n "$NS_RTR" addr add 10.0.1.2/24 dev veth-rc
-	ip -n "$NS_RTR" addr add 10.0.2.1/24 dev veth-rs
-	ip -n "$NS_SRV" addr add 10.0.2.2/24 dev veth-s
-	ip -n "$NS_CLI" link set veth-c up
-	ip -n "$NS_RTR" link set veth-rc up
-	ip -n "$NS_RTR" link set veth-rs up
-	ip -n "$NS_SRV" link set veth-s up
+	tcpx_veth "$NS_CLI" veth-c 10.0.1.1 "$NS_RTR" veth-rc 10.0.1.2 || return 1
+	tcpx_veth "$NS_SRV" veth-s 10.0.2.2 "$NS_RTR" veth-rs 10.0.2.1 || return 1
 	ip -n "$NS_CLI" route add default via 10.0.1.2
 	ip -n "$NS_SRV" route add default via 10.0.2.1
 	ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
@@ -122,13 +128,7 @@ tcpx_topo_router() {
 TCPX_FLOOD_NET=10.99.0.0/16
 tcpx_topo_flood() {
 	tcpx_topo_pair && tcpx_ns_new NS_FLD || return 1
-	ip link add veth-f type veth peer name veth-sf || return 1
-	ip link set veth-f netns "$NS_FLD"
-	ip link set veth-sf netns "$NS_SRV"
-	ip -n "$NS_FLD" addr add 10.0.3.1/24 dev veth-f
-	ip -n "$NS_SRV" addr add 10.0.3.2/24 dev veth-sf
-	ip -n "$NS_FLD" link set veth-f up
-	ip -n "$NS_SRV" link set veth-sf up
+	tcpx_veth "$NS_FLD" veth-f 10.0.3.1 "$NS_SRV" veth-sf 10.0.3.2 || return 1
 	ip -n "$NS_FLD" route add 10.0.1.0/24 via 10.0.3.2
 	ip -n "$NS_FLD" route add blackhole "$TCPX_FLOOD_NET"
 	ip -n "$NS_SRV" route add "$TCPX_FLOOD_NET" via 10.0.3.1

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """tcpx_pkt.py: IPv4 segments in TCP's wire format (tcpx's is the same, in
 its own IP protocol), built and checksummed for the Python tests that write
-packets by hand: drill/tcpx_drill.py, syncookie_ack.py.  Standard library
-only.  A test beside this file imports it directly; one in a subfolder puts
-the parent folder on sys.path first.
+packets by hand: drill/tcpx_drill.py, syncookie_ack.py, race_ownreq.py and
+lifecycle.sh's bad.py.  Standard library only.  A test beside this file
+imports it directly; one in a subfolder puts the parent folder on sys.path
+first, one written elsewhere runs with PYTHONPATH=$TCPX_SELFTESTS.
 
     ip_packet(src, dst, proto, tcp_segment(src, dst, proto, sport, dport,
                                            seq, ack, flags, opts=...))

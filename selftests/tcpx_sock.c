@@ -22,12 +22,6 @@
 
 #include "tcpx_util.h"
 
-static int fail(const char *what)
-{
-	printf("err %s %s\n", what, strerrorname_np(errno) ?: "?");
-	return 1;
-}
-
 static int usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG [-A]] [-c ADDR:PORT] [-H]\n",
@@ -75,35 +69,35 @@ int main(int argc, char **argv)
 
 	fd = socket(family, SOCK_STREAM, 0);
 	if (fd < 0)
-		return fail("socket");
+		return tcpx_fail("socket");
 	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse,
 				sizeof(reuse)))
-		return fail("setsockopt");
+		return tcpx_fail("setsockopt");
 	if (bind_to) {
 		if (tcpx_parse_addr(bind_to, &sin))
 			return 2;
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
-			return fail("bind");
+			return tcpx_fail("bind");
 	}
 	if (backlog >= 0 && listen(fd, backlog))
-		return fail("listen");
+		return tcpx_fail("listen");
 	if (connect_to) {
 		struct sockaddr_in peer;
 
 		if (tcpx_parse_addr(connect_to, &peer))
 			return 2;
 		if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
-			return fail("connect");
+			return tcpx_fail("connect");
 	}
 	if (getsockname(fd, (struct sockaddr *)&sin, &len))
-		return fail("getsockname");
+		return tcpx_fail("getsockname");
 	printf("ok %u\n", ntohs(sin.sin_port));
 	fflush(stdout);
 
 	if (do_accept) {
 		afd = accept(fd, NULL, NULL);
 		if (afd < 0)
-			return fail("accept");
+			return tcpx_fail("accept");
 	}
 	if (hold)
 		while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)

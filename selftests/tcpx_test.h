@@ -52,6 +52,87 @@ static inline int read_int(const char *path, int *val)
 	return tcpx_read_int(path, val);
 }
 
+/* An IPv4 address, @addr in network order. */
+static inline struct sockaddr_in sin4(in_addr_t addr, unsigned short port)
+{
+	struct sockaddr_in sin = {
+		.sin_family	= AF_INET,
+		.sin_port	= htons(port),
+		.sin_addr	= { .s_addr = addr },
+	};
+
+	return sin;
+}
+
+/* An int socket option, or -1 when getsockopt() fails. */
+static inline int get_int(int fd, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	if (getsockopt(fd, level, opt, &val, &len))
+		return -1;
+	return val;
+}
+
+static inline int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val));
+}
+
+/* The socket's local port, or -1. */
+static inline int local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+		return -1;
+	return ntohs(sin.sin_port);
+}
+
+#define PROC_ANY	(-1)	/* tcpx_proc_count(): any remote, any state */
+
+/*
+ * Count the lines of a /proc/net/tcp-format table whose local address is
+ * @laddr:@lport, whose remote is @raddr:@rport (@rport PROC_ANY: any
+ * remote) and whose st is @st (PROC_ANY: any).  Addresses in network
+ * order: the kernel prints the __be32 as a host integer, %08X
+ * ("0100007F:4E20").  -1 if the table is missing or its header is not TCP's.
+ */
+static inline int tcpx_proc_count(const char *path, in_addr_t laddr, int lport,
+				  in_addr_t raddr, int rport, int st)
+{
+	char line[512], local[32], rem[32], want_l[16], want_r[16];
+	unsigned int state;
+	int n = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
+		fclose(f);
+		return -1;
+	}
+	snprintf(want_l, sizeof(want_l), "%08X:%04X", laddr, lport);
+	snprintf(want_r, sizeof(want_r), "%08X:%04X", raddr,
+		 rport == PROC_ANY ? 0 : rport);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %31s %31s %x", local, rem, &state) != 3)
+			continue;
+		if (strcmp(local, want_l))
+			continue;
+		if (rport != PROC_ANY && strcmp(rem, want_r))
+			continue;
+		if (st == PROC_ANY || (int)state == st)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
 static inline int read_port_range(int *lo, int *hi)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");

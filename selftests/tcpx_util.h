@@ -3,12 +3,18 @@
  * tcpx_util.h: what the test programs (selftests/) and the tools (tools/,
  * scripts/demo.d/) share, with no test harness: the family and IP protocol
  * the module registered, read from /sys; "tcpx|tcp|N" arguments; ADDR:PORT
- * and ADDR parsing; sizes with a K/M/G suffix.  Header only, all static
- * inline; nothing here opens a socket (libtcpxize.so includes it and
- * intercepts socket()).  Include path: -I selftests -I tcpx/uapi.
+ * and ADDR parsing; sizes with a K/M/G suffix; the "err" line of the shell
+ * tests' helper programs.  Header only, all static inline; nothing here
+ * opens a socket (libtcpxize.so includes it and intercepts socket()).
+ * Include path: -I selftests -I tcpx/uapi; build with _GNU_SOURCE (lib.mk
+ * and tools/Makefile pass it) for strerrorname_np().
  */
 #ifndef _TCPX_UTIL_H
 #define _TCPX_UTIL_H
+
+#ifndef _GNU_SOURCE
+#error "tcpx_util.h wants _GNU_SOURCE, defined before the first #include"
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -187,6 +193,24 @@ static inline long long tcpx_parse_size_end(const char *s, const char **end)
 static inline long long tcpx_parse_size(const char *s)
 {
 	return tcpx_parse_size_end(s, NULL);
+}
+
+/*
+ * The failure line of the helper programs the shell tests run (tcpx_sock,
+ * tcpx_conn, tcpx_ka): "err STEP DETAIL", flushed at once; 1, their exit
+ * status.
+ */
+static inline int tcpx_fail_msg(const char *step, const char *detail)
+{
+	printf("err %s %s\n", step, detail);
+	fflush(stdout);
+	return 1;
+}
+
+/* The same with errno's name for DETAIL: "err connect ECONNREFUSED". */
+static inline int tcpx_fail(const char *step)
+{
+	return tcpx_fail_msg(step, strerrorname_np(errno) ?: "?");
 }
 
 #endif /* _TCPX_UTIL_H */

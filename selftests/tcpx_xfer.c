@@ -56,7 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tcpx.h"
+#include "tcpx_util.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55
@@ -203,39 +203,16 @@ static const char *err_name(int e)
 	return buf;
 }
 
-static long long parse_size(const char *s)
+/* A size argument (tcpx_parse_size()), or exit 2. */
+static long long size_arg(const char *s)
 {
-	char *end;
-	long long v = strtoll(s, &end, 0);
+	long long v = tcpx_parse_size(s);
 
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; break;
-	case 'm': case 'M': v <<= 20; break;
-	case 'g': case 'G': v <<= 30; break;
-	case 0: case ':': break;
-	default:
+	if (v < 0) {
 		fprintf(stderr, "bad size %s\n", s);
 		exit(2);
 	}
 	return v;
-}
-
-static int get_family(const char *s)
-{
-	FILE *f;
-	int fam = AF_TCPX;
-
-	if (!strcmp(s, "tcp"))
-		return AF_INET;
-	if (strcmp(s, "tcpx"))
-		return atoi(s);
-	f = fopen("/sys/module/tcpx/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_TCPX;
-		fclose(f);
-	}
-	return fam;
 }
 
 static int info_level(void)
@@ -503,29 +480,32 @@ int main(int argc, char **argv)
 	pthread_t st, sm;
 	int fd, cfd, opt, one = 1, ok;
 	socklen_t len;
-	char *colon;
+	const char *ms;
 
-	family = get_family("tcpx");
+	family = tcpx_sys_family();
 	while ((opt = getopt(argc, argv, "lc:a:p:f:n:m:d:r:s:R:S:P:Nu:i:vt:")) != -1) {
 		switch (opt) {
 		case 'l': listen_mode = 1; break;
 		case 'c': addr_str = optarg; break;
 		case 'a': addr_str = optarg; break;
 		case 'p': port = atoi(optarg); break;
-		case 'f': family = get_family(optarg); break;
-		case 'n': bytes_c2s = parse_size(optarg); break;
-		case 'm': bytes_s2c = parse_size(optarg); break;
-		case 'd': duration = atof(optarg); break;
-		case 'r': pace = parse_size(optarg); break;
-		case 's': seed = strtoull(optarg, NULL, 0); break;
-		case 'R': rcvbuf = parse_size(optarg); break;
-		case 'S': sndbuf = parse_size(optarg); break;
-		case 'P':
-			colon = strchr(optarg, ':');
-			if (!colon)
+		case 'f':
+			family = tcpx_family_of(optarg);
+			if (family < 0)
 				usage(argv[0]);
-			pause_at = parse_size(optarg);
-			pause_ms = atoi(colon + 1);
+			break;
+		case 'n': bytes_c2s = size_arg(optarg); break;
+		case 'm': bytes_s2c = size_arg(optarg); break;
+		case 'd': duration = atof(optarg); break;
+		case 'r': pace = size_arg(optarg); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'R': rcvbuf = size_arg(optarg); break;
+		case 'S': sndbuf = size_arg(optarg); break;
+		case 'P':
+			pause_at = tcpx_parse_size_end(optarg, &ms);
+			if (pause_at < 0 || *ms != ':')
+				usage(argv[0]);
+			pause_ms = atoi(ms + 1);
 			break;
 		case 'N': nonblock = 1; break;
 		case 'u': user_timeout = atoi(optarg); break;
@@ -546,7 +526,7 @@ int main(int argc, char **argv)
 	alarm(max_seconds);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	if (addr_str && inet_pton(AF_INET, addr_str, &sin.sin_addr) != 1)
+	if (addr_str && tcpx_parse_ip(addr_str, &sin.sin_addr))
 		usage(argv[0]);
 	sin.sin_port = htons(port);
 	fd = socket(family, SOCK_STREAM, 0);

@@ -42,10 +42,7 @@ trap xfer_cleanup EXIT
 xfer_require() {
 	tcpx_require ip tc awk timeout "$@"
 	[ "$FAMILY" = tcp ] || tcpx_require_module
-	if [ ! -x "$TCPX_XFER" ]; then
-		ktap_skip_all "no $TCPX_XFER: build the selftests first"
-		exit "$KSFT_SKIP"
-	fi
+	tcpx_require_built "$TCPX_XFER"
 }
 
 # fam_ipproto: the IP protocol number the family's segments carry.

@@ -25,6 +25,7 @@
  * from /sys/module/tcpx/parameters/family ($STORY_FAMILY overrides it: 2
  * runs the same story over TCP, for comparison).
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

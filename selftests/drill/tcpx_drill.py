@@ -966,10 +966,7 @@ class Drill:
             def fn():
                 return cresult(libc.socket(fam, typ, prot))
 
-            def check(res):
-                self.expect_ret(line, res)
-                if res[0] >= 0:
-                    self.fds[c.ret] = res[0]
+            check = self.new_fd_check(line)
         elif name in ('bind', 'connect'):
             fd = self.fd(line, a[0])
             addr = self.address(line, a[1], (LOCAL_IP if name == 'bind' else REMOTE_IP,
@@ -1002,10 +999,7 @@ class Drill:
             def fn():
                 return cresult(libc.accept(fd, None, None))
 
-            def check(res):
-                self.expect_ret(line, res)
-                if res[0] >= 0:
-                    self.fds[c.ret] = res[0]
+            check = self.new_fd_check(line)
         elif name in ('write', 'send'):
             fd, n = self.fd(line, a[0]), self.value(line, a[2])
             flags = self.value(line, a[3]) if name == 'send' else 0
@@ -1137,6 +1131,16 @@ class Drill:
         call.t_start = time.monotonic()
         call.thread.start()
         return call
+
+    def new_fd_check(self, line):
+        """The check of a call that returns a new descriptor (socket,
+        accept): the result as the script expects, the descriptor kept
+        under the number the script gave it."""
+        def check(res):
+            self.expect_ret(line, res)
+            if res[0] >= 0:
+                self.fds[line.call.ret] = res[0]
+        return check
 
     def expect_ret(self, line, res):
         if res and res[0] == 'exception':

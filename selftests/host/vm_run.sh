@@ -26,19 +26,18 @@ exit_code() {
 }
 tcpx_check "a failing command's status comes back (7)" exit_code
 
-splat() {
-	status --timeout 300 -- sh -c 'echo "WARNING: CPU: 0 PID: 1 at tcpx-selftest" > /dev/kmsg'
-	[ $? = 3 ] && echo "$out" | grep -q "kernel splat" &&
-		echo "$out" | grep -q "WARNING: CPU: 0 PID: 1 at tcpx-selftest"
-}
-tcpx_check "a splat in the kernel log fails a passing command" splat
-
-# logged LINE: a passing command that writes LINE to the kernel log fails
-# the run with 3.
+# logged LINE: a command that passes but writes LINE into the kernel log
+# fails the run (3).
 logged() {
 	status --timeout 300 -- sh -c "echo '$1' > /dev/kmsg; exit 0"
 	[ $? = 3 ]
 }
+
+splat() {
+	logged "WARNING: CPU: 0 PID: 1 at tcpx-selftest" && echo "$out" | grep -q "kernel splat" &&
+		echo "$out" | grep -q "WARNING: CPU: 0 PID: 1 at tcpx-selftest"
+}
+tcpx_check "a splat in the kernel log fails a passing command" splat
 tcpx_check "a KASAN report fails the run" \
 	logged "BUG: KASAN: slab-use-after-free in tcpx_selftest"
 tcpx_check "a SLUB report fails the run" \

@@ -328,6 +328,25 @@ static unsigned int tcpxize_sin_port(const struct sockaddr *addr, socklen_t len)
 	return ntohs(sin->sin_port);
 }
 
+/*
+ * With tcpxize_lock held: a pending TCP socket @p whose bind() or connect()
+ * (@call) names a listed port becomes tcpx.  True if it was one (the swap
+ * may still have failed: the TCP socket then stays, better than none).
+ */
+static bool tcpxize_swap_listed(int fd, struct tcpxize_pending *p,
+				const struct sockaddr *addr, socklen_t len,
+				const char *call)
+{
+	unsigned int port = tcpxize_sin_port(addr, len);
+	char why[32];
+
+	if (!p || !port || !tcpxize_port_listed(port))
+		return false;
+	snprintf(why, sizeof(why), "%s port %u", call, port);
+	tcpxize_swap(fd, p, why);
+	return true;
+}
+
 TCPXIZE_EXPORT int socket(int domain, int type, int protocol)
 {
 	int fd;
@@ -353,7 +372,6 @@ TCPXIZE_EXPORT int socket(int domain, int type, int protocol)
 TCPXIZE_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct tcpxize_pending *p;
-	unsigned int port;
 	int ret;
 
 	tcpxize_setup();
@@ -362,15 +380,8 @@ TCPXIZE_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 
 	pthread_mutex_lock(&tcpxize_lock);
 	p = tcpxize_lookup(fd);
-	port = tcpxize_sin_port(addr, len);
-	if (p && port && tcpxize_port_listed(port)) {
-		char why[32];
-
-		snprintf(why, sizeof(why), "bind to port %u", port);
-		/* On failure the TCP socket stays: better than no socket. */
-		tcpxize_swap(fd, p, why);
+	if (tcpxize_swap_listed(fd, p, addr, len, "bind to"))
 		p = NULL;
-	}
 	pthread_mutex_unlock(&tcpxize_lock);
 	ret = real_bind(fd, addr, len);
 	if (ret || !p || !addr || len < sizeof(struct sockaddr_in) ||
@@ -391,7 +402,6 @@ TCPXIZE_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 TCPXIZE_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct tcpxize_pending *p;
-	unsigned int port;
 
 	tcpxize_setup();
 	if (!tcpxize_filter)
@@ -399,13 +409,7 @@ TCPXIZE_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 	pthread_mutex_lock(&tcpxize_lock);
 	p = tcpxize_lookup(fd);
-	port = tcpxize_sin_port(addr, len);
-	if (p && port && tcpxize_port_listed(port)) {
-		char why[32];
-
-		snprintf(why, sizeof(why), "connect to port %u", port);
-		tcpxize_swap(fd, p, why);
-	} else if (p) {
+	if (!tcpxize_swap_listed(fd, p, addr, len, "connect to") && p) {
 		/* Connected over TCP: it stays TCP. */
 		tcpxize_forget(fd);
 	}

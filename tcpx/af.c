@@ -25,8 +25,6 @@
 #include "trace.h"
 #include "tcpx.h"
 
-static DEFINE_PER_CPU(unsigned int, tcpx_orphan_count);
-
 static void tcpx_sock_destruct(struct sock *sk)
 {
 	tcpx_pernet_unlink_sock(sk);
@@ -81,6 +79,7 @@ static int tcpx_init_sock(struct sock *sk)
 	sk->sk_write_space = tcpx_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 	tcpx_pernet_link_sock(sk);
+	sk_sockets_allocated_inc(sk);
 	return 0;
 }
 
@@ -91,6 +90,7 @@ static void tcpx_destroy_sock(struct sock *sk)
 	tcpx_ofo_purge(sk);
 	if (inet_csk(sk)->icsk_bind_hash)
 		inet_put_port(sk);
+	sk_sockets_allocated_dec(sk);
 }
 
 void tcpx_set_state(struct sock *sk, int state)
@@ -222,6 +222,18 @@ struct proto tcpx_prot = {
 	.unhash		= inet_unhash,
 	.get_port	= inet_csk_get_port,
 	.orphan_count	= &tcpx_orphan_count,
+	.release_cb	= tcpx_release_cb,
+	.stream_memory_free	= tcpx_stream_memory_free,
+	.enter_memory_pressure	= tcpx_enter_memory_pressure,
+	.leave_memory_pressure	= tcpx_leave_memory_pressure,
+	.sockets_allocated	= &tcpx_sockets_allocated,
+	.memory_allocated	= &tcpx_memory_allocated,
+	.per_cpu_fw_alloc	= &tcpx_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &tcpx_memory_pressure,
+	.sysctl_mem	= tcpx_sysctl_mem,
+	/* Buffer floors under pressure: TCP's tcp_wmem/tcp_rmem[0]. */
+	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
+	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
 	.obj_size	= sizeof(struct tcpx_sock),
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 	.twsk_prot	= &tcpx_timewait_sock_ops,
@@ -302,12 +314,20 @@ static struct net_proto_family tcpx_family_ops = {
 
 int tcpx_proto_init(void)
 {
-	return proto_register(&tcpx_prot, 1);
+	int err = tcpx_mem_init();
+
+	if (err)
+		return err;
+	err = proto_register(&tcpx_prot, 1);
+	if (err)
+		tcpx_mem_exit();
+	return err;
 }
 
 void tcpx_proto_exit(void)
 {
 	proto_unregister(&tcpx_prot);
+	tcpx_mem_exit();
 }
 
 int tcpx_family_init(void)

@@ -53,6 +53,16 @@ static inline void tcpx_inet_init_flags(struct sock *sk)
 #endif
 }
 
+/* IP_RECVERR set on the socket. */
+static inline bool tcpx_recverr(const struct sock *sk)
+{
+#ifdef TCPX_HAVE_INET_FLAGS
+	return inet_test_bit(RECVERR, sk);
+#else
+	return inet_sk(sk)->recverr;
+#endif
+}
+
 /* TIME-WAIT: hashing and arming became one call (6.10). */
 static inline void tcpx_twsk_hashdance_schedule(struct inet_timewait_sock *tw,
 						struct sock *sk,

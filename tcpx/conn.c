@@ -9,6 +9,7 @@
  * the SYN+ACK through tcpx_request_sock_ops.  The final ACK finds the
  * request sock, which becomes a full socket in the accept queue.
  */
+#include <linux/security.h>
 #include <linux/siphash.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
@@ -301,6 +302,11 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	ireq->tstamp_ok = opt.saw_tstamp;
 	ireq->sack_ok = opt.sack_ok;
 	treq->ts_recent = opt.tsval;
+	/* The LSM labels the request (req->secid) or refuses it, as for TCP. */
+	if (security_inet_conn_request(sk, skb, req)) {
+		reqsk_free(req);
+		goto drop;
+	}
 	/* After a TIME-WAIT, above the old sequence space (RFC 6191). */
 	treq->snt_isn = cb->tw_isn ? : tcpx_isn(net, iph->daddr, iph->saddr,
 						th->dest, th->source);
@@ -368,6 +374,8 @@ static struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
 	tcpx_init_req(sk, skb, req, cb->seq - 1);
 	tcpx_rsk(req)->snt_isn = cb->ack_seq - 1;
 	tcpx_rsk(req)->mss = mss;
+	if (security_inet_conn_request(sk, skb, req))
+		goto free;
 
 	child = tcpx_syn_recv_sock(sk, skb, req, false, &own_req);
 	if (child) {
@@ -380,6 +388,7 @@ static struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
 		bh_unlock_sock(child);
 		sock_put(child);
 	}
+free:
 	reqsk_free(req);
 drop:
 	return NULL;
@@ -422,7 +431,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			if (!child)
 				goto discard;
 		}
-		tcpx_send_reset(sock_net(sk), skb);
+		tcpx_send_reset(sock_net(sk), sk, skb);
 		goto discard;
 	}
 	if (th->syn && !th->fin)
@@ -577,7 +586,7 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 	if (!th->ack)
 		return NULL;
 	if (cb->ack_seq != treq->snt_isn + 1) {
-		tcpx_send_reset(sock_net(sk), skb);
+		tcpx_send_reset(sock_net(sk), sk, skb);
 		return NULL;
 	}
 	if (cb->seq != treq->rcv_isn + 1) {

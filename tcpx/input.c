@@ -15,12 +15,15 @@
  * timeout.  ACKs drive RFC 6298 RTT estimation and RFC 5681/6582
  * congestion control (slow start, congestion avoidance, NewReno).
  */
+#include <linux/filter.h>
 #include <linux/random.h>
+#include <linux/security.h>
 #include <linux/skbuff.h>
 #include <net/checksum.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/protocol.h>
+#include <net/xfrm.h>
 
 #include "mib.h"
 #include "trace.h"
@@ -451,8 +454,13 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	/* RFC 5961 5.2: an old ACK's window is old news too. */
 	bool old_ack = tcpx_before(ack, tsk->snd_una);
 
-	/* The peer is alive: probes (persist, keepalive) start over. */
+	/*
+	 * The peer is alive: probes (persist, keepalive) start over, and an
+	 * ICMP error remembered for a timeout is forgotten, as in tcp_ack().
+	 */
 	inet_csk(sk)->icsk_probes_out = 0;
+	if (READ_ONCE(sk->sk_err_soft))
+		WRITE_ONCE(sk->sk_err_soft, 0);
 	if (tsk->sack_ok && tsk->snd_una != tsk->snd_max)
 		tcpx_sacktag(sk, skb);
 	if (tcpx_after(ack, tsk->snd_una)) {
@@ -532,30 +540,44 @@ static void tcpx_fin(struct sock *sk)
 }
 
 /*
- * Memory the receive side may hold: sk_rcvbuf.  An in-order segment that
- * does not fit first takes room from the out-of-order queue (newest
- * first, as tcp_prune_ofo_queue()): the hole it fills is worth more.
+ * Memory the receive side may hold: sk_rcvbuf, and a charge the protocol's
+ * memory (net.tcpx.mem) grants.  An in-order segment that does not fit
+ * first takes room from the out-of-order queue (newest first, as
+ * tcp_prune_ofo_queue()): the hole it fills is worth more.  Under memory
+ * pressure an out-of-order segment may take room from newer ones only.
  */
 static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 			   bool in_order)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	struct sk_buff *victim;
 
-	while (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	       READ_ONCE(sk->sk_rcvbuf)) {
-		if (!in_order)
+	for (;;) {
+		bool fits = atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+			    rcvbuf;
+
+		if (fits && __sk_rmem_schedule(sk, skb->truesize,
+					       skb_pfmemalloc(skb)))
+			return true;
+		victim = skb_peek_tail(&tsk->ofo_queue);
+		if (!in_order && (!fits || !victim ||
+				  !tcpx_after(TCPX_SKB_CB(victim)->seq,
+					      TCPX_SKB_CB(skb)->seq)))
 			return false;
 		/* Progress first: a lone segment always gets in. */
-		if (skb_queue_empty(&sk->sk_receive_queue) &&
-		    skb_queue_empty(&tsk->ofo_queue))
-			return true;
-		victim = __skb_dequeue_tail(&tsk->ofo_queue);
+		if (in_order && skb_queue_empty(&sk->sk_receive_queue) &&
+		    !victim)
+			return tcpx_forced_mem_schedule(sk, skb->truesize,
+							SK_MEM_RECV);
 		if (victim) {
+			__skb_unlink(victim, &tsk->ofo_queue);
 			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOPRUNED);
 			kfree_skb(victim);
 			continue;
 		}
+		if (fits)
+			return false;	/* the protocol is out of memory */
 		/*
 		 * What the window promised is taken, within a quarter more
 		 * than the buffer: small segments cost more truesize than
@@ -565,9 +587,9 @@ static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 		return !tcpx_after(TCPX_SKB_CB(skb)->seq + skb->len,
 				   tsk->rcv_wup + tsk->rcv_wnd) &&
 		       atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-		       READ_ONCE(sk->sk_rcvbuf) + (READ_ONCE(sk->sk_rcvbuf) >> 2);
+		       rcvbuf + (rcvbuf >> 2) &&
+		       __sk_rmem_schedule(sk, skb->truesize, skb_pfmemalloc(skb));
 	}
-	return true;
 }
 
 /*
@@ -579,11 +601,13 @@ static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *tail;
+	/* From the out-of-order queue it is charged already, and stays so. */
+	bool charged = skb->sk == sk && skb->destructor == sock_rfree;
 	bool fragstolen;
 	int delta;
 
-	/* The out-of-order queue charged it already; charge afresh. */
-	skb_orphan(skb);
+	if (!charged)
+		skb_orphan(skb);
 	skb_dst_drop(skb);
 	/*
 	 * As tcp_measure_rcv_mss(): the payload/truesize ratio is learnt from
@@ -603,7 +627,8 @@ static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
 		kfree_skb_partial(skb, fragstolen);
 	} else {
 		cb->end_seq = cb->seq + skb->len;
-		skb_set_owner_r(skb, sk);
+		if (!charged)
+			skb_set_owner_r(skb, sk);
 		__skb_queue_tail(&sk->sk_receive_queue, skb);
 	}
 }
@@ -725,6 +750,21 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	bool had_ofo = !skb_queue_empty(&tsk->ofo_queue);
+	u32 wnd_end = tsk->rcv_wup + tsk->rcv_wnd;
+
+	/*
+	 * RFC 9293 3.10.7.4: what lies beyond the window we offered is not
+	 * processed (a FIN there neither); the peer sends it again when the
+	 * window opens.  Linux TCP keeps such a tail; see Documentation.
+	 */
+	if (skb->len && tcpx_after(wnd_end, cb->seq) &&
+	    tcpx_after(cb->seq + skb->len, wnd_end)) {
+		if (pskb_trim(skb, wnd_end - cb->seq)) {
+			tcpx_send_ack(sk);
+			return false;
+		}
+		fin = false;
+	}
 
 	if (tcpx_after(cb->seq, tsk->rcv_nxt)) {
 		bool kept = tcpx_ofo_insert(sk, skb);
@@ -826,7 +866,7 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (th->ack && (!tcpx_after(cb->ack_seq, tsk->iss) ||
 			tcpx_after(cb->ack_seq, tsk->snd_max))) {
 		if (!th->rst)
-			tcpx_send_reset(sock_net(sk), skb);
+			tcpx_send_reset(sock_net(sk), sk, skb);
 		goto discard;
 	}
 	if (th->rst) {
@@ -856,6 +896,7 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 		tsk->snd_una = cb->ack_seq;
 		tcpx_clean_acked(sk);
 		tcpx_set_state(sk, TCP_ESTABLISHED);
+		security_inet_conn_established(sk, skb);
 		inet_csk(sk)->icsk_ack.quick = TCPX_QUICKACKS;
 		tcpx_send_ack(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
@@ -996,7 +1037,7 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 	if (sk->sk_state == TCP_SYN_RECV) {
 		if (!tcpx_after(cb->ack_seq, tsk->snd_una)) {
-			tcpx_send_reset(sock_net(sk), skb);
+			tcpx_send_reset(sock_net(sk), sk, skb);
 			goto discard;
 		}
 		tcpx_set_state(sk, TCP_ESTABLISHED);
@@ -1115,6 +1156,24 @@ discard:
  * As tcp_add_backlog(): the receive queue and a full window more in the
  * backlog while the reader copies, and room for the ACKs of our sends.
  */
+/*
+ * As tcp_filter(): conntrack is done with the segment, and the socket's
+ * filter (SO_ATTACH_FILTER/BPF) and security_sock_rcv_skb() judge it.  A
+ * filter may trim the payload, never the header: the end is counted
+ * again.  True if the segment is to be dropped.
+ */
+static bool tcpx_filter(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	nf_reset_ct(skb);
+	if (sk_filter_trim_cap(sk, skb, th->doff * 4))
+		return true;
+	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
+	return false;
+}
+
 static u32 tcpx_backlog_limit(const struct sock *sk)
 {
 	u64 limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
@@ -1177,17 +1236,41 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 		refcounted = false;
 	}
 	if (!sk) {
+		if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+			goto discard;
 		tcpx_inc_stats(net, TCPX_MIB_NOPORT);
-		tcpx_send_reset(net, skb);
+		tcpx_send_reset(net, NULL, skb);
 		goto discard;
 	}
 
 	if (sk->sk_state == TCP_TIME_WAIT) {
+		if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+			inet_twsk_put(inet_twsk(sk));
+			goto discard;
+		}
 		tcpx_tw_rcv(inet_twsk(sk), skb);
 		return 0;
 	}
-	if (sk->sk_state == TCP_NEW_SYN_RECV)
-		return tcpx_rcv_req(skb, inet_reqsk(sk));
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		struct request_sock *req = inet_reqsk(sk);
+
+		if (tcpx_filter(req->rsk_listener, skb)) {
+			reqsk_put(req);
+			goto discard;
+		}
+		return tcpx_rcv_req(skb, req);
+	}
+	/*
+	 * The administrator's policy, as tcp_v4_rcv() applies it: IPsec
+	 * input policy (per socket: the protocol is .no_policy), conntrack
+	 * let go, then the socket's filter and LSM (sk_filter()).
+	 */
+	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb) ||
+	    tcpx_filter(sk, skb)) {
+		if (refcounted)
+			sock_put(sk);
+		goto discard;
+	}
 	/*
 	 * Listeners run without the socket lock, as TCP's: a SYN queued to
 	 * the backlog of a listener a process holds would be processed by
@@ -1225,6 +1308,7 @@ discard:
 
 static struct net_protocol tcpx_protocol = {
 	.handler	= tcpx_v4_rcv,
+	.err_handler	= tcpx_v4_err,
 	.no_policy	= 1,
 };
 

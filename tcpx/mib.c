@@ -41,6 +41,12 @@ static const char * const tcpx_mib_names[__TCPX_MIB_MAX] = {
 	[TCPX_MIB_ACKSKIPPEDCHALLENGE]	= "ACKSkippedChallenge",
 	[TCPX_MIB_ACKSKIPPEDOOW]	= "ACKSkippedOOW",
 	[TCPX_MIB_OFOPRUNED]		= "OfoPruned",
+	[TCPX_MIB_MEMORYPRESSURES]	= "MemoryPressures",
+	[TCPX_MIB_ABORTONMEMORY]	= "AbortOnMemory",
+	[TCPX_MIB_ORPHANDROPS]		= "OrphanDrops",
+	[TCPX_MIB_PMTUUPDATES]		= "PmtuUpdates",
+	[TCPX_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[TCPX_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
 };
 
 unsigned long tcpx_mib_read(const struct net *net, enum tcpx_mib_field f)

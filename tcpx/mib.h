@@ -43,6 +43,12 @@ enum tcpx_mib_field {
 	TCPX_MIB_ACKSKIPPEDCHALLENGE,	/* challenge ACKs held back (RFC 5961 7) */
 	TCPX_MIB_ACKSKIPPEDOOW,		/* out-of-window dupACKs held back */
 	TCPX_MIB_OFOPRUNED,		/* out-of-order queue pruned for room */
+	TCPX_MIB_MEMORYPRESSURES,	/* times protocol memory passed mem[1] */
+	TCPX_MIB_ABORTONMEMORY,		/* resets: protocol memory past mem[2] */
+	TCPX_MIB_ORPHANDROPS,		/* orphans reset: max_orphans, orphan_retries */
+	TCPX_MIB_PMTUUPDATES,		/* MSS lowered by ICMP frag-needed */
+	TCPX_MIB_OUTOFWINDOWICMPS,	/* ICMP errors quoting no sequence in flight */
+	TCPX_MIB_LOCKDROPPEDICMPS,	/* ICMP errors dropped: socket owned */
 	__TCPX_MIB_MAX
 };
 

@@ -50,6 +50,9 @@ void tcpx_time_wait(struct sock *sk, int state)
 		ttw->ts_recent = tcpx_sk(sk)->ts_recent;
 		ttw->ts_recent_stamp = tcpx_sk(sk)->tstamp_ok ?
 				       tcpx_sk(sk)->ts_recent_stamp : 0;
+		/* Its ACKs and RSTs keep the socket's SO_MARK, SO_PRIORITY. */
+		tw->tw_mark = READ_ONCE(sk->sk_mark);
+		tw->tw_priority = READ_ONCE(sk->sk_priority);
 		tcpx_twsk_hashdance_schedule(tw, sk, &tcpx_hashinfo, timeo);
 		tcpx_set_state(sk, TCP_TIME_WAIT);
 	}
@@ -145,15 +148,15 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 			tcpx_listen_rcv(lsk, skb);
 			return;
 		}
-		tcpx_send_reset(net, skb);
+		tcpx_send_reset(net, NULL, skb);
 		goto discard;
 	}
 	/* The peer's FIN again: our last ACK was lost.  ACK, restart 2*MSL. */
 	if (th->fin && cb->end_seq == ttw->rcv_nxt)
 		inet_twsk_reschedule(tw, tcpx_tw_timeout(net));
 	if (th->fin || cb->end_seq != cb->seq || th->syn)
-		tcpx_send_reply(net, skb, ttw->snd_nxt, ttw->rcv_nxt,
-				TCPHDR_ACK, 0);
+		tcpx_send_reply(net, (struct sock *)tw, skb, ttw->snd_nxt,
+				ttw->rcv_nxt, TCPHDR_ACK, 0);
 	inet_twsk_put(tw);
 discard:
 	kfree_skb(skb);

@@ -203,10 +203,20 @@ unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu)
 u32 tcpx_rcv_space(const struct sock *sk)
 {
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 space;
 
 	if (free <= 0)
 		return 0;
-	return (u64)free * tcpx_sk(sk)->rcv_ratio * 7 / (256 * 8);
+	space = (u64)free * tcpx_sk(sk)->rcv_ratio * 7 / (256 * 8);
+	/* TCPX_WINDOW_CLAMP bounds what we offer. */
+	if (tcpx_sk(sk)->window_clamp)
+		space = min(space, tcpx_sk(sk)->window_clamp);
+	/* Under protocol memory pressure the window stops growing (TCP's
+	 * rcv_ssthresh clamp): four segments keep the flow alive.
+	 */
+	if (tcpx_under_memory_pressure(sk))
+		space = min_t(u32, space, 4U * tcpx_sk(sk)->advmss);
+	return space;
 }
 
 /* RFC 7323 2.2: the smallest shift that lets the window cover the buffer. */
@@ -403,13 +413,21 @@ void tcpx_send_active_reset(struct sock *sk, gfp_t gfp)
 	tcpx_send_ctl(sk, TCPHDR_RST | TCPHDR_ACK, gfp);
 }
 
-static void tcpx_queue_skb(struct sock *sk, struct sk_buff *skb)
+/*
+ * SYNs and FINs are charged past the protocol's limits (as TCP's
+ * sk_forced_mem_schedule()): a connection must be able to end.  False
+ * only when a memory cgroup refuses; the skb is not queued then.
+ */
+static bool tcpx_queue_skb(struct sock *sk, struct sk_buff *skb)
 {
+	if (!tcpx_forced_mem_schedule(sk, skb->truesize, SK_MEM_SEND))
+		return false;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
 	sk_mem_charge(sk, skb->truesize);
 	if (!tcpx_sk(sk)->send_head)
 		tcpx_sk(sk)->send_head = skb;
+	return true;
 }
 
 /* The SYN of an active open (or of a simultaneous one). */
@@ -426,7 +444,10 @@ int tcpx_send_syn(struct sock *sk)
 	TCPX_SKB_CB(skb)->end_seq = tsk->iss + 1;
 	TCPX_SKB_CB(skb)->flags = TCPHDR_SYN;
 	tsk->write_seq = tsk->iss + 1;
-	tcpx_queue_skb(sk, skb);
+	if (!tcpx_queue_skb(sk, skb)) {
+		kfree_skb(skb);
+		return -ENOBUFS;
+	}
 	tcpx_push_pending(sk);
 	return 0;
 }
@@ -446,14 +467,25 @@ void tcpx_send_fin(struct sock *sk)
 		TCPX_SKB_CB(skb)->seq = tsk->write_seq;
 		TCPX_SKB_CB(skb)->end_seq = tsk->write_seq;
 		TCPX_SKB_CB(skb)->flags = TCPHDR_FIN;
-		tcpx_queue_skb(sk, skb);
+		if (!tcpx_queue_skb(sk, skb)) {
+			/* No memory to end it in order: end it at once. */
+			kfree_skb(skb);
+			tcpx_send_active_reset(sk, sk->sk_allocation);
+			tcpx_inc_stats(sock_net(sk), TCPX_MIB_ABORTONMEMORY);
+			tcpx_done(sk);
+			return;
+		}
 	}
 	TCPX_SKB_CB(skb)->end_seq++;
 	tsk->write_seq++;
 	tcpx_push_pending(sk);
 }
 
-/* Split an unsent segment so that its first len bytes fit the window. */
+/*
+ * Split a segment so that its first len bytes fit the window, or a lowered
+ * MSS.  A sent one keeps its marks on both halves: the SACK and loss
+ * counts are in bytes.
+ */
 static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb), *ncb;
@@ -469,6 +501,10 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	nskb = alloc_skb_fclone(TCPX_MAX_HEADER + nlen, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOMEM;
+	if (!tcpx_forced_mem_schedule(sk, nskb->truesize, SK_MEM_SEND)) {
+		kfree_skb(nskb);
+		return -ENOMEM;
+	}
 	skb_reserve(nskb, TCPX_MAX_HEADER);
 	if (skb_copy_bits(skb, len, skb_put(nskb, nlen), nlen)) {
 		kfree_skb(nskb);
@@ -479,6 +515,10 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	ncb->seq = cb->seq + len;
 	ncb->end_seq = cb->end_seq;
 	ncb->flags = cb->flags;
+	ncb->tx_us = cb->tx_us;
+	ncb->retrans = cb->retrans;
+	ncb->sacked = cb->sacked;
+	ncb->lost = cb->lost;
 	/*
 	 * pskb_trim() may condense what is left into the head and shrink
 	 * truesize (skb_condense()): the write-queue charge follows it.
@@ -516,6 +556,13 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
+	/* Queued before the path MTU fell (icmp.c): cut to the new MSS. */
+	if (skb->len > tsk->mss_cache) {
+		int err = tcpx_fragment(sk, skb, tsk->mss_cache);
+
+		if (err)
+			return err;
+	}
 	if (!tcpx_after(cb->end_seq, tsk->snd_max) && cb->end_seq != cb->seq) {
 		cb->retrans = 1;
 		trace_tcpx_retransmit(sk, cb->seq);
@@ -560,12 +607,56 @@ static void tcpx_xmit_lost(struct sock *sk)
 }
 
 /*
- * Send what the peer's window and the congestion window allow, from
- * send_head on.  Nagle (RFC 896): a short segment waits while data is in
- * flight, unless TCPX_NODELAY.  A closed window with nothing in flight
- * starts the persist timer.
+ * The path MTU fell below what is in flight (icmp.c): those segments are
+ * lost for sure, as tcp_simple_retransmit() has it, but not to congestion.
+ * They go again at once, cut to the new MSS; the windows stay.
  */
+void tcpx_resend_oversized(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+	bool marked = false;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+		if (skb == tsk->send_head ||
+		    !tcpx_before(cb->seq, tsk->snd_max))
+			break;
+		if (skb->len > tsk->mss_cache && !cb->sacked && !cb->lost) {
+			cb->lost = 1;
+			tsk->lost_out += skb->len;
+			marked = true;
+		}
+	}
+	if (marked)
+		tcpx_push_pending(sk);
+}
+
+/*
+ * Does the queue's last, short segment wait?  Nagle (RFC 896): while data
+ * is in flight, unless TCPX_NODELAY.  TCPX_CORK and MSG_MORE: always, as
+ * TCP_CORK; the persist timer sends it if nothing else does.
+ */
+static bool tcpx_hold_short(const struct tcpx_sock *tsk, int how)
+{
+	if (how == TCPX_PUSH_FORCE)
+		return false;
+	return tsk->cork || how == TCPX_PUSH_MORE ||
+	       (!tsk->nodelay && tsk->snd_nxt != tsk->snd_una);
+}
+
 void tcpx_push_pending(struct sock *sk)
+{
+	__tcpx_push_pending(sk, TCPX_PUSH_NORMAL);
+}
+
+/*
+ * Send what the peer's window and the congestion window allow, from
+ * send_head on, short segments as tcpx_hold_short() says.  A closed
+ * window with nothing in flight starts the persist timer.
+ */
+void __tcpx_push_pending(struct sock *sk, int how)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -601,10 +692,10 @@ void tcpx_push_pending(struct sock *sk)
 			break;
 		if (skb->len && flight && flight + skb->len > cwnd)
 			break;
-		if (!tsk->nodelay && skb->len && skb->len < tsk->mss_cache &&
-		    tsk->snd_nxt != tsk->snd_una &&
+		if (skb->len && skb->len < tsk->mss_cache &&
 		    !(cb->flags & TCPHDR_FIN) &&
-		    skb_queue_is_last(&sk->sk_write_queue, skb))
+		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
+		    tcpx_hold_short(tsk, how))
 			break;
 		if (skb_queue_is_last(&sk->sk_write_queue, skb) && skb->len)
 			cb->flags |= TCPHDR_PSH;
@@ -699,22 +790,35 @@ void tcpx_delack(struct sock *sk)
 }
 
 /*
- * A reply to segment "in" with no full socket behind it: RST for a stray
- * segment, ACK from TIME-WAIT.  Addresses and ports are in's, swapped.
+ * A reply to segment "in" sent outside a connection's output path: RST for
+ * a stray segment, ACK from TIME-WAIT.  Addresses and ports are in's,
+ * swapped.  sk (a full socket, a TIME-WAIT one, or NULL) lends its
+ * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
+ * mark is reflected when fwmark_reflect asks.
  */
-void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
-		     u32 ack, u8 flags, u16 win)
+void tcpx_send_reply(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+		     u16 win)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	const struct iphdr *iph = ip_hdr(in);
+	u32 mark = IP4_REPLY_MARK(net, in->mark), prio = 0;
 	struct sk_buff *skb;
 	struct flowi4 fl4;
 	struct rtable *rt;
 	struct iphdr *niph;
 
-	rt = ip_route_output_ports(net, &fl4, NULL, iph->saddr, iph->daddr,
-				   th->source, th->dest, tcpx_ipproto, 0,
-				   inet_iif(in));
+	if (sk && sk->sk_state == TCP_TIME_WAIT) {
+		mark = mark ? : inet_twsk(sk)->tw_mark;
+		prio = inet_twsk(sk)->tw_priority;
+	} else if (sk) {
+		mark = mark ? : READ_ONCE(sk->sk_mark);
+		prio = READ_ONCE(sk->sk_priority);
+	}
+	flowi4_init_output(&fl4, inet_iif(in), mark, 0, RT_SCOPE_UNIVERSE,
+			   tcpx_ipproto, 0, iph->saddr, iph->daddr, th->source,
+			   th->dest, sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return;
 	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
@@ -741,6 +845,8 @@ void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 	skb_dst_set(skb, &rt->dst);
 	ip_select_ident(net, skb, NULL);
 	skb->protocol = htons(ETH_P_IP);
+	skb->mark = mark;
+	skb->priority = prio;
 	tcpx_csum(skb, niph->saddr, niph->daddr);
 
 	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
@@ -750,7 +856,8 @@ void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
 }
 
 /* RFC 9293 3.10.7.1: the reset for a segment that finds no connection. */
-void tcpx_send_reset(struct net *net, const struct sk_buff *in)
+void tcpx_send_reset(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(in);
 
@@ -760,9 +867,9 @@ void tcpx_send_reset(struct net *net, const struct sk_buff *in)
 	if (skb_rtable(in) && skb_rtable(in)->rt_type != RTN_LOCAL)
 		return;
 	if (cb->flags & TCPHDR_ACK)
-		tcpx_send_reply(net, in, cb->ack_seq, 0, TCPHDR_RST, 0);
+		tcpx_send_reply(net, sk, in, cb->ack_seq, 0, TCPHDR_RST, 0);
 	else
-		tcpx_send_reply(net, in, 0, cb->end_seq,
+		tcpx_send_reply(net, sk, in, 0, cb->end_seq,
 				TCPHDR_RST | TCPHDR_ACK, 0);
 }
 

@@ -52,6 +52,20 @@ static struct ctl_table tcpx_sysctl_template[] = {
 	TCPX_SYSCTL(syncookie_period, &tcpx_one, &tcpx_max_cookie_period),
 	TCPX_SYSCTL(min_snd_mss, &tcpx_min_snd_mss_min, &tcpx_u16_max),
 	TCPX_SYSCTL(challenge_ack_limit, &tcpx_zero, NULL),
+	TCPX_SYSCTL(max_orphans, &tcpx_zero, NULL),
+	TCPX_SYSCTL(orphan_retries, &tcpx_zero, &tcpx_max_retries),
+	{ }
+};
+
+/* Host-wide, as tcp_mem: only the initial namespace has it. */
+static struct ctl_table tcpx_mem_table[] = {
+	{
+		.procname	= "mem",
+		.data		= &tcpx_sysctl_mem,
+		.maxlen		= sizeof(tcpx_sysctl_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
 	{ }
 };
 
@@ -71,6 +85,9 @@ static void tcpx_pernet_defaults(struct tcpx_pernet *pn)
 	pn->min_snd_mss = TCPX_MIN_SND_MSS;
 	/* As TCP since the RFC 5961 side channel (CVE-2016-5696): no limit. */
 	pn->challenge_ack_limit = INT_MAX;
+	/* As tcp_max_orphans: half of TCP's established hash. */
+	pn->max_orphans = (init_net.ipv4.tcp_death_row.hashinfo->ehash_mask + 1) / 2;
+	pn->orphan_retries = 0;
 }
 
 static int tcpx_sysctl_init_net(struct net *net)
@@ -94,6 +111,16 @@ static int tcpx_sysctl_init_net(struct net *net)
 		kfree(table);
 		return -ENOMEM;
 	}
+	if (net_eq(net, &init_net)) {
+		pn->mem_hdr = tcpx_register_net_sysctl(net, "net/tcpx",
+						       tcpx_mem_table,
+						       ARRAY_SIZE(tcpx_mem_table) - 1);
+		if (!pn->mem_hdr) {
+			unregister_net_sysctl_table(pn->sysctl_hdr);
+			kfree(table);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -102,6 +129,8 @@ static void tcpx_sysctl_exit_net(struct net *net)
 	struct tcpx_pernet *pn = tcpx_pernet(net);
 	const struct ctl_table *table = pn->sysctl_hdr->ctl_table_arg;
 
+	if (pn->mem_hdr)
+		unregister_net_sysctl_table(pn->mem_hdr);
 	unregister_net_sysctl_table(pn->sysctl_hdr);
 	kfree(table);
 }

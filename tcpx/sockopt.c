@@ -62,6 +62,32 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 	switch (optname) {
 	case TCPX_NODELAY:
 		tsk->nodelay = !!val;
+		/* As TCP: turning it on sends what Nagle or a cork held. */
+		if (val)
+			__tcpx_push_pending(sk, TCPX_PUSH_FORCE);
+		break;
+	case TCPX_CORK:
+		tsk->cork = !!val;
+		if (!val)
+			__tcpx_push_pending(sk, tsk->nodelay ? TCPX_PUSH_FORCE :
+						TCPX_PUSH_NORMAL);
+		break;
+	case TCPX_WINDOW_CLAMP:
+		/* As TCP: 0 only before a connection; a floor of half the
+		 * smallest buffer.
+		 */
+		if (!val) {
+			if (sk->sk_state != TCP_CLOSE)
+				return -EINVAL;
+			WRITE_ONCE(tsk->window_clamp, 0);
+		} else {
+			WRITE_ONCE(tsk->window_clamp,
+				   max_t(int, val, SOCK_MIN_RCVBUF / 2));
+		}
+		break;
+	case TCPX_NOTSENT_LOWAT:
+		WRITE_ONCE(tsk->notsent_lowat, val);
+		sk->sk_write_space(sk);
 		break;
 	case TCPX_MAXSEG:
 		if (val && (val < TCPX_MIN_MSS || val > TCPX_MAX_WINDOW))
@@ -208,6 +234,15 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 	switch (optname) {
 	case TCPX_NODELAY:
 		val = tsk->nodelay;
+		break;
+	case TCPX_CORK:
+		val = tsk->cork;
+		break;
+	case TCPX_WINDOW_CLAMP:
+		val = READ_ONCE(tsk->window_clamp);
+		break;
+	case TCPX_NOTSENT_LOWAT:
+		val = READ_ONCE(tsk->notsent_lowat);
 		break;
 	case TCPX_MAXSEG:
 		val = READ_ONCE(tsk->mss_cache);

@@ -46,6 +46,42 @@ void tcpx_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * A new write-queue skb, charged to the protocol's memory, as
+ * tcp_stream_alloc_skb(): the first one of an empty queue always.
+ */
+/*
+ * sk_stream_memory_free() and poll's writability, as
+ * tcp_stream_memory_free(): with TCPX_NOTSENT_LOWAT (or TCP's
+ * tcp_notsent_lowat), unsent bytes below it; a wakeup waits for half.
+ */
+bool tcpx_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 lowat = READ_ONCE(tsk->notsent_lowat) ? :
+		    READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_notsent_lowat);
+	u32 notsent = READ_ONCE(tsk->write_seq) - READ_ONCE(tsk->snd_max);
+
+	return ((u64)notsent << wake) < lowat;
+}
+
+static struct sk_buff *tcpx_stream_alloc_skb(struct sock *sk)
+{
+	bool first = skb_queue_empty(&sk->sk_write_queue);
+	struct sk_buff *skb;
+
+	skb = alloc_skb_fclone(TCPX_MAX_HEADER, sk->sk_allocation);
+	if (!skb)
+		return NULL;
+	if (sk_wmem_schedule(sk, skb->truesize) ||
+	    (first && tcpx_forced_mem_schedule(sk, skb->truesize, SK_MEM_SEND)))
+		return skb;
+	__kfree_skb(skb);
+	sk->sk_prot->enter_memory_pressure(sk);
+	sk_stream_moderate_sndbuf(sk);
+	return NULL;
+}
+
 int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -80,7 +116,7 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		    skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
-			skb = alloc_skb_fclone(TCPX_MAX_HEADER, sk->sk_allocation);
+			skb = tcpx_stream_alloc_skb(sk);
 			if (!skb)
 				goto wait_for_space;
 			skb_reserve(skb, TCPX_MAX_HEADER);
@@ -102,6 +138,15 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 		copy = min_t(int, msg_data_left(msg),
 			     min_t(int, goal - skb->len,
 				   pfrag->size - pfrag->offset));
+		if (!sk_wmem_schedule(sk, copy)) {
+			/* One segment always gets in, as in TCP: an
+			 * edge-triggered poller must not wait forever.
+			 */
+			if (skb != skb_peek(&sk->sk_write_queue) ||
+			    skb != tsk->send_head ||
+			    !tcpx_forced_mem_schedule(sk, copy, SK_MEM_SEND))
+				goto wait_for_space;
+		}
 		/* Charges the socket and grows len, data_len and truesize. */
 		err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb,
 					       pfrag->page, pfrag->offset, copy);
@@ -124,12 +169,14 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		tcpx_push_pending(sk);
+		/* Waiting: what is queued goes, corked or not, as in TCP. */
+		__tcpx_push_pending(sk, TCPX_PUSH_FORCE);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
 	}
-	tcpx_push_pending(sk);
+	__tcpx_push_pending(sk, flags & MSG_MORE ? TCPX_PUSH_MORE :
+				TCPX_PUSH_NORMAL);
 	release_sock(sk);
 	return copied;
 
@@ -514,6 +561,9 @@ adjudge_to_death:
 			inet_csk_reset_keepalive_timer(sk, tcpx_fin_timeout(sk));
 		}
 	}
+	/* Past max_orphans or mem[2], a new orphan is reset at once. */
+	if (sk->sk_state != TCP_CLOSE)
+		tcpx_orphan_oom(sk);
 	if (sk->sk_state == TCP_CLOSE) {
 		tcpx_purge_queues(sk);
 		inet_csk_destroy_sock(sk);

@@ -118,12 +118,17 @@ struct tcpx_sock {
 	int				linger2;	/* TCPX_LINGER2, jiffies */
 	u32				mss_cache;	/* current send MSS */
 	u16				mss_clamp;	/* the peer's MSS option */
+	u32				mtu_info;	/* ICMP frag-needed MTU */
+	unsigned long			deferred;	/* icmp.c, for release_cb */
 	u32				user_mss;	/* TCPX_MAXSEG */
 	u32				keepalive_time;	/* jiffies, 0: sysctl */
 	u32				keepalive_intvl; /* jiffies, 0: sysctl */
 	u8				keepalive_probes; /* 0: sysctl */
 	u32				rcv_tstamp;	/* jiffies: last segment accepted */
 	u8				nodelay:1;
+	u8				cork:1;		/* TCPX_CORK */
+	u32				window_clamp;	/* TCPX_WINDOW_CLAMP */
+	u32				notsent_lowat;	/* TCPX_NOTSENT_LOWAT */
 	/* listener: jiffies of the last cookie sent (syncookies=1) */
 	unsigned long			synq_overflow;
 	/* listener: the icsk_syn_retries tcpx set from synack_retries */
@@ -227,6 +232,7 @@ static inline bool tcpx_between(u32 seq, u32 lo, u32 hi)
 struct tcpx_pernet {
 	struct net			*net;
 	struct ctl_table_header		*sysctl_hdr;
+	struct ctl_table_header		*mem_hdr;	/* init_net only */
 	struct tcpx_mib __percpu	*mib;
 
 	/* Every full tcpx socket of the namespace, for /proc and cleanup. */
@@ -252,6 +258,8 @@ struct tcpx_pernet {
 	int				retries2;
 	int				min_snd_mss;
 	int				challenge_ack_limit;	/* per second */
+	int				max_orphans;
+	int				orphan_retries;
 	u32				challenge_stamp;	/* seconds */
 	u32				challenge_count;
 	int				syncookie_period;	/* seconds */
@@ -302,6 +310,27 @@ static inline u32 tcpx_keepalive_time_elapsed(const struct sock *sk)
 }
 
 /* af.c: the socket family and its operations */
+/* mem.c */
+extern atomic_long_t tcpx_memory_allocated;
+extern struct percpu_counter tcpx_sockets_allocated;
+extern unsigned long tcpx_memory_pressure;
+extern long tcpx_sysctl_mem[3];
+DECLARE_PER_CPU(unsigned int, tcpx_orphan_count);
+DECLARE_PER_CPU(int, tcpx_memory_per_cpu_fw_alloc);
+void tcpx_enter_memory_pressure(struct sock *sk);
+void tcpx_leave_memory_pressure(struct sock *sk);
+bool tcpx_under_memory_pressure(const struct sock *sk);
+bool tcpx_forced_mem_schedule(struct sock *sk, int size, int kind);
+bool tcpx_orphan_oom(struct sock *sk);
+bool tcpx_out_of_resources(struct sock *sk, bool do_reset);
+int tcpx_orphan_retries(const struct sock *sk, bool alive);
+int tcpx_mem_init(void);
+void tcpx_mem_exit(void);
+
+/* icmp.c */
+int tcpx_v4_err(struct sk_buff *skb, u32 info);
+void tcpx_release_cb(struct sock *sk);
+
 int tcpx_proto_init(void);
 void tcpx_proto_exit(void);
 int tcpx_family_init(void);
@@ -336,17 +365,29 @@ u16 tcpx_mss_for_mtu(u32 mtu);
 unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu);
 void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss);
 int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
+/* How a push treats a last, short segment (Nagle, TCPX_CORK, MSG_MORE). */
+enum {
+	TCPX_PUSH_NORMAL,	/* held by Nagle or the cork */
+	TCPX_PUSH_MORE,		/* held: the writer said MSG_MORE */
+	TCPX_PUSH_FORCE,	/* sent: the writer waits, or just uncorked */
+};
+
+void __tcpx_push_pending(struct sock *sk, int how);
 void tcpx_push_pending(struct sock *sk);
+bool tcpx_stream_memory_free(const struct sock *sk, int wake);
 void tcpx_send_ack(struct sock *sk);
 void tcpx_send_fin(struct sock *sk);
 int tcpx_send_syn(struct sock *sk);
 void tcpx_send_active_reset(struct sock *sk, gfp_t gfp);
-void tcpx_send_reply(struct net *net, const struct sk_buff *in, u32 seq,
+void tcpx_send_reply(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in, u32 seq,
 		     u32 ack, u8 flags, u16 win);
-void tcpx_send_reset(struct net *net, const struct sk_buff *in);
+void tcpx_send_reset(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
+void tcpx_resend_oversized(struct sock *sk);
 void tcpx_retransmit_head(struct sock *sk);
 void tcpx_probe_window(struct sock *sk);
 void tcpx_delack(struct sock *sk);

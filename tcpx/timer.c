@@ -76,6 +76,22 @@ void tcpx_reset_rto(struct sock *sk)
 				  tcpx_clamp_to_user(sk, when), TCPX_RTO_MAX);
 }
 
+/* An orphan's peer still counts as alive while the backed-off RTO is
+ * below its cap (tcp_write_timeout()'s and tcp_probe_timer()'s test).
+ */
+static bool tcpx_rto_alive(const struct sock *sk)
+{
+	return inet_csk_rto_backoff(inet_csk(sk), TCPX_RTO_MAX) < TCPX_RTO_MAX;
+}
+
+/* An orphan that ran out of retries or probes: gone, and counted. */
+static void tcpx_timeout(struct sock *sk)
+{
+	if (sock_flag(sk, SOCK_DEAD))
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_ORPHANDROPS);
+	tcpx_done_with_error(sk, READ_ONCE(sk->sk_err_soft) ? : ETIMEDOUT);
+}
+
 static bool tcpx_out_of_retries(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -86,6 +102,8 @@ static bool tcpx_out_of_retries(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT)
 		max = READ_ONCE(icsk->icsk_syn_retries) ? :
 		      READ_ONCE(pn->syn_retries);
+	else if (sock_flag(sk, SOCK_DEAD))
+		max = tcpx_orphan_retries(sk, tcpx_rto_alive(sk));
 	else
 		max = READ_ONCE(pn->retries2);
 	if (user && icsk->icsk_retransmits &&
@@ -110,7 +128,10 @@ void tcpx_arm_probe0(struct sock *sk)
 /*
  * As tcp_probe_timer(): probing goes on while the peer answers (each ACK
  * resets icsk_probes_out); retries2 unanswered probes, or
- * TCPX_USER_TIMEOUT, end the connection.
+ * TCPX_USER_TIMEOUT, end the connection.  An orphan is not kept forever
+ * by a peer that answers with a shut window: once the backoff reaches the
+ * RTO cap, orphan_retries of it end it, and it goes early when orphans or
+ * memory run short.
  */
 static void tcpx_probe_timer(struct sock *sk)
 {
@@ -125,10 +146,21 @@ static void tcpx_probe_timer(struct sock *sk)
 	}
 	if (!icsk->icsk_probes_out)
 		tsk->retrans_stamp = jiffies;
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = tcpx_rto_alive(sk);
+
+		max = tcpx_orphan_retries(sk, alive);
+		if (!alive && icsk->icsk_backoff >= max) {
+			tcpx_timeout(sk);
+			return;
+		}
+		if (tcpx_out_of_resources(sk, true))
+			return;
+	}
 	if ((user && time_after(jiffies, tsk->retrans_stamp +
 				msecs_to_jiffies(user))) ||
 	    icsk->icsk_probes_out >= max) {
-		tcpx_done_with_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+		tcpx_timeout(sk);
 		return;
 	}
 	icsk->icsk_probes_out++;
@@ -148,8 +180,15 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	if (skb_queue_empty(&sk->sk_write_queue) ||
 	    skb_peek(&sk->sk_write_queue) == tcpx_sk(sk)->send_head)
 		return;
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = tcpx_rto_alive(sk);
+
+		if (tcpx_out_of_resources(sk, alive || icsk->icsk_retransmits <
+				tcpx_orphan_retries(sk, alive)))
+			return;
+	}
 	if (tcpx_out_of_retries(sk)) {
-		tcpx_done_with_error(sk, sk->sk_err_soft ? : ETIMEDOUT);
+		tcpx_timeout(sk);
 		return;
 	}
 	if (!icsk->icsk_retransmits) {

@@ -23,14 +23,17 @@
 /* Socket options, numbered as TCP's. */
 #define TCPX_NODELAY		1
 #define TCPX_MAXSEG		2
+#define TCPX_CORK		3
 #define TCPX_KEEPIDLE		4
 #define TCPX_KEEPINTVL		5
 #define TCPX_KEEPCNT		6
 #define TCPX_SYNCNT		7
 #define TCPX_LINGER2		8
+#define TCPX_WINDOW_CLAMP	10
 #define TCPX_INFO		11
 #define TCPX_QUICKACK		12
 #define TCPX_USER_TIMEOUT	18
+#define TCPX_NOTSENT_LOWAT	25
 
 /*
  * Leading fields as struct tcp_info up to tcpi_total_retrans, so code written

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP errors about tcpx segments, as tcp_v4_err() takes them.
+ *
+ * The quoted header must name a connection and a sequence number it has
+ * in flight (RFC 5927 4.1), else a blind attacker could reset or slow any
+ * connection.  "Fragmentation needed" lowers the path MTU and the MSS, and
+ * what was sent too large goes again at the new size.  Unreachables end a
+ * connection attempt (hard error) and are only remembered (soft error,
+ * reported on timeout) once connected, unless IP_RECVERR asks for them.
+ */
+#include <linux/icmp.h>
+#include <net/icmp.h>
+#include <net/inet_connection_sock.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "mib.h"
+#include "tcpx.h"
+
+/* Deferred work for a socket its owner held when the ICMP came. */
+#define TCPX_MTU_REDUCED_DEFERRED	0
+
+static void tcpx_mtu_reduced(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mtu = READ_ONCE(tsk->mtu_info), old_mss;
+	struct dst_entry *dst;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
+	dst = inet_csk_update_pmtu(sk, mtu);
+	if (!dst)
+		return;
+	/* Below what the route may carry with DF: the sender's own error. */
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+	mtu = dst_mtu(dst);
+	if (inet->pmtudisc == IP_PMTUDISC_DONT || !ip_sk_accept_pmtu(sk) ||
+	    inet_csk(sk)->icsk_pmtu_cookie <= mtu)
+		return;
+	old_mss = tsk->mss_cache;
+	tcpx_sync_mss(sk, mtu);
+	if (tsk->mss_cache < old_mss)
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PMTUUPDATES);
+	/* As tcp_simple_retransmit(): no loss signal, no cwnd cut. */
+	tcpx_resend_oversized(sk);
+}
+
+void tcpx_release_cb(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (test_and_clear_bit(TCPX_MTU_REDUCED_DEFERRED, &tsk->deferred)) {
+		tcpx_mtu_reduced(sk);
+		__sock_put(sk);
+	}
+}
+
+/* A request sock: its SYN+ACK's sequence number, or nothing. */
+static void tcpx_req_err(struct sock *sk, u32 seq, bool abort)
+{
+	struct request_sock *req = inet_reqsk(sk);
+	struct net *net = sock_net(sk);
+
+	if (seq != tcpx_rsk(req)->snt_isn)
+		tcpx_inc_stats(net, TCPX_MIB_OUTOFWINDOWICMPS);
+	else if (abort)
+		inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+	reqsk_put(req);
+}
+
+int tcpx_v4_err(struct sk_buff *skb, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	struct net *net = dev_net(skb->dev);
+	const struct tcphdr *th;
+	struct tcpx_sock *tsk;
+	struct sock *sk;
+	u32 seq;
+	int err;
+
+	/* icmp_unreach() pulled the IP header and 8 bytes: ports and seq. */
+	th = (const struct tcphdr *)(skb->data + (iph->ihl << 2));
+	sk = __inet_lookup_established(net, &tcpx_hashinfo, iph->daddr,
+				       th->dest, iph->saddr, ntohs(th->source),
+				       inet_iif(skb), 0);
+	if (!sk) {
+		__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
+		return -ENOENT;
+	}
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		inet_twsk_put(inet_twsk(sk));
+		return 0;
+	}
+	seq = ntohl(th->seq);
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		tcpx_req_err(sk, seq, type == ICMP_PARAMETERPROB ||
+			     type == ICMP_TIME_EXCEEDED ||
+			     (type == ICMP_DEST_UNREACH &&
+			      (code == ICMP_NET_UNREACH ||
+			       code == ICMP_HOST_UNREACH)));
+		return 0;
+	}
+
+	bh_lock_sock(sk);
+	/*
+	 * The owner may be changing the state; everything but a PMTU
+	 * update waits for a timeout to notice, as in TCP.
+	 */
+	if (sock_owned_by_user(sk) &&
+	    !(type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED))
+		tcpx_inc_stats(net, TCPX_MIB_LOCKDROPPEDICMPS);
+	if (sk->sk_state == TCP_CLOSE)
+		goto out;
+	if (unlikely(iph->ttl < inet_sk(sk)->min_ttl))
+		goto out;
+
+	tsk = tcpx_sk(sk);
+	/* RFC 5927 4.1: only about what is in flight. */
+	if (sk->sk_state != TCP_LISTEN &&
+	    !tcpx_between(seq, tsk->snd_una, tsk->snd_max)) {
+		tcpx_inc_stats(net, TCPX_MIB_OUTOFWINDOWICMPS);
+		goto out;
+	}
+
+	switch (type) {
+	case ICMP_REDIRECT:
+		if (!sock_owned_by_user(sk)) {
+			struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+			if (dst)
+				dst->ops->redirect(dst, sk, skb);
+		}
+		goto out;
+	case ICMP_SOURCE_QUENCH:
+		goto out;	/* RFC 6633: ignored */
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED) {
+			if (sk->sk_state == TCP_LISTEN)
+				goto out;
+			WRITE_ONCE(tsk->mtu_info, info);
+			if (!sock_owned_by_user(sk))
+				tcpx_mtu_reduced(sk);
+			else if (!test_and_set_bit(TCPX_MTU_REDUCED_DEFERRED,
+						   &tsk->deferred))
+				sock_hold(sk);
+			goto out;
+		}
+		err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		goto out;
+	}
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		/*
+		 * A connection attempt ends with the error, as in TCP (whose
+		 * ip_icmp_error() queue entry modules cannot make in 6.1).
+		 */
+		if (!sock_owned_by_user(sk))
+			tcpx_done_with_error(sk, err);
+		else
+			WRITE_ONCE(sk->sk_err_soft, err);
+		goto out;
+	}
+
+	/*
+	 * RFC 1122 4.2.3.9: never an end to a connection; reported at once
+	 * only with IP_RECVERR, else on a timeout.
+	 */
+	if (!sock_owned_by_user(sk) && tcpx_recverr(sk)) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+}

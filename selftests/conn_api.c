@@ -2348,4 +2348,79 @@ TEST_F_TIMEOUT(conn_api, listener_held, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/*
+ * Fill: nonblocking sends of buf to a receiver that does not read, until
+ * EAGAIN; returns the bytes taken.
+ */
+static ssize_t fill_until_eagain(int fd, char *buf, size_t len)
+{
+	ssize_t n, sent = 0;
+
+	while ((n = send(fd, buf, len, MSG_DONTWAIT)) > 0 || errno == EINTR)
+		sent += n > 0 ? n : 0;
+	return errno == EAGAIN ? sent : -1;
+}
+
+/*
+ * TCP_WINDOW_CLAMP and TCP_NOTSENT_LOWAT, as tcp(7): the clamp bounds the
+ * window a receiver offers (what a reader that never reads lets in), 0
+ * is refused on a connection; the low-water mark stops a writer (EAGAIN,
+ * no POLLOUT) once that many bytes wait unsent.
+ */
+TEST_F_TIMEOUT(conn_api, clamp_lowat, TEST_TIMEOUT)
+{
+	static char buf[16384];
+	unsigned short port;
+	int l, c, a, i, inq, nsd;
+	struct pollfd p;
+	ssize_t sent;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	memset(buf, 'c', sizeof(buf));
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, get_int(c, variant->sol, TCP_WINDOW_CLAMP));
+	ASSERT_EQ(0, set_int(c, variant->sol, TCP_WINDOW_CLAMP, 8192));
+	ASSERT_EQ(8192, get_int(c, variant->sol, TCP_WINDOW_CLAMP));
+	ASSERT_EQ(0, set_int(c, variant->sol, TCP_WINDOW_CLAMP, 1));
+	ASSERT_LT(1, get_int(c, variant->sol, TCP_WINDOW_CLAMP));
+	ASSERT_EQ(0, set_int(c, variant->sol, TCP_WINDOW_CLAMP, 8192));
+	ASSERT_EQ(0, connect_to(c, port));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a);
+	ASSERT_EQ(-1, set_int(c, variant->sol, TCP_WINDOW_CLAMP, 0));
+	ASSERT_EQ(EINVAL, errno);
+
+	/*
+	 * The writer stops with 4096 bytes unsent (one send more at most);
+	 * the clamped reader never lets in more than it offered.
+	 */
+	ASSERT_EQ(0, get_int(a, variant->sol, TCP_NOTSENT_LOWAT));
+	ASSERT_EQ(0, set_int(a, variant->sol, TCP_NOTSENT_LOWAT, 4096));
+	ASSERT_EQ(4096, get_int(a, variant->sol, TCP_NOTSENT_LOWAT));
+	sent = fill_until_eagain(a, buf, sizeof(buf));
+	ASSERT_LT(0, sent);
+	/* In flight is what the window took: wait for its ACK. */
+	for (i = 0; i < WAIT_MS / 10 &&
+	     ioctl_int(a, SIOCOUTQ) != ioctl_int(a, SIOCOUTQNSD); i++)
+		sleep_ms(10);
+	inq = ioctl_int(c, SIOCINQ);
+	ASSERT_LT(0, inq);
+	ASSERT_GE(8192, inq) TH_LOG("%d bytes queued past a clamp of 8192", inq);
+	p.fd = a;
+	p.events = POLLOUT;
+	ASSERT_EQ(0, poll(&p, 1, 0));
+	nsd = ioctl_int(a, SIOCOUTQNSD);
+	ASSERT_LE(4096, nsd);
+	ASSERT_GT(4096 + (int)sizeof(buf), nsd) TH_LOG("%d bytes unsent", nsd);
+	/* Raised above what waits, it makes the socket writable again. */
+	ASSERT_EQ(0, set_int(a, variant->sol, TCP_NOTSENT_LOWAT, 1 << 30));
+	ASSERT_EQ(1, poll(&p, 1, 0));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
 TEST_HARNESS_MAIN

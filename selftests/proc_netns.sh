@@ -27,7 +27,7 @@ tcpx_require_module
 tcpx_require_built "$TCPX_CONN"
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 tcpx_ns_new NS_A && tcpx_ns_new NS_B || ktap_exit_fail_msg "cannot create namespaces"
 
 own_proc() {
@@ -66,7 +66,8 @@ defaults() {
 	for kv in syncookies=1 max_syn_backlog=1024 syn_retries=6 synack_retries=5 \
 		  msl=30 fin_timeout=60 keepalive_time=7200 keepalive_intvl=75 \
 		  keepalive_probes=10 retries2=15 min_snd_mss=48 \
-		  challenge_ack_limit=2147483647; do
+		  challenge_ack_limit=2147483647 orphan_retries=0 \
+		  max_orphans="$(cat /proc/sys/net/ipv4/tcp_max_orphans)"; do
 		k=${kv%=*} v=${kv#*=}
 		if [ "$(ip netns exec "$ns" cat /proc/sys/net/tcpx/$k)" != "$v" ]; then
 			echo "# $k is $(ip netns exec "$ns" cat /proc/sys/net/tcpx/$k), not $v"
@@ -83,6 +84,15 @@ sysctl_per_ns() {
 		[ "$(cat /proc/sys/net/tcpx/msl)" = 30 ]
 }
 tcpx_check "a sysctl set in one namespace leaves the others alone" sysctl_per_ns
+
+# mem is host-wide, as tcp_mem: the initial namespace has it, starting at
+# tcp_mem's values; other namespaces do not see it.
+mem_host_wide() {
+	[ "$(cat /proc/sys/net/tcpx/mem)" = "$(cat /proc/sys/net/ipv4/tcp_mem)" ] ||
+		{ echo "# mem $(cat /proc/sys/net/tcpx/mem), tcp_mem $(cat /proc/sys/net/ipv4/tcp_mem)"; return 1; }
+	! ip netns exec "$NS_A" test -e /proc/sys/net/tcpx/mem
+}
+tcpx_check "mem is host-wide and starts as tcp_mem" mem_host_wide
 
 sysctl_ranges() {
 	local kv k
@@ -103,7 +113,9 @@ counters() {
 	for want in ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab \
 		    InSegs OutSegs RetransSegs InErrs InCsumErrors OutRsts \
 		    SyncookiesSent SyncookiesRecv SyncookiesFailed ListenOverflows \
-		    ListenDrops KeepaliveProbes KeepaliveTimeouts TimeWaitCount; do
+		    ListenDrops KeepaliveProbes KeepaliveTimeouts TimeWaitCount \
+		    ChallengeACKs MemoryPressures AbortOnMemory OrphanDrops \
+		    OfoPruned PmtuUpdates; do
 		# No segment has moved in this namespace: every counter is 0.
 		n=$(tcpx_stat "$NS_A" "$want")
 		if [ "$n" != 0 ]; then

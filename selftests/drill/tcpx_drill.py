@@ -34,8 +34,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-from tcpx_pkt import (MASK, decode_options, encode_options, ip_packet,  # noqa: E402
-                      module_param, segment_csum, tcp_segment)
+from tcpx_pkt import (MASK, csum16, decode_options, encode_options,  # noqa: E402
+                      ip_packet, module_param, segment_csum, tcp_segment)
 
 LOCAL_IP = '192.0.2.1'          # the kernel's address, on the tun device
 REMOTE_IP = '192.0.2.2'         # the default fake peer
@@ -61,8 +61,9 @@ SYMBOLS = {
     'SO_DOMAIN': 39,
     'TCP_NODELAY': 1, 'TCP_MAXSEG': 2, 'TCP_CORK': 3, 'TCP_KEEPIDLE': 4,
     'TCP_KEEPINTVL': 5, 'TCP_KEEPCNT': 6, 'TCP_SYNCNT': 7, 'TCP_LINGER2': 8,
-    'TCP_INFO': 11, 'TCP_QUICKACK': 12, 'TCP_USER_TIMEOUT': 18,
-    'TCPX_NODELAY': 1, 'TCPX_MAXSEG': 2, 'TCPX_KEEPIDLE': 4,
+    'TCP_WINDOW_CLAMP': 10, 'TCP_INFO': 11, 'TCP_QUICKACK': 12,
+    'TCP_USER_TIMEOUT': 18, 'TCP_NOTSENT_LOWAT': 25,
+    'TCPX_NODELAY': 1, 'TCPX_MAXSEG': 2, 'TCPX_CORK': 3, 'TCPX_KEEPIDLE': 4,
     'TCPX_KEEPINTVL': 5, 'TCPX_KEEPCNT': 6, 'TCPX_SYNCNT': 7,
     'TCPX_LINGER2': 8, 'TCPX_INFO': 11, 'TCPX_USER_TIMEOUT': 18,
     'SHUT_RD': 0, 'SHUT_WR': 1, 'SHUT_RDWR': 2,
@@ -73,7 +74,7 @@ SYMBOLS = {
     'POLLRDBAND': 0x80, 'POLLWRNORM': 0x100, 'POLLWRBAND': 0x200,
     'POLLRDHUP': 0x2000,
     'MSG_OOB': 0x1, 'MSG_PEEK': 0x2, 'MSG_DONTWAIT': 0x40,
-    'MSG_WAITALL': 0x100, 'MSG_NOSIGNAL': 0x4000,
+    'MSG_WAITALL': 0x100, 'MSG_NOSIGNAL': 0x4000, 'MSG_MORE': 0x8000,
 }
 SYMBOLS.update({name: getattr(errno, name) for name in errno.errorcode.values()})
 POLL_NAMES = [(n, v) for n, v in SYMBOLS.items()
@@ -451,22 +452,33 @@ def parse_line(path, lineno, text):
             opts_text = om.group(1)
             words_text = rest[:om.start() + 1] + ' <opts> ' + rest[om.end() + 1:]
         words = words_text.split()
-        if words[0] == '>' and len(words) > 1 and words[1] == 'icmp':
+        if len(words) > 1 and words[1] == 'icmp':
+            # > icmp TYPE [CODE]: the kernel sends one.  < icmp TYPE CODE
+            # [mtu N] [seq +D]: one about the kernel's last segment (its
+            # quoted sequence number moved by D), from the peer.
             if len(words) < 3:
-                raise ScriptError('> icmp TYPE [CODE]')
+                raise ScriptError('%s icmp TYPE [CODE]' % words[0])
             typ = ICMP_TYPES.get(words[2])
             typ = parse_num(words[2]) if typ is None else typ
             code = None
             if len(words) > 3:
                 code = ICMP_UNREACH_CODES.get(words[3])
                 code = parse_num(words[3]) if code is None else code
-            line.kind, line.icmp = 'icmp', (typ, code)
+            extra = dict(zip(words[4::2], words[5::2]))
+            if words[0] == '<':
+                if code is None or set(extra) - {'mtu', 'seq'}:
+                    raise ScriptError('< icmp TYPE CODE [mtu N] [seq +D]')
+                line.kind = 'inject_icmp'
+                line.icmp = (typ, code, parse_num(extra.get('mtu', '0')),
+                             parse_num(extra.get('seq', '0').lstrip('+')))
+            else:
+                line.kind, line.icmp = 'icmp', (typ, code)
         else:
             line.seg = parse_segment(words, opts_text)
             line.kind = 'inject' if words[0] == '<' else 'expect'
         if line.end_kind == '...':
             raise ScriptError('START...END is for blocking calls')
-        if line.end_kind == '~' and line.kind == 'inject':
+        if line.end_kind == '~' and line.kind in ('inject', 'inject_icmp'):
             raise ScriptError('a time range is for expected segments')
         return line
     if rest[0] == '~':
@@ -665,6 +677,7 @@ class Drill:
         self.fds = {}               # script fd -> real fd
         self.connected = set()      # script fds connect() was called on
         self.flows = {}
+        self.last_out = None        # the kernel's last segment, for < icmp
         self.kaddr, self.kport = LOCAL_IP, DEF_LOCAL_PORT
         self.paddr, self.pport = REMOTE_IP, DEF_REMOTE_PORT
         self.pending = []
@@ -829,6 +842,26 @@ class Drill:
         self.log('%d: %s' % (line.lineno, line.text))
         return t_act
 
+    def inject_icmp(self, line, t):
+        """An ICMP error quoting the kernel's last segment (RFC 792: its IP
+        header and 8 bytes; more does no harm), as a router would send it."""
+        if self.last_out is None:
+            raise Failure(line, 'no segment from the kernel to quote yet')
+        typ, code, mtu, dseq = line.icmp
+        raw = bytearray(self.last_out.raw)
+        ihl = (raw[0] & 15) * 4
+        seq = (struct.unpack('!I', raw[ihl + 4:ihl + 8])[0] + dseq) & MASK
+        raw[ihl + 4:ihl + 8] = struct.pack('!I', seq)
+        quote = bytes(raw[:ihl + 8])
+        body = struct.pack('!BBHHH', typ, code, 0, 0, mtu) + quote
+        body = body[:2] + struct.pack('!H', csum16(body)) + body[4:]
+        ip = ip_packet(self.last_out.dst, self.last_out.src, 1, body)
+        self.sleep_until(t)
+        t_act = self.now()
+        os.write(self.tun, ip)
+        self.log('%d: %s' % (line.lineno, line.text))
+        return t_act
+
     def expect(self, line, t, t_end):
         spec = line.seg
         lo, hi = t - self.tol, (t_end if t_end is not None else t) + self.tol
@@ -858,6 +891,8 @@ class Drill:
                 'differs:  %s' % ', '.join(diffs),
                 '%s, arrived at %.3f s' % (timing, p.t)])
         self.log('%d: %s    (at %.3f)' % (line.lineno, actual, p.t))
+        if p.seg:
+            self.last_out = p
         return p.t
 
     def match(self, spec, p):
@@ -1213,6 +1248,8 @@ class Drill:
             t, t_end = self.line_times(line)
             if line.kind == 'inject':
                 self.base = self.inject(line, t)
+            elif line.kind == 'inject_icmp':
+                self.base = self.inject_icmp(line, t)
             elif line.kind in ('expect', 'icmp'):
                 self.base = self.expect(line, t, t_end)
             elif line.kind == 'silence':

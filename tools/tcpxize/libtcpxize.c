@@ -17,7 +17,7 @@
  * other socket stays TCP.
  *
  * tcpx rejects TCP options it does not implement with ENOPROTOOPT.  Those
- * that only tune performance (TCP_CORK, TCP_DEFER_ACCEPT, TCP_FASTOPEN,
+ * that only tune performance (TCP_DEFER_ACCEPT, TCP_FASTOPEN,
  * TCP_CONGESTION, ... see tcpxize_advisory()) report success on a tcpx socket
  * so that servers which insist on them start; everything else keeps its
  * error.  getsockopt(TCP_CONGESTION) answers "tcpx".
@@ -185,14 +185,11 @@ static void tcpxize_setup(void)
 static bool tcpxize_advisory(int name)
 {
 	switch (name) {
-	case TCP_CORK:
 	case TCP_DEFER_ACCEPT:
-	case TCP_WINDOW_CLAMP:
 	case TCP_CONGESTION:
 	case TCP_THIN_LINEAR_TIMEOUTS:
 	case TCP_THIN_DUPACK:
 	case TCP_FASTOPEN:
-	case TCP_NOTSENT_LOWAT:
 	case TCP_FASTOPEN_CONNECT:
 	case TCP_FASTOPEN_KEY:
 	case TCP_FASTOPEN_NO_COOKIE:

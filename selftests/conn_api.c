@@ -58,6 +58,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/sendfile.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -2418,6 +2419,109 @@ TEST_F_TIMEOUT(conn_api, clamp_lowat, TEST_TIMEOUT)
 	/* Raised above what waits, it makes the socket writable again. */
 	ASSERT_EQ(0, set_int(a, variant->sol, TCP_NOTSENT_LOWAT, 1 << 30));
 	ASSERT_EQ(1, poll(&p, 1, 0));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/*
+ * sendfile(2) and splice(2) into a connection (nginx's "sendfile on"):
+ * the bytes arrive whole and in order, as over TCP.
+ */
+TEST_F_TIMEOUT(conn_api, sendfile_splice, TEST_TIMEOUT)
+{
+	static char data[300000], got[300000];
+	char path[] = "/tmp/tcpx-sendfile-XXXXXX";
+	unsigned short port;
+	int l, c, a, f, pfd[2];
+	off_t off = 0;
+	ssize_t n, total = 0;
+	size_t i;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + i / 251);
+	f = mkstemp(path);
+	ASSERT_LE(0, f);
+	unlink(path);
+	ASSERT_EQ((ssize_t)sizeof(data), write(f, data, sizeof(data)));
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+
+	/* sendfile: the whole file, then recv until it is all there. */
+	while (off < (off_t)sizeof(data)) {
+		n = sendfile(c, f, &off, sizeof(data) - off);
+		ASSERT_LT(0, n) TH_LOG("sendfile: %s", strerror(errno));
+		while (total < off) {
+			ssize_t r = recv(a, got + total, sizeof(got) - total, 0);
+
+			ASSERT_LT(0, r) TH_LOG("recv: %s", strerror(errno));
+			total += r;
+		}
+	}
+	ASSERT_EQ(0, memcmp(data, got, sizeof(data)));
+
+	/* splice: file -> pipe -> socket, 64 KiB at a time. */
+	ASSERT_EQ(0, pipe(pfd));
+	off = 0;
+	total = 0;
+	while (off < (off_t)sizeof(data)) {
+		n = splice(f, &off, pfd[1], NULL, 65536, 0);
+		ASSERT_LT(0, n) TH_LOG("splice in: %s", strerror(errno));
+		while (n > 0) {
+			ssize_t m = splice(pfd[0], NULL, c, NULL, n, 0);
+
+			ASSERT_LT(0, m) TH_LOG("splice out: %s", strerror(errno));
+			n -= m;
+		}
+		while (total < off) {
+			ssize_t r = recv(a, got + total, sizeof(got) - total, 0);
+
+			ASSERT_LT(0, r) TH_LOG("recv: %s", strerror(errno));
+			total += r;
+		}
+	}
+	ASSERT_EQ(0, memcmp(data, got, sizeof(data)));
+	close(pfd[0]);
+	close(pfd[1]);
+	close(f);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/*
+ * TCP_DEFER_ACCEPT, as tcp(7): seconds kept as SYN+ACK retransmissions
+ * (5 reads back 7: 1 + 2 + 4); a connection whose handshake ended with a
+ * bare ACK is not accepted until its first data arrives, and then the data
+ * is there.
+ */
+TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
+{
+	unsigned short port;
+	int l, c, a;
+	char b;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+	ASSERT_EQ(0, get_int(l, variant->sol, TCP_DEFER_ACCEPT));
+	ASSERT_EQ(0, set_int(l, variant->sol, TCP_DEFER_ACCEPT, 5));
+	ASSERT_EQ(7, get_int(l, variant->sol, TCP_DEFER_ACCEPT));
+	ASSERT_EQ(0, fcntl(l, F_SETFL, O_NONBLOCK));
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	/* The client is connected; the listener has nothing to accept. */
+	sleep_ms(300);
+	ASSERT_EQ(-1, accept(l, NULL, NULL));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(1, send(c, "d", 1, 0));
+	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(1, recv(a, &b, 1, MSG_DONTWAIT));
+	ASSERT_EQ('d', b);
 	ASSERT_EQ(0, close(c));
 	ASSERT_EQ(0, close(a));
 	ASSERT_EQ(0, close(l));

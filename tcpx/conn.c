@@ -593,6 +593,18 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 		inet_rtx_syn_ack(sk, req);
 		return NULL;
 	}
+	/*
+	 * TCPX_DEFER_ACCEPT: a bare ACK does not wake the listener; data
+	 * does, or the ACK to the last SYN+ACK the period allows (the
+	 * kernel's request timer knows "acked").
+	 */
+	if (req->num_timeout <
+	    READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept) &&
+	    cb->end_seq == treq->rcv_isn + 1) {
+		inet_rsk(req)->acked = 1;
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_DEFERACCEPTDROP);
+		return NULL;
+	}
 
 	child = tcpx_syn_recv_sock(sk, skb, req, true, &own_req);
 	if (!child)

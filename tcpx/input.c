@@ -1153,10 +1153,6 @@ discard:
 }
 
 /*
- * As tcp_add_backlog(): the receive queue and a full window more in the
- * backlog while the reader copies, and room for the ACKs of our sends.
- */
-/*
  * As tcp_filter(): conntrack is done with the segment, and the socket's
  * filter (SO_ATTACH_FILTER/BPF) and security_sock_rcv_skb() judge it.  A
  * filter may trim the payload, never the header: the end is counted
@@ -1174,6 +1170,10 @@ static bool tcpx_filter(struct sock *sk, struct sk_buff *skb)
 	return false;
 }
 
+/*
+ * As tcp_add_backlog(): the receive queue and a full window more in the
+ * backlog while the reader copies, and room for the ACKs of our sends.
+ */
 static u32 tcpx_backlog_limit(const struct sock *sk)
 {
 	u64 limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +

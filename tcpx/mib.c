@@ -47,6 +47,7 @@ static const char * const tcpx_mib_names[__TCPX_MIB_MAX] = {
 	[TCPX_MIB_PMTUUPDATES]		= "PmtuUpdates",
 	[TCPX_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[TCPX_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
+	[TCPX_MIB_DEFERACCEPTDROP]	= "DeferAcceptDrop",
 };
 
 unsigned long tcpx_mib_read(const struct net *net, enum tcpx_mib_field f)

@@ -49,6 +49,7 @@ enum tcpx_mib_field {
 	TCPX_MIB_PMTUUPDATES,		/* MSS lowered by ICMP frag-needed */
 	TCPX_MIB_OUTOFWINDOWICMPS,	/* ICMP errors quoting no sequence in flight */
 	TCPX_MIB_LOCKDROPPEDICMPS,	/* ICMP errors dropped: socket owned */
+	TCPX_MIB_DEFERACCEPTDROP,	/* bare ACKs held back by DEFER_ACCEPT */
 	__TCPX_MIB_MAX
 };
 

@@ -54,6 +54,38 @@ static void tcpx_set_quickack(struct sock *sk, int val)
 	}
 }
 
+/*
+ * TCPX_DEFER_ACCEPT is set in seconds and kept as SYN+ACK retransmissions
+ * (1 s doubling to 120 s), as TCP's secs_to_retrans()/retrans_to_secs().
+ */
+static u8 tcpx_secs_to_retrans(int seconds)
+{
+	int timeout = TCPX_TIMEOUT_INIT / HZ, period = timeout;
+	u8 res;
+
+	if (seconds <= 0)
+		return 0;
+	for (res = 1; seconds > period && res < 255; res++) {
+		timeout = min_t(int, timeout << 1, TCPX_RTO_MAX / HZ);
+		period += timeout;
+	}
+	return res;
+}
+
+static int tcpx_retrans_to_secs(u8 retrans)
+{
+	int timeout = TCPX_TIMEOUT_INIT / HZ, period = 0;
+
+	if (retrans)
+		period = timeout;
+	while (retrans > 1) {
+		timeout = min_t(int, timeout << 1, TCPX_RTO_MAX / HZ);
+		period += timeout;
+		retrans--;
+	}
+	return period;
+}
+
 static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -84,6 +116,10 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 			WRITE_ONCE(tsk->window_clamp,
 				   max_t(int, val, SOCK_MIN_RCVBUF / 2));
 		}
+		break;
+	case TCPX_DEFER_ACCEPT:
+		WRITE_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept,
+			   tcpx_secs_to_retrans(val));
 		break;
 	case TCPX_NOTSENT_LOWAT:
 		WRITE_ONCE(tsk->notsent_lowat, val);
@@ -243,6 +279,10 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 		break;
 	case TCPX_NOTSENT_LOWAT:
 		val = READ_ONCE(tsk->notsent_lowat);
+		break;
+	case TCPX_DEFER_ACCEPT:
+		val = READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept);
+		val = tcpx_retrans_to_secs(val);
 		break;
 	case TCPX_MAXSEG:
 		val = READ_ONCE(tsk->mss_cache);

@@ -29,6 +29,7 @@
 #define TCPX_KEEPCNT		6
 #define TCPX_SYNCNT		7
 #define TCPX_LINGER2		8
+#define TCPX_DEFER_ACCEPT	9
 #define TCPX_WINDOW_CLAMP	10
 #define TCPX_INFO		11
 #define TCPX_QUICKACK		12

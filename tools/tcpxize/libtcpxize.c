@@ -17,7 +17,7 @@
  * other socket stays TCP.
  *
  * tcpx rejects TCP options it does not implement with ENOPROTOOPT.  Those
- * that only tune performance (TCP_DEFER_ACCEPT, TCP_FASTOPEN,
+ * that only tune performance (TCP_FASTOPEN,
  * TCP_CONGESTION, ... see tcpxize_advisory()) report success on a tcpx socket
  * so that servers which insist on them start; everything else keeps its
  * error.  getsockopt(TCP_CONGESTION) answers "tcpx".
@@ -185,7 +185,6 @@ static void tcpxize_setup(void)
 static bool tcpxize_advisory(int name)
 {
 	switch (name) {
-	case TCP_DEFER_ACCEPT:
 	case TCP_CONGESTION:
 	case TCP_THIN_LINEAR_TIMEOUTS:
 	case TCP_THIN_DUPACK:

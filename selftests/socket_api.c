@@ -915,4 +915,82 @@ TEST_F(tcpx, sol_tcpx)
 	ASSERT_EQ(0, close(fd));
 }
 
+/*
+ * Every SOL_SOCKET and SOL_IP option number 0..99, read and set (an int 0
+ * and an int 1) on a fresh tcpx socket and a fresh TCP socket: the same
+ * success or the same errno, except where tcpx(7) says why not.  Values
+ * are not compared (SO_DOMAIN, SO_PROTOCOL, cookies differ by design).
+ */
+struct opt_diff {
+	int level, name;
+	const char *why;
+};
+
+static const struct opt_diff opt_diffs[] = {
+	{ SOL_SOCKET, SO_ZEROCOPY, "no MSG_ZEROCOPY: EOPNOTSUPP, as for any non-TCP family" },
+	/* The core allows it on AF_INET/AF_INET6 sockets only (sk_is_inet()). */
+	{ SOL_SOCKET, SO_REUSEPORT, "EOPNOTSUPP: not an AF_INET family" },
+	/* TCP has a peek offset since 6.7 (set_peek_off); tcpx does not. */
+	{ SOL_SOCKET, SO_PEEK_OFF, "EOPNOTSUPP: no set_peek_off" },
+	/* SO_DEVMEM_DONTNEED (80, 6.12): device-memory TCP only. */
+	{ SOL_SOCKET, 80, "EBADF: devmem is TCP's alone" },
+};
+
+static const char *opt_diff_why(int level, int name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opt_diffs); i++)
+		if (opt_diffs[i].level == level && opt_diffs[i].name == name)
+			return opt_diffs[i].why;
+	return NULL;
+}
+
+/* ret and errno of one call on a fresh socket of @family. */
+static int opt_call(int family, int level, int name, int set, int val)
+{
+	char buf[256] = { 0 };
+	socklen_t len = sizeof(buf);
+	int fd, ret, err;
+
+	fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1000;
+	memcpy(buf, &val, sizeof(val));
+	if (set)
+		ret = setsockopt(fd, level, name, buf, sizeof(int));
+	else
+		ret = getsockopt(fd, level, name, buf, &len);
+	err = ret ? errno : 0;
+	close(fd);
+	return err;
+}
+
+TEST_F(tcpx, option_parity)
+{
+	static const int levels[] = { SOL_SOCKET, SOL_IP };
+	int family = self->family, diffs = 0;
+	size_t l;
+	int name, k;
+
+	if (family < 0)
+		SKIP(return, TCPX_ABSENT);
+	for (l = 0; l < ARRAY_SIZE(levels); l++) {
+		for (name = 0; name < 100; name++) {
+			for (k = 0; k < 3; k++) {
+				int x = opt_call(family, levels[l], name, k > 0, k - 1);
+				int t = opt_call(AF_INET, levels[l], name, k > 0, k - 1);
+
+				if (x == t || opt_diff_why(levels[l], name))
+					continue;
+				diffs++;
+				TH_LOG("level %d option %d %s: tcpx %s, TCP %s",
+				       levels[l], name, k ? "set" : "get",
+				       x ? strerror(x) : "ok", t ? strerror(t) : "ok");
+			}
+		}
+	}
+	ASSERT_EQ(0, diffs);
+}
+
 TEST_HARNESS_MAIN

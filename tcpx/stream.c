@@ -215,12 +215,17 @@ void tcpx_cleanup_rbuf(struct sock *sk, int copied)
 static int tcpx_wait_data(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	u32 seen = tcpx_sk(sk)->rcv_nxt;
 	int rc;
 
+	/*
+	 * For new data, not for what is queued: MSG_PEEK leaves that there,
+	 * and a wait that ends at once would spin until a signal.
+	 */
 	add_wait_queue(sk_sleep(sk), &wait);
 	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
 	rc = sk_wait_event(sk, timeo,
-			   !skb_queue_empty(&sk->sk_receive_queue) ||
+			   READ_ONCE(tcpx_sk(sk)->rcv_nxt) != seen ||
 			   READ_ONCE(sk->sk_err) ||
 			   (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
 			   sk->sk_state == TCP_CLOSE, &wait);
@@ -597,8 +602,9 @@ int tcpx_disconnect(struct sock *sk, int flags)
 
 	inet_csk_clear_xmit_timers(sk);
 	tcpx_purge_queues(sk);
+	/* The address leaves the bhash2 bucket too, as in tcp_disconnect(). */
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		inet_reset_saddr(sk);
+		inet_bhash2_reset_saddr(sk);
 	inet_sk(sk)->inet_dport = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);

@@ -132,7 +132,9 @@ fill_read() {
 
 # fill_end: close the client's stdin and wait for it.
 fill_end() {
+	[ -n "$FILL_IN" ] || return 0
 	exec {FILL_IN}>&-
+	FILL_IN=
 	wait "$FILL_PID" 2>/dev/null
 }
 

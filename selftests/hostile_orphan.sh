@@ -22,8 +22,8 @@
 #    backed-off RTO reaches TCP_RTO_MAX, 120 s, and no sooner than
 #    orphan_retries probes): at most sum(b * 2^k, k < K) + 120 s after
 #    its first probe, b its RTO, K the least k >= 2 with b * 2^k >= 120 s
-#    (about 330 s at b = 200 ms), and counted (tcpx OrphanDrops, TCP
-#    TCPAbortOnTimeout).
+#    (about 330 s at b = 200 ms; 1/8 more for the timer wheel), and
+#    counted (tcpx OrphanDrops, TCP TCPAbortOnTimeout).
 # 3. Afterwards nothing is left in /proc/net/tcpx (tcp) of either side.
 #
 #   hostile_orphan.sh [-f tcp|tcpx]      (TCPX_FAMILY; default tcpx)
@@ -72,11 +72,16 @@ fill_n() {
 }
 
 # close_conn I: close connection I; its RTO (ms) and backoff at the close
-# in RTO_MS and BACKOFF.
+# in RTO_MS and BACKOFF, and in PROBE_MS the longest its window probe
+# timer may still take, b * 2^backoff, if more than that of those before.
 close_conn() {
+	local t
 	fill_cmd "close $1" || return 1
 	read -r -a w <<< "$FILL_LINE"
 	RTO_MS=$(($(field rto "${w[@]}") / 1000)) BACKOFF=$(field backoff "${w[@]}")
+	t=$((RTO_MS << BACKOFF))
+	[ "$t" -gt 120000 ] && t=120000	# TCP_RTO_MAX
+	[ "$t" -gt "${PROBE_MS:-0}" ] && PROBE_MS=$t
 	echo "# $FILL_LINE"
 }
 
@@ -85,7 +90,7 @@ close_conn() {
 # many_orphans: K = MAX_ORPHANS kept, then K + 2 closed in all.
 N=$((MAX_ORPHANS + 2))
 many_orphans() {
-	local i p d0 d1 left=0 gone=0 rst=0 wait_ms=0 t
+	local i p d0 d1 left=0 gone=0 rst=0 t
 	d0=$(orphan_stat "$NS_CLI" many)
 	fam_knob "$NS_CLI" max_orphans "$MAX_ORPHANS" || return 1
 	fill_n "$N" || return 1
@@ -100,9 +105,6 @@ many_orphans() {
 	done
 	for ((i = MAX_ORPHANS + 1; i <= N; i++)); do
 		close_conn "$i" || return 1
-		# The longest a probe timer may still take: b * 2^backoff.
-		t=$((RTO_MS << BACKOFF))
-		[ "$t" -gt "$wait_ms" ] && wait_ms=$t
 		[ "$i" -lt "$N" ] && sleep 0.3
 	done
 	# At once: one is reset when the last close returns (a second to see it).
@@ -110,8 +112,9 @@ many_orphans() {
 		echo "# $N orphans, max_orphans $MAX_ORPHANS: none reset at once"
 		return 1
 	fi
-	# Within one probe interval of each, no more than MAX_ORPHANS left.
-	t=$(((wait_ms + 999) / 1000 + 1))
+	# Within one probe interval of each (1/8 more: the timer wheel), no
+	# more than MAX_ORPHANS left.
+	t=$((PROBE_MS * 9 / 8 / 1000 + 2))
 	if ! tcpx_wait_for "$t" orphans_over "$MAX_ORPHANS"; then
 		echo "# more than $MAX_ORPHANS orphans still after ${t} s"
 		return 1
@@ -167,12 +170,13 @@ now_ms() {
 }
 
 # retries_bound B_MS: Linux TCP's latest death of an answered orphan, in
-# ms from its first probe (the rule in the header), plus 2 s of timer slack.
+# ms from its first probe (the rule in the header), each timer up to 1/8
+# late (the timer wheel's granularity, kernel/time/timer.c), and 1 s.
 retries_bound() {
 	awk -v b="$1" -v r="$RETRIES" 'BEGIN {
 		if (b < 200) b = 200
 		for (k = 0; k < r || b * 2 ^ k < 120000; k++) s += b * 2 ^ k
-		print int(s + 120000 + 2000)
+		print int((s + 120000) * 9 / 8 + 1000)
 	}'
 }
 

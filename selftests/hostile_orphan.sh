@@ -51,6 +51,11 @@ unlisted() {
 	! listed "$@"
 }
 
+# fin_wait1 PORT: the client's connection of local PORT is in FIN-WAIT-1.
+fin_wait1() {
+	tcpx_proc_line "$NS_CLI" "$1" "$PROC" | awk '$4 == "04" { f = 1 } END { exit !f }'
+}
+
 # peer_listed PORT: the server still has the connection from client PORT.
 peer_listed() {
 	tcpx_proc_lines "$NS_SRV" "$PROC" |
@@ -100,7 +105,7 @@ many_orphans() {
 	done
 	for ((i = 1; i <= MAX_ORPHANS; i++)); do
 		p=${PORTS[i]}
-		tcpx_proc_has "$NS_CLI" "$p" 04 ||
+		fin_wait1 "$p" ||
 			{ echo "# orphan $i (port $p) not kept in FIN-WAIT-1 within max_orphans"; return 1; }
 	done
 	for ((i = MAX_ORPHANS + 1; i <= N; i++)); do
@@ -154,7 +159,7 @@ end_all() {
 
 # max_orphans as it was: per namespace for tcpx, host-wide for TCP.
 MO_FILE=$(fam_knob_file max_orphans)
-MO=$(ip netns exec "$NS_CLI" cat "$MO_FILE" 2>/dev/null || cat "$MO_FILE")
+MO=$(ip netns exec "$NS_CLI" cat "$MO_FILE" 2>/dev/null || cat "$MO_FILE" 2>/dev/null)
 check "max_orphans $MAX_ORPHANS: $MAX_ORPHANS orphans kept, more reset at once, counted, peers reset" \
 	many_orphans
 end_all
@@ -189,7 +194,7 @@ one_orphan() {
 	close_conn 1 || return 1
 	t0=$(now_ms)
 	bound=$(retries_bound "$RTO_MS")
-	tcpx_proc_has "$NS_CLI" "$p" 04 || { echo "# no orphan in FIN-WAIT-1"; return 1; }
+	fin_wait1 "$p" || { echo "# no orphan in FIN-WAIT-1"; return 1; }
 	echo "# orphan (port $p) closed with RTO $RTO_MS ms, backoff $BACKOFF: gone within $bound ms?"
 	tcpx_wait_for $((bound / 1000 + 1)) unlisted "$NS_CLI" "$p"
 	t=$(($(now_ms) - t0))

@@ -32,6 +32,7 @@
 MAX_ORPHANS=2
 RETRIES=2
 RCVBUF=2048
+# shellcheck disable=SC2034 # tcpx_bg's limit: part 2 runs minutes
 TCPX_BG_LIMIT=600
 PROC=/proc/net/tcpx
 [ "$FAMILY" = tcp ] && PROC=/proc/net/tcp

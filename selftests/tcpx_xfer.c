@@ -91,6 +91,7 @@ static atomic_int done;
 static long long max_mem, max_rmem, max_wmem;
 static long long min_rtt = -1;
 static long long min_snd_wnd = -1, max_probes, max_total_retrans;
+static long long max_snd_mss;
 static struct tcpx_info last_info;
 static int eff_rcvbuf, eff_sndbuf;
 
@@ -246,6 +247,8 @@ static void sample(int fd)
 			min_rtt = ti.tcpi_rtt;
 		if (ti.tcpi_total_retrans > max_total_retrans)
 			max_total_retrans = ti.tcpi_total_retrans;
+		if (ti.tcpi_snd_mss > max_snd_mss)
+			max_snd_mss = ti.tcpi_snd_mss;
 	}
 	len = sizeof(mem);
 	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0) {
@@ -590,14 +593,15 @@ int main(int argc, char **argv)
 	       " first_stall_at=%lld"
 	       " rcvbuf=%d sndbuf=%d max_mem=%lld max_rmem=%lld max_wmem=%lld"
 	       " min_snd_wnd=%lld win_probes=%lld rtt=%u min_rtt=%lld rttvar=%u rto=%u cwnd=%u"
-	       " total_retrans=%lld\n",
+	       " total_retrans=%lld snd_mss=%u max_snd_mss=%lld pmtu=%u\n",
 	       ok, timed_out, is_tcpx ? "tcpx" : "tcp", (long)(now_s() * 1000),
 	       sent, sent_hash, rcvd, recv_hash, first_bad,
 	       err_name(send_err), err_name(recv_err), err_name(so_error),
 	       eagain, stall_ms, stall_at, first_stall_at, eff_rcvbuf, eff_sndbuf,
 	       max_mem, max_rmem, max_wmem, min_snd_wnd, max_probes,
 	       last_info.tcpi_rtt, min_rtt, last_info.tcpi_rttvar, last_info.tcpi_rto,
-	       last_info.tcpi_snd_cwnd, max_total_retrans);
+	       last_info.tcpi_snd_cwnd, max_total_retrans, last_info.tcpi_snd_mss,
+	       max_snd_mss, last_info.tcpi_pmtu);
 	close(fd);
 	return ok ? 0 : 1;
 }

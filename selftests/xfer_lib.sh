@@ -85,6 +85,12 @@ fam_stat() {
 		snmp_val "$XFER_TMP/snmp" "TcpExt:TCPWinProbe" ;;
 	Timeouts) ip netns exec "$1" cat /proc/net/netstat > "$XFER_TMP/snmp"
 		snmp_val "$XFER_TMP/snmp" "TcpExt:TCPTimeouts" ;;
+	MemoryPressures|AbortOnMemory)
+		ip netns exec "$1" cat /proc/net/netstat > "$XFER_TMP/snmp"
+		snmp_val "$XFER_TMP/snmp" "TcpExt:TCP$2" ;;
+	# TCP's own name, where tcpx's has no one twin (OrphanDrops).
+	TcpExt:*) ip netns exec "$1" cat /proc/net/netstat > "$XFER_TMP/snmp"
+		snmp_val "$XFER_TMP/snmp" "$2" ;;
 	*) echo 0 ;;
 	esac
 }

@@ -2520,7 +2520,9 @@ TEST_F_TIMEOUT(conn_api, clamp_lowat, TEST_TIMEOUT)
 	ASSERT_EQ(0, poll(&p, 1, 0));
 	nsd = ioctl_int(a, SIOCOUTQNSD);
 	ASSERT_LE(4096, nsd);
-	ASSERT_GT(4096 + (int)sizeof(buf), nsd) TH_LOG("%d bytes unsent", nsd);
+	/* The mark is checked for each new segment; the last one fills. */
+	ASSERT_GT(4096 + get_int(a, variant->sol, TCP_MAXSEG) + (int)sizeof(buf), nsd)
+		TH_LOG("%d bytes unsent", nsd);
 	/* Raised above what waits, it makes the socket writable again. */
 	ASSERT_EQ(0, set_int(a, variant->sol, TCP_NOTSENT_LOWAT, 1 << 30));
 	ASSERT_EQ(1, poll(&p, 1, 0));

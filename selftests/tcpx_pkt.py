@@ -51,15 +51,22 @@ def segment_csum(src, dst, proto, seg):
 
 
 def tcp_segment(src, dst, proto, sport, dport, seq, ack, flags, win=65535,
-                opts=b'', data=b'', doff=None, urg=0, csum=None, csum_xor=0):
+                opts=b'', data=b'', doff=None, urg=0, csum=None, csum_xor=0,
+                trunc=None):
     """A header, OPTS (bytes, padded to 4) and DATA, checksummed for SRC ->
     DST in PROTO.  DOFF (words) overrides the data offset; CSUM replaces the
-    checksum, CSUM_XOR flips bits of it (a wrong one on purpose)."""
+    checksum, CSUM_XOR flips bits of it (a wrong one on purpose).  TRUNC
+    keeps the first TRUNC bytes only, checksummed as they are (a segment
+    too short to hold the checksum field goes as it is)."""
     opts += b'\0' * (-len(opts) % 4)
     if doff is None:
         doff = (20 + len(opts)) // 4
     seg = struct.pack('!HHIIBBHHH', sport, dport, seq & MASK, ack & MASK,
                       (doff & 15) << 4, flags, win, 0, urg) + opts + data
+    if trunc is not None:
+        seg = seg[:trunc]
+        if len(seg) < 18:
+            return seg
     if csum is None:
         csum = segment_csum(src, dst, proto, seg)
     return seg[:16] + struct.pack('!H', csum ^ csum_xor) + seg[18:]

@@ -588,6 +588,48 @@ def payload(n, offset=0):
 
 
 # ---------------------------------------------------------------------------
+# The namespace: shared with ../fuzz_seg.py
+
+def drill_netns(tcp_like):
+    """Move this process into a new network namespace holding the tun device
+    (its fd is returned).  TCP_LIKE: Linux TCP offers on its SYNs what tcpx
+    offers (MSS, SACK, timestamps, window scale; no ECN)."""
+    if libc.unshare(0x40000000) != 0:           # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
+    sysctls = {
+        'net/ipv6/conf/all/disable_ipv6': 1,
+        'net/ipv6/conf/default/disable_ipv6': 1,
+        'net/ipv4/conf/all/rp_filter': 0,
+        'net/ipv4/conf/default/rp_filter': 0,
+    }
+    if tcp_like:
+        sysctls.update({'net/ipv4/tcp_timestamps': 1, 'net/ipv4/tcp_sack': 1,
+                        'net/ipv4/tcp_window_scaling': 1, 'net/ipv4/tcp_ecn': 0})
+    for k, v in sysctls.items():
+        write_sysctl(k, v)
+    tun = os.open('/dev/net/tun', os.O_RDWR)
+    ifr = struct.pack('16sH22x', TUN_NAME.encode(), 0x0001 | 0x1000)  # IFF_TUN|IFF_NO_PI
+    fcntl.ioctl(tun, 0x400454ca, ifr)                                  # TUNSETIFF
+    cmds = ('link set lo up\n'
+            'addr add %s/24 dev %s\n'
+            'link set %s up\n'
+            'route add %s dev %s\n' % (LOCAL_IP, TUN_NAME, TUN_NAME, EXTRA_NET, TUN_NAME))
+    r = subprocess.run(['ip', '-batch', '-'], input=cmds, text=True,
+                       capture_output=True, check=False)
+    if r.returncode:
+        raise OSError(0, 'ip -batch: ' + r.stderr.strip())
+    return tun
+
+
+def write_sysctl(key, value):
+    """/proc/sys/KEY = VALUE, if the kernel has it."""
+    p = '/proc/sys/' + key
+    if os.path.exists(p):
+        with open(p, 'w') as f:
+            f.write('%d\n' % value)
+
+
+# ---------------------------------------------------------------------------
 # Packets read from the tun device
 
 class Packet:
@@ -712,35 +754,7 @@ class Drill:
 
     # -- setup --------------------------------------------------------------
     def setup(self):
-        if libc.unshare(0x40000000) != 0:           # CLONE_NEWNET
-            raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
-        sysctls = {
-            'net/ipv6/conf/all/disable_ipv6': 1,
-            'net/ipv6/conf/default/disable_ipv6': 1,
-            'net/ipv4/conf/all/rp_filter': 0,
-            'net/ipv4/conf/default/rp_filter': 0,
-        }
-        if self.cfg.proto == 'tcp':
-            # The options tcpx offers on SYNs: MSS, SACK, timestamps,
-            # window scale (no ECN).
-            sysctls.update({'net/ipv4/tcp_timestamps': 1, 'net/ipv4/tcp_sack': 1,
-                            'net/ipv4/tcp_window_scaling': 1, 'net/ipv4/tcp_ecn': 0})
-        for k, v in sysctls.items():
-            p = '/proc/sys/' + k
-            if os.path.exists(p):
-                with open(p, 'w') as f:
-                    f.write('%d\n' % v)
-        self.tun = os.open('/dev/net/tun', os.O_RDWR)
-        ifr = struct.pack('16sH22x', TUN_NAME.encode(), 0x0001 | 0x1000)  # IFF_TUN|IFF_NO_PI
-        fcntl.ioctl(self.tun, 0x400454ca, ifr)                             # TUNSETIFF
-        cmds = ('link set lo up\n'
-                'addr add %s/24 dev %s\n'
-                'link set %s up\n'
-                'route add %s dev %s\n' % (LOCAL_IP, TUN_NAME, TUN_NAME, EXTRA_NET, TUN_NAME))
-        r = subprocess.run(['ip', '-batch', '-'], input=cmds, text=True,
-                           capture_output=True, check=False)
-        if r.returncode:
-            raise OSError(0, 'ip -batch: ' + r.stderr.strip())
+        self.tun = drill_netns(self.cfg.proto == 'tcp')
         self.t0 = time.monotonic()          # script time 0
         threading.Thread(target=self.reader, daemon=True).start()
 

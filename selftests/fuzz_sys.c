@@ -527,30 +527,52 @@ static long check_len(struct fuzz_thread *t, long ret, size_t len)
 	return ret;
 }
 
-static long op_send(struct fuzz_thread *t)
+enum { BUF_RECV, BUF_SEND, BUF_RECVFROM, BUF_SENDTO };
+
+/* send(), recv(), sendto() (MSG_FASTOPEN: a connect) or recvfrom(). */
+static long buf_op(struct fuzz_thread *t, int kind)
 {
+	static const socklen_t lens[] = { 0, 2, 16, 128, (socklen_t)-1 };
+	struct sockaddr *sa = NULL;
+	struct sockaddr_storage ss;
+	socklen_t alen = 0;
 	size_t len;
 	char *buf = pick_buf(t, &len);
+	long ret;
 
+	if (kind == BUF_SENDTO && !chance(t, 3))
+		alen = pick_addr(t, t->cur.fd, &ss);
+	if (kind == BUF_RECVFROM && !chance(t, 4))
+		alen = PICK(t, lens);
+	if (alen)
+		sa = (struct sockaddr *)&ss;
 	t->cur.a = len;
 	t->cur.b = pick_flags(t);
-	return check_len(t, send(t->cur.fd, buf, len, t->cur.b), len);
+	t->cur.c = alen;
+	switch (kind) {
+	case BUF_RECV:
+		ret = recv(t->cur.fd, buf, len, t->cur.b);
+		break;
+	case BUF_SEND:
+		ret = send(t->cur.fd, buf, len, t->cur.b);
+		break;
+	case BUF_RECVFROM:
+		ret = recvfrom(t->cur.fd, buf, len, t->cur.b, sa, sa ? &alen : NULL);
+		break;
+	default:
+		ret = sendto(t->cur.fd, buf, len, t->cur.b, sa, alen);
+	}
+	return check_len(t, ret, len);
+}
+
+static long op_send(struct fuzz_thread *t)
+{
+	return buf_op(t, BUF_SEND);
 }
 
 static long op_sendto(struct fuzz_thread *t)
 {
-	struct sockaddr_storage ss;
-	socklen_t alen = pick_addr(t, t->cur.fd, &ss);
-	size_t len;
-	char *buf = pick_buf(t, &len);
-
-	/* MSG_FASTOPEN makes it a connect */
-	t->cur.a = len;
-	t->cur.b = pick_flags(t);
-	t->cur.c = alen;
-	return check_len(t, sendto(t->cur.fd, buf, len, t->cur.b,
-				   chance(t, 3) ? NULL : (struct sockaddr *)&ss,
-				   alen), len);
+	return buf_op(t, BUF_SENDTO);
 }
 
 /* Control messages: none, random bytes, or well formed ones. */
@@ -620,69 +642,50 @@ static void pick_msg(struct fuzz_thread *t, struct msghdr *msg,
 		pick_control(t, msg, cbuf, csize);
 }
 
-static long op_sendmsg(struct fuzz_thread *t)
-{
-	struct mmsghdr mm[2] = { 0 };
-	struct sockaddr_storage ss;
-	struct iovec iov[4];
-	char cbuf[64];
-	size_t len;
-
-	pick_msg(t, &mm[0].msg_hdr, &ss, iov, cbuf, sizeof(cbuf), &len);
-	t->cur.a = len;
-	t->cur.b = pick_flags(t);
-	if (chance(t, 8)) {
-		mm[1].msg_hdr = mm[0].msg_hdr;
-		t->cur.c = 2;
-		return sendmmsg(t->cur.fd, mm, 2, t->cur.b);
-	}
-	return check_len(t, sendmsg(t->cur.fd, &mm[0].msg_hdr, t->cur.b), len);
-}
-
-static long op_recv(struct fuzz_thread *t)
-{
-	size_t len;
-	char *buf = pick_buf(t, &len);
-
-	t->cur.a = len;
-	t->cur.b = pick_flags(t);
-	return check_len(t, recv(t->cur.fd, buf, len, t->cur.b), len);
-}
-
-static long op_recvfrom(struct fuzz_thread *t)
-{
-	static const socklen_t lens[] = { 0, 2, 16, 128, (socklen_t)-1 };
-	struct sockaddr_storage ss;
-	socklen_t alen = PICK(t, lens);
-	size_t len;
-	char *buf = pick_buf(t, &len);
-
-	t->cur.a = len;
-	t->cur.b = pick_flags(t);
-	t->cur.c = alen;
-	return check_len(t, recvfrom(t->cur.fd, buf, len, t->cur.b,
-				     (struct sockaddr *)&ss,
-				     chance(t, 4) ? NULL : &alen), len);
-}
-
-static long op_recvmsg(struct fuzz_thread *t)
+/* sendmsg() or recvmsg(), one time in 8 their two-message forms. */
+static long msg_op(struct fuzz_thread *t, int send_it)
 {
 	struct timespec ts = { .tv_nsec = 5000000 };
 	struct mmsghdr mm[2] = { 0 };
+	struct msghdr *msg = &mm[0].msg_hdr;
 	struct sockaddr_storage ss;
 	struct iovec iov[4];
 	char cbuf[128];
 	size_t len;
 
-	pick_msg(t, &mm[0].msg_hdr, &ss, iov, cbuf, sizeof(cbuf), &len);
+	pick_msg(t, msg, &ss, iov, cbuf, sizeof(cbuf), &len);
 	t->cur.a = len;
 	t->cur.b = pick_flags(t);
 	if (chance(t, 8)) {
-		mm[1].msg_hdr = mm[0].msg_hdr;
+		mm[1].msg_hdr = *msg;
 		t->cur.c = 2;
+		if (send_it)
+			return sendmmsg(t->cur.fd, mm, 2, t->cur.b);
 		return recvmmsg(t->cur.fd, mm, 2, t->cur.b, chance(t, 2) ? &ts : NULL);
 	}
-	return check_len(t, recvmsg(t->cur.fd, &mm[0].msg_hdr, t->cur.b), len);
+	if (send_it)
+		return check_len(t, sendmsg(t->cur.fd, msg, t->cur.b), len);
+	return check_len(t, recvmsg(t->cur.fd, msg, t->cur.b), len);
+}
+
+static long op_sendmsg(struct fuzz_thread *t)
+{
+	return msg_op(t, 1);
+}
+
+static long op_recv(struct fuzz_thread *t)
+{
+	return buf_op(t, BUF_RECV);
+}
+
+static long op_recvfrom(struct fuzz_thread *t)
+{
+	return buf_op(t, BUF_RECVFROM);
+}
+
+static long op_recvmsg(struct fuzz_thread *t)
+{
+	return msg_op(t, 0);
 }
 
 /* read(), write(), readv(), writev(): the file side of a socket. */

@@ -822,6 +822,65 @@ out:
 	ASSERT_EQ(0, close(r));
 }
 
+/*
+ * On @family: bind the any address and a free port, connect, disconnect
+ * with connect(AF_UNSPEC), then listen().  0 when listen() succeeds and a
+ * connection to the port is then accepted, else listen()'s errno.
+ */
+static int disconnect_listen_on(struct __test_metadata *_metadata, int family)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	unsigned short lport;
+	int l, c, c2, a, port, err = 0;
+
+	l = make_listener(_metadata, family, 0, 8, &lport);
+	c = xsocket(family, 0);
+	EXPECT_LE(0, c);
+	EXPECT_EQ(0, bind_to(c, LOOPBACK, 0));
+	port = local_port(c);
+	EXPECT_EQ(0, close(c));
+	c = xsocket(family, 0);
+	EXPECT_LE(0, c);
+	EXPECT_EQ(0, bind_to(c, htonl(INADDR_ANY), port));
+	EXPECT_EQ(0, connect_to(c, lport));
+	EXPECT_EQ(0, connect(c, &unspec, sizeof(unspec)))
+		TH_LOG("connect(AF_UNSPEC): %s", strerror(errno));
+	EXPECT_EQ(0, getsockname(c, (struct sockaddr *)&sin, &len));
+	assert_name(_metadata, &sin, len, htonl(INADDR_ANY), port);
+	if (listen(c, 8)) {
+		err = errno;
+	} else {
+		make_pair_on(_metadata, family, c, port, &c2, &a);
+		EXPECT_EQ(0, close(a));
+		EXPECT_EQ(0, close(c2));
+	}
+	EXPECT_EQ(0, close(c));
+	EXPECT_EQ(0, close(l));
+	return err;
+}
+
+/*
+ * listen() after connect(AF_UNSPEC) on a socket bound to the any address
+ * answers as TCP's does in the same run.  (tcpx left the socket in the
+ * bind bucket of the address it had connected from: listen() hit the
+ * WARN_ON of inet_csk_get_port() and leaked bind buckets.  Found by
+ * fuzz_sys.)
+ */
+TEST_F_TIMEOUT(conn_api, disconnect_listen, TEST_TIMEOUT)
+{
+	int tcp, got;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	tcp = disconnect_listen_on(_metadata, AF_INET);
+	got = disconnect_listen_on(_metadata, self->family);
+	ASSERT_EQ(tcp, got) TH_LOG("listen: TCP %s, this family %s",
+				   strerror(tcp), strerror(got));
+}
+
 /* ---- 4. transfers ------------------------------------------------------- */
 
 struct writer {

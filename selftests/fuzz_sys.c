@@ -27,8 +27,9 @@
  *
  * Output: "seed S ..." first; "BUG ..." for an answer no kernel may give (a
  * count above the length asked, an errno that is not one); at the end
- * "calls N in T s: R calls/s", and with -v a histogram of each call's
- * outcomes, "hist CALL ERRNO-NAME|ok COUNT".
+ * "calls N in T s: R calls/s", and with -v the time each kind of call took
+ * in all threads, "time CALL MS", and a histogram of its outcomes,
+ * "hist CALL ERRNO-NAME|ok COUNT".
  * Exit status: 0 clean, 1 usage or setup error, 2 HANG, 3 BUG.
  *
  * Reproduce with the seed: -s SEED -n CALLS -t THREADS -S SLOTS gives
@@ -120,6 +121,7 @@ struct fuzz_thread {
 	struct fuzz_call cur;
 	struct fuzz_call ring[RING];
 	unsigned int hist[OP_MAX][ERR_SLOTS];
+	__s64 op_ns[OP_MAX];	/* time spent in each call */
 };
 
 static struct {
@@ -1081,6 +1083,7 @@ static long (*const op_fns[OP_MAX])(struct fuzz_thread *t) = {
 /* One call, timed for the watchdog and counted in the histogram. */
 static long run_op(struct fuzz_thread *t, int op)
 {
+	__s64 start;
 	long ret;
 	int err;
 
@@ -1089,11 +1092,13 @@ static long run_op(struct fuzz_thread *t, int op)
 	memset(&t->cur, 0, sizeof(t->cur));
 	t->cur.op = op;
 	t->cur.fd = pick_fd(t);
-	__atomic_store_n(&t->start_ns, now_ns(), __ATOMIC_SEQ_CST);
+	start = now_ns();
+	__atomic_store_n(&t->start_ns, start, __ATOMIC_SEQ_CST);
 	errno = 0;
 	ret = op_fns[op](t);
 	err = ret < 0 ? errno : 0;
 	__atomic_store_n(&t->start_ns, 0, __ATOMIC_SEQ_CST);
+	t->op_ns[op] += now_ns() - start;
 	t->cur.ret = ret;
 	t->cur.err = err;
 	if (err >= ERR_SLOTS || (err && !strerrorname_np(err))) {
@@ -1251,6 +1256,7 @@ static void report(double secs)
 {
 	unsigned long total = 0, sum;
 	int i, op, e;
+	__s64 ns;
 
 	for (i = 0; i < fz.nthreads; i++)
 		total += threads[i].done;
@@ -1258,6 +1264,10 @@ static void report(double secs)
 	if (!fz.verbose)
 		return;
 	for (op = 0; op < OP_MAX; op++) {
+		ns = 0;
+		for (i = 0; i < fz.nthreads; i++)
+			ns += threads[i].op_ns[op];
+		printf("time %s %lld ms\n", op_names[op], (long long)(ns / 1000000));
 		for (e = 0; e < ERR_SLOTS; e++) {
 			sum = 0;
 			for (i = 0; i < fz.nthreads; i++)

@@ -77,6 +77,15 @@ slab_back() {
 	join "$OUT/slab.before" "$OUT/slab.after" | awk '$3 > $2 { bad = 1 } END { exit bad }'
 }
 
+# ns_del NS: delete a namespace of ours now (the diagnostics then skip it).
+ns_del() {
+	local i
+	ip netns del "$1"
+	for i in "${!TCPX_NS_LIST[@]}"; do
+		[ "${TCPX_NS_LIST[$i]}" = "$1" ] && unset "TCPX_NS_LIST[$i]"
+	done
+}
+
 kmemleak_objects() {
 	echo scan > "$KMEMLEAK" && echo scan > "$KMEMLEAK" &&
 		grep -o 'unreferenced object 0x[0-9a-f]*' "$KMEMLEAK" | sort
@@ -120,7 +129,7 @@ mark start
 tcpx_ns_new NS_TCP || ktap_exit_fail_msg "cannot create a namespace"
 tcpx_check "Linux TCP: $tcp_calls calls, no HANG or impossible answer (seed $seed)" \
 	fuzz tcp "$NS_TCP" tcp "$tcp_calls"
-ip netns del "$NS_TCP"
+ns_del "$NS_TCP"
 
 # TIME-WAIT 2 s and FIN-WAIT-2 1 s: what closes ends in seconds, so the
 # wait below is for sockets that do not end, not for their timers.
@@ -144,7 +153,7 @@ sockets_gone() {
 tcpx_check "the namespace's tcpx sockets are gone within 60 s" sockets_gone
 
 objects_freed() {
-	ip netns del "$NS_FUZZ"
+	ns_del "$NS_FUZZ"
 	tcpx_wait_for 60 slab_back && return 0
 	join -a 1 -a 2 "$OUT/slab.before" "$OUT/slab.after" | sed 's/^/# slab before after: /'
 	return 1

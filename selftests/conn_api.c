@@ -1788,6 +1788,43 @@ static int install_sigalrm(int flags)
 	return sigaction(SIGALRM, &sa, NULL);
 }
 
+/*
+ * recv(MSG_PEEK | MSG_WAITALL) asking more than is queued sleeps for more
+ * data and ends with SO_RCVTIMEO, answering what it peeked, as TCP's.  (tcpx
+ * woke at once, the peeked data still being queued, and spun without ever
+ * counting down the timeout: only a signal ended it, and a 1-CPU machine
+ * locked up.  Found by fuzz_sys.)  The alarm ends a spinning call.
+ */
+TEST_F_TIMEOUT(conn_api, peek_waitall_timeout, TEST_TIMEOUT)
+{
+	char buf[100];
+	uint64_t start;
+	unsigned short port;
+	int l, c, a;
+	ssize_t n;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, 200));
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_EQ(POLLIN, poll1(a, POLLIN, WAIT_MS));
+	ASSERT_EQ(0, install_sigalrm(0));
+	alarm(5);
+	start = now_ms();
+	n = recv(a, buf, sizeof(buf), MSG_PEEK | MSG_WAITALL);
+	alarm(0);
+	EXPECT_EQ(5, n) TH_LOG("recv: %s", strerror(errno));
+	EXPECT_EQ(0, __atomic_load_n(&sig_count, __ATOMIC_SEQ_CST))
+		TH_LOG("recv ended by the alarm after %llu ms, not by SO_RCVTIMEO",
+		       (unsigned long long)(now_ms() - start));
+	ASSERT_EQ(5, recv(a, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
 struct signaller {
 	pthread_t target;	/* the thread blocked in the call */
 	pid_t tid;

@@ -121,8 +121,8 @@ fuzz_over() {
 }
 
 # The debug kernel under emulation makes about 500 tcpx calls per second:
-# the deadline allows a fifth of that.
-deadline=$((120 + calls / 100))
+# the deadline allows about a third of that.
+deadline=$((60 + calls / 200))
 [ -w "$HUNG" ] && echo 30 > "$HUNG"
 mark start
 

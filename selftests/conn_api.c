@@ -1798,7 +1798,7 @@ static int install_sigalrm(int flags)
 TEST_F_TIMEOUT(conn_api, peek_waitall_timeout, TEST_TIMEOUT)
 {
 	char buf[100];
-	uint64_t start;
+	__u64 start;
 	unsigned short port;
 	int l, c, a;
 	ssize_t n;

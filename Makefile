@@ -30,7 +30,7 @@ KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
 	selftests bench tools bench-loss bench-flood dkms-install dkms-uninstall \
-	bench-apps manlint
+	bench-apps fuzz manlint
 
 all: modules
 
@@ -97,6 +97,9 @@ dkms-uninstall:
 
 bench-apps:
 	scripts/bench-apps
+
+fuzz:
+	scripts/fuzz
 
 # The manual renders without a warning.
 manlint:

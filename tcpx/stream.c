@@ -47,10 +47,6 @@ void tcpx_write_space(struct sock *sk)
 }
 
 /*
- * A new write-queue skb, charged to the protocol's memory, as
- * tcp_stream_alloc_skb(): the first one of an empty queue always.
- */
-/*
  * sk_stream_memory_free() and poll's writability, as
  * tcp_stream_memory_free(): with TCPX_NOTSENT_LOWAT (or TCP's
  * tcp_notsent_lowat), unsent bytes below it; a wakeup waits for half.
@@ -65,6 +61,10 @@ bool tcpx_stream_memory_free(const struct sock *sk, int wake)
 	return ((u64)notsent << wake) < lowat;
 }
 
+/*
+ * A new write-queue skb, charged to the protocol's memory, as
+ * tcp_stream_alloc_skb(): the first one of an empty queue always.
+ */
 static struct sk_buff *tcpx_stream_alloc_skb(struct sock *sk)
 {
 	bool first = skb_queue_empty(&sk->sk_write_queue);

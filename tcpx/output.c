@@ -113,7 +113,9 @@ static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 
 /*
  * RFC 2018 4: the blocks of the out-of-order queue, the one holding the
- * newest segment first, then the others from the highest down.
+ * newest segment first, then the others from the highest down; a block
+ * covers the FIN's sequence number too, as TCP's.  A duplicate to report
+ * goes before them all (RFC 2883 4), once.
  */
 static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 			    unsigned int max)
@@ -123,9 +125,15 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 	struct sk_buff *skb;
 	int n = 0, i, first = -1;
 
+	o->nsack = 0;
+	if (tsk->dsack) {
+		o->sack[0][0] = tsk->dsack_seq;
+		o->sack[0][1] = tsk->dsack_end;
+		o->nsack = 1;
+	}
 	skb_queue_walk(&tsk->ofo_queue, skb) {
 		const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-		u32 end = cb->end_seq - !!(cb->flags & TCPHDR_FIN);
+		u32 end = cb->end_seq;
 
 		if (n && cb->seq == r[n - 1][1]) {
 			r[n - 1][1] = end;
@@ -141,8 +149,7 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 		if (!tcpx_before(tsk->ofo_last, r[i][0]) &&
 		    tcpx_before(tsk->ofo_last, r[i][1]))
 			first = i;
-	o->nsack = 0;
-	if (first >= 0)
+	if (first >= 0 && o->nsack < max)
 		memcpy(o->sack[o->nsack++], r[first], sizeof(r[0]));
 	for (i = n - 1; i >= 0 && o->nsack < max; i--) {
 		if (i == first)
@@ -309,8 +316,11 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	}
 	/* SACK blocks on pure ACKs only: data segments are sized to the MSS. */
 	if (tsk->sack_ok && !clone && flags == TCPHDR_ACK &&
-	    !skb_queue_empty(&tsk->ofo_queue))
+	    (tsk->dsack || !skb_queue_empty(&tsk->ofo_queue))) {
 		tcpx_build_sack(sk, &opts, opts.ts_ok ? 3 : 4);
+		/* A D-SACK block is sent once, as tcp_options_write() does. */
+		tsk->dsack = 0;
+	}
 	if (flags & TCPHDR_ACK)
 		inet_csk(sk)->icsk_ack.pending = 0;
 

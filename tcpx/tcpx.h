@@ -92,6 +92,7 @@ struct tcpx_sock {
 	u8				wscale_ok:1;
 	u8				tstamp_ok:1;
 	u8				sack_ok:1;	/* RFC 2018, both offered */
+	u8				dsack:1;	/* dsack_seq..dsack_end to report */
 	u32				ts_recent;	/* the peer's last TSval */
 	u32				ts_recent_stamp; /* seconds, when saved */
 	u32				ts_off;		/* added to our TSvals */
@@ -102,6 +103,8 @@ struct tcpx_sock {
 	u16				rcv_ratio;	/* payload/truesize, /256 */
 	u32				win_probes;	/* zero-window probes sent */
 	u32				ofo_last;	/* seq of the newest ofo segment */
+	u32				dsack_seq;	/* RFC 2883: a duplicate, */
+	u32				dsack_end;	/* reported on the next ACK */
 
 	/* SACK scoreboard and RACK-style loss detection (RFC 8985) */
 	u32				sacked_out;	/* bytes SACKed above snd_una */
@@ -400,6 +403,10 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
 int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss);
 int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt);
+bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
+bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   u32 *last);
+bool tcpx_challenge_ack_allowed(struct net *net);
 
 /* conn.c: opening connections, actively and passively */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);

@@ -806,9 +806,9 @@ void tcpx_delack(struct sock *sk)
  * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
  * mark is reflected when fwmark_reflect asks.
  */
-void tcpx_send_reply(struct net *net, const struct sock *sk,
-		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
-		     u16 win)
+static void __tcpx_send_reply(struct net *net, const struct sock *sk,
+			      const struct sk_buff *in, u32 seq, u32 ack,
+			      u8 flags, u16 win, const struct tcpx_out_opts *o)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	const struct iphdr *iph = ip_hdr(in);
@@ -837,8 +837,8 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 		return;
 	}
 	skb_reserve(skb, TCPX_MAX_HEADER);
-	skb_push(skb, TCPX_HDR_LEN);
-	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, NULL);
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
+	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
 
 	skb_push(skb, sizeof(*niph));
 	skb_reset_network_header(skb);
@@ -863,6 +863,61 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 	if (flags & TCPHDR_RST)
 		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
 	ip_local_out(net, NULL, skb);
+}
+
+void tcpx_send_reply(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+		     u16 win)
+{
+	__tcpx_send_reply(net, sk, in, seq, ack, flags, win, NULL);
+}
+
+/*
+ * The ACK of a TIME-WAIT sock, as tcp_v4_timewait_ack(): the window the
+ * connection last offered, and the timestamp option when the connection
+ * had it (RFC 7323 3.2: on every segment once agreed).
+ */
+void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in)
+{
+	const struct tcpx_timewait_sock *ttw = tcpx_twsk((struct sock *)tw);
+	struct tcpx_out_opts opts = {};
+
+	if (ttw->ts_recent_stamp) {
+		opts.ts_ok = 1;
+		opts.tsval = tcpx_ts_now() + ttw->ts_off;
+		opts.tsecr = READ_ONCE(ttw->ts_recent);
+	}
+	__tcpx_send_reply(twsk_net(tw), (struct sock *)tw, in, ttw->snd_nxt,
+			  READ_ONCE(ttw->rcv_nxt), TCPHDR_ACK, ttw->rcv_win,
+			  &opts);
+}
+
+/* The window of a SYN+ACK: never scaled (RFC 7323 2.2). */
+u32 tcpx_synack_window(const struct sock *sk)
+{
+	return min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
+}
+
+/*
+ * The ACK of a request sock (SYN-RECEIVED) to an unacceptable segment,
+ * as tcp_v4_reqsk_send_ack(): <SEQ=ISS+1><ACK=IRS+1>, the SYN+ACK's
+ * window scaled as the peer will read it, and timestamps if agreed.
+ */
+void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
+			 const struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	const struct tcpx_request_sock *treq = tcpx_rsk(req);
+	struct tcpx_out_opts opts = {};
+
+	if (ireq->tstamp_ok) {
+		opts.ts_ok = 1;
+		opts.tsval = tcpx_ts_now() + treq->ts_off;
+		opts.tsecr = READ_ONCE(treq->ts_recent);
+	}
+	__tcpx_send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
+			  treq->rcv_isn + 1, TCPHDR_ACK,
+			  tcpx_synack_window(sk) >> ireq->rcv_wscale, &opts);
 }
 
 /* RFC 9293 3.10.7.1: the reset for a segment that finds no connection. */
@@ -913,8 +968,7 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
 			 treq->snt_isn, treq->rcv_isn + 1,
-			 TCPHDR_SYN | TCPHDR_ACK,
-			 min(tcpx_rcv_space(sk), TCPX_MAX_WIN), &opts);
+			 TCPHDR_SYN | TCPHDR_ACK, tcpx_synack_window(sk), &opts);
 	tcpx_csum(skb, ireq->ir_loc_addr, ireq->ir_rmt_addr);
 	skb_dst_set(skb, dst);
 

@@ -151,6 +151,7 @@ struct tcpx_request_sock {
 	u32				ts_recent;	/* the SYN's TSval */
 	u32				ts_off;	/* added to our TSvals */
 	u16				mss;	/* the peer's MSS option */
+	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 };
 
 static inline struct tcpx_request_sock *tcpx_rsk(const struct request_sock *req)
@@ -165,6 +166,9 @@ struct tcpx_timewait_sock {
 	u32				snd_nxt;
 	u32				ts_recent;	/* RFC 7323: the peer's */
 	u32				ts_recent_stamp; /* seconds; 0: no TS */
+	u32				ts_off;		/* added to our TSvals */
+	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
+	u16				rcv_win;	/* window field of our ACKs */
 };
 
 static inline struct tcpx_timewait_sock *tcpx_twsk(const struct sock *sk)
@@ -387,6 +391,10 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 		     u32 ack, u8 flags, u16 win);
 void tcpx_send_reset(struct net *net, const struct sock *sk,
 		     const struct sk_buff *in);
+void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in);
+u32 tcpx_synack_window(const struct sock *sk);
+void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
+			 const struct request_sock *req);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);

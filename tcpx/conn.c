@@ -204,6 +204,7 @@ static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
 	/* The kernel's reqsk timer reads it; inet_reqsk_alloc() leaves it. */
 	ireq->acked = 0;
 	tcpx_rsk(req)->ts_recent = 0;
+	tcpx_rsk(req)->last_oow_ack_time = 0;
 }
 
 /*
@@ -519,7 +520,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->ts_off = treq->ts_off;
 	ntsk->ts_recent_stamp = (u32)ktime_get_seconds();
 	/* What the SYN+ACK advertised, unscaled. */
-	ntsk->rcv_wnd = min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
+	ntsk->rcv_wnd = tcpx_synack_window(sk);
 	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
 	ntsk->max_window = ntsk->snd_wnd;
 	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
@@ -555,44 +556,107 @@ drop:
 	return NULL;
 }
 
+/* RFC 7323 5.3 R1 on a request sock: older than the SYN's TSval. */
+static bool tcpx_req_paws_reject(const struct request_sock *req,
+				 const struct tcpx_skb_cb *cb)
+{
+	u32 ts_recent = READ_ONCE(tcpx_rsk(req)->ts_recent);
+
+	return inet_rsk(req)->tstamp_ok && cb->saw_tstamp && ts_recent &&
+	       (s32)(cb->tsval - ts_recent) < 0;
+}
+
+/* RFC 9293 3.4: is [seq, end_seq) acceptable in [wnd, wnd_end]? */
+static bool tcpx_req_in_window(u32 seq, u32 end_seq, u32 wnd, u32 wnd_end)
+{
+	if (seq == wnd)
+		return true;
+	if (tcpx_after(end_seq, wnd) && tcpx_before(seq, wnd_end))
+		return true;
+	return seq == wnd_end && seq == end_seq;
+}
+
+/* An ACK from SYN-RECEIVED, at most one per TCPX_INVALID_RATELIMIT. */
+static void tcpx_req_send_ack(struct sock *sk, struct sk_buff *skb,
+			      struct request_sock *req)
+{
+	if (!tcpx_oow_rate_limited(sock_net(sk), skb,
+				   &tcpx_rsk(req)->last_oow_ack_time))
+		tcpx_reqsk_send_ack(sk, skb, req);
+}
+
 /*
- * RFC 9293 3.10.7.4 for a request sock (SYN-RECEIVED of a passive open).
- * Returns the new child, locked, or NULL.
+ * RFC 9293 3.10.7.4 for a request sock (SYN-RECEIVED of a passive open),
+ * in the order of TCP's tcp_check_req().  Returns the new child, locked,
+ * or NULL.
  */
 struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);
-	const struct tcphdr *th = tcp_hdr(skb);
-	bool own_req = false;
+	u8 flags = cb->flags & (TCPHDR_RST | TCPHDR_SYN | TCPHDR_ACK);
+	u32 rcv_nxt = treq->rcv_isn + 1;
+	bool own_req = false, paws_reject;
 	struct sock *child;
 
+	/* A RST is judged by its sequence number only, as elsewhere. */
+	paws_reject = !(flags & TCPHDR_RST) && tcpx_req_paws_reject(req, cb);
+
 	/*
-	 * RST exactly at the expected sequence number: the peer has no such
-	 * connection (an old duplicate SYN reached us).  Back to LISTEN.
+	 * The SYN again: our SYN+ACK was lost.  Send it again, not too often,
+	 * and restart the request's timer from it, as TCP.
 	 */
-	if (th->rst) {
-		if (cb->seq == treq->rcv_isn + 1)
-			inet_csk_reqsk_queue_drop(sk, req);
+	if (cb->seq == treq->rcv_isn && flags == TCPHDR_SYN && !paws_reject) {
+		if (!tcpx_oow_rate_limited(sock_net(sk), skb,
+					   &treq->last_oow_ack_time) &&
+		    !inet_rtx_syn_ack(sk, req))
+			mod_timer_pending(&req->rsk_timer, jiffies +
+					  reqsk_timeout(req, TCPX_RTO_MAX));
 		return NULL;
 	}
-	/* A retransmitted SYN: send the SYN+ACK again. */
-	if (th->syn) {
-		if (cb->seq == treq->rcv_isn)
-			inet_rtx_syn_ack(sk, req);
-		return NULL;
-	}
-	if (!th->ack)
-		return NULL;
-	if (cb->ack_seq != treq->snt_isn + 1) {
+	/* Fifth check first, as TCP: an ACK of something not sent: reset. */
+	if ((flags & TCPHDR_ACK) && !(flags & TCPHDR_RST) &&
+	    cb->ack_seq != treq->snt_isn + 1) {
 		tcpx_send_reset(sock_net(sk), sk, skb);
 		return NULL;
 	}
-	if (cb->seq != treq->rcv_isn + 1) {
-		inet_rtx_syn_ack(sk, req);
+	/* First: sequence number.  Unacceptable: an ACK, unless a RST. */
+	if (paws_reject ||
+	    !tcpx_req_in_window(cb->seq, cb->end_seq, rcv_nxt,
+				rcv_nxt + tcpx_synack_window(sk))) {
+		if (!(flags & TCPHDR_RST))
+			tcpx_req_send_ack(sk, skb, req);
+		if (paws_reject)
+			tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
 		return NULL;
 	}
+	/* The SYN's own sequence number is left of the window. */
+	if (cb->seq == treq->rcv_isn)
+		flags &= ~TCPHDR_SYN;
+	/* Second: a RST in the window but not at rcv_nxt (RFC 5961 3.2). */
+	if ((flags & TCPHDR_RST) && cb->seq != rcv_nxt) {
+		if (!__tcpx_oow_rate_limited(sock_net(sk),
+					     TCPX_MIB_ACKSKIPPEDCHALLENGE,
+					     &treq->last_oow_ack_time) &&
+		    tcpx_challenge_ack_allowed(sock_net(sk)))
+			tcpx_reqsk_send_ack(sk, skb, req);
+		return NULL;
+	}
+	/*
+	 * RST at rcv_nxt: the peer has no such connection (an old duplicate
+	 * SYN reached us).  A SYN in the window: a reset.  Either way the
+	 * half-open connection goes, back to LISTEN.
+	 */
+	if (flags & (TCPHDR_RST | TCPHDR_SYN)) {
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_ATTEMPTFAILS);
+		if (!(flags & TCPHDR_RST))
+			tcpx_send_reset(sock_net(sk), sk, skb);
+		inet_csk_reqsk_queue_drop(sk, req);
+		return NULL;
+	}
+	if (!(flags & TCPHDR_ACK))
+		return NULL;
 	/*
 	 * TCPX_DEFER_ACCEPT: a bare ACK does not wake the listener; data
 	 * does, or the ACK to the last SYN+ACK the period allows (the

@@ -121,6 +121,34 @@ static bool tcpx_seq_acceptable(const struct tcpx_sock *tsk, u32 seq,
 	       (tcpx_before(seq, tsk->rcv_nxt) && tcpx_after(end_seq, wnd_end));
 }
 
+/*
+ * RFC 2883: report [seq, end_seq) as a duplicate in the first SACK block of
+ * the next ACK (output.c clears it once sent), as tcp_dsack_set().
+ */
+static void tcpx_dsack_set(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
+{
+	if (!tsk->sack_ok || !tcpx_before(seq, end_seq))
+		return;
+	tsk->dsack = 1;
+	tsk->dsack_seq = seq;
+	tsk->dsack_end = end_seq;
+}
+
+/* Another duplicate: widen the block if it touches, as tcp_dsack_extend(). */
+static void tcpx_dsack_extend(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
+{
+	if (!tsk->dsack) {
+		tcpx_dsack_set(tsk, seq, end_seq);
+		return;
+	}
+	if (tcpx_after(seq, tsk->dsack_end) || tcpx_after(tsk->dsack_seq, end_seq))
+		return;
+	if (tcpx_before(seq, tsk->dsack_seq))
+		tsk->dsack_seq = seq;
+	if (tcpx_after(end_seq, tsk->dsack_end))
+		tsk->dsack_end = end_seq;
+}
+
 static void tcpx_reset(struct sock *sk)
 {
 	int err;
@@ -672,9 +700,12 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	if (prev) {
 		u32 pend = TCPX_SKB_CB(prev)->end_seq;
 
-		if (!tcpx_before(pend, cb->end_seq))
+		if (!tcpx_before(pend, cb->end_seq)) {
+			tcpx_dsack_set(tsk, cb->seq, cb->end_seq);
 			return false;	/* nothing new */
+		}
 		if (tcpx_after(pend, cb->seq)) {
+			tcpx_dsack_set(tsk, cb->seq, pend);
 			if (!pskb_pull(skb, pend - cb->seq))
 				return false;
 			cb->seq = pend;
@@ -686,12 +717,15 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		if (!next || next == (struct sk_buff *)q ||
 		    tcpx_after(TCPX_SKB_CB(next)->end_seq, cb->end_seq))
 			break;
+		tcpx_dsack_extend(tsk, TCPX_SKB_CB(next)->seq,
+				  TCPX_SKB_CB(next)->end_seq);
 		__skb_unlink(next, q);
 		kfree_skb(next);
 	}
 	if (next && next != (struct sk_buff *)q &&
 	    tcpx_after(cb->end_seq, TCPX_SKB_CB(next)->seq)) {
 		end = TCPX_SKB_CB(next)->seq;
+		tcpx_dsack_extend(tsk, end, cb->end_seq);
 		if (pskb_trim(skb, end - cb->seq))
 			return false;
 		cb->end_seq = end;
@@ -718,8 +752,14 @@ static void tcpx_ofo_drain(struct sock *sk)
 
 	while ((skb = skb_peek(&tsk->ofo_queue)) &&
 	       !tcpx_after(TCPX_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
-		bool fin = TCPX_SKB_CB(skb)->flags & TCPHDR_FIN;
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+		bool fin = cb->flags & TCPHDR_FIN;
 
+		/* What the in-order data brought already was received twice. */
+		if (tcpx_before(cb->seq, tsk->rcv_nxt))
+			tcpx_dsack_extend(tsk, cb->seq,
+					  tcpx_before(cb->end_seq, tsk->rcv_nxt) ?
+					  cb->end_seq : tsk->rcv_nxt);
 		__skb_unlink(skb, &tsk->ofo_queue);
 		if (!tcpx_trim_front(sk, skb)) {
 			kfree_skb(skb);
@@ -775,6 +815,11 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 		tcpx_send_ack(sk);
 		return kept;
 	}
+	/* Some of it came before: a duplicate to report (RFC 2883 4.1). */
+	if (tcpx_before(cb->seq, tsk->rcv_nxt))
+		tcpx_dsack_set(tsk, cb->seq,
+			       tcpx_before(cb->end_seq, tsk->rcv_nxt) ?
+			       cb->end_seq : tsk->rcv_nxt);
 	if (!tcpx_trim_front(sk, skb) || (!skb->len && !fin)) {
 		/* An old duplicate: the ACK it needs may have been lost. */
 		tcpx_send_ack(sk);
@@ -915,18 +960,21 @@ discard:
 	return 0;
 }
 
-/* A reply at most every TCPX_INVALID_RATELIMIT, as __tcp_oow_rate_limited(). */
-static bool __tcpx_oow_rate_limited(struct sock *sk, enum tcpx_mib_field mib)
+/*
+ * A reply at most every TCPX_INVALID_RATELIMIT per connection, as
+ * __tcp_oow_rate_limited(); last is the full, request or TIME-WAIT
+ * sock's, read and written without its lock as TCP's.
+ */
+bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last)
 {
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 last = READ_ONCE(tsk->last_oow_ack_time);
+	u32 val = READ_ONCE(*last);
 
-	if (last && (s32)(tcp_jiffies32 - last) >= 0 &&
-	    (s32)(tcp_jiffies32 - last) < (s32)TCPX_INVALID_RATELIMIT) {
-		tcpx_inc_stats(sock_net(sk), mib);
+	if (val && (s32)(tcp_jiffies32 - val) >= 0 &&
+	    (s32)(tcp_jiffies32 - val) < (s32)TCPX_INVALID_RATELIMIT) {
+		tcpx_inc_stats(net, mib);
 		return true;
 	}
-	WRITE_ONCE(tsk->last_oow_ack_time, tcp_jiffies32);
+	WRITE_ONCE(*last, tcp_jiffies32);
 	return false;
 }
 
@@ -935,27 +983,22 @@ static bool __tcpx_oow_rate_limited(struct sock *sk, enum tcpx_mib_field mib)
  * answered, a segment without (or a SYN) only at that rate -- two ends
  * that disagree about the window must not ACK each other in a loop.
  */
-static bool tcpx_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
+bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   u32 *last)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 
 	if (cb->seq != cb->end_seq && !(cb->flags & TCPHDR_SYN))
 		return false;
-	return __tcpx_oow_rate_limited(sk, TCPX_MIB_ACKSKIPPEDOOW);
+	return __tcpx_oow_rate_limited(net, TCPX_MIB_ACKSKIPPEDOOW, last);
 }
 
-/*
- * RFC 5961 3.2, 4.2 and 5.2: a challenge ACK, within section 7's limits --
- * one per socket every half second, and challenge_ack_limit per second in
- * the namespace (no limit by default, as TCP since CVE-2016-5696).
- */
-static void tcpx_send_challenge_ack(struct sock *sk)
+/* RFC 5961 7: at most challenge_ack_limit a second in the namespace. */
+bool tcpx_challenge_ack_allowed(struct net *net)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	struct tcpx_pernet *pn = tcpx_pernet(net);
 	u32 limit, now, count;
 
-	if (__tcpx_oow_rate_limited(sk, TCPX_MIB_ACKSKIPPEDCHALLENGE))
-		return;
 	limit = READ_ONCE(pn->challenge_ack_limit);
 	if (limit != INT_MAX) {
 		now = jiffies / HZ;
@@ -966,10 +1009,40 @@ static void tcpx_send_challenge_ack(struct sock *sk)
 		}
 		count = READ_ONCE(pn->challenge_count);
 		if (!count)
-			return;
+			return false;
 		WRITE_ONCE(pn->challenge_count, count - 1);
 	}
-	tcpx_inc_stats(sock_net(sk), TCPX_MIB_CHALLENGEACKS);
+	tcpx_inc_stats(net, TCPX_MIB_CHALLENGEACKS);
+	return true;
+}
+
+/*
+ * RFC 5961 3.2, 4.2 and 5.2: a challenge ACK, within section 7's limits --
+ * one per socket every half second, and challenge_ack_limit per second in
+ * the namespace (no limit by default, as TCP since CVE-2016-5696).
+ */
+static void tcpx_send_challenge_ack(struct sock *sk)
+{
+	if (__tcpx_oow_rate_limited(sock_net(sk), TCPX_MIB_ACKSKIPPEDCHALLENGE,
+				    &tcpx_sk(sk)->last_oow_ack_time))
+		return;
+	if (tcpx_challenge_ack_allowed(sock_net(sk)))
+		tcpx_send_ack(sk);
+}
+
+/*
+ * The duplicate ACK for an unacceptable segment, as tcp_send_dupack(): old
+ * data in it is reported in a D-SACK block (RFC 2883 4.1).
+ */
+static void tcpx_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (cb->seq != cb->end_seq && tcpx_before(cb->seq, tsk->rcv_nxt))
+		tcpx_dsack_set(tsk, cb->seq,
+			       tcpx_after(cb->end_seq, tsk->rcv_nxt) ?
+			       tsk->rcv_nxt : cb->end_seq);
 	tcpx_send_ack(sk);
 }
 
@@ -992,8 +1065,9 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* PAWS first (RFC 7323 5.3); a RST is judged by its sequence only. */
 	if (!th->rst && tcpx_paws_reject(tsk, cb)) {
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
-		if (!tcpx_oow_rate_limited(sk, skb))
-			tcpx_send_ack(sk);
+		if (!tcpx_oow_rate_limited(sock_net(sk), skb,
+					   &tsk->last_oow_ack_time))
+			tcpx_send_dupack(sk, skb);
 		goto discard;
 	}
 
@@ -1003,8 +1077,9 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			goto discard;
 		if (th->syn)
 			tcpx_send_challenge_ack(sk);
-		else if (!tcpx_oow_rate_limited(sk, skb))
-			tcpx_send_ack(sk);
+		else if (!tcpx_oow_rate_limited(sock_net(sk), skb,
+						&tsk->last_oow_ack_time))
+			tcpx_send_dupack(sk, skb);
 		goto discard;
 	}
 

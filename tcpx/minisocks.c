@@ -44,12 +44,19 @@ void tcpx_time_wait(struct sock *sk, int state)
 	tw = inet_twsk_alloc(sk, &pn->death_row, state);
 	if (tw) {
 		struct tcpx_timewait_sock *ttw = tcpx_twsk((struct sock *)tw);
+		struct tcpx_sock *tsk = tcpx_sk(sk);
+		u32 win = 0;
 
-		ttw->rcv_nxt = tcpx_sk(sk)->rcv_nxt;
-		ttw->snd_nxt = tcpx_sk(sk)->snd_nxt;
-		ttw->ts_recent = tcpx_sk(sk)->ts_recent;
-		ttw->ts_recent_stamp = tcpx_sk(sk)->tstamp_ok ?
-				       tcpx_sk(sk)->ts_recent_stamp : 0;
+		ttw->rcv_nxt = tsk->rcv_nxt;
+		ttw->snd_nxt = tsk->snd_nxt;
+		ttw->ts_recent = tsk->ts_recent;
+		ttw->ts_recent_stamp = tsk->tstamp_ok ? tsk->ts_recent_stamp : 0;
+		ttw->ts_off = tsk->ts_off;
+		ttw->last_oow_ack_time = 0;
+		/* Its ACKs offer what is left of the last window, as TCP's. */
+		if (tcpx_after(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
+			win = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
+		ttw->rcv_win = min(win >> tsk->rcv_wscale, TCPX_MAX_WIN);
 		/* Its ACKs and RSTs keep the socket's SO_MARK, SO_PRIORITY. */
 		tw->tw_mark = READ_ONCE(sk->sk_mark);
 		tw->tw_priority = READ_ONCE(sk->sk_priority);
@@ -107,9 +114,11 @@ u32 tcpx_tw_recycle(struct sock *sk)
 static bool tcpx_tw_paws_reject(const struct tcpx_timewait_sock *ttw,
 				const struct tcpx_skb_cb *cb)
 {
-	return ttw->ts_recent_stamp && cb->saw_tstamp &&
-	       (s32)(cb->tsval - ttw->ts_recent) < 0 &&
-	       (u32)ktime_get_seconds() - ttw->ts_recent_stamp < TCPX_PAWS_24DAYS;
+	u32 stamp = READ_ONCE(ttw->ts_recent_stamp);
+
+	return stamp && cb->saw_tstamp &&
+	       (s32)(cb->tsval - READ_ONCE(ttw->ts_recent)) < 0 &&
+	       (u32)ktime_get_seconds() - stamp < TCPX_PAWS_24DAYS;
 }
 
 void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
@@ -117,7 +126,9 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 	struct tcpx_timewait_sock *ttw = tcpx_twsk((struct sock *)tw);
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	u32 rcv_nxt = READ_ONCE(ttw->rcv_nxt);
 	struct net *net = twsk_net(tw);
+	bool paws_reject;
 
 	if (th->rst) {
 		if (cb->seq == ttw->rcv_nxt)
@@ -130,8 +141,9 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 	 * A new incarnation (RFC 9293 3.10.7.4 note, RFC 6191): a SYN above
 	 * the old sequence space, or with a newer timestamp, gets in.
 	 */
-	if (th->syn && !th->ack && !tcpx_tw_paws_reject(ttw, cb) &&
-	    (tcpx_after(cb->seq, ttw->rcv_nxt) ||
+	paws_reject = tcpx_tw_paws_reject(ttw, cb);
+	if (th->syn && !th->ack && !paws_reject &&
+	    (tcpx_after(cb->seq, rcv_nxt) ||
 	     (cb->saw_tstamp && ttw->ts_recent_stamp &&
 	      (s32)(ttw->ts_recent - cb->tsval) < 0))) {
 		struct sock *lsk;
@@ -151,12 +163,30 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 		tcpx_send_reset(net, NULL, skb);
 		goto discard;
 	}
+	/*
+	 * A bare segment at rcv_nxt is acceptable and needs no answer
+	 * (RFC 9293 3.10.7.4); its timestamp is the newest.
+	 */
+	if (!paws_reject && cb->seq == rcv_nxt && cb->seq == cb->end_seq) {
+		if (cb->saw_tstamp && ttw->ts_recent_stamp) {
+			WRITE_ONCE(ttw->ts_recent, cb->tsval);
+			WRITE_ONCE(ttw->ts_recent_stamp, (u32)ktime_get_seconds());
+		}
+		goto put;
+	}
+	if (paws_reject)
+		tcpx_inc_stats(net, TCPX_MIB_PAWSDROPS);
 	/* The peer's FIN again: our last ACK was lost.  ACK, restart 2*MSL. */
-	if (th->fin && cb->end_seq == ttw->rcv_nxt)
+	if (th->fin && cb->end_seq == rcv_nxt)
 		inet_twsk_reschedule(tw, tcpx_tw_timeout(net));
-	if (th->fin || cb->end_seq != cb->seq || th->syn)
-		tcpx_send_reply(net, (struct sock *)tw, skb, ttw->snd_nxt,
-				ttw->rcv_nxt, TCPHDR_ACK, 0);
+	/*
+	 * Anything else is unacceptable: an ACK answers it (first check), as
+	 * tcp_timewait_state_process() -- at most one a TCPX_INVALID_RATELIMIT
+	 * unless it carries data or a FIN.
+	 */
+	if (!tcpx_oow_rate_limited(net, skb, &ttw->last_oow_ack_time))
+		tcpx_tw_send_ack(tw, skb);
+put:
 	inet_twsk_put(tw);
 discard:
 	kfree_skb(skb);

@@ -113,7 +113,9 @@ static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 
 /*
  * RFC 2018 4: the blocks of the out-of-order queue, the one holding the
- * newest segment first, then the others from the highest down.
+ * newest segment first, then the others from the highest down; a block
+ * covers the FIN's sequence number too, as TCP's.  A duplicate to report
+ * goes before them all (RFC 2883 4), once.
  */
 static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 			    unsigned int max)
@@ -123,9 +125,15 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 	struct sk_buff *skb;
 	int n = 0, i, first = -1;
 
+	o->nsack = 0;
+	if (tsk->dsack) {
+		o->sack[0][0] = tsk->dsack_seq;
+		o->sack[0][1] = tsk->dsack_end;
+		o->nsack = 1;
+	}
 	skb_queue_walk(&tsk->ofo_queue, skb) {
 		const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-		u32 end = cb->end_seq - !!(cb->flags & TCPHDR_FIN);
+		u32 end = cb->end_seq;
 
 		if (n && cb->seq == r[n - 1][1]) {
 			r[n - 1][1] = end;
@@ -141,8 +149,7 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 		if (!tcpx_before(tsk->ofo_last, r[i][0]) &&
 		    tcpx_before(tsk->ofo_last, r[i][1]))
 			first = i;
-	o->nsack = 0;
-	if (first >= 0)
+	if (first >= 0 && o->nsack < max)
 		memcpy(o->sack[o->nsack++], r[first], sizeof(r[0]));
 	for (i = n - 1; i >= 0 && o->nsack < max; i--) {
 		if (i == first)
@@ -309,8 +316,11 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	}
 	/* SACK blocks on pure ACKs only: data segments are sized to the MSS. */
 	if (tsk->sack_ok && !clone && flags == TCPHDR_ACK &&
-	    !skb_queue_empty(&tsk->ofo_queue))
+	    (tsk->dsack || !skb_queue_empty(&tsk->ofo_queue))) {
 		tcpx_build_sack(sk, &opts, opts.ts_ok ? 3 : 4);
+		/* A D-SACK block is sent once, as tcp_options_write() does. */
+		tsk->dsack = 0;
+	}
 	if (flags & TCPHDR_ACK)
 		inet_csk(sk)->icsk_ack.pending = 0;
 
@@ -796,9 +806,9 @@ void tcpx_delack(struct sock *sk)
  * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
  * mark is reflected when fwmark_reflect asks.
  */
-void tcpx_send_reply(struct net *net, const struct sock *sk,
-		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
-		     u16 win)
+static void __tcpx_send_reply(struct net *net, const struct sock *sk,
+			      const struct sk_buff *in, u32 seq, u32 ack,
+			      u8 flags, u16 win, const struct tcpx_out_opts *o)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	const struct iphdr *iph = ip_hdr(in);
@@ -827,8 +837,8 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 		return;
 	}
 	skb_reserve(skb, TCPX_MAX_HEADER);
-	skb_push(skb, TCPX_HDR_LEN);
-	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, NULL);
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
+	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
 
 	skb_push(skb, sizeof(*niph));
 	skb_reset_network_header(skb);
@@ -853,6 +863,61 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 	if (flags & TCPHDR_RST)
 		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
 	ip_local_out(net, NULL, skb);
+}
+
+void tcpx_send_reply(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+		     u16 win)
+{
+	__tcpx_send_reply(net, sk, in, seq, ack, flags, win, NULL);
+}
+
+/*
+ * The ACK of a TIME-WAIT sock, as tcp_v4_timewait_ack(): the window the
+ * connection last offered, and the timestamp option when the connection
+ * had it (RFC 7323 3.2: on every segment once agreed).
+ */
+void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in)
+{
+	const struct tcpx_timewait_sock *ttw = tcpx_twsk((struct sock *)tw);
+	struct tcpx_out_opts opts = {};
+
+	if (ttw->ts_recent_stamp) {
+		opts.ts_ok = 1;
+		opts.tsval = tcpx_ts_now() + ttw->ts_off;
+		opts.tsecr = READ_ONCE(ttw->ts_recent);
+	}
+	__tcpx_send_reply(twsk_net(tw), (struct sock *)tw, in, ttw->snd_nxt,
+			  READ_ONCE(ttw->rcv_nxt), TCPHDR_ACK, ttw->rcv_win,
+			  &opts);
+}
+
+/* The window of a SYN+ACK: never scaled (RFC 7323 2.2). */
+u32 tcpx_synack_window(const struct sock *sk)
+{
+	return min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
+}
+
+/*
+ * The ACK of a request sock (SYN-RECEIVED) to an unacceptable segment,
+ * as tcp_v4_reqsk_send_ack(): <SEQ=ISS+1><ACK=IRS+1>, the SYN+ACK's
+ * window scaled as the peer will read it, and timestamps if agreed.
+ */
+void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
+			 const struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	const struct tcpx_request_sock *treq = tcpx_rsk(req);
+	struct tcpx_out_opts opts = {};
+
+	if (ireq->tstamp_ok) {
+		opts.ts_ok = 1;
+		opts.tsval = tcpx_ts_now() + treq->ts_off;
+		opts.tsecr = READ_ONCE(treq->ts_recent);
+	}
+	__tcpx_send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
+			  treq->rcv_isn + 1, TCPHDR_ACK,
+			  tcpx_synack_window(sk) >> ireq->rcv_wscale, &opts);
 }
 
 /* RFC 9293 3.10.7.1: the reset for a segment that finds no connection. */
@@ -903,8 +968,7 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
 			 treq->snt_isn, treq->rcv_isn + 1,
-			 TCPHDR_SYN | TCPHDR_ACK,
-			 min(tcpx_rcv_space(sk), TCPX_MAX_WIN), &opts);
+			 TCPHDR_SYN | TCPHDR_ACK, tcpx_synack_window(sk), &opts);
 	tcpx_csum(skb, ireq->ir_loc_addr, ireq->ir_rmt_addr);
 	skb_dst_set(skb, dst);
 

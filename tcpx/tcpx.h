@@ -92,6 +92,7 @@ struct tcpx_sock {
 	u8				wscale_ok:1;
 	u8				tstamp_ok:1;
 	u8				sack_ok:1;	/* RFC 2018, both offered */
+	u8				dsack:1;	/* dsack_seq..dsack_end to report */
 	u32				ts_recent;	/* the peer's last TSval */
 	u32				ts_recent_stamp; /* seconds, when saved */
 	u32				ts_off;		/* added to our TSvals */
@@ -102,6 +103,8 @@ struct tcpx_sock {
 	u16				rcv_ratio;	/* payload/truesize, /256 */
 	u32				win_probes;	/* zero-window probes sent */
 	u32				ofo_last;	/* seq of the newest ofo segment */
+	u32				dsack_seq;	/* RFC 2883: a duplicate, */
+	u32				dsack_end;	/* reported on the next ACK */
 
 	/* SACK scoreboard and RACK-style loss detection (RFC 8985) */
 	u32				sacked_out;	/* bytes SACKed above snd_una */
@@ -148,6 +151,7 @@ struct tcpx_request_sock {
 	u32				ts_recent;	/* the SYN's TSval */
 	u32				ts_off;	/* added to our TSvals */
 	u16				mss;	/* the peer's MSS option */
+	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 };
 
 static inline struct tcpx_request_sock *tcpx_rsk(const struct request_sock *req)
@@ -162,6 +166,9 @@ struct tcpx_timewait_sock {
 	u32				snd_nxt;
 	u32				ts_recent;	/* RFC 7323: the peer's */
 	u32				ts_recent_stamp; /* seconds; 0: no TS */
+	u32				ts_off;		/* added to our TSvals */
+	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
+	u16				rcv_win;	/* window field of our ACKs */
 };
 
 static inline struct tcpx_timewait_sock *tcpx_twsk(const struct sock *sk)
@@ -384,6 +391,10 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 		     u32 ack, u8 flags, u16 win);
 void tcpx_send_reset(struct net *net, const struct sock *sk,
 		     const struct sk_buff *in);
+void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in);
+u32 tcpx_synack_window(const struct sock *sk);
+void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
+			 const struct request_sock *req);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
@@ -400,6 +411,10 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
 int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss);
 int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt);
+bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
+bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   u32 *last);
+bool tcpx_challenge_ack_allowed(struct net *net);
 
 /* conn.c: opening connections, actively and passively */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);

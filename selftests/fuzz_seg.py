@@ -105,6 +105,9 @@ REASONS = {
                    'before the sequence check',
     'retransmit': 'retransmissions come from timers (RTO, TLP, RACK), which may '
                   'fire inside any injected segment\'s answer',
+    'window-edge': 'the segment lies between the two kernels\' right window edges: '
+                   'each sizes its receive window itself, so one takes what the other '
+                   'finds beyond its window',
 }
 
 
@@ -679,7 +682,16 @@ def flags_list(rs):
     return '[%s]' % ' '.join(render_flags(r.flags) for r in rs) if rs else '[-]'
 
 
-def classify(seg, a, b, t_a, t_b, last_a, last_b):
+def between_edges(seg, edges):
+    """SEG has sequence space beyond the smaller of the two right window
+    edges last advertised and before the larger."""
+    if None in edges or edges[0] == edges[1] or not seg.seqlen():
+        return False
+    lo, hi = edges if seq_lt(edges[0], edges[1]) else edges[::-1]
+    return seq_lt(lo, (seg.seq + seg.seqlen()) & MASK) and seq_lt(seg.seq, hi)
+
+
+def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None)):
     """('ok'|reason|None, what): None is an unexplained disagreement."""
     an = [r for r in a if not r.rtx]
     bn = [r for r in b if not r.rtx]
@@ -689,6 +701,8 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b):
         return 'ok', None
     if seg.malformed:
         return 'malformed-options', 'answer'
+    if between_edges(seg, edges):
+        return 'window-edge', 'answer'
     if [r.key()[:-1] for r in an] == [r.key()[:-1] for r in bn] and all(
             y.sack and seq_lt(y.sack[0][0], y.ack) and not seq_lt(y.ack, y.sack[0][1])
             and x.sack == y.sack[1:] for x, y in zip(an, bn)):
@@ -716,20 +730,23 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b):
 
 def compare(inst, oa, ob, tally, show, replay):
     last_a, last_b = {}, {}
+    edge_a, edge_b = {}, {}     # flow -> the right window edge last advertised
     for i, seg in enumerate(inst.segs):
         a, b = oa.answers[i], ob.answers[i]
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
-                             last_a, last_b)
-        for rs, last in ((a, last_a), (b, last_b)):
+                             last_a, last_b, (edge_a.get(seg.flow), edge_b.get(seg.flow)))
+        for rs, last, edge in ((a, last_a, edge_a), (b, last_b, edge_b)):
             for r in rs:
                 if r.pure_ack:
                     last[seg.flow] = r.t
+                if r.edge is not None and not r.flags & RST:
+                    edge[seg.flow] = r.edge
         tally.compared += 1
         if res == 'ok':
             continue
         if res is not None:
             tally.explained[res] = tally.explained.get(res, 0) + 1
-            if res == 'malformed-options':
+            if res in ('malformed-options', 'window-edge'):
                 # One kernel took the segment, the other did not.
                 tally.skipped += len(inst.segs) - i - 1
                 return

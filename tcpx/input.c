@@ -1152,16 +1152,36 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		break;
 	}
 
-	/* Seventh and eighth: text and FIN, while the peer may still send. */
+	/*
+	 * Seventh and eighth: text and FIN, while the peer may still send.
+	 * After the peer's FIN (CLOSE-WAIT, CLOSING, LAST-ACK) text at or
+	 * beyond it is ignored, without an answer (RFC 9293 3.10.7.4); a
+	 * segment from before the FIN that carries new data past it is data
+	 * after a close, as TCP takes it (tcp_rcv_state_process()).
+	 */
 	if ((len || fin) && (1 << sk->sk_state) &
-	    (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)) {
-		/* Data for a socket that no longer reads: abort, as TCP. */
+	    (TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK) &&
+	    !tcpx_before(seq, tsk->rcv_nxt))
+		goto push;
+	if ((len || fin) && (1 << sk->sk_state) &
+	    (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+	     TCPF_CLOSE_WAIT | TCPF_CLOSING | TCPF_LAST_ACK)) {
+		/*
+		 * Data for a socket that no longer reads: abort with a reset
+		 * that answers the segment, as TCP (RFC 1122 4.2.2.13).
+		 */
 		if (len && (sk->sk_shutdown & RCV_SHUTDOWN) &&
 		    sk->sk_state != TCP_ESTABLISHED &&
 		    tcpx_after(end_seq - fin, tsk->rcv_nxt)) {
-			tcpx_send_active_reset(sk, GFP_ATOMIC);
+			tcpx_send_reset(sock_net(sk), sk, skb);
 			tcpx_reset(sk);
 			goto discard;
+		}
+		if (!((1 << sk->sk_state) &
+		      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
+			/* Nothing new: the duplicate's ACK. */
+			tcpx_send_ack(sk);
+			goto push;
 		}
 		__skb_pull(skb, tcp_hdrlen(skb));
 		if (pskb_trim(skb, len)) {
@@ -1173,6 +1193,7 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		tcpx_send_ack(sk);
 	}
 
+push:
 	if (sk->sk_state != TCP_CLOSE)
 		tcpx_push_pending(sk);
 discard:

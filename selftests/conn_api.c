@@ -73,6 +73,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/sockios.h>
+#include <net/if.h>
+#include <sched.h>
 
 #include "tcpx_test.h"
 
@@ -2231,7 +2233,8 @@ static int wait_ioctl(int fd, unsigned long cmd, int want)
  * ioctl(2) as tcp(7) documents it: SIOCINQ (FIONREAD) counts the bytes
  * not yet read, never the FIN; SIOCOUTQ the bytes not yet acknowledged,
  * SIOCOUTQNSD those not yet sent; SIOCATMARK is 0 with no urgent data; a
- * listener answers EINVAL.
+ * listener answers EINVAL; SIOCGSTAMP and SIOCGSTAMPNS find no timestamp
+ * (ENOENT, sock_gettstamp()).
  */
 TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 {
@@ -2239,6 +2242,8 @@ TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 	unsigned short port;
 	static char buf[65536];
 	ssize_t n, sent = 0, got = 0;
+	struct timespec ts;
+	struct timeval tv;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
@@ -2250,6 +2255,11 @@ TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 	ASSERT_EQ(-1, ioctl_int(l, SIOCOUTQNSD));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, ioctl_int(a, FIONREAD)) TH_LOG("FIONREAD: %s", strerror(errno));
+	/* No receive timestamp is ever taken on a stream socket. */
+	ASSERT_EQ(-1, ioctl(a, SIOCGSTAMP, &tv));
+	ASSERT_EQ(ENOENT, errno) TH_LOG("SIOCGSTAMP: %s", strerror(errno));
+	ASSERT_EQ(-1, ioctl(a, SIOCGSTAMPNS, &ts));
+	ASSERT_EQ(ENOENT, errno) TH_LOG("SIOCGSTAMPNS: %s", strerror(errno));
 
 	memset(buf, 'x', sizeof(buf));
 	ASSERT_EQ(100, send(c, buf, 100, 0));

@@ -2688,4 +2688,96 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/* Write @val to the sysctl file @path; 0 or -1. */
+static int write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A namespace of the test's own, its loopback up: sysctls stay in it. */
+static int own_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo", .ifr_flags = IFF_UP };
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	return ret;
+}
+
+/* Whatever send(@fd, MSG_FASTOPEN) answers: 0 if it sent, or errno. */
+static int fastopen_err(int fd, const struct sockaddr_in *to)
+{
+	ssize_t n = sendto(fd, "f", 1, MSG_FASTOPEN | MSG_DONTWAIT | MSG_NOSIGNAL,
+			   (const struct sockaddr *)to, to ? sizeof(*to) : 0);
+
+	return n < 0 ? errno : 0;
+}
+
+/*
+ * MSG_FASTOPEN: tcpx has no Fast Open, and answers as TCP does with the
+ * client bit of net.ipv4.tcp_fastopen off -- EOPNOTSUPP whatever the
+ * state (tcp_sendmsg_fastopen()).  TCP with it off, in a namespace of the
+ * test's own, gives the answers the family under test must give; TCP with
+ * the default (client on) tries a connect and answers EISCONN on a
+ * connected socket.  The stream goes on undisturbed.
+ */
+TEST_F_TIMEOUT(conn_api, fastopen, TEST_TIMEOUT)
+{
+	int l, c, a, u, tcp_l, tcp_c, tcp_a, want[3], got[3];
+	unsigned short port, tcp_port;
+	struct sockaddr_in to;
+	char b;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, own_netns()) TH_LOG("new namespace: %s", strerror(errno));
+	make_pair(_metadata, AF_INET, &tcp_l, &tcp_port, &tcp_c, &tcp_a);
+	ASSERT_EQ(EISCONN, fastopen_err(tcp_c, NULL));
+	ASSERT_EQ(0, write_sysctl("/proc/sys/net/ipv4/tcp_fastopen", "0"));
+	u = xsocket(AF_INET, 0);
+	ASSERT_LE(0, u);
+	to = sin4(LOOPBACK, tcp_port);
+	want[0] = fastopen_err(tcp_c, NULL);
+	want[1] = fastopen_err(tcp_l, NULL);
+	want[2] = fastopen_err(u, &to);
+	ASSERT_EQ(0, close(u));
+
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	u = xsocket(self->family, 0);
+	ASSERT_LE(0, u);
+	to = sin4(LOOPBACK, port);
+	got[0] = fastopen_err(c, NULL);
+	got[1] = fastopen_err(l, NULL);
+	got[2] = fastopen_err(u, &to);
+	TH_LOG("connected %s, listener %s, unconnected %s (TCP, Fast Open off: %s %s %s)",
+	       strerror(got[0]), strerror(got[1]), strerror(got[2]),
+	       strerror(want[0]), strerror(want[1]), strerror(want[2]));
+	ASSERT_EQ(EOPNOTSUPP, want[0]);
+	ASSERT_EQ(want[0], got[0]);
+	ASSERT_EQ(want[1], got[1]);
+	ASSERT_EQ(want[2], got[2]);
+	ASSERT_EQ(1, send(c, "s", 1, 0));
+	ASSERT_EQ(1, recv(a, &b, 1, 0));
+	ASSERT_EQ('s', b);
+	ASSERT_EQ(0, close(u));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+	ASSERT_EQ(0, close(tcp_c));
+	ASSERT_EQ(0, close(tcp_a));
+	ASSERT_EQ(0, close(tcp_l));
+}
+
 TEST_HARNESS_MAIN

@@ -88,7 +88,11 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	int flags = msg->msg_flags, copied = 0, err;
 	long timeo;
 
-	if (flags & MSG_OOB)
+	/*
+	 * No urgent data, and no Fast Open: MSG_FASTOPEN fails in every state
+	 * as on TCP with the client bit of net.ipv4.tcp_fastopen off.
+	 */
+	if (flags & (MSG_OOB | MSG_FASTOPEN))
 		return -EOPNOTSUPP;
 
 	lock_sock(sk);

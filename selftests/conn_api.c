@@ -2716,6 +2716,66 @@ static int own_netns(void)
 	return ret;
 }
 
+/*
+ * A self-connected socket (simultaneous open with itself), bound to an
+ * interface index no device has, 4 KiB queued, closed: an orphan in
+ * FIN-WAIT-1 that can send nothing (EHOSTUNREACH), parked on the persist
+ * timer.  Returns the milliseconds from close() until its /proc line is
+ * gone, or -1.
+ */
+static long orphan_unroutable_ms(struct __test_metadata *_metadata,
+				 int family, const char *proc)
+{
+	int fd, port, nodev = 1000;
+	char buf[4096] = { 0 };
+	uint64_t t0;
+
+	fd = xsocket(family, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind_to(fd, LOOPBACK, 0));
+	port = local_port(fd);
+	ASSERT_LT(0, port);
+	ASSERT_EQ(0, connect_to(fd, port)) TH_LOG("self-connect: %s", strerror(errno));
+	ASSERT_EQ(port, peer_port(fd));
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &nodev,
+				sizeof(nodev)));
+	ASSERT_EQ((ssize_t)sizeof(buf), send(fd, buf, sizeof(buf), 0));
+	t0 = now_ms();
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(1, proc_count(proc, port, port, ST_FIN_WAIT1));
+	if (wait_proc(proc, port, port, ANY, 0))
+		return -1;
+	return now_ms() - t0;
+}
+
+/*
+ * An orphan whose every transmission fails still ends: tcp_probe_timer()
+ * counts its unanswered probes against orphan_retries.  The syscall fuzzer
+ * found self-connected tcpx orphans that outlived TCP's by minutes: the
+ * simultaneous open took no RTT sample, so their backoff started from the
+ * 1 s initial RTO (TCP samples the handshake, RFC 6298 2.2).  With
+ * orphan_retries 1 in a namespace of the test's own, TCP's orphan goes
+ * after two probe intervals; the family under test must go within twice
+ * TCP's time, plus 500 ms for a slow machine.
+ */
+TEST_F_TIMEOUT(conn_api, orphan_unroutable, TEST_TIMEOUT)
+{
+	long tcp_ms, ms;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, own_netns()) TH_LOG("new namespace: %s", strerror(errno));
+	ASSERT_EQ(0, write_sysctl("/proc/sys/net/ipv4/tcp_orphan_retries", "1"));
+	if (variant->tcpx)
+		ASSERT_EQ(0, write_sysctl("/proc/sys/net/tcpx/orphan_retries", "1"));
+	tcp_ms = orphan_unroutable_ms(_metadata, AF_INET, TCP_PROC);
+	ASSERT_LE(0, tcp_ms) TH_LOG("TCP's orphan still there after %d ms", WAIT_MS);
+	ms = orphan_unroutable_ms(_metadata, self->family, variant->proc);
+	ASSERT_LE(0, ms) TH_LOG("the orphan still there after %d ms", WAIT_MS);
+	TH_LOG("orphan gone after %ld ms (TCP: %ld ms)", ms, tcp_ms);
+	ASSERT_GE(2 * tcp_ms + 500, ms);
+}
+
 /* Whatever send(@fd, MSG_FASTOPEN) answers: 0 if it sent, or errno. */
 static int fastopen_err(int fd, const struct sockaddr_in *to)
 {

@@ -2688,6 +2688,128 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/* offsetof(struct tcp_info, tcpi_snd_wnd) in the uapi (6.1 on). */
+#define TCP_INFO_SND_WND	228
+
+/* The peer's window as @fd last heard it (tcpi_snd_wnd), or -1. */
+static long snd_wnd(int fd, bool tcpx, int level)
+{
+	union {
+		struct tcpx_info x;
+		unsigned char b[256];
+	} u;
+	socklen_t len = sizeof(u);
+	uint32_t w;
+
+	memset(&u, 0, sizeof(u));
+	if (getsockopt(fd, level, TCPX_INFO, &u, &len))
+		return -1;
+	if (tcpx)
+		return u.x.tcpi_snd_wnd;
+	if (len < TCP_INFO_SND_WND + sizeof(w))
+		return -1;
+	memcpy(&w, u.b + TCP_INFO_SND_WND, sizeof(w));
+	return w;
+}
+
+/*
+ * A reader that empties a full buffer tells the sender at once, even with
+ * nothing more arriving: tcp_cleanup_rbuf() sends a window update once the
+ * window it would offer is twice what the sender has left.  tcpx checked
+ * the freed space against an unscaled 64 KiB and a whole segment, so with
+ * a small SO_RCVBUF (or a loopback-sized MSS) the window stayed shut until
+ * the sender's persist timer asked.  1000-byte writes (TCP_NODELAY), each
+ * acknowledged before the next, fill the reader until the sender sees a
+ * window below 1000 bytes; the reader then reads everything, and the
+ * sender must see half its first window again, with nothing sent.
+ */
+TEST_F_TIMEOUT(conn_api, window_update, TEST_TIMEOUT)
+{
+	int l, c, a, rcvbuf = 32768, one = 1, i;
+	long w0, w = 0, got = 0, sent = 0;
+	unsigned short port;
+	char buf[4096];
+	uint64_t end;
+	ssize_t n;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = xsocket(self->family, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
+	ASSERT_EQ(0, listen(l, 1));
+	port = local_port(l);
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	ASSERT_EQ(0, setsockopt(c, variant->sol, TCP_NODELAY, &one, sizeof(one)));
+	w0 = snd_wnd(c, variant->tcpx, variant->sol);
+	ASSERT_LE(1000, w0);
+	memset(buf, 'w', sizeof(buf));
+	for (i = 0; i < 1000; i++) {
+		w = snd_wnd(c, variant->tcpx, variant->sol);
+		if (w < 1000)
+			break;
+		ASSERT_EQ(1000, send(c, buf, 1000, 0));
+		sent += 1000;
+		ASSERT_EQ(0, wait_ioctl(c, SIOCOUTQ, 0))
+			TH_LOG("1000 bytes not acknowledged, window %ld", w);
+	}
+	ASSERT_GT(1000, w) TH_LOG("window %ld after %ld bytes", w, sent);
+	ASSERT_EQ(sent, ioctl_int(a, SIOCINQ));
+	while (got < sent) {
+		n = recv(a, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, n) TH_LOG("recv: %s", strerror(errno));
+		got += n;
+	}
+	end = now_ms() + WAIT_MS;
+	while ((w = snd_wnd(c, variant->tcpx, variant->sol)) < w0 / 4 &&
+	       now_ms() < end)
+		sleep_ms(10);
+	TH_LOG("first window %ld, after %ld bytes and a read: %ld", w0, sent, w);
+	ASSERT_LE(w0 / 4, w);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/*
+ * A connection under a TCP_WINDOW_CLAMP at its floor (half of
+ * SOCK_MIN_RCVBUF, below one loopback segment) still moves data: TCP caps
+ * the receiver's SWS threshold at the full window (__tcp_select_window()),
+ * so the window reopens once the reader empties it.  tcpx waited for a
+ * whole segment of free window, which such a clamp never gives: after the
+ * first 1 KiB the window stayed shut for good.  16 KiB must arrive within
+ * WAIT_MS, clamp set on the listener (inherited, as on TCP).
+ */
+TEST_F_TIMEOUT(conn_api, window_clamp_floor, TEST_TIMEOUT)
+{
+	static char buf[16384], got[16384];
+	unsigned short port;
+	int l, c, a, v = 1;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = xsocket(self->family, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, setsockopt(l, variant->sol, TCP_WINDOW_CLAMP, &v, sizeof(v)));
+	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
+	ASSERT_EQ(0, listen(l, 1));
+	port = local_port(l);
+	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	ASSERT_LT(1, get_int(a, variant->sol, TCP_WINDOW_CLAMP));
+	ASSERT_GT(4096, get_int(a, variant->sol, TCP_WINDOW_CLAMP));
+	pattern(buf, 0, sizeof(buf), self->seed);
+	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(got), recv_full(a, got, sizeof(got)))
+		TH_LOG("window clamp %d: %s", get_int(a, variant->sol, TCP_WINDOW_CLAMP),
+		       strerror(errno));
+	ASSERT_EQ(0, memcmp(buf, got, sizeof(buf)));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
 /* Write @val to the sysctl file @path; 0 or -1. */
 static int write_sysctl(const char *path, const char *val)
 {

@@ -191,4 +191,5 @@ log_clean() {
 }
 tcpx_check "no hung task or splat in the kernel log" log_clean
 
+echo "# fuzz_sys.sh: $SECONDS s"
 ktap_finished

@@ -2773,33 +2773,39 @@ TEST_F_TIMEOUT(conn_api, window_update, TEST_TIMEOUT)
 }
 
 /*
- * A connection under a TCP_WINDOW_CLAMP at its floor (half of
- * SOCK_MIN_RCVBUF, below one loopback segment) still moves data: TCP caps
- * the receiver's SWS threshold at the full window (__tcp_select_window()),
- * so the window reopens once the reader empties it.  tcpx waited for a
- * whole segment of free window, which such a clamp never gives: after the
- * first 1 KiB the window stayed shut for good.  16 KiB must arrive within
- * WAIT_MS, clamp set on the listener (inherited, as on TCP).
+ * A TCP_WINDOW_CLAMP lowered to its floor (half of SOCK_MIN_RCVBUF) below
+ * the segments already received still lets data through: TCP caps the
+ * receiver's SWS threshold at the full window (__tcp_select_window()), so
+ * the window reopens once the reader empties it.  tcpx waited for a whole
+ * segment of the size seen so far, which such a clamp never gives: once
+ * the window still offered was used up it stayed shut for good.  A 4 KiB
+ * SO_RCVBUF keeps that window small; 8 KiB go before the clamp, 8 KiB
+ * after, each read within WAIT_MS.
  */
 TEST_F_TIMEOUT(conn_api, window_clamp_floor, TEST_TIMEOUT)
 {
-	static char buf[16384], got[16384];
+	static char buf[8192], got[8192];
+	int l, c, a, v = 1, rcvbuf = 4096;
 	unsigned short port;
-	int l, c, a, v = 1;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	l = xsocket(self->family, 0);
 	ASSERT_LE(0, l);
-	ASSERT_EQ(0, setsockopt(l, variant->sol, TCP_WINDOW_CLAMP, &v, sizeof(v)));
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
 	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
 	ASSERT_EQ(0, listen(l, 1));
 	port = local_port(l);
 	make_pair_on(_metadata, self->family, l, port, &c, &a);
 	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	pattern(buf, 0, sizeof(buf), self->seed);
+	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(got), recv_full(a, got, sizeof(got)))
+		TH_LOG("before the clamp: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(a, variant->sol, TCP_WINDOW_CLAMP, &v, sizeof(v)));
 	ASSERT_LT(1, get_int(a, variant->sol, TCP_WINDOW_CLAMP));
 	ASSERT_GT(4096, get_int(a, variant->sol, TCP_WINDOW_CLAMP));
-	pattern(buf, 0, sizeof(buf), self->seed);
+	pattern(buf, sizeof(buf), sizeof(buf), self->seed);
 	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));
 	ASSERT_EQ((ssize_t)sizeof(got), recv_full(a, got, sizeof(got)))
 		TH_LOG("window clamp %d: %s", get_int(a, variant->sol, TCP_WINDOW_CLAMP),

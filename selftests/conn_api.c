@@ -21,7 +21,9 @@
  * resets (SO_LINGER 0, close with unread data) and SIGPIPE; MSG_PEEK,
  * MSG_DONTWAIT, MSG_WAITALL, MSG_OOB; SO_RCVTIMEO/SO_SNDTIMEO; EINTR and
  * SA_RESTART; TIME-WAIT and the reuse of its 4-tuple; closing a listener
- * with unaccepted connections; TCP_INFO states; the /proc/net table.
+ * with unaccepted connections; TCP_INFO states; the /proc/net table;
+ * window updates after a read and under a window clamp; how long an orphan
+ * that cannot send lives; MSG_FASTOPEN.
  *
  * Choices made where "as TCP" needed pinning down are commented at the test
  * that asserts them; the main ones:

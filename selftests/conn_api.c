@@ -2690,6 +2690,22 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/* An established pair whose accepted end *@a has SO_RCVBUF @rcvbuf from the
+ * start (set on the listener, which is returned).
+ */
+static int pair_rcvbuf(struct __test_metadata *_metadata, int family,
+		       int rcvbuf, int *c, int *a)
+{
+	int l = xsocket(family, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
+	ASSERT_EQ(0, listen(l, 1));
+	make_pair_on(_metadata, family, l, local_port(l), c, a);
+	return l;
+}
+
 /* offsetof(struct tcp_info, tcpi_snd_wnd) in the uapi (6.1 on). */
 #define TCP_INFO_SND_WND	228
 
@@ -2729,20 +2745,13 @@ TEST_F_TIMEOUT(conn_api, window_update, TEST_TIMEOUT)
 {
 	int l, c, a, rcvbuf = 32768, one = 1, i;
 	long w0, w = 0, got = 0, sent = 0;
-	unsigned short port;
 	char buf[4096];
 	uint64_t end;
 	ssize_t n;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	l = xsocket(self->family, 0);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
-	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
-	ASSERT_EQ(0, listen(l, 1));
-	port = local_port(l);
-	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	l = pair_rcvbuf(_metadata, self->family, rcvbuf, &c, &a);
 	ASSERT_EQ(0, setsockopt(c, variant->sol, TCP_NODELAY, &one, sizeof(one)));
 	w0 = snd_wnd(c, variant->tcpx, variant->sol);
 	ASSERT_LE(1000, w0);
@@ -2788,17 +2797,10 @@ TEST_F_TIMEOUT(conn_api, window_clamp_floor, TEST_TIMEOUT)
 {
 	static char buf[8192], got[8192];
 	int l, c, a, v = 1, rcvbuf = 4096;
-	unsigned short port;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	l = xsocket(self->family, 0);
-	ASSERT_LE(0, l);
-	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
-	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
-	ASSERT_EQ(0, listen(l, 1));
-	port = local_port(l);
-	make_pair_on(_metadata, self->family, l, port, &c, &a);
+	l = pair_rcvbuf(_metadata, self->family, rcvbuf, &c, &a);
 	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
 	pattern(buf, 0, sizeof(buf), self->seed);
 	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));

@@ -21,7 +21,9 @@
  * resets (SO_LINGER 0, close with unread data) and SIGPIPE; MSG_PEEK,
  * MSG_DONTWAIT, MSG_WAITALL, MSG_OOB; SO_RCVTIMEO/SO_SNDTIMEO; EINTR and
  * SA_RESTART; TIME-WAIT and the reuse of its 4-tuple; closing a listener
- * with unaccepted connections; TCP_INFO states; the /proc/net table.
+ * with unaccepted connections; TCP_INFO states; the /proc/net table;
+ * window updates after a read and under a window clamp; how long an orphan
+ * that cannot send lives; MSG_FASTOPEN.
  *
  * Choices made where "as TCP" needed pinning down are commented at the test
  * that asserts them; the main ones:
@@ -73,6 +75,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/sockios.h>
+#include <net/if.h>
+#include <sched.h>
 
 #include "tcpx_test.h"
 
@@ -2231,7 +2235,8 @@ static int wait_ioctl(int fd, unsigned long cmd, int want)
  * ioctl(2) as tcp(7) documents it: SIOCINQ (FIONREAD) counts the bytes
  * not yet read, never the FIN; SIOCOUTQ the bytes not yet acknowledged,
  * SIOCOUTQNSD those not yet sent; SIOCATMARK is 0 with no urgent data; a
- * listener answers EINVAL.
+ * listener answers EINVAL; SIOCGSTAMP and SIOCGSTAMPNS find no timestamp
+ * (ENOENT, sock_gettstamp()).
  */
 TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 {
@@ -2239,6 +2244,8 @@ TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 	unsigned short port;
 	static char buf[65536];
 	ssize_t n, sent = 0, got = 0;
+	struct timespec ts;
+	struct timeval tv;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
@@ -2250,6 +2257,11 @@ TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 	ASSERT_EQ(-1, ioctl_int(l, SIOCOUTQNSD));
 	ASSERT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, ioctl_int(a, FIONREAD)) TH_LOG("FIONREAD: %s", strerror(errno));
+	/* No receive timestamp is ever taken on a stream socket. */
+	ASSERT_EQ(-1, ioctl(a, SIOCGSTAMP, &tv));
+	ASSERT_EQ(ENOENT, errno) TH_LOG("SIOCGSTAMP: %s", strerror(errno));
+	ASSERT_EQ(-1, ioctl(a, SIOCGSTAMPNS, &ts));
+	ASSERT_EQ(ENOENT, errno) TH_LOG("SIOCGSTAMPNS: %s", strerror(errno));
 
 	memset(buf, 'x', sizeof(buf));
 	ASSERT_EQ(100, send(c, buf, 100, 0));
@@ -2676,6 +2688,288 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(c));
 	ASSERT_EQ(0, close(a));
 	ASSERT_EQ(0, close(l));
+}
+
+/* An established pair whose accepted end *@a has SO_RCVBUF @rcvbuf from the
+ * start (set on the listener, which is returned).
+ */
+static int pair_rcvbuf(struct __test_metadata *_metadata, int family,
+		       int rcvbuf, int *c, int *a)
+{
+	int l = xsocket(family, 0);
+
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	ASSERT_EQ(0, bind_to(l, LOOPBACK, 0));
+	ASSERT_EQ(0, listen(l, 1));
+	make_pair_on(_metadata, family, l, local_port(l), c, a);
+	return l;
+}
+
+/* offsetof(struct tcp_info, tcpi_snd_wnd) in the uapi (6.1 on). */
+#define TCP_INFO_SND_WND	228
+
+/* The peer's window as @fd last heard it (tcpi_snd_wnd), or -1. */
+static long snd_wnd(int fd, bool tcpx, int level)
+{
+	union {
+		struct tcpx_info x;
+		unsigned char b[256];
+	} u;
+	socklen_t len = sizeof(u);
+	uint32_t w;
+
+	memset(&u, 0, sizeof(u));
+	if (getsockopt(fd, level, TCPX_INFO, &u, &len))
+		return -1;
+	if (tcpx)
+		return u.x.tcpi_snd_wnd;
+	if (len < TCP_INFO_SND_WND + sizeof(w))
+		return -1;
+	memcpy(&w, u.b + TCP_INFO_SND_WND, sizeof(w));
+	return w;
+}
+
+/*
+ * A reader that empties a full buffer tells the sender at once, even with
+ * nothing more arriving: tcp_cleanup_rbuf() sends a window update once the
+ * window it would offer is twice what the sender has left.  tcpx checked
+ * the freed space against an unscaled 64 KiB and a whole segment, so with
+ * a small SO_RCVBUF (or a loopback-sized MSS) the window stayed shut until
+ * the sender's persist timer asked.  1000-byte writes (TCP_NODELAY), each
+ * acknowledged before the next, fill the reader until the sender sees a
+ * window below 1000 bytes; the reader then reads everything, and the
+ * sender must see half its first window again, with nothing sent.
+ */
+TEST_F_TIMEOUT(conn_api, window_update, TEST_TIMEOUT)
+{
+	int l, c, a, rcvbuf = 32768, one = 1, i;
+	long w0, w = 0, got = 0, sent = 0;
+	char buf[4096];
+	uint64_t end;
+	ssize_t n;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = pair_rcvbuf(_metadata, self->family, rcvbuf, &c, &a);
+	ASSERT_EQ(0, setsockopt(c, variant->sol, TCP_NODELAY, &one, sizeof(one)));
+	w0 = snd_wnd(c, variant->tcpx, variant->sol);
+	ASSERT_LE(1000, w0);
+	memset(buf, 'w', sizeof(buf));
+	for (i = 0; i < 1000; i++) {
+		w = snd_wnd(c, variant->tcpx, variant->sol);
+		if (w < 1000)
+			break;
+		ASSERT_EQ(1000, send(c, buf, 1000, 0));
+		sent += 1000;
+		ASSERT_EQ(0, wait_ioctl(c, SIOCOUTQ, 0))
+			TH_LOG("1000 bytes not acknowledged, window %ld", w);
+	}
+	ASSERT_GT(1000, w) TH_LOG("window %ld after %ld bytes", w, sent);
+	ASSERT_EQ(sent, ioctl_int(a, SIOCINQ));
+	while (got < sent) {
+		n = recv(a, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, n) TH_LOG("recv: %s", strerror(errno));
+		got += n;
+	}
+	end = now_ms() + WAIT_MS;
+	while ((w = snd_wnd(c, variant->tcpx, variant->sol)) < w0 / 4 &&
+	       now_ms() < end)
+		sleep_ms(10);
+	TH_LOG("first window %ld, after %ld bytes and a read: %ld", w0, sent, w);
+	ASSERT_LE(w0 / 4, w);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/*
+ * A TCP_WINDOW_CLAMP lowered to its floor (half of SOCK_MIN_RCVBUF) below
+ * the segments already received still lets data through: TCP caps the
+ * receiver's SWS threshold at the full window (__tcp_select_window()), so
+ * the window reopens once the reader empties it.  tcpx waited for a whole
+ * segment of the size seen so far, which such a clamp never gives: once
+ * the window still offered was used up it stayed shut for good.  A 4 KiB
+ * SO_RCVBUF keeps that window small; 8 KiB go before the clamp, 8 KiB
+ * after, each read within WAIT_MS.
+ */
+TEST_F_TIMEOUT(conn_api, window_clamp_floor, TEST_TIMEOUT)
+{
+	static char buf[8192], got[8192];
+	int l, c, a, v = 1, rcvbuf = 4096;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = pair_rcvbuf(_metadata, self->family, rcvbuf, &c, &a);
+	ASSERT_EQ(0, set_timeo(a, SO_RCVTIMEO, WAIT_MS));
+	pattern(buf, 0, sizeof(buf), self->seed);
+	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(got), recv_full(a, got, sizeof(got)))
+		TH_LOG("before the clamp: %s", strerror(errno));
+	ASSERT_EQ(0, setsockopt(a, variant->sol, TCP_WINDOW_CLAMP, &v, sizeof(v)));
+	ASSERT_LT(1, get_int(a, variant->sol, TCP_WINDOW_CLAMP));
+	ASSERT_GT(4096, get_int(a, variant->sol, TCP_WINDOW_CLAMP));
+	pattern(buf, sizeof(buf), sizeof(buf), self->seed);
+	ASSERT_EQ((ssize_t)sizeof(buf), send_all(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(got), recv_full(a, got, sizeof(got)))
+		TH_LOG("window clamp %d: %s", get_int(a, variant->sol, TCP_WINDOW_CLAMP),
+		       strerror(errno));
+	ASSERT_EQ(0, memcmp(buf, got, sizeof(buf)));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/* Write @val to the sysctl file @path; 0 or -1. */
+static int write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A namespace of the test's own, its loopback up: sysctls stay in it. */
+static int own_netns(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo", .ifr_flags = IFF_UP };
+	int fd, ret;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	close(fd);
+	return ret;
+}
+
+/*
+ * A self-connected socket (simultaneous open with itself), bound to an
+ * interface index no device has, 4 KiB queued, closed: an orphan in
+ * FIN-WAIT-1 that can send nothing (EHOSTUNREACH), parked on the persist
+ * timer.  Returns the milliseconds from close() until its /proc line is
+ * gone, or -1.
+ */
+static long orphan_unroutable_ms(struct __test_metadata *_metadata,
+				 int family, const char *proc)
+{
+	int fd, port, nodev = 1000;
+	char buf[4096] = { 0 };
+	uint64_t t0;
+
+	fd = xsocket(family, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind_to(fd, LOOPBACK, 0));
+	port = local_port(fd);
+	ASSERT_LT(0, port);
+	ASSERT_EQ(0, connect_to(fd, port)) TH_LOG("self-connect: %s", strerror(errno));
+	ASSERT_EQ(port, peer_port(fd));
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &nodev,
+				sizeof(nodev)));
+	ASSERT_EQ((ssize_t)sizeof(buf), send(fd, buf, sizeof(buf), 0));
+	t0 = now_ms();
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(1, proc_count(proc, port, port, ST_FIN_WAIT1));
+	if (wait_proc(proc, port, port, ANY, 0))
+		return -1;
+	return now_ms() - t0;
+}
+
+/*
+ * An orphan whose every transmission fails still ends: tcp_probe_timer()
+ * counts its unanswered probes against orphan_retries.  The syscall fuzzer
+ * found self-connected tcpx orphans that outlived TCP's by minutes: the
+ * simultaneous open took no RTT sample, so their backoff started from the
+ * 1 s initial RTO (TCP samples the handshake, RFC 6298 2.2).  With
+ * orphan_retries 1 in a namespace of the test's own, TCP's orphan goes
+ * after two probe intervals; the family under test must go within twice
+ * TCP's time, plus 500 ms for a slow machine.
+ */
+TEST_F_TIMEOUT(conn_api, orphan_unroutable, TEST_TIMEOUT)
+{
+	long tcp_ms, ms;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, own_netns()) TH_LOG("new namespace: %s", strerror(errno));
+	ASSERT_EQ(0, write_sysctl("/proc/sys/net/ipv4/tcp_orphan_retries", "1"));
+	if (variant->tcpx)
+		ASSERT_EQ(0, write_sysctl("/proc/sys/net/tcpx/orphan_retries", "1"));
+	tcp_ms = orphan_unroutable_ms(_metadata, AF_INET, TCP_PROC);
+	ASSERT_LE(0, tcp_ms) TH_LOG("TCP's orphan still there after %d ms", WAIT_MS);
+	ms = orphan_unroutable_ms(_metadata, self->family, variant->proc);
+	ASSERT_LE(0, ms) TH_LOG("the orphan still there after %d ms", WAIT_MS);
+	TH_LOG("orphan gone after %ld ms (TCP: %ld ms)", ms, tcp_ms);
+	ASSERT_GE(2 * tcp_ms + 500, ms);
+}
+
+/* Whatever send(@fd, MSG_FASTOPEN) answers: 0 if it sent, or errno. */
+static int fastopen_err(int fd, const struct sockaddr_in *to)
+{
+	ssize_t n = sendto(fd, "f", 1, MSG_FASTOPEN | MSG_DONTWAIT | MSG_NOSIGNAL,
+			   (const struct sockaddr *)to, to ? sizeof(*to) : 0);
+
+	return n < 0 ? errno : 0;
+}
+
+/*
+ * MSG_FASTOPEN: tcpx has no Fast Open, and answers as TCP does with the
+ * client bit of net.ipv4.tcp_fastopen off -- EOPNOTSUPP whatever the
+ * state (tcp_sendmsg_fastopen()).  TCP with it off, in a namespace of the
+ * test's own, gives the answers the family under test must give; TCP with
+ * the default (client on) tries a connect and answers EISCONN on a
+ * connected socket.  The stream goes on undisturbed.
+ */
+TEST_F_TIMEOUT(conn_api, fastopen, TEST_TIMEOUT)
+{
+	int l, c, a, u, tcp_l, tcp_c, tcp_a, want[3], got[3];
+	unsigned short port, tcp_port;
+	struct sockaddr_in to;
+	char b;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	ASSERT_EQ(0, own_netns()) TH_LOG("new namespace: %s", strerror(errno));
+	make_pair(_metadata, AF_INET, &tcp_l, &tcp_port, &tcp_c, &tcp_a);
+	ASSERT_EQ(EISCONN, fastopen_err(tcp_c, NULL));
+	ASSERT_EQ(0, write_sysctl("/proc/sys/net/ipv4/tcp_fastopen", "0"));
+	u = xsocket(AF_INET, 0);
+	ASSERT_LE(0, u);
+	to = sin4(LOOPBACK, tcp_port);
+	want[0] = fastopen_err(tcp_c, NULL);
+	want[1] = fastopen_err(tcp_l, NULL);
+	want[2] = fastopen_err(u, &to);
+	ASSERT_EQ(0, close(u));
+
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	u = xsocket(self->family, 0);
+	ASSERT_LE(0, u);
+	to = sin4(LOOPBACK, port);
+	got[0] = fastopen_err(c, NULL);
+	got[1] = fastopen_err(l, NULL);
+	got[2] = fastopen_err(u, &to);
+	TH_LOG("connected %s, listener %s, unconnected %s (TCP, Fast Open off: %s %s %s)",
+	       strerror(got[0]), strerror(got[1]), strerror(got[2]),
+	       strerror(want[0]), strerror(want[1]), strerror(want[2]));
+	ASSERT_EQ(EOPNOTSUPP, want[0]);
+	ASSERT_EQ(want[0], got[0]);
+	ASSERT_EQ(want[1], got[1]);
+	ASSERT_EQ(want[2], got[2]);
+	ASSERT_EQ(1, send(c, "s", 1, 0));
+	ASSERT_EQ(1, recv(a, &b, 1, 0));
+	ASSERT_EQ('s', b);
+	ASSERT_EQ(0, close(u));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+	ASSERT_EQ(0, close(tcp_c));
+	ASSERT_EQ(0, close(tcp_a));
+	ASSERT_EQ(0, close(tcp_l));
 }
 
 TEST_HARNESS_MAIN

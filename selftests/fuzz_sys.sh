@@ -131,10 +131,16 @@ tcpx_check "Linux TCP: $tcp_calls calls, no HANG or impossible answer (seed $see
 	fuzz tcp "$NS_TCP" tcp "$tcp_calls"
 ns_del "$NS_TCP"
 
-# TIME-WAIT 2 s and FIN-WAIT-2 1 s: what closes ends in seconds, so the
-# wait below is for sockets that do not end, not for their timers.
+# TIME-WAIT 2 s and FIN-WAIT-2 1 s, and an orphan that gets no answer to
+# its retransmission or window probe ends after one (orphan_retries 1): what
+# closes ends in seconds, so the wait below is for sockets that do not end,
+# not for their timers.  With TCP's 8, an orphan that cannot send at all
+# (a socket bound to an ifindex no device has: every route lookup fails)
+# waits out about 100 s of backoff, on TCP as on tcpx (conn_api's
+# orphan_unroutable compares the two).
 tcpx_ns_new NS_FUZZ || ktap_exit_fail_msg "cannot create a namespace"
-ip netns exec "$NS_FUZZ" sysctl -qw net.tcpx.msl=1 net.tcpx.fin_timeout=1
+ip netns exec "$NS_FUZZ" sysctl -qw net.tcpx.msl=1 net.tcpx.fin_timeout=1 \
+	net.tcpx.orphan_retries=1
 slab_counts > "$OUT/slab.before"
 leaks_before=
 [ -w "$KMEMLEAK" ] && leaks_before=$(kmemleak_objects)
@@ -185,4 +191,5 @@ log_clean() {
 }
 tcpx_check "no hung task or splat in the kernel log" log_clean
 
+echo "# fuzz_sys.sh: $SECONDS s"
 ktap_finished

@@ -258,6 +258,7 @@ static const struct proto_ops tcpx_stream_ops = {
 	.getname	= inet_getname,
 	.poll		= tcpx_poll,
 	.ioctl		= inet_ioctl,
+	.gettstamp	= sock_gettstamp,
 	.listen		= tcpx_listen,
 	.shutdown	= inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,

@@ -240,20 +240,36 @@ u8 tcpx_select_wscale(const struct sock *sk)
 }
 
 /*
+ * Receiver-side SWS avoidance (RFC 9293 3.8.6.2.2): the window opens by a
+ * segment, or by a fraction of the buffer if that is less -- but never by
+ * more than the buffer could ever offer, as __tcp_select_window() caps the
+ * MSS at the full space: a TCPX_WINDOW_CLAMP below one segment must not
+ * shut the window for good.
+ */
+u32 tcpx_rcv_sws(const struct sock *sk)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	u64 full = (u64)READ_ONCE(sk->sk_rcvbuf) * tsk->rcv_ratio;
+	u32 sws = min_t(u64, tsk->rcv_mss ? : tsk->advmss, full / 512);
+
+	if (tsk->window_clamp)
+		sws = min(sws, tsk->window_clamp);
+	return max(sws, 1U);
+}
+
+/*
  * The window to advertise, as the header's (scaled) field.  The right edge
- * never moves back (RFC 9293 3.8.6); it moves forward only by a full
- * segment or more (receiver-side SWS avoidance, 3.8.6.2.2), and not while
- * out-of-order data waits, so the duplicate ACKs stay duplicates.
+ * never moves back (RFC 9293 3.8.6); it moves forward only by
+ * tcpx_rcv_sws() or more, and not while out-of-order data waits, so the
+ * duplicate ACKs stay duplicates.
  */
 u32 tcpx_select_window(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 space = tcpx_rcv_space(sk), cur = 0, win, sws;
+	u32 space = tcpx_rcv_space(sk), cur = 0, win, sws = tcpx_rcv_sws(sk);
 
 	if (tcpx_after(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
 		cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
-	sws = min_t(u32, tsk->rcv_mss ? : tsk->advmss,
-		    (u64)READ_ONCE(sk->sk_rcvbuf) * tsk->rcv_ratio / 512);
 	if (space <= cur || space - cur < sws ||
 	    !skb_queue_empty(&tsk->ofo_queue))
 		win = cur;

@@ -88,7 +88,11 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 	int flags = msg->msg_flags, copied = 0, err;
 	long timeo;
 
-	if (flags & MSG_OOB)
+	/*
+	 * No urgent data, and no Fast Open: MSG_FASTOPEN fails in every state
+	 * as on TCP with the client bit of net.ipv4.tcp_fastopen off.
+	 */
+	if (flags & (MSG_OOB | MSG_FASTOPEN))
 		return -EOPNOTSUPP;
 
 	lock_sock(sk);
@@ -192,22 +196,26 @@ out_err:
 	return err;
 }
 
-/* After the reader took data: advertise the opened window if it matters. */
+/*
+ * After the reader took data, as tcp_cleanup_rbuf(): a window update once
+ * the window we would offer is twice what the peer has left (and opens by
+ * what tcpx_select_window() takes), for a sender that may wait for it with
+ * nothing in flight.  In the scaled window's units, not the header's 64 KiB.
+ */
 void tcpx_cleanup_rbuf(struct sock *sk, int copied)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	int space;
-	u32 cur;
+	u32 cur = 0, space;
 
-	if (copied <= 0 || !((1 << sk->sk_state) &
-			     (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	if (copied <= 0 || (sk->sk_shutdown & RCV_SHUTDOWN) ||
+	    !((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
-	space = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	space = min_t(int, max(space, 0) / 2, TCPX_MAX_WIN);
-	/* RFC 9293 3.8.6.2.2: update once it grew by an MSS or half of it. */
-	if (space - (int)cur >= (int)min_t(u32, tsk->mss_cache,
-					   TCPX_MAX_WIN / 2))
+	if (tcpx_after(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
+		cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
+	space = tcpx_rcv_space(sk);
+	if (space >= 2 * cur && space - cur >= tcpx_rcv_sws(sk) &&
+	    skb_queue_empty(&tsk->ofo_queue))
 		tcpx_send_ack(sk);
 }
 

@@ -365,6 +365,7 @@ int tcpx_ioctl(struct sock *sk, int cmd, unsigned long arg);
 #endif
 
 /* output.c: building and sending segments */
+u32 tcpx_rcv_sws(const struct sock *sk);
 u32 tcpx_select_window(struct sock *sk);
 u32 tcpx_rcv_space(const struct sock *sk);
 u8 tcpx_select_wscale(const struct sock *sk);

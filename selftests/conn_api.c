@@ -2783,6 +2783,58 @@ TEST_F_TIMEOUT(conn_api, window_update, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/* @fd's MSS (tcpi_snd_mss), or -1. */
+static long snd_mss(int fd, bool tcpx, int level)
+{
+	union {
+		struct tcpx_info x;
+		struct tcp_info t;
+	} u;
+	socklen_t len = sizeof(u);
+
+	memset(&u, 0, sizeof(u));
+	if (getsockopt(fd, level, TCPX_INFO, &u, &len))
+		return -1;
+	return tcpx ? u.x.tcpi_snd_mss : u.t.tcpi_snd_mss;
+}
+
+/*
+ * A receiver whose whole window is below the sender's MSS (loopback's
+ * 64 KiB MTU against a 64 KiB SO_RCVBUF) gets segments of at most half the
+ * largest window it offered, as tcp_bound_to_half_wnd(): tcpx sent a full
+ * MSS or nothing, so data moved one window per persist-timer probe.  After
+ * a round trip that shows the sender the receiver's whole window (read
+ * empty), the sender's MSS is about half of it (at most two thirds of what
+ * is offered now, which may be a little below the largest).
+ */
+TEST_F_TIMEOUT(conn_api, half_window_mss, TEST_TIMEOUT)
+{
+	int l, c, a, one = 1;
+	long w, mss;
+	char buf[1000];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = pair_rcvbuf(_metadata, self->family, 65536, &c, &a);
+	ASSERT_EQ(0, setsockopt(c, variant->sol, TCP_NODELAY, &one, sizeof(one)));
+	memset(buf, 'h', sizeof(buf));
+	ASSERT_EQ((ssize_t)sizeof(buf), send(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(buf), recv(a, buf, sizeof(buf), MSG_WAITALL));
+	ASSERT_EQ((ssize_t)sizeof(buf), send(c, buf, sizeof(buf), 0));
+	ASSERT_EQ((ssize_t)sizeof(buf), recv(a, buf, sizeof(buf), MSG_WAITALL));
+	ASSERT_EQ(0, wait_ioctl(c, SIOCOUTQ, 0));
+	w = snd_wnd(c, variant->tcpx, variant->sol);
+	mss = snd_mss(c, variant->tcpx, variant->sol);
+	TH_LOG("window %ld, MSS %ld", w, mss);
+	ASSERT_LT(536, w);
+	ASSERT_LT(0, mss);
+	/* Half the largest window; the one offered now may be a little less. */
+	ASSERT_LE(mss * 3, w * 2);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
 /*
  * A TCP_WINDOW_CLAMP lowered to its floor (half of SOCK_MIN_RCVBUF) below
  * the segments already received still lets data through: TCP caps the

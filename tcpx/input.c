@@ -519,7 +519,11 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	if (!old_ack && (tcpx_before(tsk->snd_wl1, cb->seq) ||
 			 (tsk->snd_wl1 == cb->seq && !tcpx_before(ack, tsk->snd_wl2)))) {
 		tsk->snd_wnd = win;
-		tsk->max_window = max(tsk->max_window, win);
+		/* A larger window may allow larger segments (output.c). */
+		if (win > tsk->max_window) {
+			tsk->max_window = win;
+			tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		}
 		tsk->snd_wl1 = cb->seq;
 		tsk->snd_wl2 = ack;
 		/* The window opened: back to the RTO's own pace. */

@@ -179,6 +179,25 @@ void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss)
 }
 
 /*
+ * No segment above half the largest window the peer offered (all of it
+ * when that is below 536), as tcp_bound_to_half_wnd(): a receiver whose
+ * whole window is smaller than our MSS would otherwise get data only from
+ * the persist timer, a segment per probe.  68 bytes of IP datagram at the
+ * least (RFC 791).
+ */
+static int tcpx_bound_to_half_wnd(const struct tcpx_sock *tsk, int mss)
+{
+	int hdr = (int)TCPX_HDR_LEN + (tsk->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+	int cutoff = tsk->max_window;
+
+	if (cutoff > (int)TCPX_MSS_DEFAULT)
+		cutoff >>= 1;
+	if (cutoff && mss > cutoff)
+		return max(cutoff, 68 - hdr);
+	return mss;
+}
+
+/*
  * As tcp_sync_mss(): the payload of a full segment on a path of MTU pmtu,
  * within the peer's MSS, less IP options (icsk_ext_hdr_len) -- floored at
  * min_snd_mss, so that no peer can make us send in slivers (or in zero-byte
@@ -197,6 +216,7 @@ unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu)
 	mss = max(mss, READ_ONCE(tcpx_pernet(sock_net(sk))->min_snd_mss));
 	if (tsk->tstamp_ok)
 		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	mss = tcpx_bound_to_half_wnd(tsk, mss);
 	icsk->icsk_pmtu_cookie = pmtu;
 	WRITE_ONCE(tsk->mss_cache, mss);
 	return mss;

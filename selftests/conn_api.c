@@ -356,6 +356,20 @@ static bool take_signal(int sig)
 	return sigtimedwait(&set, NULL, &zero) == sig;
 }
 
+/*
+ * A send on a shut or reset @fd: EPIPE with SIGPIPE (blocked, so pending),
+ * and EPIPE without it under MSG_NOSIGNAL.
+ */
+static void assert_epipe(struct __test_metadata *_metadata, int fd)
+{
+	ASSERT_EQ(-1, send(fd, "x", 1, 0));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE with EPIPE");
+	ASSERT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with MSG_NOSIGNAL");
+}
+
 /* ---- state: TCP_INFO and /proc ------------------------------------------ */
 
 static int sk_state(int fd, int level)
@@ -492,6 +506,19 @@ static int make_listener(struct __test_metadata *_metadata, int family,
 	return fd;
 }
 
+/* A new socket connected to @port, its connection ready on listener @l. */
+static int connect_pending(struct __test_metadata *_metadata, int family,
+			   int l, unsigned short port)
+{
+	int c = xsocket(family, 0);
+
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port))
+		TH_LOG("connect to 127.0.0.1:%u: %s", port, strerror(errno));
+	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	return c;
+}
+
 /* Connect a new socket to @port and accept it from @l. */
 static void make_pair_on(struct __test_metadata *_metadata, int family, int l,
 			 unsigned short port, int *c, int *a)
@@ -624,10 +651,7 @@ TEST_F_TIMEOUT(conn_api, connect_accept, TEST_TIMEOUT)
 
 	/* accept4() flags, one connection each. */
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
-		c = xsocket(self->family, 0);
-		ASSERT_LE(0, c);
-		ASSERT_EQ(0, connect_to(c, port));
-		ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+		c = connect_pending(_metadata, self->family, l, port);
 		a = accept4(l, NULL, NULL, flags[i]);
 		ASSERT_LE(0, a) TH_LOG("accept4(%#x): %s", flags[i],
 				       strerror(errno));
@@ -647,10 +671,7 @@ TEST_F_TIMEOUT(conn_api, connect_accept, TEST_TIMEOUT)
 	}
 
 	/* A short address buffer: truncated copy, the full length reported. */
-	c = xsocket(self->family, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect_to(c, port));
-	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	c = connect_pending(_metadata, self->family, l, port);
 	memset(&from, 0xa5, sizeof(from));
 	len = 4;
 	a = accept(l, (struct sockaddr *)&from, &len);
@@ -663,10 +684,7 @@ TEST_F_TIMEOUT(conn_api, connect_accept, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(c));
 
 	/* No address wanted at all. */
-	c = xsocket(self->family, 0);
-	ASSERT_LE(0, c);
-	ASSERT_EQ(0, connect_to(c, port));
-	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	c = connect_pending(_metadata, self->family, l, port);
 	a = accept(l, NULL, NULL);
 	ASSERT_LE(0, a);
 	ASSERT_EQ(local_port(c), peer_port(a));
@@ -1398,12 +1416,7 @@ TEST_F_TIMEOUT(conn_api, shutdown_modes, TEST_TIMEOUT)
 		;
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
-	ASSERT_EQ(-1, send(c, "x", 1, 0));
-	ASSERT_EQ(EPIPE, errno);
-	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE");
-	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
-	ASSERT_EQ(EPIPE, errno);
-	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with MSG_NOSIGNAL");
+	assert_epipe(_metadata, c);
 	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
 	block_signal(SIGPIPE, false);
 	ASSERT_EQ(0, close(c));
@@ -1533,12 +1546,7 @@ TEST_F_TIMEOUT(conn_api, sigpipe, TEST_TIMEOUT)
 	ASSERT_EQ(-1, send(c, "x", 1, 0));
 	ASSERT_EQ(ECONNRESET, errno);
 	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with ECONNRESET");
-	ASSERT_EQ(-1, send(c, "x", 1, 0));
-	ASSERT_EQ(EPIPE, errno);
-	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE with EPIPE");
-	ASSERT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
-	ASSERT_EQ(EPIPE, errno);
-	ASSERT_FALSE(take_signal(SIGPIPE)) TH_LOG("SIGPIPE with MSG_NOSIGNAL");
+	assert_epipe(_metadata, c);
 	ASSERT_EQ(-1, write(c, "x", 1));
 	ASSERT_EQ(EPIPE, errno);
 	ASSERT_TRUE(take_signal(SIGPIPE)) TH_LOG("no SIGPIPE from write()");

@@ -169,14 +169,15 @@ xfer_trace_events() {
 		}' "$XFER_TRACE/trace"
 }
 
-# xfer_retrans_rate NAME: both ends' retransmitted segments per 1000
-# delivered segments of 1448 bytes (TCP's MSS here), from TCP(X)_INFO.
-xfer_retrans_rate() {
+# xfer_retrans_counts NAME: "RETRANS SEGMENTS": both ends' retransmitted
+# segments (TCP(X)_INFO) and their delivered bytes in segments of 1448
+# bytes (TCP's MSS here).
+xfer_retrans_counts() {
 	local c=$XFER_TMP/$1.cli s=$XFER_TMP/$1.srv
 	awk -v r="$(kv "$c" total_retrans)" -v r2="$(kv "$s" total_retrans)" \
 	    -v b="$(kv "$c" sent)" -v b2="$(kv "$s" sent)" \
 		'BEGIN { if (r == "" || r2 == "" || b + b2 == 0) exit 1
-			 printf "%.1f", (r + r2) * 1000 / ((b + b2) / 1448) }'
+			 printf "%d %d", r + r2, (b + b2) / 1448 }'
 }
 
 # netem NS DEV ARGS...: replace DEV's root qdisc by netem ARGS; "netem NS

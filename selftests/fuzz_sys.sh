@@ -158,10 +158,19 @@ sockets_gone() {
 }
 tcpx_check "the namespace's tcpx sockets are gone within 60 s" sockets_gone
 
+# On failure, what may hold the objects: processes left in the namespace
+# (a thread a HANG left in the kernel, a child never reaped), with their
+# kernel stacks.
 objects_freed() {
+	local pids pid
+	pids=$(ip netns pids "$NS_FUZZ" 2>/dev/null)
 	ns_del "$NS_FUZZ"
 	tcpx_wait_for 60 slab_back && return 0
 	join -a 1 -a 2 "$OUT/slab.before" "$OUT/slab.after" | sed 's/^/# slab before after: /'
+	for pid in $pids; do
+		echo "# left in the namespace: $pid $(cat "/proc/$pid/comm" 2>/dev/null)"
+		cat /proc/"$pid"/task/*/stack 2>/dev/null | sed 's/^/#   /'
+	done
 	return 1
 }
 tcpx_check "tcpx slab objects back to their count before the run" objects_freed

@@ -593,10 +593,26 @@ TEST_F(socket_api, bind_addrinuse)
 	ASSERT_EQ(0, close(c));
 }
 
+/* fd's name: AF_INET, addr (network order), a port in lo..hi; the port. */
+static unsigned short assert_ephemeral(struct __test_metadata *_metadata,
+				       int fd, in_addr_t addr, int lo, int hi)
+{
+	struct sockaddr_in sin;
+	int port;
+
+	ASSERT_EQ((int)sizeof(sin), local_name(fd, &sin));
+	ASSERT_EQ(AF_INET, sin.sin_family);
+	ASSERT_EQ(addr, sin.sin_addr.s_addr);
+	port = ntohs(sin.sin_port);
+	ASSERT_LE(lo, port) TH_LOG("port %d outside %d-%d", port, lo, hi);
+	ASSERT_GE(hi, port) TH_LOG("port %d outside %d-%d", port, lo, hi);
+	return port;
+}
+
 TEST_F(socket_api, bind_ephemeral)
 {
 	struct sockaddr_in sin;
-	int fd, port, lo, hi;
+	int fd, lo, hi;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
@@ -613,12 +629,7 @@ TEST_F(socket_api, bind_ephemeral)
 	ASSERT_EQ(0, sin.sin_port);
 
 	ASSERT_EQ(0, bind_to(fd, htonl(INADDR_LOOPBACK), 0));
-	ASSERT_EQ((int)sizeof(sin), local_name(fd, &sin));
-	ASSERT_EQ(AF_INET, sin.sin_family);
-	ASSERT_EQ(htonl(INADDR_LOOPBACK), sin.sin_addr.s_addr);
-	port = ntohs(sin.sin_port);
-	ASSERT_LE(lo, port) TH_LOG("port %d outside %d-%d", port, lo, hi);
-	ASSERT_GE(hi, port) TH_LOG("port %d outside %d-%d", port, lo, hi);
+	assert_ephemeral(_metadata, fd, htonl(INADDR_LOOPBACK), lo, hi);
 	ASSERT_EQ(0, close(fd));
 }
 
@@ -643,7 +654,6 @@ TEST_F(socket_api, getsockname_bound)
 
 TEST_F(socket_api, listen_proc)
 {
-	struct sockaddr_in sin;
 	unsigned short port;
 	int fd, lo, hi;
 
@@ -658,12 +668,7 @@ TEST_F(socket_api, listen_proc)
 	ASSERT_EQ(0, get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
 	ASSERT_EQ(0, listen(fd, 8));
 	ASSERT_EQ(1, get_int(fd, SOL_SOCKET, SO_ACCEPTCONN));
-	ASSERT_EQ((int)sizeof(sin), local_name(fd, &sin));
-	ASSERT_EQ(AF_INET, sin.sin_family);
-	ASSERT_EQ(htonl(INADDR_ANY), sin.sin_addr.s_addr);
-	port = ntohs(sin.sin_port);
-	ASSERT_LE(lo, port) TH_LOG("port %u outside %d-%d", port, lo, hi);
-	ASSERT_GE(hi, port) TH_LOG("port %u outside %d-%d", port, lo, hi);
+	port = assert_ephemeral(_metadata, fd, htonl(INADDR_ANY), lo, hi);
 	ASSERT_EQ(1, proc_count(variant->proc, htonl(INADDR_ANY), port, 0x0A))
 		TH_LOG("0.0.0.0:%u not listed as LISTEN in %s",
 		       port, variant->proc);

@@ -1109,16 +1109,19 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (!th->ack)
 		goto discard;
+	/* SYN-RECEIVED: only an ACK of our SYN, else a reset (RFC 9293). */
+	if (sk->sk_state == TCP_SYN_RECV &&
+	    (!tcpx_after(cb->ack_seq, tsk->snd_una) ||
+	     tcpx_after(cb->ack_seq, tsk->snd_max))) {
+		tcpx_send_reset(sock_net(sk), sk, skb);
+		goto discard;
+	}
 	if (tcpx_after(cb->ack_seq, tsk->snd_max) ||
 	    tcpx_before(cb->ack_seq, tsk->snd_una - tsk->max_window)) {
 		tcpx_send_challenge_ack(sk);
 		goto discard;
 	}
 	if (sk->sk_state == TCP_SYN_RECV) {
-		if (!tcpx_after(cb->ack_seq, tsk->snd_una)) {
-			tcpx_send_reset(sock_net(sk), sk, skb);
-			goto discard;
-		}
 		/*
 		 * A simultaneous open sent its SYN twice, so Karn's rule
 		 * takes no sample from it: time the handshake by the echoed

@@ -725,14 +725,16 @@ void __tcpx_push_pending(struct sock *sk, int how)
 
 	while ((skb = tsk->send_head)) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-		u32 end = cb->seq + skb->len;
 		u32 flight = tcpx_pipe(tsk);
 
 		/*
-		 * The oldest segment goes again whatever the window, as
-		 * tcp_retransmit_skb(): the peer had room for it once.
+		 * A FIN takes its sequence number of the window too, as in
+		 * tcp_snd_wnd_test(); a SYN needs none (no window is known
+		 * yet).  The oldest segment goes again whatever the window,
+		 * as tcp_retransmit_skb(): the peer had room for it once.
 		 */
-		if (skb->len && tcpx_after(end, tsk->snd_una + tsk->snd_wnd) &&
+		if (!(cb->flags & TCPHDR_SYN) &&
+		    tcpx_after(cb->end_seq, tsk->snd_una + tsk->snd_wnd) &&
 		    (cb->seq != tsk->snd_una ||
 		     tcpx_after(cb->end_seq, tsk->snd_max)))
 			break;
@@ -759,8 +761,9 @@ void __tcpx_push_pending(struct sock *sk, int how)
 
 /*
  * The persist timer fired (RFC 9293 3.8.6.1): send what part of the next
- * segment the window takes, or probe a closed window with an old
- * sequence number the peer must ACK, with its current window.
+ * segment the window takes -- its data without the FIN when only the FIN
+ * is left out, as tcp_write_wakeup() -- or probe a closed window with an
+ * old sequence number the peer must ACK, with its current window.
  */
 void tcpx_probe_window(struct sock *sk)
 {
@@ -770,9 +773,14 @@ void tcpx_probe_window(struct sock *sk)
 
 	if (skb && skb->len && tsk->snd_nxt == tsk->snd_una &&
 	    tcpx_after(tsk->snd_una + tsk->snd_wnd, tsk->snd_nxt) &&
-	    room < skb->len && !tcpx_fragment(sk, skb, room)) {
-		tcpx_push_pending(sk);
-		return;
+	    room < TCPX_SKB_CB(skb)->end_seq - TCPX_SKB_CB(skb)->seq) {
+		/* Both pieces are pushed, as tcp_write_wakeup() marks them. */
+		TCPX_SKB_CB(skb)->flags |= TCPHDR_PSH;
+		if (!tcpx_fragment(sk, skb, min(room, skb->len))) {
+			TCPX_SKB_CB(skb)->flags |= TCPHDR_PSH;
+			tcpx_push_pending(sk);
+			return;
+		}
 	}
 	tsk->win_probes++;
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_WINPROBE);

@@ -810,7 +810,7 @@ void tcpx_go_back(struct sock *sk)
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
-	if (!skb || skb == tsk->send_head)
+	if (!skb || tsk->snd_una == tsk->snd_max)
 		return;
 	tsk->send_head = skb;
 	tsk->snd_nxt = tsk->snd_una;

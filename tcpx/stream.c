@@ -82,6 +82,26 @@ static struct sk_buff *tcpx_stream_alloc_skb(struct sock *sk)
 	return NULL;
 }
 
+/*
+ * A segment queued for data that never came (no memory, a fault) goes, as
+ * in tcp_remove_empty_skb(): sent, it would be a bare ACK that starts the
+ * retransmission timer with nothing to retransmit.
+ */
+static void tcpx_remove_empty_skb(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (!skb || TCPX_SKB_CB(skb)->seq != TCPX_SKB_CB(skb)->end_seq)
+		return;
+	if (tsk->send_head == skb)
+		tsk->send_head = NULL;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	__kfree_skb(skb);
+}
+
 int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -173,6 +193,7 @@ int tcpx_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		tcpx_remove_empty_skb(sk);
 		/* Waiting: what is queued goes, corked or not, as in TCP. */
 		__tcpx_push_pending(sk, TCPX_PUSH_FORCE);
 		err = sk_stream_wait_memory(sk, &timeo);
@@ -185,6 +206,7 @@ wait_for_space:
 	return copied;
 
 do_error:
+	tcpx_remove_empty_skb(sk);
 	if (copied) {
 		tcpx_push_pending(sk);
 		release_sock(sk);

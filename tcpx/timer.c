@@ -177,8 +177,13 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
-	if (skb_queue_empty(&sk->sk_write_queue) ||
-	    skb_peek(&sk->sk_write_queue) == tcpx_sk(sk)->send_head)
+	/*
+	 * Nothing sent is unacknowledged (TCP's !packets_out).  Not "the
+	 * head is unsent": after a go-back whose resend failed (no route)
+	 * the head is send_head again, yet still outstanding, and the timer
+	 * must go on to end the connection.
+	 */
+	if (skb_queue_empty(&sk->sk_write_queue) || tsk->snd_una == tsk->snd_max)
 		return;
 	if (sock_flag(sk, SOCK_DEAD)) {
 		bool alive = tcpx_rto_alive(sk);

@@ -740,9 +740,11 @@ void __tcpx_push_pending(struct sock *sk, int how)
 			break;
 		if (skb->len && flight && flight + skb->len > cwnd)
 			break;
+		/* Only new data waits: a resend is never held back. */
 		if (skb->len && skb->len < tsk->mss_cache &&
 		    !(cb->flags & TCPHDR_FIN) &&
 		    skb_queue_is_last(&sk->sk_write_queue, skb) &&
+		    !tcpx_before(cb->seq, tsk->snd_max) &&
 		    tcpx_hold_short(tsk, how))
 			break;
 		if (skb_queue_is_last(&sk->sk_write_queue, skb) && skb->len)

@@ -674,9 +674,17 @@ cycles() {
 	# 2*msl is 2 s: everything gone well within 10.
 	tcpx_wait_for 10 proc_empty "$NS_CLI" && tcpx_wait_for 10 proc_empty "$NS_SRV" &&
 		CYC_PROC=1
+	# No cache above its count before the cycles.  Lower is fine: orphans
+	# earlier suites left (drill.sh's, whose tun device is gone) end
+	# meanwhile, after their orphan_retries.
 	slab_ok() {
 		after=$(slab_counts)
-		[ "$after" = "$before" ]
+		awk -v b="$before" -v a="$after" 'BEGIN {
+			nb = split(b, x, " "); split(a, y, " ")
+			for (i = 2; i <= nb; i += 2)
+				if (y[i] + 0 > x[i] + 0 || y[i - 1] != x[i - 1])
+					exit 1
+		}'
 	}
 	tcpx_wait_for 10 slab_ok && CYC_SLAB=1
 	echo "# slab objects before: $before"
@@ -691,7 +699,7 @@ cycles_proc() {
 	}
 }
 tcpx_check "$CYCLES connect/transfer/close cycles: /proc/net/tcpx empty after 2*msl" cycles_proc
-tcpx_check "$CYCLES connect/transfer/close cycles: slab objects back to their start" \
+tcpx_check "$CYCLES connect/transfer/close cycles: no slab objects above their start" \
 	test $CYC_SLAB = 1
 
 # --- 10. malformed segments are dropped and counted -------------------------

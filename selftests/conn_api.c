@@ -2921,6 +2921,22 @@ static int own_netns(void)
 }
 
 /*
+ * close(@fd), which leaves an orphan in FIN-WAIT-1 from @lport to @rport:
+ * the milliseconds until its /proc line is gone, or -1.
+ */
+static long close_orphan_ms(struct __test_metadata *_metadata, int fd,
+			    const char *proc, int lport, int rport)
+{
+	uint64_t t0 = now_ms();
+
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(1, proc_count(proc, lport, rport, ST_FIN_WAIT1));
+	if (wait_proc(proc, lport, rport, ANY, 0))
+		return -1;
+	return now_ms() - t0;
+}
+
+/*
  * A self-connected socket (simultaneous open with itself), bound to an
  * interface index no device has, 4 KiB queued, closed: an orphan in
  * FIN-WAIT-1 that can send nothing (EHOSTUNREACH), parked on the persist
@@ -2928,11 +2944,11 @@ static int own_netns(void)
  * gone, or -1.
  */
 static long orphan_unroutable_ms(struct __test_metadata *_metadata,
-				 int family, const char *proc)
+				 int family, int sol __attribute__((unused)),
+				 const char *proc)
 {
 	int fd, port, nodev = 1000;
 	char buf[4096] = { 0 };
-	uint64_t t0;
 
 	fd = xsocket(family, 0);
 	ASSERT_LE(0, fd);
@@ -2944,40 +2960,7 @@ static long orphan_unroutable_ms(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &nodev,
 				sizeof(nodev)));
 	ASSERT_EQ((ssize_t)sizeof(buf), send(fd, buf, sizeof(buf), 0));
-	t0 = now_ms();
-	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(1, proc_count(proc, port, port, ST_FIN_WAIT1));
-	if (wait_proc(proc, port, port, ANY, 0))
-		return -1;
-	return now_ms() - t0;
-}
-
-/*
- * An orphan whose every transmission fails still ends: tcp_probe_timer()
- * counts its unanswered probes against orphan_retries.  The syscall fuzzer
- * found self-connected tcpx orphans that outlived TCP's by minutes: the
- * simultaneous open took no RTT sample, so their backoff started from the
- * 1 s initial RTO (TCP samples the handshake, RFC 6298 2.2).  With
- * orphan_retries 1 in a namespace of the test's own, TCP's orphan goes
- * after two probe intervals; the family under test must go within twice
- * TCP's time, plus 500 ms for a slow machine.
- */
-TEST_F_TIMEOUT(conn_api, orphan_unroutable, TEST_TIMEOUT)
-{
-	long tcp_ms, ms;
-
-	if (self->skip)
-		SKIP(return, "%s", self->skip);
-	ASSERT_EQ(0, own_netns()) TH_LOG("new namespace: %s", strerror(errno));
-	ASSERT_EQ(0, write_sysctl("/proc/sys/net/ipv4/tcp_orphan_retries", "1"));
-	if (variant->tcpx)
-		ASSERT_EQ(0, write_sysctl("/proc/sys/net/tcpx/orphan_retries", "1"));
-	tcp_ms = orphan_unroutable_ms(_metadata, AF_INET, TCP_PROC);
-	ASSERT_LE(0, tcp_ms) TH_LOG("TCP's orphan still there after %d ms", WAIT_MS);
-	ms = orphan_unroutable_ms(_metadata, self->family, variant->proc);
-	ASSERT_LE(0, ms) TH_LOG("the orphan still there after %d ms", WAIT_MS);
-	TH_LOG("orphan gone after %ld ms (TCP: %ld ms)", ms, tcp_ms);
-	ASSERT_GE(2 * tcp_ms + 500, ms);
+	return close_orphan_ms(_metadata, fd, proc, port, port);
 }
 
 /*
@@ -2992,7 +2975,6 @@ static long orphan_inflight_ms(struct __test_metadata *_metadata, int family,
 	int l, c, a, zero = 0, nodev = 1000, outq = -1, cport;
 	char buf[1000] = { 0 };
 	unsigned short port;
-	uint64_t t0;
 
 	make_pair(_metadata, family, &l, &port, &c, &a);
 	ASSERT_EQ(0, setsockopt(a, sol, TCP_QUICKACK, &zero, sizeof(zero)));
@@ -3008,43 +2990,68 @@ static long orphan_inflight_ms(struct __test_metadata *_metadata, int family,
 		ASSERT_EQ(0, close(c));
 		return -2;
 	}
-	t0 = now_ms();
-	ASSERT_EQ(0, close(c));
-	ASSERT_EQ(1, proc_count(proc, cport, port, ST_FIN_WAIT1));
-	if (wait_proc(proc, cport, port, ANY, 0))
-		return -1;
-	return now_ms() - t0;
+	return close_orphan_ms(_metadata, c, proc, cport, port);
 }
 
 /*
- * An orphan whose resends fail with data in flight ends as TCP's does.
- * The syscall fuzzer left one for good: after the first RTO's go-back
- * failed to resend the head, the next RTO took "the head is unsent" for
- * "nothing in flight" and let the retransmission timer die.
+ * @fn on Linux TCP, then on the family under test, in a namespace of the
+ * test's own with orphan_retries 1; the family's orphan must be gone
+ * within twice TCP's time, plus 500 ms for a slow machine.  @fn answers
+ * milliseconds, -1 (the orphan stayed) or -2 (try again, up to 5 times).
  */
-TEST_F_TIMEOUT(conn_api, orphan_unroutable_inflight, TEST_TIMEOUT)
+static void orphan_vs_tcp(struct __test_metadata *_metadata, bool tcpx,
+			  int family, int sol, const char *proc,
+			  long (*fn)(struct __test_metadata *, int, int,
+				     const char *))
 {
 	long tcp_ms = -2, ms = -2;
 	int i;
 
-	if (self->skip)
-		SKIP(return, "%s", self->skip);
 	ASSERT_EQ(0, own_netns()) TH_LOG("new namespace: %s", strerror(errno));
 	ASSERT_EQ(0, write_sysctl("/proc/sys/net/ipv4/tcp_orphan_retries", "1"));
-	if (variant->tcpx)
+	if (tcpx)
 		ASSERT_EQ(0, write_sysctl("/proc/sys/net/tcpx/orphan_retries", "1"));
 	for (i = 0; i < 5 && tcp_ms == -2; i++)
-		tcp_ms = orphan_inflight_ms(_metadata, AF_INET, IPPROTO_TCP,
-					    TCP_PROC);
+		tcp_ms = fn(_metadata, AF_INET, IPPROTO_TCP, TCP_PROC);
 	ASSERT_LE(0, tcp_ms) TH_LOG("TCP: %s", tcp_ms == -2 ?
-				    "the ACK always came first" : "orphan left");
+				    "no try got its setup" :
+				    "the orphan still there after 20 s");
 	for (i = 0; i < 5 && ms == -2; i++)
-		ms = orphan_inflight_ms(_metadata, self->family, variant->sol,
-					variant->proc);
-	ASSERT_LE(0, ms) TH_LOG("%s", ms == -2 ? "the ACK always came first" :
+		ms = fn(_metadata, family, sol, proc);
+	ASSERT_LE(0, ms) TH_LOG("%s", ms == -2 ? "no try got its setup" :
 				"the orphan still there after 20 s");
 	TH_LOG("orphan gone after %ld ms (TCP: %ld ms)", ms, tcp_ms);
 	ASSERT_GE(2 * tcp_ms + 500, ms);
+}
+
+/*
+ * An orphan whose every transmission fails still ends: tcp_probe_timer()
+ * counts its unanswered probes against orphan_retries.  The syscall fuzzer
+ * found self-connected tcpx orphans that outlived TCP's by minutes: the
+ * simultaneous open took no RTT sample, so their backoff started from the
+ * 1 s initial RTO (TCP samples the handshake, RFC 6298 2.2).  With
+ * orphan_retries 1, TCP's orphan goes after two probe intervals.
+ */
+TEST_F_TIMEOUT(conn_api, orphan_unroutable, TEST_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	orphan_vs_tcp(_metadata, variant->tcpx, self->family, variant->sol,
+		      variant->proc, orphan_unroutable_ms);
+}
+
+/*
+ * An orphan whose resends fail with data in flight ends as TCP's does.
+ * tcpx kept one for good: after the first RTO's go-back failed to resend
+ * the head, the next RTO took "the head is unsent" for "nothing in
+ * flight" and let the retransmission timer die.
+ */
+TEST_F_TIMEOUT(conn_api, orphan_unroutable_inflight, TEST_TIMEOUT)
+{
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	orphan_vs_tcp(_metadata, variant->tcpx, self->family, variant->sol,
+		      variant->proc, orphan_inflight_ms);
 }
 
 /* Whatever send(@fd, MSG_FASTOPEN) answers: 0 if it sent, or errno. */

@@ -2968,6 +2968,7 @@ static long orphan_unroutable_ms(struct __test_metadata *_metadata,
  * receiver holds its ACK (QUICKACK 0, level @sol), the sender binds to a
  * device the namespace lacks, so the ACK finds no socket and every resend
  * fails.  -2 if the ACK came first (nothing left in flight: try again).
+ * Waits for the receiver's reset, not for a fixed time.
  */
 static long orphan_inflight_ms(struct __test_metadata *_metadata, int family,
 			       int sol, const char *proc)
@@ -2975,14 +2976,19 @@ static long orphan_inflight_ms(struct __test_metadata *_metadata, int family,
 	int l, c, a, zero = 0, nodev = 1000, outq = -1, cport;
 	char buf[1000] = { 0 };
 	unsigned short port;
+	uint64_t t0;
 
 	make_pair(_metadata, family, &l, &port, &c, &a);
 	ASSERT_EQ(0, setsockopt(a, sol, TCP_QUICKACK, &zero, sizeof(zero)));
 	ASSERT_EQ((ssize_t)sizeof(buf), send(c, buf, sizeof(buf), 0));
 	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_BINDTOIFINDEX, &nodev,
 				sizeof(nodev)));
-	usleep(300 * 1000);	/* the held ACK comes, and finds no socket */
-	ASSERT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
+	/* The held ACK comes, finds no socket, and the receiver is reset. */
+	for (t0 = now_ms(); now_ms() - t0 < WAIT_MS;) {
+		ASSERT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
+		if (!outq || (poll1(a, POLLIN, 10) & POLLHUP))
+			break;
+	}
 	cport = local_port(c);
 	ASSERT_EQ(0, close(a));
 	ASSERT_EQ(0, close(l));

@@ -2,7 +2,8 @@
 /*
  * TIME-WAIT (RFC 9293 3.6): once both FINs are through, the active closer
  * keeps a small inet_timewait_sock for 2*MSL instead of the full socket.
- * It re-ACKs a retransmitted FIN (and restarts its timer), resets on RST,
+ * It re-ACKs a retransmitted FIN and restarts its timer, as it does for
+ * any sign of the old connection's peer (as TCP), ends on a RST at rcv_nxt,
  * lets a new SYN with a higher sequence number or a newer timestamp reopen
  * the 4-tuple (RFC 6191, with an ISN above the old connection's), lets a
  * connect() from the same bound port recycle it when timestamps guard
@@ -110,17 +111,35 @@ u32 tcpx_tw_recycle(struct sock *sk)
 	return isn;
 }
 
+/*
+ * A RST whose timestamp is older is still taken once TS.Recent is this old
+ * (seconds): the peer may have rebooted, its clock with it (tcp_paws_reject()).
+ */
+#define TCPX_TW_PAWS_RST_AGE	60
+
 /* RFC 7323 5.3 R1 on a TIME-WAIT sock. */
 static bool tcpx_tw_paws_reject(const struct tcpx_timewait_sock *ttw,
-				const struct tcpx_skb_cb *cb)
+				const struct tcpx_skb_cb *cb, bool rst)
 {
 	u32 stamp = READ_ONCE(ttw->ts_recent_stamp);
+	u32 age = (u32)ktime_get_seconds() - stamp;
 
-	return stamp && cb->saw_tstamp &&
-	       (s32)(cb->tsval - READ_ONCE(ttw->ts_recent)) < 0 &&
-	       (u32)ktime_get_seconds() - stamp < TCPX_PAWS_24DAYS;
+	if (!stamp || !cb->saw_tstamp ||
+	    (s32)(cb->tsval - READ_ONCE(ttw->ts_recent)) >= 0 ||
+	    age >= TCPX_PAWS_24DAYS)
+		return false;
+	return !rst || age < TCPX_TW_PAWS_RST_AGE;
 }
 
+/*
+ * As tcp_timewait_state_process() for a sock past FIN-WAIT-2 (tcpx keeps
+ * no FIN-WAIT-2 in a TIME-WAIT sock).  Whatever shows the peer still
+ * talks to the old connection -- a bare ACK at rcv_nxt, any ACK or FIN it
+ * sends again because our last ACK was lost, a PAWS-rejected duplicate --
+ * restarts the 2*msl, so the old connection's segments die before the
+ * tuple is free.  A segment without ACK that is no duplicate (a SYN below
+ * rcv_nxt, say) may be a new connection's: it does not keep the tuple.
+ */
 void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 {
 	struct tcpx_timewait_sock *ttw = tcpx_twsk((struct sock *)tw);
@@ -130,19 +149,30 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 	struct net *net = twsk_net(tw);
 	bool paws_reject;
 
-	if (th->rst) {
-		if (cb->seq == ttw->rcv_nxt)
+	paws_reject = tcpx_tw_paws_reject(ttw, cb, th->rst);
+	/*
+	 * In the window: only a bare ACK or a RST can be, at rcv_nxt
+	 * (RFC 9293 3.10.7.4).  The RST ends TIME-WAIT; the ACK needs no
+	 * answer, and its timestamp is the newest.
+	 */
+	if (!paws_reject && cb->seq == rcv_nxt &&
+	    (cb->seq == cb->end_seq || th->rst)) {
+		if (th->rst) {
 			inet_twsk_deschedule_put(tw);
-		else
-			inet_twsk_put(tw);
-		goto discard;
+			goto discard;
+		}
+		inet_twsk_reschedule(tw, tcpx_tw_timeout(net));
+		if (cb->saw_tstamp && ttw->ts_recent_stamp) {
+			WRITE_ONCE(ttw->ts_recent, cb->tsval);
+			WRITE_ONCE(ttw->ts_recent_stamp, (u32)ktime_get_seconds());
+		}
+		goto put;
 	}
 	/*
 	 * A new incarnation (RFC 9293 3.10.7.4 note, RFC 6191): a SYN above
 	 * the old sequence space, or with a newer timestamp, gets in.
 	 */
-	paws_reject = tcpx_tw_paws_reject(ttw, cb);
-	if (th->syn && !th->ack && !paws_reject &&
+	if (th->syn && !th->rst && !th->ack && !paws_reject &&
 	    (tcpx_after(cb->seq, rcv_nxt) ||
 	     (cb->saw_tstamp && ttw->ts_recent_stamp &&
 	      (s32)(ttw->ts_recent - cb->tsval) < 0))) {
@@ -163,21 +193,13 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 		tcpx_send_reset(net, NULL, skb);
 		goto discard;
 	}
-	/*
-	 * A bare segment at rcv_nxt is acceptable and needs no answer
-	 * (RFC 9293 3.10.7.4); its timestamp is the newest.
-	 */
-	if (!paws_reject && cb->seq == rcv_nxt && cb->seq == cb->end_seq) {
-		if (cb->saw_tstamp && ttw->ts_recent_stamp) {
-			WRITE_ONCE(ttw->ts_recent, cb->tsval);
-			WRITE_ONCE(ttw->ts_recent_stamp, (u32)ktime_get_seconds());
-		}
-		goto put;
-	}
 	if (paws_reject)
 		tcpx_inc_stats(net, TCPX_MIB_PAWSDROPS);
-	/* The peer's FIN again: our last ACK was lost.  ACK, restart 2*MSL. */
-	if (th->fin && cb->end_seq == rcv_nxt)
+	/* A RST anywhere else is dropped without an answer. */
+	if (th->rst)
+		goto put;
+	/* The peer's FIN (or an ACK) again: our last ACK was lost. */
+	if (paws_reject || th->ack)
 		inet_twsk_reschedule(tw, tcpx_tw_timeout(net));
 	/*
 	 * Anything else is unacceptable: an ACK answers it (first check), as

@@ -104,12 +104,23 @@ int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss)
 	return err;
 }
 
-/* RFC 9293 3.10.7.4, first check: is the segment in the receive window? */
+/*
+ * RFC 9293 3.10.7.4, first check: is the segment in the receive window?
+ * As TCP's tcp_sequence(), the left edge is rcv_wup, the rcv_nxt our last
+ * ACK carried: a segment ending in [rcv_wup, rcv_nxt] overlaps the window
+ * the peer was last told of.  It may be an ACK or window update the peer
+ * sent before data that overtook it, with our ACK for that data still
+ * delayed -- its news is processed, and old data in it trimmed and
+ * answered with a (D-SACK) ACK, not dropped with a duplicate ACK.
+ */
 static bool tcpx_seq_acceptable(const struct tcpx_sock *tsk, u32 seq,
 				u32 end_seq)
 {
 	u32 wnd_end = tsk->rcv_wup + tsk->rcv_wnd;
 
+	if (!tcpx_before(end_seq, tsk->rcv_wup) &&
+	    !tcpx_after(end_seq, tsk->rcv_nxt))
+		return true;
 	if (tcpx_before(wnd_end, tsk->rcv_nxt))
 		wnd_end = tsk->rcv_nxt;
 	if (seq == end_seq)

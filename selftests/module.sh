@@ -8,7 +8,7 @@
 # module loaded with its defaults.
 . "$(dirname "$0")/tcpx_lib.sh"
 
-tcpx_require insmod rmmod dmesg
+tcpx_require insmod rmmod dmesg tc
 if [ -z "${TCPX_MODULE:-}" ] || [ ! -r "$TCPX_MODULE" ]; then
 	ktap_skip_all "needs the module file in TCPX_MODULE (scripts/vm-run sets it)"
 	exit "$KSFT_SKIP"
@@ -16,7 +16,7 @@ fi
 tcpx_require_module
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 11
 
 # Lines the kernel logged since the last mark.
 mark() { echo "tcpx-selftest-mark $1" > /dev/kmsg; }
@@ -120,6 +120,29 @@ orphans_present() {
 		[ "$(ip netns exec "$NS_SRV" awk 'NR > 1 && $4 == "04"' /proc/net/tcpx | wc -l)" = 1 ]
 }
 tcpx_check "rmmod with orphaned connections in FIN-WAIT-1 purges them" rmmod_orphans
+
+# Segments are owned by their socket: a socket purged at rmmod lives on
+# while its segments wait in a qdisc (netem holds them 3 s), and rmmod
+# waits for them before its code and its slab go.
+rmmod_held_segments() {
+	local port held
+	loaded || return 1
+	tcpx_topo_pair || return 1
+	tc -n "$NS_CLI" qdisc add dev veth-c root netem delay 3s || return 1
+	tcpx_hold port "$NS_SRV" -- -b 10.0.1.2:0 -l 1 -A || return 1
+	local srv=$TCPX_HOLD_PID srvfd=$TCPX_HOLD_FD
+	tcpx_hold port "$NS_CLI" -- -c "10.0.1.2:$port" || return 1
+	tcpx_release
+	exec {srvfd}>&-
+	wait "$srv"
+	held=$(tc -n "$NS_CLI" -s qdisc show dev veth-c | awk '$1 == "backlog" { print $3 + 0 }')
+	echo "# segments in the qdisc at rmmod: ${held:-none}"
+	[ "${held:-0}" -gt 0 ] || return 1
+	rmmod tcpx || return 1
+	unloaded_clean || return 1
+	insmod "$TCPX_MODULE"
+}
+tcpx_check "rmmod waits for a purged socket's segments held in a qdisc" rmmod_held_segments
 
 moved_family() {
 	local port

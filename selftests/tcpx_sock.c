@@ -4,10 +4,11 @@
  * bind/listen or connect it, report its port and hold it until stdin
  * closes.
  *
- *   tcpx_sock [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG [-A]]
- *             [-c ADDR:PORT] [-H]
+ *   tcpx_sock [-f tcpx|tcp|N] [-r] [-m MARK] [-b ADDR:PORT]
+ *             [-l BACKLOG [-A]] [-c ADDR:PORT] [-H] [-R]
  *
- * -A accepts one connection after reporting, and holds it too.
+ * -A accepts one connection after reporting, and holds it too.  -m sets
+ * SO_MARK first; -R closes with a reset (SO_LINGER, zero time).
  * Prints "ok PORT" once set up, or "err ERRNO-NAME" and exits 1.
  */
 #define _GNU_SOURCE
@@ -24,7 +25,7 @@
 
 static int usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-f tcpx|tcp|N] [-r] [-b ADDR:PORT] [-l BACKLOG [-A]] [-c ADDR:PORT] [-H]\n",
+	fprintf(stderr, "usage: %s [-f tcpx|tcp|N] [-r] [-m MARK] [-b ADDR:PORT] [-l BACKLOG [-A]] [-c ADDR:PORT] [-H] [-R]\n",
 		prog);
 	return 2;
 }
@@ -35,9 +36,9 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	char *bind_to = NULL, *connect_to = NULL, buf[64];
-	int opt, fd, afd = -1, do_accept = 0;
+	int opt, fd, afd = -1, do_accept = 0, mark = -1, rst = 0;
 
-	while ((opt = getopt(argc, argv, "f:rb:l:c:AH")) != -1) {
+	while ((opt = getopt(argc, argv, "f:rm:b:l:c:AHR")) != -1) {
 		switch (opt) {
 		case 'f':
 			family = tcpx_family_of(optarg);
@@ -62,6 +63,12 @@ int main(int argc, char **argv)
 		case 'A':
 			do_accept = 1;
 			break;
+		case 'm':
+			mark = atoi(optarg);
+			break;
+		case 'R':
+			rst = 1;
+			break;
 		default:
 			return usage(argv[0]);
 		}
@@ -73,6 +80,8 @@ int main(int argc, char **argv)
 	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse,
 				sizeof(reuse)))
 		return tcpx_fail("setsockopt");
+	if (mark >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)))
+		return tcpx_fail("SO_MARK");
 	if (bind_to) {
 		if (tcpx_parse_addr(bind_to, &sin))
 			return 2;
@@ -102,6 +111,13 @@ int main(int argc, char **argv)
 	if (hold)
 		while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
 			;
+	if (rst) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		if (setsockopt(afd >= 0 ? afd : fd, SOL_SOCKET, SO_LINGER, &lg,
+			       sizeof(lg)))
+			return tcpx_fail("SO_LINGER");
+	}
 	if (afd >= 0)
 		close(afd);
 	close(fd);

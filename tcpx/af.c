@@ -11,7 +11,8 @@
  * struct proto has no owner on purpose: a TIME-WAIT or orphaned socket must
  * not pin the module (rmmod purges them).  Each struct socket still pins it
  * through proto_ops.owner, so rmmod fails with EBUSY while a process holds
- * a tcpx socket.
+ * a tcpx socket.  A segment in flight holds its socket (skb->sk, for
+ * netfilter's owner match), so rmmod waits for the last socket's free.
  */
 #include <linux/module.h>
 #include <linux/net.h>
@@ -25,10 +26,35 @@
 #include "trace.h"
 #include "tcpx.h"
 
+/* Full sockets not yet freed; module exit waits for none. */
+static atomic_t tcpx_socks_alive = ATOMIC_INIT(0);
+
+/*
+ * Count sk until its destructor runs.  SOCK_RCU_FREE makes the rest of
+ * the free (module text, our slab) an RCU callback, which module exit's
+ * rcu_barrier() waits for once the count is zero.
+ */
+void tcpx_sock_track(struct sock *sk)
+{
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	atomic_inc(&tcpx_socks_alive);
+}
+
+/* Module exit: segments still queued somewhere hold their sockets. */
+void tcpx_sock_wait_all(void)
+{
+	while (!wait_var_event_timeout(&tcpx_socks_alive,
+				       !atomic_read(&tcpx_socks_alive), 10 * HZ))
+		pr_info("unload waits for %d sockets held by queued segments\n",
+			atomic_read(&tcpx_socks_alive));
+}
+
 static void tcpx_sock_destruct(struct sock *sk)
 {
 	tcpx_pernet_unlink_sock(sk);
 	inet_sock_destruct(sk);
+	if (atomic_dec_and_test(&tcpx_socks_alive))
+		wake_up_var(&tcpx_socks_alive);
 }
 
 /* Connection state a new socket, a child or a disconnected one starts from. */
@@ -298,6 +324,7 @@ static int tcpx_create(struct net *net, struct socket *sock, int protocol,
 
 	sock_init_data(sock, sk);
 	sk->sk_destruct = tcpx_sock_destruct;
+	tcpx_sock_track(sk);
 	sk->sk_protocol = tcpx_ipproto;
 	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
 

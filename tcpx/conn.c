@@ -474,6 +474,7 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	if (!newsk)
 		goto drop;
 	__acquire(newsk);	/* the clone comes bh-locked */
+	tcpx_sock_track(newsk);	/* it has the listener's destructor */
 
 	/* The clone copied the listener's list linkage, timers and options. */
 	ntsk = tcpx_sk(newsk);

@@ -71,6 +71,8 @@ static void __exit tcpx_exit(void)
 	tcpx_family_exit();
 	tcpx_input_exit();
 	tcpx_pernet_exit();
+	/* Purged sockets may wait for their segments to leave a device. */
+	tcpx_sock_wait_all();
 	/* RCU-deferred socket destructors run module code. */
 	rcu_barrier();
 	tcpx_proto_exit();

@@ -365,10 +365,10 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 			 tsk->rcv_nxt, flags, win, &opts);
 	tcpx_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	/*
-	 * Not charged to the socket: a segment waiting in a qdisc or for ARP
-	 * must not keep the socket (and its destructor, module text) alive
-	 * after rmmod purged it.  The write queue is what sk_sndbuf bounds.
+	 * Owned as TCP's, for netfilter's owner match and whatever else
+	 * reads skb->sk.  Module exit waits for such segments to be freed.
 	 */
+	skb_set_owner_w(skb, sk);
 	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 
 	if (!clone || tcpx_after(cb->end_seq, tsk->snd_max))
@@ -1017,6 +1017,8 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 			 TCPHDR_SYN | TCPHDR_ACK, tcpx_synack_window(sk), &opts);
 	tcpx_csum(skb, ireq->ir_loc_addr, ireq->ir_rmt_addr);
 	skb_dst_set(skb, dst);
+	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
+	skb_set_owner_w(skb, (struct sock *)sk);
 
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
 	err = ip_build_and_send_pkt(skb, sk, ireq->ir_loc_addr,

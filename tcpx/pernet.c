@@ -146,8 +146,16 @@ void tcpx_pernet_link_sock(struct sock *sk)
 
 void tcpx_pernet_unlink_sock(struct sock *sk)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	struct tcpx_pernet *pn;
 
+	/*
+	 * A socket the purge unlinked may be freed after its namespace's
+	 * state (at rmmod, once its last segment leaves): leave pn alone.
+	 * Only the purge unlinks a live socket, and never a dying one.
+	 */
+	if (hlist_unhashed_lockless(&tcpx_sk(sk)->node))
+		return;
+	pn = tcpx_pernet(sock_net(sk));
 	spin_lock_bh(&pn->sockets_lock);
 	hlist_del_init(&tcpx_sk(sk)->node);
 	spin_unlock_bh(&pn->sockets_lock);

@@ -340,6 +340,8 @@ void tcpx_release_cb(struct sock *sk);
 
 int tcpx_proto_init(void);
 void tcpx_proto_exit(void);
+void tcpx_sock_track(struct sock *sk);
+void tcpx_sock_wait_all(void);
 int tcpx_family_init(void);
 void tcpx_family_exit(void);
 void tcpx_set_state(struct sock *sk, int state);

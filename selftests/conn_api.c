@@ -2183,6 +2183,38 @@ TEST_F_TIMEOUT(conn_api, info_states, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/*
+ * The handshake times the path for an accepted socket before any data
+ * (tcp_synack_rtt_meas()): a first RTT sample, and an RTO below the
+ * initial 1 s.  The client's side has its sample from the SYN+ACK.
+ */
+TEST_F_TIMEOUT(conn_api, handshake_rtt, TEST_TIMEOUT)
+{
+	int l, c, a, i, fds[2];
+	unsigned short port;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	fds[0] = c;
+	fds[1] = a;
+	for (i = 0; i < 2; i++) {
+		struct tcpx_info info;
+		socklen_t len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		ASSERT_EQ(0, getsockopt(fds[i], variant->sol, TCPX_INFO, &info, &len));
+		EXPECT_LT(0U, info.tcpi_rtt) TH_LOG("%s: no RTT sample",
+						     i ? "accepted" : "client");
+		EXPECT_GT(1000000U, info.tcpi_rto) TH_LOG("%s: rto %u us",
+							  i ? "accepted" : "client",
+							  info.tcpi_rto);
+	}
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
 /* ---- 16. the /proc table ------------------------------------------------ */
 
 /*

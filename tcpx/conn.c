@@ -205,6 +205,7 @@ static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
 	ireq->acked = 0;
 	tcpx_rsk(req)->ts_recent = 0;
 	tcpx_rsk(req)->last_oow_ack_time = 0;
+	tcpx_rsk(req)->snt_synack_us = 0;
 }
 
 /*
@@ -529,6 +530,14 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	tcpx_set_mss_clamp(newsk, treq->mss);
 	tcpx_sync_mss(newsk, dst_mtu(dst));
 	ntsk->snd_cwnd = TCPX_INIT_CWND * ntsk->mss_cache;
+	/*
+	 * The handshake times the path, as tcp_synack_rtt_meas(): from the
+	 * SYN+ACK if it went once (Karn), else from the echoed timestamp.
+	 */
+	if (!req->num_retrans && treq->snt_synack_us)
+		tcpx_rtt_sample(newsk, tcpx_now_us() - treq->snt_synack_us);
+	else
+		tcpx_rtt_sample_tsecr(newsk, TCPX_SKB_CB(skb));
 
 	if (__inet_inherit_port(sk, newsk) < 0)
 		goto put_and_exit;

@@ -1017,6 +1017,8 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 			 TCPHDR_SYN | TCPHDR_ACK, tcpx_synack_window(sk), &opts);
 	tcpx_csum(skb, ireq->ir_loc_addr, ireq->ir_rmt_addr);
 	skb_dst_set(skb, dst);
+	if (!treq->snt_synack_us)
+		treq->snt_synack_us = tcpx_now_us() ? : 1;
 	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
 	skb_set_owner_w(skb, (struct sock *)sk);
 

@@ -152,6 +152,7 @@ struct tcpx_request_sock {
 	u32				ts_off;	/* added to our TSvals */
 	u16				mss;	/* the peer's MSS option */
 	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
+	u32				snt_synack_us;	/* the first SYN+ACK; 0: none */
 };
 
 static inline struct tcpx_request_sock *tcpx_rsk(const struct request_sock *req)
@@ -449,6 +450,7 @@ u32 tcpx_tw_recycle(struct sock *sk);
 void tcpx_init_xmit_timers(struct sock *sk);
 void tcpx_reset_rto(struct sock *sk);
 void tcpx_rtt_sample(struct sock *sk, u32 rtt_us);
+void tcpx_rtt_sample_tsecr(struct sock *sk, const struct tcpx_skb_cb *cb);
 void tcpx_arm_probe0(struct sock *sk);
 void tcpx_set_keepalive(struct sock *sk, int val);
 

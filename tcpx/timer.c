@@ -46,6 +46,22 @@ void tcpx_rtt_sample(struct sock *sk, u32 rtt_us)
 }
 
 /*
+ * A sample from the timestamp echoed by an ACK of a segment that was sent
+ * more than once (RFC 7323 4.1), as tcp_ack_update_rtt(): at least 1 ms.
+ */
+void tcpx_rtt_sample_tsecr(struct sock *sk, const struct tcpx_skb_cb *cb)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 ms;
+
+	if (!tsk->tstamp_ok || !cb->saw_tstamp || !cb->tsecr)
+		return;
+	ms = tcpx_ts_now() + tsk->ts_off - cb->tsecr;
+	if (ms < INT_MAX / USEC_PER_MSEC)
+		tcpx_rtt_sample(sk, max(ms, 1U) * USEC_PER_MSEC);
+}
+
+/*
  * TCPX_USER_TIMEOUT counts from the first transmission of the oldest
  * unacknowledged segment; as tcp_clamp_rto_to_user_timeout(), a backed-off
  * RTO does not overshoot it.

@@ -74,6 +74,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
@@ -2351,6 +2352,38 @@ TEST_F_TIMEOUT(conn_api, ioctls, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(a2));
 	ASSERT_EQ(0, close(c));
 	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
+/*
+ * A socket filter (SO_ATTACH_FILTER) judges every segment before the
+ * connection sees it: one that drops all keeps the data out, so nothing is
+ * readable; once detached, the sender's retransmission brings it in.
+ */
+TEST_F_TIMEOUT(conn_api, socket_filter, TEST_TIMEOUT)
+{
+	struct sock_filter drop_all[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = drop_all };
+	int l, c, a, dummy = 0;
+	unsigned short port;
+	char buf[8];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+				sizeof(prog))) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(4, send(c, "abcd", 4, 0));
+	usleep(300 * 1000);
+	ASSERT_EQ(0, ioctl_int(a, FIONREAD));
+	ASSERT_EQ(-1, recv(a, buf, sizeof(buf), MSG_DONTWAIT));
+	ASSERT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_DETACH_FILTER, &dummy,
+				sizeof(dummy)));
+	ASSERT_EQ(4, recv(a, buf, sizeof(buf), 0)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, memcmp(buf, "abcd", 4));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
 	ASSERT_EQ(0, close(l));
 }
 

@@ -560,6 +560,13 @@ static void tcpx_fin(struct sock *sk)
 	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + 1);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
+	/*
+	 * Nothing follows a FIN: data queued out of order beyond it is void,
+	 * and so are the SACK blocks that report it (as tcp_fin()).
+	 */
+	tcpx_ofo_purge(sk);
+	tsk->dsack = 0;
+	sk_mem_reclaim(sk);
 
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:

@@ -1145,12 +1145,8 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		 * takes no sample from it: time the handshake by the echoed
 		 * timestamp, as tcp_ack_update_rtt() does (RFC 7323 4.1).
 		 */
-		if (!tsk->srtt_us && cb->saw_tstamp && cb->tsecr) {
-			u32 ms = tcpx_ts_now() + tsk->ts_off - cb->tsecr;
-
-			if (ms < INT_MAX / USEC_PER_MSEC)
-				tcpx_rtt_sample(sk, ms * USEC_PER_MSEC);
-		}
+		if (!tsk->srtt_us)
+			tcpx_rtt_sample_tsecr(sk, cb);
 		tcpx_set_state(sk, TCP_ESTABLISHED);
 		inet_csk(sk)->icsk_ack.quick = TCPX_QUICKACKS;
 		if (!sock_flag(sk, SOCK_DEAD)) {

@@ -83,14 +83,19 @@ handshake() {
 	ip netns exec "$NS" nft delete table inet tcpxt
 }
 
+# vs_tcp WHAT FUNC: FUNC for TCP, then for tcpx (FUNC FAMILY PROTO TABLE);
+# prints both answers under WHAT and leaves them in T and X.
+vs_tcp() {
+	T=$("$2" tcp 6 /proc/net/tcp) || return 1
+	X=$("$2" tcpx 253 /proc/net/tcpx) || return 1
+	echo "# $1: TCP $T, tcpx $X"
+}
+
 owned() {
-	local t x
-	t=$(handshake tcp 6) || return 1
-	x=$(handshake tcpx 253) || return 1
-	echo "# cli srv all dport packets: TCP $t, tcpx $x"
+	vs_tcp "cli srv all dport packets" handshake || return 1
 	# SYN, ACK from the client; SYN+ACK from the listener (through its
 	# request sock on TCP); nothing unowned.
-	[ "$x" = "$t" ] && [ "${x%% *}" -gt 0 ] && [ "$(echo "$x" | cut -d' ' -f2)" -gt 0 ]
+	[ "$X" = "$T" ] && [ "${X%% *}" -gt 0 ] && [ "$(echo "$X" | cut -d' ' -f2)" -gt 0 ]
 }
 tcpx_check "output segments are owned by their socket: meta skuid counts tcpx's as TCP's" owned
 
@@ -128,11 +133,8 @@ marks() {
 
 # SYN, ACK and RST of the client marked; the reset is the only one.
 marked() {
-	local t x
-	t=$(marks tcp 6) || return 1
-	x=$(marks tcpx 253) || return 1
-	echo "# marked, marked resets, resets: TCP $t, tcpx $x"
-	[ "$x" = "$t" ] && [ "$x" = "3 1 1" ]
+	vs_tcp "marked, marked resets, resets" marks || return 1
+	[ "$X" = "$T" ] && [ "$X" = "3 1 1" ]
 }
 tcpx_check "SO_MARK marks every segment of a socket, its reset included, as TCP's" marked
 
@@ -172,11 +174,8 @@ in_time_wait() {
 }
 
 tw_marked() {
-	local t x
-	t=$(tw_marks tcp 6 /proc/net/tcp) || return 1
-	x=$(tw_marks tcpx 253 /proc/net/tcpx) || return 1
-	echo "# marked answers of a TIME-WAIT: TCP $t, tcpx $x"
-	[ "$x" = "$t" ] && [ "$x" = 1 ]
+	vs_tcp "marked answers of a TIME-WAIT" tw_marks || return 1
+	[ "$X" = "$T" ] && [ "$X" = 1 ]
 }
 tcpx_check "a TIME-WAIT's answers carry its socket's SO_MARK, as TCP's" tw_marked
 

@@ -1211,8 +1211,8 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		if (!((1 << sk->sk_state) &
 		      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2))) {
-			/* Nothing new: the duplicate's ACK. */
-			tcpx_send_ack(sk);
+			/* Nothing new: the duplicate's ACK, with its D-SACK. */
+			tcpx_send_dupack(sk, skb);
 			goto push;
 		}
 		__skb_pull(skb, tcp_hdrlen(skb));

@@ -59,7 +59,7 @@ nf_rules() {
 }
 
 # nf_count NAME: packets of the named counter NAME (not the rules: nft
-# cannot print a raw @th match on a protocol it does not know).
+# cannot print every raw @th match on a protocol it does not know).
 nf_count() {
 	ip netns exec "$NS" nft list counter inet tcpxt "$1" |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
@@ -114,7 +114,9 @@ tcpx_check "@th,16,16 matches tcpx's destination port" dport
 
 # marks FAMILY PROTO: a client with SO_MARK 42 connects to a listener in
 # NS and closes with a reset at once; prints the packets marked 42, the
-# resets marked 42 and all resets (RST: bit 109 of the header).
+# resets marked 42 and all resets (flags byte 0x14, RST and ACK, as a
+# socket resets; nft cannot list a bit-sized or masked raw match on a
+# protocol it does not know).
 marks() {
 	local port
 	tcpx_hold port "$NS" -- -f "$1" -b 127.0.0.1:0 -l 1 || return 1
@@ -126,8 +128,8 @@ marks() {
 		chain out {
 			type filter hook output priority 0; policy accept;
 			meta l4proto $2 meta mark 42 counter name "marked"
-			meta l4proto $2 meta mark 42 @th,109,1 1 counter name "mrst"
-			meta l4proto $2 @th,109,1 1 counter name "rst"
+			meta l4proto $2 meta mark 42 @th,104,8 0x14 counter name "mrst"
+			meta l4proto $2 @th,104,8 0x14 counter name "rst"
 		}
 	}
 	EOF

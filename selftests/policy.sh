@@ -1,39 +1,49 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Netfilter sees tcpx as tcpx(7) says, beside TCP in the same run: its
-# segments are IPv4 protocol 253 with the ports where TCP has them (nft's
-# @th), a socket's segments are owned by it on output, so the owner match
-# (nft meta skuid, iptables -m owner) applies as to TCP's, and SO_MARK
-# marks all of them, its reset and its TIME-WAIT's answers included.  Needs
-# nft and nf_tables; the debug kernel has no netfilter (a visible skip).
+# The policy an administrator applies to TCP applies to tcpx, beside TCP
+# in the same run.  Netfilter, as tcpx(7) says: segments are IPv4
+# protocol 253 with the ports where TCP has them (nft's @th), a socket's
+# segments are owned by it on output, so the owner match (nft meta skuid,
+# iptables -m owner) applies as to TCP's, and SO_MARK marks all of them,
+# its reset and its TIME-WAIT's answers included.  IPsec: an input policy
+# that requires ESP keeps plain segments out (xfrm4_policy_check).  The
+# netfilter checks need nft and nf_tables, the IPsec one XFRM; the debug
+# kernel has neither (visible skips).
 #
 #   [ $NS ]   loopback only; the client runs as uid $CLI_UID
+#   tcpx_topo_pair for IPsec (loopback is exempt from policy)
 . "$(dirname "$0")/tcpx_lib.sh"
 
 CLI_UID=4242
-TMPD=$(mktemp -d /tmp/tcpx-nf.XXXXXX)
-nf_cleanup() {
+TMPD=$(mktemp -d /tmp/tcpx-policy.XXXXXX)
+policy_cleanup() {
 	tcpx_cleanup
 	rm -rf "$TMPD"
 }
-trap nf_cleanup EXIT
+trap policy_cleanup EXIT
 
-tcpx_require ip awk setpriv
+tcpx_require ip awk setpriv timeout
 tcpx_require_module
-if ! command -v nft >/dev/null; then
-	ktap_skip_all "no nft (scripts/setup installs nftables)"
-	exit "$KSFT_SKIP"
-fi
 tcpx_ns_new NS || ktap_exit_fail_msg "cannot create a namespace"
-if ! ip netns exec "$NS" nft add table inet probe 2>/dev/null; then
-	ktap_skip_all "this kernel has no nf_tables"
-	exit "$KSFT_SKIP"
+NF_WHY=
+if ! command -v nft >/dev/null; then
+	NF_WHY="no nft: scripts/setup installs nftables"
+elif ! ip netns exec "$NS" nft add table inet probe 2>/dev/null; then
+	NF_WHY="this kernel has no nf_tables"
+else
+	ip netns exec "$NS" nft delete table inet probe
 fi
-ip netns exec "$NS" nft delete table inet probe
+XFRM_WHY=
+ip -n "$NS" xfrm policy list >/dev/null 2>&1 || XFRM_WHY="this kernel has no XFRM"
+
+# nf_check DESC FUNC: tcpx_check, or a skip saying why.
+nf_check() {
+	if [ -n "$NF_WHY" ]; then ktap_test_skip "$1 ($NF_WHY)"; else tcpx_check "$@"; fi
+}
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 5
 
 # nf_rules PROTO: counters on output for PROTO's segments by owner, and
 # on input by destination port (the second 16 bits of the header).
@@ -68,13 +78,18 @@ nf_count() {
 # handshake FAMILY PROTO: a listener (root) and a client (uid CLI_UID) in
 # NS, both held once connected; prints "cli srv total dport" packets.
 handshake() {
-	local port cli line
+	local port cli line infd
 	tcpx_hold port "$NS" -- -f "$1" -b 127.0.0.1:0 -l 1 -A || return 1
 	nf_rules "$2" "$port" || return 1
+	# Held until its stdin, a fifo, closes: nothing is left running to
+	# keep the caller's $(...) open.
+	rm -f "$TMPD/in" "$TMPD/cli"
+	mkfifo "$TMPD/in"
 	ip netns exec "$NS" setpriv --reuid=$CLI_UID --regid=$CLI_UID --clear-groups \
-		"$TCPX_SOCK" -H -f "$1" -c "127.0.0.1:$port" < <(sleep 60) > "$TMPD/cli" &
+		"$TCPX_SOCK" -H -f "$1" -c "127.0.0.1:$port" < "$TMPD/in" > "$TMPD/cli" &
 	cli=$!
 	TCPX_PIDS+=("$cli")
+	exec {infd}>"$TMPD/in"
 	tcpx_wait_for 10 grep -qs . "$TMPD/cli" || return 1
 	read -r line < "$TMPD/cli"
 	[ "${line%% *}" = ok ] || { echo "# client: $line"; return 1; }
@@ -82,7 +97,7 @@ handshake() {
 	# (the client's connect returned; loopback delivers at once).
 	sleep 0.2
 	echo "$(nf_count cli) $(nf_count srv) $(nf_count total) $(nf_count dport)"
-	kill "$cli"
+	exec {infd}>&-
 	wait "$cli" 2>/dev/null
 	tcpx_release
 	ip netns exec "$NS" nft delete table inet tcpxt
@@ -102,7 +117,7 @@ owned() {
 	# request sock on TCP); nothing unowned.
 	[ "$X" = "$T" ] && [ "${X%% *}" -gt 0 ] && [ "$(echo "$X" | cut -d' ' -f2)" -gt 0 ]
 }
-tcpx_check "output segments are owned by their socket: meta skuid counts tcpx's as TCP's" owned
+nf_check "output segments are owned by their socket: meta skuid counts tcpx's as TCP's" owned
 
 # The destination port rule counted the client's segments to the listener.
 dport() {
@@ -110,7 +125,7 @@ dport() {
 	x=$(handshake tcpx 253) || return 1
 	[ "$(echo "$x" | cut -d' ' -f4)" -ge 2 ]
 }
-tcpx_check "@th,16,16 matches tcpx's destination port" dport
+nf_check "@th,16,16 matches tcpx's destination port" dport
 
 # marks FAMILY PROTO: a client with SO_MARK 42 connects to a listener in
 # NS and closes with a reset at once; prints the packets marked 42, the
@@ -146,7 +161,7 @@ marked() {
 	vs_tcp "marked, marked resets, resets" marks || return 1
 	[ "$X" = "$T" ] && [ "$X" = "3 1 1" ]
 }
-tcpx_check "SO_MARK marks every segment of a socket, its reset included, as TCP's" marked
+nf_check "SO_MARK marks every segment of a socket, its reset included, as TCP's" marked
 
 # tw_marks FAMILY PROTO FILE: a client with SO_MARK 42 closes first and
 # is left in TIME-WAIT; a segment out of its window (sent raw) makes the
@@ -188,6 +203,40 @@ tw_marked() {
 	vs_tcp "marked answers of a TIME-WAIT" tw_marks || return 1
 	[ "$X" = "$T" ] && [ "$X" = 1 ]
 }
-tcpx_check "a TIME-WAIT's answers carry its socket's SO_MARK, as TCP's" tw_marked
+nf_check "a TIME-WAIT's answers carry its socket's SO_MARK, as TCP's" tw_marked
+
+# xfrm_case FAMILY PROTO: a connect while the server's namespace requires
+# ESP for PROTO from the client, then one after the policy is gone; prints
+# "blocked|open TMPL-MISMATCHES-ROSE blocked|open".
+xfrm_case() {
+	local port first second before after
+	tcpx_topo_pair || return 1
+	ip -n "$NS_SRV" xfrm policy add dir in src 10.0.1.1/32 dst 10.0.1.2/32 \
+		proto "$2" tmpl proto esp mode transport level required || return 1
+	tcpx_hold port "$NS_SRV" -- -f "$1" -b 10.0.1.2:0 -l 1 || return 1
+	before=$(xfrm_stat XfrmInTmplMismatch)
+	first=open second=open
+	ip netns exec "$NS_CLI" timeout 2 "$TCPX_SOCK" -f "$1" -c "10.0.1.2:$port" \
+		>/dev/null || first=blocked
+	after=$(xfrm_stat XfrmInTmplMismatch)
+	ip -n "$NS_SRV" xfrm policy flush
+	ip netns exec "$NS_CLI" timeout 10 "$TCPX_SOCK" -f "$1" -c "10.0.1.2:$port" \
+		>/dev/null || second=blocked
+	tcpx_release
+	echo "$first $((after > before)) $second"
+}
+xfrm_stat() {
+	ip netns exec "$NS_SRV" awk -v n="$1" '$1 == n { print $2 }' /proc/net/xfrm_stat
+}
+
+xfrm_in() {
+	vs_tcp "with the policy, counted, without" xfrm_case || return 1
+	[ "$X" = "$T" ] && [ "$X" = "blocked 1 open" ]
+}
+if [ -n "$XFRM_WHY" ]; then
+	ktap_test_skip "an IPsec input policy keeps plain segments out, as TCP's ($XFRM_WHY)"
+else
+	tcpx_check "an IPsec input policy keeps plain segments out, as TCP's" xfrm_in
+fi
 
 ktap_finished

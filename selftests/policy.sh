@@ -7,9 +7,11 @@
 # segments are owned by it on output, so the owner match (nft meta skuid,
 # iptables -m owner) applies as to TCP's, and SO_MARK marks all of them,
 # its reset and its TIME-WAIT's answers included.  IPsec: an input policy
-# that requires ESP keeps plain segments out (xfrm4_policy_check).  The
-# netfilter checks need nft and nf_tables, the IPsec one XFRM; the debug
-# kernel has neither (visible skips).
+# that requires ESP keeps plain segments out (xfrm4_policy_check).  LSM:
+# a BPF LSM (tcpx_lsm) refuses through security_inet_conn_request() and
+# security_sock_rcv_skb().  The netfilter checks need nft and nf_tables,
+# the IPsec one XFRM, the LSM one BTF and the BPF LSM; the debug kernel
+# has none of them (visible skips).
 #
 #   [ $NS ]   loopback only; the client runs as uid $CLI_UID
 #   tcpx_topo_pair for IPsec (loopback is exempt from policy)
@@ -36,6 +38,16 @@ else
 fi
 XFRM_WHY=
 ip -n "$NS" xfrm policy list >/dev/null 2>&1 || XFRM_WHY="this kernel has no XFRM"
+TCPX_LSM=${TCPX_LSM:-$TCPX_SELFTESTS/tcpx_lsm}
+tcpx_require_built "$TCPX_LSM" "$TCPX_LSM.bpf.o"
+LSM_WHY=
+[ -d /sys/kernel/security ] && ! [ -e /sys/kernel/security/lsm ] &&
+	mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if ! [ -r /sys/kernel/btf/vmlinux ]; then
+	LSM_WHY="this kernel has no BTF"
+elif ! grep -qsw bpf /sys/kernel/security/lsm; then
+	LSM_WHY="this kernel runs no BPF LSM"
+fi
 
 # nf_check DESC FUNC: tcpx_check, or a skip saying why.
 nf_check() {
@@ -43,7 +55,7 @@ nf_check() {
 }
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 # nf_rules PROTO: counters on output for PROTO's segments by owner, and
 # on input by destination port (the second 16 bits of the header).
@@ -237,6 +249,52 @@ if [ -n "$XFRM_WHY" ]; then
 	ktap_test_skip "an IPsec input policy keeps plain segments out, as TCP's ($XFRM_WHY)"
 else
 	tcpx_check "an IPsec input policy keeps plain segments out, as TCP's" xfrm_in
+fi
+
+# lsm_try CONN_PORT RCV_PORT FAMILY PORT: a connect to PORT while the BPF
+# LSM refuses connection requests to CONN_PORT and segments for sockets
+# bound to RCV_PORT; prints "blocked|open" and whether each hook refused.
+lsm_try() {
+	local infd lsm r
+	rm -f "$TMPD/lin" "$TMPD/lout"
+	mkfifo "$TMPD/lin"
+	"$TCPX_LSM" "$TCPX_LSM.bpf.o" "$1" "$2" < "$TMPD/lin" > "$TMPD/lout" &
+	lsm=$!
+	exec {infd}>"$TMPD/lin"
+	if ! tcpx_wait_for 10 grep -qs attached "$TMPD/lout"; then
+		exec {infd}>&-
+		wait "$lsm"
+		return 1
+	fi
+	r=open
+	ip netns exec "$NS" timeout 2 "$TCPX_SOCK" -f "$3" -c "127.0.0.1:$4" \
+		>/dev/null || r=blocked
+	exec {infd}>&-
+	wait "$lsm" || return 1
+	awk -v r=$r '$1 == "refused" { print r, ($2 > 0), ($3 > 0) }' "$TMPD/lout"
+}
+
+# lsm_case FAMILY PROTO: connects to a listener while the LSM refuses its
+# connection requests, then while it refuses its segments, then freely.
+lsm_case() {
+	local port a b c=open
+	tcpx_hold port "$NS" -- -f "$1" -b 127.0.0.1:0 -l 4 || return 1
+	a=$(lsm_try "$port" 0 "$1" "$port") || return 1
+	b=$(lsm_try 0 "$port" "$1" "$port") || return 1
+	ip netns exec "$NS" timeout 10 "$TCPX_SOCK" -f "$1" -c "127.0.0.1:$port" \
+		>/dev/null || c=blocked
+	tcpx_release
+	echo "$a, $b, $c"
+}
+
+lsm_hooks() {
+	vs_tcp "conn_request refused, sock_rcv_skb refused, neither" lsm_case || return 1
+	[ "$X" = "$T" ] && [ "$X" = "blocked 1 0, blocked 0 1, open" ]
+}
+if [ -n "$LSM_WHY" ]; then
+	ktap_test_skip "an LSM refuses through the hooks TCP calls ($LSM_WHY)"
+else
+	tcpx_check "an LSM refuses through the hooks TCP calls" lsm_hooks
 fi
 
 ktap_finished

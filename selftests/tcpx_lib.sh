@@ -50,7 +50,7 @@ tcpx_require_built() {
 	local f
 	for f in "$@"; do
 		case $f in
-		*.so) [ -r "$f" ] ;;
+		*.so | *.o) [ -r "$f" ] ;;
 		*) [ -x "$f" ] ;;
 		esac && continue
 		ktap_skip_all "no $f: build the selftests first"

@@ -106,30 +106,28 @@ int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss)
 
 /*
  * RFC 9293 3.10.7.4, first check: is the segment in the receive window?
- * As TCP's tcp_sequence(), the left edge is rcv_wup, the rcv_nxt our last
- * ACK carried: a segment ending in [rcv_wup, rcv_nxt] overlaps the window
- * the peer was last told of.  It may be an ACK or window update the peer
- * sent before data that overtook it, with our ACK for that data still
- * delayed -- its news is processed, and old data in it trimmed and
- * answered with a (D-SACK) ACK, not dropped with a duplicate ACK.
+ * As TCP's tcp_sequence(): it ends at or after rcv_wup, the rcv_nxt our
+ * last ACK carried, and starts at or before the right edge.  From rcv_wup:
+ * an ACK or window update the peer sent before data that overtook it, our
+ * ACK for that data still delayed, is news to process (old data in it is
+ * trimmed and answered with a D-SACK), not a duplicate to drop.  The right
+ * edge included: a probe there, a zero window's too, is taken for its ACK
+ * ("special allowance should be made to accept valid ACKs"), and its text
+ * dropped by tcpx_data_queue() with an answer at once, not a rate-limited
+ * duplicate ACK.
  */
-static bool tcpx_seq_acceptable(const struct tcpx_sock *tsk, u32 seq,
-				u32 end_seq)
+static u32 tcpx_rcv_wnd_end(const struct tcpx_sock *tsk)
 {
 	u32 wnd_end = tsk->rcv_wup + tsk->rcv_wnd;
 
-	if (!tcpx_before(end_seq, tsk->rcv_wup) &&
-	    !tcpx_after(end_seq, tsk->rcv_nxt))
-		return true;
-	if (tcpx_before(wnd_end, tsk->rcv_nxt))
-		wnd_end = tsk->rcv_nxt;
-	if (seq == end_seq)
-		return tcpx_between(seq, tsk->rcv_nxt, wnd_end);
-	if (wnd_end == tsk->rcv_nxt)
-		return false;
-	return tcpx_between(seq, tsk->rcv_nxt, wnd_end - 1) ||
-	       tcpx_between(end_seq - 1, tsk->rcv_nxt, wnd_end - 1) ||
-	       (tcpx_before(seq, tsk->rcv_nxt) && tcpx_after(end_seq, wnd_end));
+	return tcpx_before(wnd_end, tsk->rcv_nxt) ? tsk->rcv_nxt : wnd_end;
+}
+
+static bool tcpx_seq_acceptable(const struct tcpx_sock *tsk, u32 seq,
+				u32 end_seq)
+{
+	return !tcpx_before(end_seq, tsk->rcv_wup) &&
+	       !tcpx_after(seq, tcpx_rcv_wnd_end(tsk));
 }
 
 /*
@@ -812,7 +810,18 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	bool had_ofo = !skb_queue_empty(&tsk->ofo_queue);
-	u32 wnd_end = tsk->rcv_wup + tsk->rcv_wnd;
+	u32 wnd_end = tcpx_rcv_wnd_end(tsk);
+
+	/*
+	 * At or past the right edge (a probe, a zero window's included): its
+	 * ACK was taken, its text is not; answer at once, as tcp_data_queue().
+	 * A bare FIN at rcv_nxt needs no room and is taken, as TCP takes it.
+	 */
+	if (!tcpx_before(cb->seq, wnd_end) &&
+	    (skb->len || cb->seq != tsk->rcv_nxt)) {
+		tcpx_send_ack(sk);
+		return false;
+	}
 
 	/*
 	 * RFC 9293 3.10.7.4: what lies beyond the window we offered is not

@@ -310,6 +310,7 @@ class SegSpec:
         self.urg = None
         self.src = (None, None)
         self.dst = (None, None)
+        self.edge = False       # START relative to the advertised right edge
 
     def render(self):
         s = '%s %s %d:%d(%d)' % (self.dir, render_flags(self.flags), self.seq,
@@ -327,6 +328,8 @@ class SegSpec:
             a, p = getattr(self, name)
             if a or p is not None:
                 s += ' %s %s:%s' % (name, a or '', '' if p is None else p)
+        if self.edge:
+            s += ' edge'
         return s
 
 
@@ -387,6 +390,10 @@ def parse_segment(words, opts_text):
         w = words[i]
         if w == '<opts>':
             spec.opts, spec.wild = parse_options(opts_text)
+            i += 1
+            continue
+        if w == 'edge' and spec.dir == '<':
+            spec.edge = True
             i += 1
             continue
         if i + 1 >= len(words):
@@ -680,6 +687,9 @@ class Flow:
     def __init__(self):
         self.peer_isn = random.getrandbits(32)
         self.kern_isn = None
+        self.peer_ws = False    # the peer's SYN offered window scaling
+        self.kern_ws = None     # the shift the kernel's SYN announced
+        self.edge = None        # the right edge it last advertised (relative)
 
     @property
     def kbase(self):
@@ -838,7 +848,11 @@ class Drill:
             raise Failure(line, 'the kernel side port is not known yet '
                           '(no outbound segment after connect): give "dst ADDR:PORT"')
         fl = self.flow(dst[0], dst[1], src[0], src[1])
-        seq = (fl.peer_isn + spec.seq) & MASK
+        if spec.edge and fl.edge is None:
+            raise Failure(line, '"edge": the kernel advertised no window on this flow yet')
+        seq = (fl.peer_isn + spec.seq + (fl.edge if spec.edge else 0)) & MASK
+        if spec.flags & 0x02:
+            fl.peer_ws = any(o[0] == 'wscale' for o in spec.opts or [])
         ack = (fl.kbase + spec.ack) & MASK if spec.ack is not None else 0
         opts = encode_options(spec.opts or [], fl.kbase)
         win = spec.win if spec.win is not None else 65535
@@ -928,6 +942,12 @@ class Drill:
             # ISN on the 4-tuple (RFC 6191 reopens after TIME-WAIT).
             if p.flags & 0x02 and (spec.seq == 0 or fl.kern_isn is None):
                 fl.kern_isn = p.seq
+            if p.flags & 0x02:
+                fl.kern_ws = next((o[1] for o in p.opts if o[0] == 'wscale'), None)
+            if p.flags & 0x10:
+                # RFC 7323 2.2: a SYN's window is never scaled.
+                shift = (fl.kern_ws or 0) if fl.peer_ws and not p.flags & 0x02 else 0
+                fl.edge = (p.ack - fl.peer_isn + (p.win << min(shift, 14))) & MASK
             if learn:
                 self.kport = p.sport
         actual = self.render_packet(p)

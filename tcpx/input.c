@@ -288,8 +288,8 @@ static u32 tcpx_rack_mark_lost(struct sock *sk)
 	return newly;
 }
 
-/* Forget the scoreboard: after a timeout everything goes again in order. */
-void tcpx_sack_clear(struct sock *sk)
+/* Forget the scoreboard: the peer reneged, or no SACK to keep. */
+static void tcpx_sack_clear(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
@@ -300,6 +300,38 @@ void tcpx_sack_clear(struct sock *sk)
 	}
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
+}
+
+/*
+ * A retransmission timeout, as tcp_timeout_mark_lost(): with SACK, what
+ * the peer SACKed stays SACKed (unless the head itself is: the peer
+ * reneged) and the rest of the flight is lost, to be resent from the
+ * scoreboard as the window grows again, the SACKed part not at all.
+ * False for go-back-N instead: no SACK, or a SYN to send again.
+ */
+bool tcpx_timeout_mark_lost(struct sock *sk)
+{
+	struct sk_buff *skb, *head = skb_peek(&sk->sk_write_queue);
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	tsk->loss_sack = tsk->sack_ok && head &&
+			 !(TCPX_SKB_CB(head)->flags & TCPHDR_SYN);
+	if (!tsk->loss_sack || TCPX_SKB_CB(head)->sacked)
+		tcpx_sack_clear(sk);
+	if (!tsk->loss_sack)
+		return false;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+		if (!tcpx_before(cb->seq, tsk->snd_max))
+			break;
+		if (cb->sacked || cb->lost)
+			continue;
+		cb->lost = 1;
+		tsk->lost_out += skb->len;
+	}
+	tsk->dupacks = 0;
+	return true;
 }
 
 /*

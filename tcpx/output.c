@@ -621,17 +621,32 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 
 /*
  * Bytes in the network (RFC 6675 "pipe"): sent, neither SACKed nor taken
- * as lost.  After a timeout, what go-back-N has sent again.
+ * as lost.  After a timeout without SACK, what go-back-N has sent again.
  */
 static u32 tcpx_pipe(const struct tcpx_sock *tsk)
 {
-	if (tsk->ca_state == TCP_CA_Loss)
+	const struct sock *sk = &tsk->icsk.icsk_inet.sk;
+	u32 out = tsk->snd_max - tsk->snd_una;
+	u32 gone = tsk->sacked_out + tsk->lost_out;
+
+	if (tsk->ca_state == TCP_CA_Loss && !tsk->loss_sack)
 		return tsk->snd_nxt - tsk->snd_una;
-	return tsk->snd_max - tsk->snd_una - tsk->sacked_out - tsk->lost_out;
+	/*
+	 * A sent FIN's sequence number is in no segment's length: a lost FIN
+	 * must not hold back the segments before it when the window is one
+	 * segment (after a timeout).  A head acknowledged in part counts
+	 * whole in sacked_out or lost_out: never below zero.
+	 */
+	if ((sk->sk_shutdown & SEND_SHUTDOWN) && tsk->snd_max == tsk->write_seq)
+		gone++;
+	return out > gone ? out - gone : 0;
 }
 
-/* SACK recovery: resend what RACK marked lost, as the pipe allows. */
-static void tcpx_xmit_lost(struct sock *sk)
+/*
+ * SACK recovery: resend what RACK, or a timeout, marked lost, as the pipe
+ * allows.
+ */
+void tcpx_xmit_lost(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;

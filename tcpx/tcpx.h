@@ -60,6 +60,7 @@ struct tcpx_sock {
 	u32				snd_max;	/* highest ever sent */
 	u8				dupacks;	/* duplicate ACKs in a row */
 	u8				ca_state;	/* TCP_CA_Open/Recovery/Loss */
+	u8				loss_sack:1;	/* Loss resends from the scoreboard */
 	u32				write_seq;	/* end of the send queue */
 	u32				snd_wnd;	/* the peer's window */
 	u32				max_window;	/* largest snd_wnd seen */
@@ -402,12 +403,13 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
 void tcpx_go_back(struct sock *sk);
+void tcpx_xmit_lost(struct sock *sk);
 void tcpx_resend_oversized(struct sock *sk);
 void tcpx_retransmit_head(struct sock *sk);
 void tcpx_probe_window(struct sock *sk);
 void tcpx_delack(struct sock *sk);
 void tcpx_ofo_purge(struct sock *sk);
-void tcpx_sack_clear(struct sock *sk);
+bool tcpx_timeout_mark_lost(struct sock *sk);
 int tcpx_send_probe(struct sock *sk);
 
 /* input.c: the IPv4 protocol handler and the state machine */

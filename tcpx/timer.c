@@ -227,9 +227,14 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	tsk->cwnd_acked = 0;
 	tsk->ca_state = TCP_CA_Loss;
 	tsk->recover = tsk->snd_max;
-	tcpx_sack_clear(sk);
 	icsk->icsk_retransmits++;
-	tcpx_go_back(sk);
+	if (tcpx_timeout_mark_lost(sk)) {
+		/* Directly: a lost FIN alone adds nothing to lost_out. */
+		tcpx_xmit_lost(sk);
+		tcpx_push_pending(sk);
+	} else {
+		tcpx_go_back(sk);
+	}
 	if (icsk->icsk_backoff < 16)
 		icsk->icsk_backoff++;
 	tcpx_reset_rto(sk);

@@ -684,11 +684,15 @@ def flags_list(rs):
 
 def between_edges(seg, edges):
     """SEG has sequence space beyond the smaller of the two right window
-    edges last advertised and before the larger."""
-    if None in edges or edges[0] == edges[1] or not seg.seqlen():
+    edges last advertised and before the larger, or starts beyond the
+    smaller and not beyond the larger (a segment starting at the edge is
+    in the window, as tcp_sequence() has it; one without data too)."""
+    if None in edges or edges[0] == edges[1]:
         return False
     lo, hi = edges if seq_lt(edges[0], edges[1]) else edges[::-1]
-    return seq_lt(lo, (seg.seq + seg.seqlen()) & MASK) and seq_lt(seg.seq, hi)
+    if seg.seqlen() and seq_lt(lo, (seg.seq + seg.seqlen()) & MASK) and seq_lt(seg.seq, hi):
+        return True
+    return seq_lt(lo, seg.seq) and not seq_lt(hi, seg.seq)
 
 
 def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None)):

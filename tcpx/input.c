@@ -131,6 +131,32 @@ static bool tcpx_seq_acceptable(const struct tcpx_sock *tsk, u32 seq,
 }
 
 /*
+ * RFC 5961 3.2, as TCP extends it (tcp_reset_check()): after the peer's
+ * FIN a RST may carry the FIN's sequence number, rcv_nxt - 1 -- even
+ * though that lies left of the window.
+ */
+static bool tcpx_reset_after_fin(const struct sock *sk, u32 seq)
+{
+	return seq == tcpx_sk(sk)->rcv_nxt - 1 &&
+	       (1 << sk->sk_state) & (TCPF_CLOSE_WAIT | TCPF_LAST_ACK | TCPF_CLOSING);
+}
+
+/*
+ * Does an acceptable RST reset the connection?  At rcv_nxt (RFC 5961
+ * 3.2), after a FIN as above, or, as tcp_validate_incoming() has it, at
+ * the right end of the highest SACK block we report: the peer reset
+ * after data we hold out of order.  Else it draws a challenge ACK.
+ */
+static bool tcpx_reset_acceptable(const struct sock *sk, u32 seq)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	const struct sk_buff *last = skb_peek_tail(&tsk->ofo_queue);
+
+	return seq == tsk->rcv_nxt || tcpx_reset_after_fin(sk, seq) ||
+	       (tsk->sack_ok && last && seq == TCPX_SKB_CB(last)->end_seq);
+}
+
+/*
  * RFC 2883: report [seq, end_seq) as a duplicate in the first SACK block of
  * the next ACK (output.c clears it once sent), as tcp_dsack_set().
  */
@@ -1136,8 +1162,11 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/* First: sequence number. */
 	if (!tcpx_seq_acceptable(tsk, seq, end_seq)) {
-		if (th->rst)
+		if (th->rst) {
+			if (tcpx_reset_after_fin(sk, seq))
+				tcpx_reset(sk);
 			goto discard;
+		}
 		if (th->syn)
 			tcpx_send_challenge_ack(sk);
 		else if (!tcpx_oow_rate_limited(sock_net(sk), skb,
@@ -1148,7 +1177,7 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/* Second: RST (RFC 5961 3.2: exact match, else a challenge ACK). */
 	if (th->rst) {
-		if (seq == tsk->rcv_nxt)
+		if (tcpx_reset_acceptable(sk, seq))
 			tcpx_reset(sk);
 		else
 			tcpx_send_challenge_ack(sk);

@@ -65,6 +65,7 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	tsk->recover = iss;
 	tsk->iss = iss;
 	tsk->snd_una = iss;
+	tsk->bytes_acked = 0;
 	tsk->snd_nxt = iss;
 	tsk->snd_max = iss;
 	tsk->dupacks = 0;

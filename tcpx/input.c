@@ -560,6 +560,9 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 		tcpx_sacktag(sk, skb);
 	if (tcpx_after(ack, tsk->snd_una)) {
 		acked = ack - tsk->snd_una;
+		/* Not a passive open's SYN: TCP's child is born past it. */
+		if (tsk->snd_una != tsk->iss || sk->sk_socket)
+			tsk->bytes_acked += acked;
 		tsk->snd_una = ack;
 		if (tcpx_before(tsk->snd_nxt, ack))
 			tsk->snd_nxt = ack;
@@ -1027,6 +1030,7 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
 
 	if (th->ack) {
+		tsk->bytes_acked += cb->ack_seq - tsk->snd_una;
 		tsk->snd_una = cb->ack_seq;
 		tcpx_clean_acked(sk);
 		tcpx_set_state(sk, TCP_ESTABLISHED);
@@ -1193,7 +1197,9 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/*
 	 * Fifth: ACK.  RFC 5961 5.2: acceptable only within
 	 * [SND.UNA - MAX.SND.WND, SND.NXT]; anything else, data included,
-	 * is dropped with a challenge ACK (a blind attacker's guess).
+	 * is dropped with a challenge ACK (a blind attacker's guess).  As
+	 * TCP narrows it, no further back than we were ever acknowledged:
+	 * no ACK for bytes we never sent.
 	 */
 	if (!th->ack)
 		goto discard;
@@ -1205,7 +1211,8 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		goto discard;
 	}
 	if (tcpx_after(cb->ack_seq, tsk->snd_max) ||
-	    tcpx_before(cb->ack_seq, tsk->snd_una - tsk->max_window)) {
+	    tcpx_before(cb->ack_seq, tsk->snd_una -
+			min_t(u64, tsk->max_window, tsk->bytes_acked))) {
 		tcpx_send_challenge_ack(sk);
 		goto discard;
 	}

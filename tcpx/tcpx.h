@@ -58,6 +58,7 @@ struct tcpx_sock {
 	u32				snd_una;	/* oldest unacknowledged */
 	u32				snd_nxt;	/* next to send */
 	u32				snd_max;	/* highest ever sent */
+	u64				bytes_acked;	/* snd_una's advance, as TCP's */
 	u8				dupacks;	/* duplicate ACKs in a row */
 	u8				ca_state;	/* TCP_CA_Open/Recovery/Loss */
 	u8				loss_sack:1;	/* Loss resends from the scoreboard */

@@ -49,10 +49,14 @@ elif ! grep -qsw bpf /sys/kernel/security/lsm; then
 	LSM_WHY="this kernel runs no BPF LSM"
 fi
 
-# nf_check DESC FUNC: tcpx_check, or a skip saying why.
-nf_check() {
-	if [ -n "$NF_WHY" ]; then ktap_test_skip "$1 ($NF_WHY)"; else tcpx_check "$@"; fi
+# why_check WHY DESC FUNC: tcpx_check, or a skip saying WHY.
+why_check() {
+	local why=$1
+
+	shift
+	if [ -n "$why" ]; then ktap_test_skip "$1 ($why)"; else tcpx_check "$@"; fi
 }
+nf_check() { why_check "$NF_WHY" "$@"; }
 
 ktap_print_header
 ktap_set_plan 6
@@ -245,11 +249,7 @@ xfrm_in() {
 	vs_tcp "with the policy, counted, without" xfrm_case || return 1
 	[ "$X" = "$T" ] && [ "$X" = "blocked 1 open" ]
 }
-if [ -n "$XFRM_WHY" ]; then
-	ktap_test_skip "an IPsec input policy keeps plain segments out, as TCP's ($XFRM_WHY)"
-else
-	tcpx_check "an IPsec input policy keeps plain segments out, as TCP's" xfrm_in
-fi
+why_check "$XFRM_WHY" "an IPsec input policy keeps plain segments out, as TCP's" xfrm_in
 
 # lsm_try CONN_PORT RCV_PORT FAMILY PORT: a connect to PORT while the BPF
 # LSM refuses connection requests to CONN_PORT and segments for sockets
@@ -291,10 +291,6 @@ lsm_hooks() {
 	vs_tcp "conn_request refused, sock_rcv_skb refused, neither" lsm_case || return 1
 	[ "$X" = "$T" ] && [ "$X" = "blocked 1 0, blocked 0 1, open" ]
 }
-if [ -n "$LSM_WHY" ]; then
-	ktap_test_skip "an LSM refuses through the hooks TCP calls ($LSM_WHY)"
-else
-	tcpx_check "an LSM refuses through the hooks TCP calls" lsm_hooks
-fi
+why_check "$LSM_WHY" "an LSM refuses through the hooks TCP calls" lsm_hooks
 
 ktap_finished

@@ -105,6 +105,9 @@ REASONS = {
                    'before the sequence check',
     'retransmit': 'retransmissions come from timers (RTO, TLP, RACK), which may '
                   'fire inside any injected segment\'s answer',
+    'simopen-ack': 'after a simultaneous open, an ACK of our ISN (not of our SYN): '
+                   'tcpx resets as RFC 9293 3.10.7.4 says for SYN-RECEIVED; Linux takes '
+                   'SEG.ACK = SND.UNA there and is established',
     'window-edge': 'the segment lies between the two kernels\' right window edges: '
                    'each sizes its receive window itself, so one takes what the other '
                    'finds beyond its window',
@@ -701,7 +704,7 @@ def between_edges(seg, edges):
     return seq_lt(lo, seg.seq) and not seq_lt(hi, seg.seq)
 
 
-def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None)):
+def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None):
     """('ok'|reason|None, what): None is an unexplained disagreement."""
     an = [r for r in a if not r.rtx]
     bn = [r for r in b if not r.rtx]
@@ -713,6 +716,9 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None)):
         return 'malformed-options', 'answer'
     if between_edges(seg, edges):
         return 'window-edge', 'answer'
+    if state == 'SYN-SENT' and seg.flags & ACK and seg.ack == 0 and \
+            [(r.flags, r.seq) for r in an] == [(RST, 0)] and not any(r.flags & RST for r in bn):
+        return 'simopen-ack', 'answer'
     if [r.key()[:-1] for r in an] == [r.key()[:-1] for r in bn] and all(
             y.sack and seq_lt(y.sack[0][0], y.ack) and not seq_lt(y.ack, y.sack[0][1])
             and x.sack == y.sack[1:] for x, y in zip(an, bn)):
@@ -745,7 +751,8 @@ def compare(inst, oa, ob, tally, show, replay):
     for i, seg in enumerate(inst.segs):
         a, b = oa.answers[i], ob.answers[i]
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
-                             last_a, last_b, (edge_a.get(seg.flow), edge_b.get(seg.flow)))
+                             last_a, last_b, (edge_a.get(seg.flow), edge_b.get(seg.flow)),
+                             inst.state)
         for rs, last, edge in ((a, last_a, edge_a), (b, last_b, edge_b)):
             for r in rs:
                 if r.pure_ack:
@@ -761,7 +768,7 @@ def compare(inst, oa, ob, tally, show, replay):
             continue
         if res is not None:
             tally.explained[res] = tally.explained.get(res, 0) + 1
-            if res in ('malformed-options', 'window-edge'):
+            if res in ('malformed-options', 'window-edge', 'simopen-ack'):
                 # One kernel took the segment, the other did not.
                 tally.skipped += len(inst.segs) - i - 1
                 return

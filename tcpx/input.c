@@ -380,7 +380,12 @@ static void tcpx_clean_acked(struct sock *sk)
 		if (skb == tsk->send_head) {
 			tsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 					 NULL : skb->next;
-		} else if (!cb->retrans) {
+		} else if (!cb->retrans && !cb->sacked) {
+			/*
+			 * Not a SACKed one either: it arrived long before this
+			 * ACK (a whole timeout before, after one), as in
+			 * tcp_clean_rtx_queue().
+			 */
 			tx_us = cb->tx_us;
 			tcpx_rack_advance(tsk, skb);
 		}

@@ -410,13 +410,28 @@ static void tcpx_send_ctl_seq(struct sock *sk, u32 seq, u8 flags, gfp_t gfp)
 }
 
 /*
- * seq = snd_max, not snd_nxt: after a timeout rewinds snd_nxt, the peer
- * has seen more than that, and a zero-length segment below its rcv_nxt
- * is not acceptable (RFC 9293 3.10.7.4) -- our ACKs would all be dropped.
+ * The sequence number of an ACK or RST, as tcp_acceptable_seq(): snd_max,
+ * not snd_nxt -- after a timeout rewinds snd_nxt the peer has seen more,
+ * and a zero-length segment below its rcv_nxt is not acceptable (RFC 9293
+ * 3.10.7.4).  But if the peer shrank its window below what we sent, the
+ * right edge it advertised: past it our ACKs would be outside its window
+ * too.  An overshoot below our own scale's unit is taken as rounding, as
+ * TCP takes it.
  */
+static u32 tcpx_acceptable_seq(const struct tcpx_sock *tsk)
+{
+	u32 wnd_end = tsk->snd_una + tsk->snd_wnd;
+
+	if (!tcpx_before(wnd_end, tsk->snd_max) ||
+	    (tsk->wscale_ok &&
+	     tsk->snd_max - wnd_end < (1U << tsk->rcv_wscale)))
+		return tsk->snd_max;
+	return wnd_end;
+}
+
 static void tcpx_send_ctl(struct sock *sk, u8 flags, gfp_t gfp)
 {
-	tcpx_send_ctl_seq(sk, tcpx_sk(sk)->snd_max, flags, gfp);
+	tcpx_send_ctl_seq(sk, tcpx_acceptable_seq(tcpx_sk(sk)), flags, gfp);
 }
 
 void tcpx_send_ack(struct sock *sk)

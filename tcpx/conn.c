@@ -567,14 +567,22 @@ drop:
 	return NULL;
 }
 
-/* RFC 7323 5.3 R1 on a request sock: older than the SYN's TSval. */
-static bool tcpx_req_paws_reject(const struct request_sock *req,
-				 const struct tcpx_skb_cb *cb)
+/*
+ * RFC 7323 5.3 R1 on a request sock: older than the SYN's TSval.  A RST
+ * too, as tcp_check_req() judges one: TS.Recent counts as one request
+ * timeout old, so a RST is taken regardless only once the request has
+ * waited as long as a rebooted peer's grace.
+ */
+static bool tcpx_req_paws_reject(struct request_sock *req,
+				 const struct tcpx_skb_cb *cb, bool rst)
 {
 	u32 ts_recent = READ_ONCE(tcpx_rsk(req)->ts_recent);
 
-	return inet_rsk(req)->tstamp_ok && cb->saw_tstamp && ts_recent &&
-	       (s32)(cb->tsval - ts_recent) < 0;
+	if (!inet_rsk(req)->tstamp_ok || !cb->saw_tstamp || !ts_recent ||
+	    (s32)(cb->tsval - ts_recent) >= 0)
+		return false;
+	return !rst ||
+	       reqsk_timeout(req, TCPX_RTO_MAX) < TCPX_PAWS_RST_AGE * HZ;
 }
 
 /* RFC 9293 3.4: is [seq, end_seq) acceptable in [wnd, wnd_end]? */
@@ -611,8 +619,7 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 	bool own_req = false, paws_reject;
 	struct sock *child;
 
-	/* A RST is judged by its sequence number only, as elsewhere. */
-	paws_reject = !(flags & TCPHDR_RST) && tcpx_req_paws_reject(req, cb);
+	paws_reject = tcpx_req_paws_reject(req, cb, flags & TCPHDR_RST);
 
 	/*
 	 * The SYN again: our SYN+ACK was lost.  Send it again, not too often,
@@ -684,6 +691,13 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 	child = tcpx_syn_recv_sock(sk, skb, req, true, &own_req);
 	if (!child)
 		return NULL;
+	/*
+	 * TS.Recent from this segment (RFC 7323 4.3), as tcp_check_req()
+	 * sets it: it passed PAWS, and the child may drop it before its
+	 * own update (a SYN bit draws a challenge ACK first).
+	 */
+	if (own_req && cb->saw_tstamp && !tcpx_after(cb->seq, rcv_nxt))
+		tcpx_sk(child)->ts_recent = cb->tsval;
 	return inet_csk_complete_hashdance(sk, child, req, own_req);
 }
 

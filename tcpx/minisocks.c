@@ -111,12 +111,6 @@ u32 tcpx_tw_recycle(struct sock *sk)
 	return isn;
 }
 
-/*
- * A RST whose timestamp is older is still taken once TS.Recent is this old
- * (seconds): the peer may have rebooted, its clock with it (tcp_paws_reject()).
- */
-#define TCPX_TW_PAWS_RST_AGE	60
-
 /* RFC 7323 5.3 R1 on a TIME-WAIT sock. */
 static bool tcpx_tw_paws_reject(const struct tcpx_timewait_sock *ttw,
 				const struct tcpx_skb_cb *cb, bool rst)
@@ -128,7 +122,7 @@ static bool tcpx_tw_paws_reject(const struct tcpx_timewait_sock *ttw,
 	    (s32)(cb->tsval - READ_ONCE(ttw->ts_recent)) >= 0 ||
 	    age >= TCPX_PAWS_24DAYS)
 		return false;
-	return !rst || age < TCPX_TW_PAWS_RST_AGE;
+	return !rst || age < TCPX_PAWS_RST_AGE;
 }
 
 /*

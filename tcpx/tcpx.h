@@ -38,6 +38,11 @@ struct tcpx_mib;
 #define TCPX_MAX_SACKS		4U	/* blocks an option can carry */
 #define TCPX_QUICKACKS		16U	/* segments ACKed at once on a new flow */
 #define TCPX_PAWS_24DAYS	(60 * 60 * 24 * 24)	/* RFC 7323 5.5, s */
+/*
+ * A RST whose timestamp is older is still taken once TS.Recent is this old
+ * (s): the peer may have rebooted, its clock with it (tcp_paws_reject()).
+ */
+#define TCPX_PAWS_RST_AGE	60
 #define TCPX_MSS_DEFAULT	536U	/* RFC 9293 3.7.1, until the peer says */
 #define TCPX_MIN_MSS		88U	/* as TCP_MIN_MSS */
 #define TCPX_MIN_SND_MSS	48	/* as TCP_MIN_SND_MSS: min_snd_mss floor */

@@ -1005,11 +1005,25 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct tcpx_options opt;
 
-	if (th->ack && (!tcpx_after(cb->ack_seq, tsk->iss) ||
-			tcpx_after(cb->ack_seq, tsk->snd_max))) {
-		if (!th->rst)
-			tcpx_send_reset(sock_net(sk), sk, skb);
-		goto discard;
+	/*
+	 * An ACK of something we did not send, or (as TCP checks it in
+	 * tcp_rcv_synsent_state_process()) one echoing a timestamp from
+	 * before our first SYN or from the future: no answer to our SYN.
+	 */
+	if (th->ack) {
+		bool bad_ack = !tcpx_after(cb->ack_seq, tsk->iss) ||
+			       tcpx_after(cb->ack_seq, tsk->snd_max);
+		bool bad_ts = cb->saw_tstamp && cb->tsecr &&
+			      cb->tsecr - tsk->ts_off - tsk->syn_ts >
+			      tcpx_ts_now() - tsk->syn_ts;
+
+		if (!bad_ack && bad_ts)
+			tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
+		if (bad_ack || bad_ts) {
+			if (!th->rst)
+				tcpx_send_reset(sock_net(sk), sk, skb);
+			goto discard;
+		}
 	}
 	if (th->rst) {
 		if (th->ack)

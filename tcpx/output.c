@@ -505,6 +505,7 @@ int tcpx_send_syn(struct sock *sk)
 	TCPX_SKB_CB(skb)->end_seq = tsk->iss + 1;
 	TCPX_SKB_CB(skb)->flags = TCPHDR_SYN;
 	tsk->write_seq = tsk->iss + 1;
+	tsk->syn_ts = tcpx_ts_now();
 	if (!tcpx_queue_skb(sk, skb)) {
 		kfree_skb(skb);
 		return -ENOBUFS;

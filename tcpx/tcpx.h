@@ -103,6 +103,7 @@ struct tcpx_sock {
 	u32				ts_recent;	/* the peer's last TSval */
 	u32				ts_recent_stamp; /* seconds, when saved */
 	u32				ts_off;		/* added to our TSvals */
+	u32				syn_ts;		/* clock at our first SYN */
 
 	/* Receiver: out-of-order queue, ACK pacing, window sizing */
 	struct sk_buff_head		ofo_queue;	/* sorted by seq */

@@ -92,8 +92,13 @@ REOPEN = {SYN_RECV, NEW_SYN_RECV, ESTAB, CLOSE_WAIT}
 
 # Deliberate differences (Documentation/fuzzing.rst): reason -> text.
 REASONS = {
-    'delayed-ack': 'an ACK of new in-order data may be delayed (RFC 9293 3.8.6.3); '
-                   'when each kernel leaves quick-ACK mode is its own policy',
+    'delayed-ack': 'an ACK of new in-order data or a FIN may be delayed (RFC 9293 '
+                   '3.8.6.3); when each kernel leaves quick-ACK mode is its own policy '
+                   '(Linux delays the ACK of a FIN that leaves it in CLOSE-WAIT)',
+    'ack-unsent': 'ESTABLISHED, an ACK of data never sent: tcpx sends the ACK that '
+                  'RFC 9293 3.10.7.4 and RFC 5961 5.2 ask for, as Linux does in its '
+                  'other states and newer Linux (6.18) in this one too; 6.1 and 6.12 '
+                  'drop it in silence',
     'oow-ratelimit': 'one duplicate/challenge ACK per socket per 500 ms (RFC 5961 7); '
                      'which segment of a burst gets it depends on the clock',
     'malformed-options': 'tcpx drops a segment whose option list is malformed (the '
@@ -274,7 +279,10 @@ class Flow:
 class Resp:
     """A kernel segment, relative to the flow: what is compared."""
 
-    def __init__(self, flow, p, t):
+    def __init__(self, flow, p, t, to_syn=False):
+        # Our SYN (or SYN,ACK) again, not answering a SYN: from its timer.
+        syn_again = p.flags & SYN and flow.kern_isn == p.seq and \
+            (not p.flags & ACK or not to_syn)
         if p.flags & SYN:
             # Each kernel's ISN is its own (a clock and a secret, or a
             # cookie): a SYN's sequence number starts the count anew.
@@ -303,7 +311,7 @@ class Resp:
         self.opts = p.opts
         end = (self.seq + p.len + bool(p.flags & SYN) + bool(p.flags & FIN)) & MASK
         # Sequence space sent before: a retransmission.
-        self.rtx = (p.len or p.flags & (SYN | FIN)) and flow.kern_isn is not None and \
+        self.rtx = syn_again or (p.len or p.flags & FIN) and flow.kern_isn is not None and \
             seq_lt(self.seq, flow.snd_max) and not p.flags & SYN
         if flow.kern_isn is not None and seq_lt(flow.snd_max, end):
             flow.snd_max = end
@@ -390,6 +398,14 @@ class Stack:
             if p.proto == self.ipproto and p.seg:
                 out.append(p)
 
+    def take(self, flow):
+        """What the kernel sent of its own accord in a setup (a write's data,
+        a shutdown's FIN), read as FLOW's: its window edge and sequence
+        space count from there."""
+        t = time.monotonic()
+        return [Resp(flow, p, t) for p in self.drain()
+                if p.dport == flow.pport and p.sport == flow.kport and p.dst == REMOTE_IP]
+
     def send(self, flow, seg):
         """Write SEG on FLOW; the kernel's answer, read back at once: the
         tun write runs the receive path to its end, and what it sends is
@@ -410,7 +426,7 @@ class Stack:
         seg.malformed = malformed(raw)
         t = time.monotonic()
         os.write(self.tun, ip_packet(REMOTE_IP, LOCAL_IP, self.ipproto, raw))
-        return [Resp(flow, p, t) for p in self.drain()
+        return [Resp(flow, p, t, seg.flags & SYN) for p in self.drain()
                 if p.dport == flow.pport and p.sport == flow.kport and p.dst == REMOTE_IP]
 
     # -- sockets -------------------------------------------------------------
@@ -542,12 +558,12 @@ def setup_passive(stack, inst, f, lfd):
         data = payload(3000)
         if libc.write(fd, data, len(data)) != len(data):
             raise SetupError('%s: write of 3000 bytes' % stack.name)
-        stack.drain()
+        stack.take(f)
         seg(ACK | PSH, 1, 1, 1000, ts=2)
         seg(ACK | PSH, 2001, 1, 500, ts=3)
     elif st in ('FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSING'):
         check(libc.shutdown(fd, 1), 'shutdown')
-        stack.drain()
+        stack.take(f)
         if st in ('FIN-WAIT-2', 'TIME-WAIT'):
             seg(ACK, 1, 2, ts=2)
         if st == 'TIME-WAIT':
@@ -555,10 +571,16 @@ def setup_passive(stack, inst, f, lfd):
         if st == 'CLOSING':
             seg(ACK | FIN, 1, 1, ts=2)
     elif st in ('CLOSE-WAIT', 'LAST-ACK'):
-        seg(ACK | FIN, 1, 1, ts=2)
+        r = seg(ACK | FIN, 1, 1, ts=2)
+        # Linux may delay the ACK of this FIN (tcp_fin()'s ping-pong
+        # mode): wait for it, or it answers the first fuzzed segment.
+        deadline = time.monotonic() + 0.5
+        while not any(x.ack == 2 for x in r) and time.monotonic() < deadline:
+            time.sleep(0.005)
+            r = stack.take(f)
         if st == 'LAST-ACK':
             check(libc.shutdown(fd, 1), 'shutdown')
-            stack.drain()
+            stack.take(f)
     return fd
 
 
@@ -582,6 +604,7 @@ class Outcome:
     def __init__(self):
         self.answers = []       # per segment: [Resp]
         self.edges = {}         # flow -> the right edge after the setup
+        self.before = []        # per segment: (the socket's state, snd_max)
         self.after = 'gone'
         self.illegal = None
 
@@ -609,6 +632,7 @@ def run_instance(stack, inst, lfd, lport, verbose):
         sf = flows[seg.flow]
         if sf.kport is None:
             sf.kport = lport
+        out.before.append((tcp_state(fd) if fd is not None else None, sf.snd_max))
         r = stack.send(sf, seg)
         out.answers.append(r)
         if verbose:
@@ -704,8 +728,10 @@ def between_edges(seg, edges):
     return seq_lt(lo, seg.seq) and not seq_lt(hi, seg.seq)
 
 
-def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None):
-    """('ok'|reason|None, what): None is an unexplained disagreement."""
+def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None,
+             before=(None, 0)):
+    """('ok'|reason|None, what): None is an unexplained disagreement.
+    BEFORE: the TCP socket's state and snd_max before SEG."""
     an = [r for r in a if not r.rtx]
     bn = [r for r in b if not r.rtx]
     if [r.key() for r in an] == [r.key() for r in bn]:
@@ -725,10 +751,13 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'dsack', 'sack'
     if not seg.flags & (ACK | RST | SYN) and not bn and [r.pure_ack for r in an] == [True]:
         return 'no-ack-flag', 'answer'
+    if before[0] == ESTAB and seg.flags & ACK and not seg.flags & (RST | SYN) and \
+            seq_lt(before[1], seg.ack) and not bn and [r.pure_ack for r in an] == [True]:
+        return 'ack-unsent', 'answer'
     if len(an) + len(bn) == 1:
         one, silent_last, t = (an[0], last_b, t_b) if an else (bn[0], last_a, t_a)
         end = (seg.seq + seg.seqlen()) & MASK
-        if one.pure_ack and seg.len and one.ack == end:
+        if one.pure_ack and (seg.len or seg.flags & FIN) and one.ack == end:
             return 'delayed-ack', 'answer'
         if one.pure_ack and t - silent_last.get(seg.flow, -10) < 0.52:
             return 'oow-ratelimit', 'answer'
@@ -752,7 +781,7 @@ def compare(inst, oa, ob, tally, show, replay):
         a, b = oa.answers[i], ob.answers[i]
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
                              last_a, last_b, (edge_a.get(seg.flow), edge_b.get(seg.flow)),
-                             inst.state)
+                             inst.state, ob.before[i])
         for rs, last, edge in ((a, last_a, edge_a), (b, last_b, edge_b)):
             for r in rs:
                 if r.pure_ack:
@@ -892,6 +921,12 @@ def main():
     if 'tcpx' in names and not os.path.isdir('/sys/module/tcpx'):
         print('SKIP: the tcpx module is not loaded')
         return KSFT_SKIP
+    if 'tcp' in names and 'COOKIE-LISTEN' in states and \
+            not os.path.exists('/proc/sys/net/ipv4/tcp_syncookies'):
+        # A listener without cookies is no reference for one with them.
+        print('ERROR: this kernel\'s TCP has no SYN cookies (CONFIG_SYN_COOKIES); '
+              'leave COOKIE-LISTEN out with --state, or --proto tcpx')
+        return 1
     tun = drill_netns(True)
     os.set_blocking(tun, False)
     # Cookies only where asked (the cookie listener), never by overflow.

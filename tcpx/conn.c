@@ -72,7 +72,6 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	tsk->total_retrans = 0;
 	tsk->write_seq = iss;
 	tsk->snd_wl1 = 0;
-	tsk->snd_wl2 = iss;
 	tsk->snd_wnd = 0;
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
 	inet_csk(sk)->icsk_retransmits = 0;
@@ -527,7 +526,6 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
 	ntsk->max_window = ntsk->snd_wnd;
 	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
-	ntsk->snd_wl2 = TCPX_SKB_CB(skb)->ack_seq;
 	tcpx_set_mss_clamp(newsk, treq->mss);
 	tcpx_sync_mss(newsk, dst_mtu(dst));
 	ntsk->snd_cwnd = TCPX_INIT_CWND * ntsk->mss_cache;

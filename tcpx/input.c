@@ -553,6 +553,7 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 win = (u32)ntohs(tcp_hdr(skb)->window) << tsk->snd_wscale;
 	/* RFC 5961 5.2: an old ACK's window is old news too. */
 	bool old_ack = tcpx_before(ack, tsk->snd_una);
+	bool new_ack = tcpx_after(ack, tsk->snd_una);
 
 	/*
 	 * The peer is alive: probes (persist, keepalive) start over, and an
@@ -590,9 +591,16 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	if (tsk->sack_ok && tcpx_rack_mark_lost(sk) &&
 	    tsk->ca_state == TCP_CA_Open)
 		tcpx_enter_recovery(sk);
-	/* Window update, RFC 9293 3.10.7.4: only from newer segments. */
-	if (!old_ack && (tcpx_before(tsk->snd_wl1, cb->seq) ||
-			 (tsk->snd_wl1 == cb->seq && !tcpx_before(ack, tsk->snd_wl2)))) {
+	/*
+	 * Window update, RFC 9293 3.10.7.4: only from newer segments.  As
+	 * tcp_may_update_window() judges them: one that acknowledges new
+	 * data is newer, whatever its sequence number (a retransmission
+	 * sent after the last update); at SND.WL1 the window may grow or
+	 * close, not shrink (that may be an older segment reordered).
+	 */
+	if (!old_ack && (new_ack || tcpx_before(tsk->snd_wl1, cb->seq) ||
+			 (tsk->snd_wl1 == cb->seq &&
+			  (win > tsk->snd_wnd || !win)))) {
 		tsk->snd_wnd = win;
 		/* A larger window may allow larger segments (output.c). */
 		if (win > tsk->max_window) {
@@ -600,7 +608,6 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 			tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 		}
 		tsk->snd_wl1 = cb->seq;
-		tsk->snd_wl2 = ack;
 		/* The window opened: back to the RTO's own pace. */
 		if (win && inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0)
 			inet_csk(sk)->icsk_backoff = 0;
@@ -1042,7 +1049,6 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
 	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
-	tsk->snd_wl2 = cb->ack_seq;
 	tcpx_set_mss_clamp(sk, opt.mss);
 	tcpx_synsent_options(sk, skb, &opt);
 	tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);

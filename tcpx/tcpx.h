@@ -72,7 +72,6 @@ struct tcpx_sock {
 	u32				max_window;	/* largest snd_wnd seen */
 	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 	u32				snd_wl1;	/* seq of the last window update */
-	u32				snd_wl2;	/* ack of the last window update */
 	u32				rcv_nxt;	/* next expected */
 	u32				copied_seq;	/* next to read */
 	u32				rcv_wnd;	/* window last advertised */

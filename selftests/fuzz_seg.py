@@ -87,6 +87,8 @@ STATES = {
     'COOKIE-LISTEN': (0, 0, 0, {LISTEN}),
 }
 LISTENERS = ('LISTEN', 'COOKIE-LISTEN')
+# A SYN there draws a challenge ACK, never a SYN,ACK (RFC 5961 4.2).
+SYNCHRONIZED = {ESTAB, SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING, LAST_ACK}
 # Reset, the 4-tuple is free: a SYN opens it anew through the listener.
 REOPEN = {SYN_RECV, NEW_SYN_RECV, ESTAB, CLOSE_WAIT}
 
@@ -103,6 +105,12 @@ REASONS = {
                      'which segment of a burst gets it depends on the clock',
     'malformed-options': 'tcpx drops a segment whose option list is malformed (the '
                          'interface contract); Linux TCP stops parsing there and takes it',
+    'fin-sack': 'the ACK of a FIN that ends the stream before data held out of order: '
+                'Linux sends it before dropping that data, its SACK block reports it; '
+                'tcpx drops first and reports only what it holds (RFC 2018)',
+    'fin-again': 'after the peer\'s FIN, a segment that ends in a FIN one beyond it: '
+                 'Linux queues it and acknowledges the second FIN; tcpx ignores text '
+                 'and FIN after the first (RFC 9293 3.10.7.4, seventh and eighth)',
     'dsack': 'tcpx reports fewer duplicates in a D-SACK block than Linux TCP '
              '(RFC 2883 is optional): the blocks are the same but TCP\'s first',
     'no-ack-flag': 'a segment without ACK, RST or SYN outside the window: tcpx answers '
@@ -262,7 +270,7 @@ class Flow:
         self.ts_kern = 0
         self.peer_ts = peer_isn ^ 0x5a5a5a5a
         self.snd_max = 0        # highest sequence the kernel sent, relative
-        self.edge = None        # the right window edge it last advertised
+        self.edge = None        # the furthest right window edge it advertised
         self.last_ack_t = -10.0
 
     def handshake_opts(self):
@@ -280,7 +288,8 @@ class Resp:
     """A kernel segment, relative to the flow: what is compared."""
 
     def __init__(self, flow, p, t, to_syn=False):
-        # Our SYN (or SYN,ACK) again, not answering a SYN: from its timer.
+        # Our SYN (or SYN,ACK) again, not answering a SYN where one can
+        # (TO_SYN): from its timer.
         syn_again = p.flags & SYN and flow.kern_isn == p.seq and \
             (not p.flags & ACK or not to_syn)
         if p.flags & SYN:
@@ -288,6 +297,7 @@ class Resp:
             # cookie): a SYN's sequence number starts the count anew.
             flow.kern_isn = p.seq
             flow.snd_max = 0
+            flow.kern_ws = 0        # a new connection: its own scale, if any
             for o in p.opts:
                 if o[0] == 'wscale':
                     flow.kern_ws = min(o[1], 14)
@@ -305,7 +315,7 @@ class Resp:
         ws = 0 if p.flags & SYN else flow.kern_ws
         self.edge = (self.ack + (p.win << ws)) & MASK if self.ack is not None else None
         if self.edge is not None and not p.flags & RST:
-            flow.edge = self.edge
+            flow.edge = further_edge(flow.edge, self.edge, p.flags & SYN)
         self.sack = tuple(tuple(((x - flow.peer_isn) & MASK) for x in b)
                           for o in p.opts if o[0] == 'sack' for b in o[1])
         self.opts = p.opts
@@ -406,7 +416,7 @@ class Stack:
         return [Resp(flow, p, t) for p in self.drain()
                 if p.dport == flow.pport and p.sport == flow.kport and p.dst == REMOTE_IP]
 
-    def send(self, flow, seg):
+    def send(self, flow, seg, synced=False):
         """Write SEG on FLOW; the kernel's answer, read back at once: the
         tun write runs the receive path to its end, and what it sends is
         queued on the tun before write() returns."""
@@ -426,7 +436,8 @@ class Stack:
         seg.malformed = malformed(raw)
         t = time.monotonic()
         os.write(self.tun, ip_packet(REMOTE_IP, LOCAL_IP, self.ipproto, raw))
-        return [Resp(flow, p, t, seg.flags & SYN) for p in self.drain()
+        # A SYN,ACK may answer a SYN, but not in a synchronized state.
+        return [Resp(flow, p, t, seg.flags & SYN and not synced) for p in self.drain()
                 if p.dport == flow.pport and p.sport == flow.kport and p.dst == REMOTE_IP]
 
     # -- sockets -------------------------------------------------------------
@@ -632,8 +643,9 @@ def run_instance(stack, inst, lfd, lport, verbose):
         sf = flows[seg.flow]
         if sf.kport is None:
             sf.kport = lport
-        out.before.append((tcp_state(fd) if fd is not None else None, sf.snd_max))
-        r = stack.send(sf, seg)
+        state = tcp_state(fd) if fd is not None else None
+        out.before.append((state, sf.snd_max))
+        r = stack.send(sf, seg, state in SYNCHRONIZED)
         out.answers.append(r)
         if verbose:
             print('  %s %s #%d < %s' % (stack.name, st, i, render_seg(seg)))
@@ -715,6 +727,13 @@ def flags_list(rs):
     return '[%s]' % ' '.join(render_flags(r.flags) for r in rs) if rs else '[-]'
 
 
+def further_edge(old, new, syn):
+    """The right edge a receiver must still accept: the furthest it
+    advertised (a window is not to shrink, RFC 9293 3.8.6.2.2, and scaling
+    rounds the advertised one down), from its SYN on."""
+    return new if old is None or syn or seq_lt(old, new) else old
+
+
 def between_edges(seg, edges):
     """SEG has sequence space beyond the smaller of the two right window
     edges last advertised and before the larger, or starts beyond the
@@ -751,12 +770,19 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'dsack', 'sack'
     if not seg.flags & (ACK | RST | SYN) and not bn and [r.pure_ack for r in an] == [True]:
         return 'no-ack-flag', 'answer'
+    end = (seg.seq + seg.seqlen()) & MASK
+    if seg.flags & FIN and len(an) == len(bn) == 1 and an[0].pure_ack and bn[0].pure_ack:
+        x, y = an[0], bn[0]
+        if x.key()[:-1] == y.key()[:-1] and not x.sack and y.sack and y.ack == end:
+            return 'fin-sack', 'sack'
+        if state in ('CLOSE-WAIT', 'CLOSING', 'LAST-ACK') and y.ack == end and \
+                x.ack == (end - 1) & MASK and (seg.seq + seg.len) & MASK == x.ack:
+            return 'fin-again', 'ack'
     if before[0] == ESTAB and seg.flags & ACK and not seg.flags & (RST | SYN) and \
             seq_lt(before[1], seg.ack) and not bn and [r.pure_ack for r in an] == [True]:
         return 'ack-unsent', 'answer'
     if len(an) + len(bn) == 1:
         one, silent_last, t = (an[0], last_b, t_b) if an else (bn[0], last_a, t_a)
-        end = (seg.seq + seg.seqlen()) & MASK
         if one.pure_ack and (seg.len or seg.flags & FIN) and one.ack == end:
             return 'delayed-ack', 'answer'
         if one.pure_ack and t - silent_last.get(seg.flow, -10) < 0.52:
@@ -775,29 +801,33 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
 
 def compare(inst, oa, ob, tally, show, replay):
     last_a, last_b = {}, {}
-    # flow -> the right window edge last advertised
+    # flow -> the furthest right window edge advertised
     edge_a, edge_b = dict(oa.edges), dict(ob.edges)
     for i, seg in enumerate(inst.segs):
         a, b = oa.answers[i], ob.answers[i]
+        edges = (edge_a.get(seg.flow), edge_b.get(seg.flow))
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
-                             last_a, last_b, (edge_a.get(seg.flow), edge_b.get(seg.flow)),
-                             inst.state, ob.before[i])
+                             last_a, last_b, edges, inst.state, ob.before[i])
         for rs, last, edge in ((a, last_a, edge_a), (b, last_b, edge_b)):
             for r in rs:
                 if r.pure_ack:
                     last[seg.flow] = r.t
                 if r.edge is not None and not r.flags & RST:
-                    edge[seg.flow] = r.edge
+                    edge[seg.flow] = further_edge(edge.get(seg.flow), r.edge, r.flags & SYN)
         tally.compared += 1
         if res == 'ok' and seg.malformed:
             # Both silent, but TCP may have taken what tcpx dropped: the
             # states may be apart from here on.
             res = 'malformed-options'
+        elif res == 'ok' and between_edges(seg, edges):
+            # The same answer, but one kernel may have taken the segment
+            # (a third ACK that made a child) and the other not.
+            res = 'window-edge'
         if res == 'ok':
             continue
         if res is not None:
             tally.explained[res] = tally.explained.get(res, 0) + 1
-            if res in ('malformed-options', 'window-edge', 'simopen-ack'):
+            if res in ('malformed-options', 'window-edge', 'simopen-ack', 'fin-again'):
                 # One kernel took the segment, the other did not.
                 tally.skipped += len(inst.segs) - i - 1
                 return

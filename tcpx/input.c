@@ -544,6 +544,20 @@ static void tcpx_dupack(struct sock *sk)
 	tcpx_enter_recovery(sk);
 }
 
+/*
+ * Window update, RFC 9293 3.10.7.4: only from newer segments.  As
+ * tcp_may_update_window() judges them: one that acknowledges new data is
+ * newer, whatever its sequence number (a retransmission sent after the
+ * last update); at SND.WL1 the window may grow or close, not shrink (that
+ * may be an older segment reordered).
+ */
+static bool tcpx_may_update_window(const struct tcpx_sock *tsk, u32 ack,
+				   u32 seq, u32 win)
+{
+	return tcpx_after(ack, tsk->snd_una) || tcpx_after(seq, tsk->snd_wl1) ||
+	       (seq == tsk->snd_wl1 && (win > tsk->snd_wnd || !win));
+}
+
 /* RFC 9293 3.10.7.4, fifth check, for the synchronized states. */
 static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 {
@@ -553,7 +567,8 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	u32 win = (u32)ntohs(tcp_hdr(skb)->window) << tsk->snd_wscale;
 	/* RFC 5961 5.2: an old ACK's window is old news too. */
 	bool old_ack = tcpx_before(ack, tsk->snd_una);
-	bool new_ack = tcpx_after(ack, tsk->snd_una);
+	bool wnd_news = !old_ack &&
+			tcpx_may_update_window(tsk, ack, cb->seq, win);
 
 	/*
 	 * The peer is alive: probes (persist, keepalive) start over, and an
@@ -591,16 +606,7 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	if (tsk->sack_ok && tcpx_rack_mark_lost(sk) &&
 	    tsk->ca_state == TCP_CA_Open)
 		tcpx_enter_recovery(sk);
-	/*
-	 * Window update, RFC 9293 3.10.7.4: only from newer segments.  As
-	 * tcp_may_update_window() judges them: one that acknowledges new
-	 * data is newer, whatever its sequence number (a retransmission
-	 * sent after the last update); at SND.WL1 the window may grow or
-	 * close, not shrink (that may be an older segment reordered).
-	 */
-	if (!old_ack && (new_ack || tcpx_before(tsk->snd_wl1, cb->seq) ||
-			 (tsk->snd_wl1 == cb->seq &&
-			  (win > tsk->snd_wnd || !win)))) {
+	if (wnd_news) {
 		tsk->snd_wnd = win;
 		/* A larger window may allow larger segments (output.c). */
 		if (win > tsk->max_window) {
@@ -958,16 +964,44 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 	return true;
 }
 
-/* RFC 7323 5.3 R1 (PAWS): an old timestamp marks an old duplicate. */
-static bool tcpx_paws_reject(const struct tcpx_sock *tsk,
-			     const struct tcpx_skb_cb *cb)
+/*
+ * As tcp_disordered_ack(): a pure duplicate ACK at RCV.NXT that brings no
+ * window news, its TSval older by less than an RTO, was overtaken by a
+ * later segment (the peer stamped both as it sent them); it is no old
+ * duplicate, and PAWS lets it through.
+ */
+static bool tcpx_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb)
 {
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 win = (u32)ntohs(tcp_hdr(skb)->window) << tsk->snd_wscale;
+
+	return (cb->flags & TCPHDR_ACK) && cb->seq == cb->end_seq &&
+	       cb->seq == tsk->rcv_nxt && cb->ack_seq == tsk->snd_una &&
+	       !tcpx_may_update_window(tsk, cb->ack_seq, cb->seq, win) &&
+	       (s32)(tsk->ts_recent - cb->tsval) <=
+	       (s32)jiffies_to_msecs(inet_csk(sk)->icsk_rto);
+}
+
+/*
+ * RFC 7323 5.3 R1 (PAWS): an old timestamp marks an old duplicate.  One
+ * below TS.Recent by TCPX_PAWS_WINDOW or less passes, as TCP's
+ * TCP_PAWS_WINDOW lets it, and so does a disordered ACK.
+ */
+static bool tcpx_paws_reject(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+
 	if (!tsk->tstamp_ok || !cb->saw_tstamp || !tsk->ts_recent_stamp)
 		return false;
-	if ((s32)(cb->tsval - tsk->ts_recent) >= 0)
+	if ((s32)(tsk->ts_recent - cb->tsval) <= TCPX_PAWS_WINDOW)
 		return false;
 	/* TS.Recent older than 24 days is no longer valid (RFC 7323 5.5). */
-	return (u32)ktime_get_seconds() - tsk->ts_recent_stamp < TCPX_PAWS_24DAYS;
+	if ((u32)ktime_get_seconds() - tsk->ts_recent_stamp >= TCPX_PAWS_24DAYS)
+		return false;
+	return !tcpx_disordered_ack(sk, skb);
 }
 
 /* RFC 7323 4.3: TS.Recent follows the segment that Last.ACK.sent covers. */
@@ -1180,11 +1214,17 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		return tcpx_rcv_synsent(sk, skb);
 	}
 
-	/* PAWS first (RFC 7323 5.3); a RST is judged by its sequence only. */
-	if (!th->rst && tcpx_paws_reject(tsk, cb)) {
+	/*
+	 * PAWS first (RFC 7323 5.3); a RST is judged by its sequence only.
+	 * A SYN draws the challenge ACK any SYN does here (RFC 5961 4.2),
+	 * as TCP since 6.12, not a duplicate ACK with a D-SACK.
+	 */
+	if (!th->rst && tcpx_paws_reject(sk, skb)) {
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
-		if (!tcpx_oow_rate_limited(sock_net(sk), skb,
-					   &tsk->last_oow_ack_time))
+		if (th->syn)
+			tcpx_send_challenge_ack(sk);
+		else if (!tcpx_oow_rate_limited(sock_net(sk), skb,
+						&tsk->last_oow_ack_time))
 			tcpx_send_dupack(sk, skb);
 		goto discard;
 	}

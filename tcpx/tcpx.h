@@ -38,6 +38,7 @@ struct tcpx_mib;
 #define TCPX_MAX_SACKS		4U	/* blocks an option can carry */
 #define TCPX_QUICKACKS		16U	/* segments ACKed at once on a new flow */
 #define TCPX_PAWS_24DAYS	(60 * 60 * 24 * 24)	/* RFC 7323 5.5, s */
+#define TCPX_PAWS_WINDOW	1	/* TSval below TS.Recent still taken */
 /*
  * A RST whose timestamp is older is still taken once TS.Recent is this old
  * (s): the peer may have rebooted, its clock with it (tcp_paws_reject()).

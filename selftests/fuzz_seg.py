@@ -775,9 +775,12 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         x, y = an[0], bn[0]
         if x.key()[:-1] == y.key()[:-1] and not x.sack and y.sack and y.ack == end:
             return 'fin-sack', 'sack'
-        if state in ('CLOSE-WAIT', 'CLOSING', 'LAST-ACK') and y.ack == end and \
-                x.ack == (end - 1) & MASK and (seg.seq + seg.len) & MASK == x.ack:
-            return 'fin-again', 'ack'
+    # Linux's ACK of the second FIN may be delayed: none, or that one.
+    if seg.flags & FIN and state in ('CLOSE-WAIT', 'CLOSING', 'LAST-ACK') and \
+            len(an) == 1 and an[0].pure_ack and an[0].ack == (end - 1) & MASK and \
+            (seg.seq + seg.len) & MASK == an[0].ack and \
+            all(y.pure_ack and y.ack == end for y in bn) and len(bn) <= 1:
+        return 'fin-again', 'ack'
     if before[0] == ESTAB and seg.flags & ACK and not seg.flags & (RST | SYN) and \
             seq_lt(before[1], seg.ack) and not bn and [r.pure_ack for r in an] == [True]:
         return 'ack-unsent', 'answer'

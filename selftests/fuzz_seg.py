@@ -41,6 +41,7 @@ import ctypes
 import errno
 import os
 import random
+import select
 import signal
 import struct
 import sys
@@ -587,7 +588,7 @@ def setup_passive(stack, inst, f, lfd):
         # mode): wait for it, or it answers the first fuzzed segment.
         deadline = time.monotonic() + 0.5
         while not any(x.ack == 2 for x in r) and time.monotonic() < deadline:
-            time.sleep(0.005)
+            select.select([stack.tun], [], [], max(0, deadline - time.monotonic()))
             r = stack.take(f)
         if st == 'LAST-ACK':
             check(libc.shutdown(fd, 1), 'shutdown')

@@ -843,8 +843,11 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* Move what the last segment made contiguous to the receive queue. */
-static void tcpx_ofo_drain(struct sock *sk)
+/*
+ * Move what the last segment made contiguous to the receive queue.
+ * Returns true if that took a FIN (tcpx_fin() has acknowledged it).
+ */
+static bool tcpx_ofo_drain(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
@@ -870,9 +873,10 @@ static void tcpx_ofo_drain(struct sock *sk)
 			kfree_skb(skb);
 		if (fin) {
 			tcpx_fin(sk);
-			break;
+			return true;
 		}
 	}
+	return false;
 }
 
 void tcpx_ofo_purge(struct sock *sk)
@@ -954,9 +958,8 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 		return true;
 	}
 	if (had_ofo) {
-		tcpx_ofo_drain(sk);
 		/* Filled a hole: tell the sender at once (RFC 5681 4.2). */
-		if (sk->sk_state != TCP_TIME_WAIT && sk->sk_state != TCP_CLOSE)
+		if (!tcpx_ofo_drain(sk))
 			tcpx_send_ack(sk);
 		return true;
 	}

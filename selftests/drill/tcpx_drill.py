@@ -27,6 +27,7 @@ import fcntl
 import os
 import random
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -1332,6 +1333,8 @@ def run_one(path, cfg):
     pid = os.fork()
     if pid == 0:
         code = 1
+        if cfg.limit:
+            signal.alarm(cfg.limit)     # its default action: a hung script dies
         drill = Drill(lines, cfg)
         try:
             drill.run()
@@ -1348,6 +1351,8 @@ def run_one(path, cfg):
         sys.stderr.flush()
         os._exit(code)
     _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
+        print('%s: timed out after %d s' % (path, cfg.limit))
     return os.waitstatus_to_exitcode(status) == 0
 
 
@@ -1361,12 +1366,15 @@ def main():
     ap.add_argument('--proto', choices=('tcpx', 'tcp'), default='tcpx')
     ap.add_argument('--tolerance', type=float, default=250.0, metavar='MS',
                     help='timing tolerance in milliseconds (default 250)')
+    ap.add_argument('--limit', type=int, default=0, metavar='S',
+                    help='seconds a script may take before it fails (default: none)')
     ap.add_argument('--verbose', '-v', action='store_true')
     ap.add_argument('scripts', nargs='+', metavar='SCRIPT')
     args = ap.parse_args()
 
     cfg = Config()
     cfg.proto = args.proto
+    cfg.limit = max(0, args.limit)
     cfg.verbose = args.verbose
     cfg.tolerance = args.tolerance / 1000.0
     try:

@@ -633,6 +633,29 @@ TEST_F(socket_api, bind_ephemeral)
 	ASSERT_EQ(0, close(fd));
 }
 
+/*
+ * A send on a socket never bound nor connected fails with EPIPE and binds
+ * nothing (TCP's no_autobind): the socket keeps port 0 and binds later.
+ */
+TEST_F(socket_api, send_unconnected_binds_nothing)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+
+	fd = socket(self->family, SOCK_STREAM, 0);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	ASSERT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	ASSERT_EQ(EPIPE, errno);
+	ASSERT_EQ((int)sizeof(sin), local_name(fd, &sin));
+	ASSERT_EQ(0, sin.sin_port);
+	ASSERT_EQ(0, bind_to(fd, htonl(INADDR_LOOPBACK), 0));
+	ASSERT_EQ(0, close(fd));
+}
+
 TEST_F(socket_api, getsockname_bound)
 {
 	struct sockaddr_in sin;

@@ -267,6 +267,8 @@ struct proto tcpx_prot = {
 	.rsk_prot	= &tcpx_request_sock_ops,
 	.h.hashinfo	= &tcpx_hashinfo,
 	.max_header	= TCPX_MAX_HEADER,
+	/* A send before connect binds no port (inet_send_prepare()), as TCP. */
+	.no_autobind	= true,
 };
 
 /*

@@ -467,30 +467,26 @@ class Stack:
     def accept(self, lfd, pport):
         """The child of peer port PPORT (others, from fuzzed handshakes, are
         kept for the cleanup)."""
-        while True:
-            fd = libc.accept(lfd, None, None)
-            if fd < 0:
-                raise SetupError('%s: accept: no child for peer port %d' % (self.name, pport))
-            self.fds.append(fd)
-            buf = ctypes.create_string_buffer(16)
-            ln = ctypes.c_uint(16)
-            libc.getpeername(fd, buf, ctypes.byref(ln))
-            if unpack_sockaddr(buf.raw)[2] == pport:
-                return fd
+        fd = self.accept_ready(lfd, pport).get(pport)
+        if fd is None:
+            raise SetupError('%s: accept: no child for peer port %d' % (self.name, pport))
+        return fd
 
-    def accept_ready(self, lfd):
-        """The children LFD has ready, by peer port (a listener's instance
-        follows its completed handshakes' states through them)."""
+    def accept_ready(self, lfd, until=None):
+        """The children LFD has ready, by peer port, up to the one of peer
+        port UNTIL if given (a listener's instance follows its completed
+        handshakes' states through them)."""
         out = {}
-        while True:
+        while until not in out:
             fd = libc.accept(lfd, None, None)
             if fd < 0:
-                return out
+                break
             self.fds.append(fd)
             buf = ctypes.create_string_buffer(16)
             ln = ctypes.c_uint(16)
             libc.getpeername(fd, buf, ctypes.byref(ln))
             out[unpack_sockaddr(buf.raw)[2]] = fd
+        return out
 
     def close_all(self):
         """Abort (linger 0) everything of the batch: nothing lingers on."""

@@ -968,6 +968,22 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 }
 
 /*
+ * The peer's SYN,ACK that completes a simultaneous open (RFC 9293 Figure
+ * 7): it acknowledges our SYN and carries only its own SYN again.  TCP
+ * takes it in SYN-RECEIVED (tcp_validate_incoming()); any other SYN there
+ * draws a challenge ACK.
+ */
+static bool tcpx_simopen_synack(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	return sk->sk_state == TCP_SYN_RECV && tcp_hdr(skb)->ack &&
+	       cb->end_seq == cb->seq + 1 && cb->end_seq == tsk->rcv_nxt &&
+	       cb->ack_seq == tsk->snd_nxt;
+}
+
+/*
  * As tcp_disordered_ack(): a pure duplicate ACK at RCV.NXT that brings no
  * window news, its TSval older by less than an RTO, was overtaken by a
  * later segment (the peer stamped both as it sent them); it is no old
@@ -1257,7 +1273,7 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	}
 
 	/* Fourth: SYN in a synchronized state (RFC 5961 4.2). */
-	if (th->syn) {
+	if (th->syn && !tcpx_simopen_synack(sk, skb)) {
 		tcpx_send_challenge_ack(sk);
 		goto discard;
 	}

@@ -506,6 +506,12 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	/* No IP options (inet_opt is NULL): none of the listener's. */
 	inet_csk(newsk)->icsk_ext_hdr_len = 0;
 	tcpx_init_connection(newsk, dst, treq->snt_isn);
+	/*
+	 * Born with its SYN acknowledged (tcpx_check_req() saw to that), as
+	 * tcp_create_openreq_child(): bytes_acked counts no SYN, and an ACK
+	 * the child sends before it takes the third one is at SND.NXT.
+	 */
+	ntsk->snd_una = treq->snt_isn + 1;
 	ntsk->snd_nxt = treq->snt_isn + 1;
 	ntsk->snd_max = ntsk->snd_nxt;
 	ntsk->write_seq = treq->snt_isn + 1;

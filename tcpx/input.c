@@ -581,9 +581,7 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 		tcpx_sacktag(sk, skb);
 	if (tcpx_after(ack, tsk->snd_una)) {
 		acked = ack - tsk->snd_una;
-		/* Not a passive open's SYN: TCP's child is born past it. */
-		if (tsk->snd_una != tsk->iss || sk->sk_socket)
-			tsk->bytes_acked += acked;
+		tsk->bytes_acked += acked;
 		tsk->snd_una = ack;
 		if (tcpx_before(tsk->snd_nxt, ack))
 			tsk->snd_nxt = ack;
@@ -978,7 +976,9 @@ static bool tcpx_simopen_synack(const struct sock *sk, const struct sk_buff *skb
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	const struct tcpx_sock *tsk = tcpx_sk(sk);
 
-	return sk->sk_state == TCP_SYN_RECV && tcp_hdr(skb)->ack &&
+	/* Our SYN unacknowledged: not a listener's child (TCP: no socket). */
+	return sk->sk_state == TCP_SYN_RECV && tsk->snd_una == tsk->iss &&
+	       tcp_hdr(skb)->ack &&
 	       cb->end_seq == cb->seq + 1 && cb->end_seq == tsk->rcv_nxt &&
 	       cb->ack_seq == tsk->snd_nxt;
 }
@@ -1287,9 +1287,13 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	 */
 	if (!th->ack)
 		goto discard;
-	/* SYN-RECEIVED: only an ACK of our SYN, else a reset (RFC 9293). */
+	/*
+	 * SYN-RECEIVED: only an ACK of our SYN, else a reset (RFC 9293).  A
+	 * listener's child is born with its SYN acknowledged (SND.UNA is
+	 * ISS + 1), a simultaneous open's socket is not.
+	 */
 	if (sk->sk_state == TCP_SYN_RECV &&
-	    (!tcpx_after(cb->ack_seq, tsk->snd_una) ||
+	    (!tcpx_after(cb->ack_seq, tsk->iss) ||
 	     tcpx_after(cb->ack_seq, tsk->snd_max))) {
 		tcpx_send_reset(sock_net(sk), sk, skb);
 		goto discard;

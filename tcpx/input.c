@@ -640,7 +640,6 @@ static void tcpx_fin(struct sock *sk)
 	 * and so are the SACK blocks that report it (as tcp_fin()).
 	 */
 	tcpx_ofo_purge(sk);
-	tsk->dsack = 0;
 	sk_mem_reclaim(sk);
 
 	switch (sk->sk_state) {
@@ -649,14 +648,23 @@ static void tcpx_fin(struct sock *sk)
 		tcpx_set_state(sk, TCP_CLOSE_WAIT);
 		break;
 	case TCP_FIN_WAIT1:
+		/*
+		 * Acknowledged at once, a duplicate the FIN's segment brought
+		 * reported with it (RFC 2883), as tcp_fin() sends this ACK
+		 * before it forgets its SACK state.
+		 */
 		tcpx_send_ack(sk);
+		tsk->dsack = 0;
 		tcpx_set_state(sk, TCP_CLOSING);
 		return;
 	case TCP_FIN_WAIT2:
 		tcpx_send_ack(sk);
+		tsk->dsack = 0;
 		tcpx_time_wait(sk, TCP_TIME_WAIT);
 		return;
 	}
+	/* Here TCP delays the ACK and forgets the duplicate first. */
+	tsk->dsack = 0;
 	tcpx_send_ack(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);

@@ -83,6 +83,7 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->tstamp_ok = 0;
 	tsk->sack_ok = 0;
 	tsk->dsack = 0;
+	tsk->sack_nr = 0;
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
 	tsk->rack_xmit_us = 0;

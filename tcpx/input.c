@@ -783,6 +783,38 @@ static bool tcpx_trim_front(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * RFC 2018 4: the block holding SKB (in the out-of-order queue) was the
+ * last to get a segment: its ACK reports it first, then the blocks so
+ * reported before it, newest first, as tcp_sack_new_ofo_skb() orders
+ * selective_acks.  An entry is a sequence number in its block; entries the
+ * block has swallowed, or left behind by rcv_nxt, go.
+ */
+static void tcpx_sack_touch(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	const struct sk_buff *head = (const struct sk_buff *)&tsk->ofo_queue;
+	u32 lo = TCPX_SKB_CB(skb)->seq, hi = TCPX_SKB_CB(skb)->end_seq;
+	u32 keep[TCPX_MAX_SACKS];
+	const struct sk_buff *p;
+	unsigned int i, n = 0;
+
+	for (p = skb->prev; p != head && TCPX_SKB_CB(p)->end_seq == lo; p = p->prev)
+		lo = TCPX_SKB_CB(p)->seq;
+	for (p = skb->next; p != head && TCPX_SKB_CB(p)->seq == hi; p = p->next)
+		hi = TCPX_SKB_CB(p)->end_seq;
+	for (i = 0; i < tsk->sack_nr && n < TCPX_MAX_SACKS - 1; i++) {
+		u32 seq = tsk->sack_recent[i];
+
+		if (!tcpx_before(seq, tsk->rcv_nxt) &&
+		    !tcpx_between(seq, lo, hi - 1))
+			keep[n++] = seq;
+	}
+	tsk->sack_recent[0] = lo;
+	memcpy(&tsk->sack_recent[1], keep, n * sizeof(keep[0]));
+	tsk->sack_nr = n + 1;
+}
+
+/*
  * Hold data beyond rcv_nxt (RFC 9293 3.10.7.4, seventh check: "should"),
  * sorted by sequence number, without overlaps: what is already held is
  * trimmed from the new segment's front, what it covers completely goes.
@@ -807,6 +839,8 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 
 		if (!tcpx_before(pend, cb->end_seq)) {
 			tcpx_dsack_set(tsk, cb->seq, cb->end_seq);
+			/* RFC 2883 4.1: its block follows the D-SACK block. */
+			tcpx_sack_touch(sk, prev);
 			return false;	/* nothing new */
 		}
 		if (tcpx_after(pend, cb->seq)) {
@@ -844,7 +878,7 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		__skb_queue_after(q, prev, skb);
 	else
 		__skb_queue_head(q, skb);
-	tsk->ofo_last = cb->seq;
+	tcpx_sack_touch(sk, skb);
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOQUEUE);
 	return true;
 }
@@ -888,6 +922,7 @@ static bool tcpx_ofo_drain(struct sock *sk)
 void tcpx_ofo_purge(struct sock *sk)
 {
 	__skb_queue_purge(&tcpx_sk(sk)->ofo_queue);
+	tcpx_sk(sk)->sack_nr = 0;
 }
 
 /*

@@ -113,17 +113,21 @@ static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 
 /*
  * RFC 2018 4: the blocks of the out-of-order queue, the one holding the
- * newest segment first, then the others from the highest down; a block
- * covers the FIN's sequence number too, as TCP's.  A duplicate to report
- * goes before them all (RFC 2883 4), once.
+ * segment that triggered the ACK first, then the most recently reported
+ * ones (input.c keeps them in sack_recent, as tcp_sack_new_ofo_skb() keeps
+ * selective_acks); then, if room is left, the highest of the others.  A
+ * block covers the FIN's sequence number too, as TCP's.  A duplicate to
+ * report goes before them all (RFC 2883 4), once.
  */
 static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 			    unsigned int max)
 {
 	const struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 r[2 * TCPX_MAX_SACKS][2];
+	u32 recent[TCPX_MAX_SACKS][2] = {}, top[TCPX_MAX_SACKS][2];
+	unsigned int i, j, ntop = 0, nr = min_t(u8, tsk->sack_nr, TCPX_MAX_SACKS);
 	struct sk_buff *skb;
-	int n = 0, i, first = -1;
+	u32 b0 = 0, b1 = 0;
+	bool open = false;
 
 	o->nsack = 0;
 	if (tsk->dsack) {
@@ -131,30 +135,49 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 		o->sack[0][1] = tsk->dsack_end;
 		o->nsack = 1;
 	}
-	skb_queue_walk(&tsk->ofo_queue, skb) {
-		const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-		u32 end = cb->end_seq;
+	/* One pass: each block, closed when a gap or the end follows it. */
+	skb = skb_peek(&tsk->ofo_queue);
+	for (;;) {
+		const struct tcpx_skb_cb *cb = skb ? TCPX_SKB_CB(skb) : NULL;
 
-		if (n && cb->seq == r[n - 1][1]) {
-			r[n - 1][1] = end;
-			continue;
+		if (open && cb && cb->seq == b1) {
+			b1 = cb->end_seq;
+		} else {
+			if (open) {
+				for (i = 0; i < nr; i++)
+					if (tcpx_between(tsk->sack_recent[i], b0, b1 - 1)) {
+						recent[i][0] = b0;
+						recent[i][1] = b1;
+					}
+				top[ntop % TCPX_MAX_SACKS][0] = b0;
+				top[ntop % TCPX_MAX_SACKS][1] = b1;
+				ntop++;
+			}
+			if (!cb)
+				break;
+			b0 = cb->seq;
+			b1 = cb->end_seq;
+			open = true;
 		}
-		if (n == ARRAY_SIZE(r))
-			break;
-		r[n][0] = cb->seq;
-		r[n][1] = end;
-		n++;
+		skb = skb_queue_is_last(&tsk->ofo_queue, skb) ? NULL : skb->next;
 	}
-	for (i = 0; i < n; i++)
-		if (!tcpx_before(tsk->ofo_last, r[i][0]) &&
-		    tcpx_before(tsk->ofo_last, r[i][1]))
-			first = i;
-	if (first >= 0 && o->nsack < max)
-		memcpy(o->sack[o->nsack++], r[first], sizeof(r[0]));
-	for (i = n - 1; i >= 0 && o->nsack < max; i--) {
-		if (i == first)
-			continue;
-		memcpy(o->sack[o->nsack++], r[i], sizeof(r[0]));
+	for (i = 0; i < nr && o->nsack < max; i++) {
+		if (recent[i][0] == recent[i][1])
+			continue;	/* drained or pruned since */
+		for (j = 0; j < i; j++)
+			if (recent[j][0] == recent[i][0])
+				break;
+		if (j == i)
+			memcpy(o->sack[o->nsack++], recent[i], sizeof(recent[0]));
+	}
+	for (j = 0; j < min_t(unsigned int, ntop, TCPX_MAX_SACKS) && o->nsack < max; j++) {
+		const u32 *b = top[(ntop - 1 - j) % TCPX_MAX_SACKS];
+
+		for (i = 0; i < nr; i++)
+			if (recent[i][0] == b[0] && recent[i][1] == b[1])
+				break;
+		if (i == nr)
+			memcpy(o->sack[o->nsack++], b, sizeof(top[0]));
 	}
 }
 

@@ -582,8 +582,9 @@ static bool tcpx_req_paws_reject(struct request_sock *req,
 {
 	u32 ts_recent = READ_ONCE(tcpx_rsk(req)->ts_recent);
 
+	/* Not older: TS.Recent - TSval <= 0, as tcp_paws_check() has it. */
 	if (!inet_rsk(req)->tstamp_ok || !cb->saw_tstamp || !ts_recent ||
-	    (s32)(cb->tsval - ts_recent) >= 0)
+	    (s32)(ts_recent - cb->tsval) <= 0)
 		return false;
 	return !rst ||
 	       reqsk_timeout(req, TCPX_RTO_MAX) < TCPX_PAWS_RST_AGE * HZ;

@@ -119,7 +119,7 @@ static bool tcpx_tw_paws_reject(const struct tcpx_timewait_sock *ttw,
 	u32 age = (u32)ktime_get_seconds() - stamp;
 
 	if (!stamp || !cb->saw_tstamp ||
-	    (s32)(cb->tsval - READ_ONCE(ttw->ts_recent)) >= 0 ||
+	    (s32)(READ_ONCE(ttw->ts_recent) - cb->tsval) <= 0 ||
 	    age >= TCPX_PAWS_24DAYS)
 		return false;
 	return !rst || age < TCPX_PAWS_RST_AGE;

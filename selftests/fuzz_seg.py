@@ -88,6 +88,7 @@ STATES = {
     'COOKIE-LISTEN': (0, 0, 0, {LISTEN}),
 }
 LISTENERS = ('LISTEN', 'COOKIE-LISTEN')
+UNSCALED_MAX_WND = 8 << 20
 # A SYN there draws a challenge ACK, never a SYN,ACK (RFC 5961 4.2).
 SYNCHRONIZED = {ESTAB, SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING, LAST_ACK}
 # Reset, the 4-tuple is free: a SYN opens it anew through the listener.
@@ -112,6 +113,9 @@ REASONS = {
     'fin-again': 'after the peer\'s FIN, a segment that ends in a FIN one beyond it: '
                  'Linux queues it and acknowledges the second FIN; tcpx ignores text '
                  'and FIN after the first (RFC 9293 3.10.7.4, seventh and eighth)',
+    'stale-sack': 'the ACK of a FIN taken in FIN-WAIT-1 or FIN-WAIT-2: Linux sends it '
+                  'before it updates its SACK blocks (tcp_fin()), and reports data its '
+                  'own ACK number covers; tcpx reports only what it holds (RFC 2018)',
     'dsack': 'tcpx reports fewer duplicates in a D-SACK block than Linux TCP '
              '(RFC 2883 is optional): the blocks are the same but TCP\'s first',
     'no-ack-flag': 'a segment without ACK, RST or SYN outside the window: tcpx answers '
@@ -148,9 +152,10 @@ class Seg:
         self.flow, self.flags, self.seq, self.ack = flow, flags, seq & MASK, ack & MASK
         self.win, self.opts, self.len, self.doff, self.trunc = win, opts, dlen, doff, trunc
         self.malformed = False
+        self.sent_len = dlen    # the payload the kernel got (send(): after trunc)
 
     def seqlen(self):
-        return self.len + bool(self.flags & SYN) + bool(self.flags & FIN)
+        return self.sent_len + bool(self.flags & SYN) + bool(self.flags & FIN)
 
 
 def opt_size(o):
@@ -272,6 +277,7 @@ class Flow:
         self.peer_ts = peer_isn ^ 0x5a5a5a5a
         self.snd_max = 0        # highest sequence the kernel sent, relative
         self.edge = None        # the furthest right window edge it advertised
+        self.wnd_beyond = False  # its kernel's window may pass 65535 unscaled
         self.last_ack_t = -10.0
 
     def handshake_opts(self):
@@ -314,7 +320,14 @@ class Resp:
         self.ack = (p.ack - flow.peer_isn) & MASK if p.flags & ACK else None
         self.win = p.win
         ws = 0 if p.flags & SYN else flow.kern_ws
-        self.edge = (self.ack + (p.win << ws)) & MASK if self.ack is not None else None
+        wnd = p.win << ws
+        if flow.wnd_beyond and not p.flags & SYN and not ws and p.win == 65535:
+            # Unscaled, 65535 may stand for more: Linux keeps the window it
+            # chose (rcv_wnd) beyond what the field can say, and takes a
+            # segment up to that edge.  Its bound: the largest receive
+            # buffer (tcp_rmem's 6 MiB), rounded up.
+            wnd = UNSCALED_MAX_WND
+        self.edge = (self.ack + wnd) & MASK if self.ack is not None else None
         if self.edge is not None and not p.flags & RST:
             flow.edge = further_edge(flow.edge, self.edge, p.flags & SYN)
         self.sack = tuple(tuple(((x - flow.peer_isn) & MASK) for x in b)
@@ -435,6 +448,10 @@ class Stack:
                           encode_options(opts, base)[:40], payload(seg.len, seg.seq),
                           doff=seg.doff, trunc=seg.trunc)
         seg.malformed = malformed(raw)
+        # A cut segment carries what is left past its header (none if the
+        # header itself is cut: the kernel drops it).
+        hl = (raw[12] >> 4) * 4 if len(raw) > 12 else 0
+        seg.sent_len = len(raw) - hl if 20 <= hl <= len(raw) else 0
         t = time.monotonic()
         os.write(self.tun, ip_packet(REMOTE_IP, LOCAL_IP, self.ipproto, raw))
         # A SYN,ACK may answer a SYN, but not in a synchronized state, and
@@ -641,6 +658,8 @@ class Outcome:
 def run_instance(stack, inst, lfd, lport, verbose):
     flows = [Flow(f.idx, f.pport, f.peer_isn, f.ts_ok, f.sack_ok, f.peer_ws)
              for f in inst.flows]
+    for fl in flows:
+        fl.wnd_beyond = stack.name == 'tcp'
     f = flows[0]
     st = inst.state
     fd = None
@@ -792,15 +811,24 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'dsack', 'sack'
     if not seg.flags & (ACK | RST | SYN) and not bn and [r.pure_ack for r in an] == [True]:
         return 'no-ack-flag', 'answer'
+    if before[0] in (FIN_WAIT1, FIN_WAIT2) and len(an) == len(bn) and all(
+            x.key()[:-1] == y.key()[:-1] and y.ack is not None and x.sack != y.sack and
+            x.sack == tuple(k for k in y.sack if k in x.sack or seq_lt(y.ack, k[1]))
+            for x, y in zip(an, bn)):
+        return 'stale-sack', 'sack'
     end = (seg.seq + seg.seqlen()) & MASK
     if seg.flags & FIN and len(an) == len(bn) == 1 and an[0].pure_ack and bn[0].pure_ack:
         x, y = an[0], bn[0]
-        if x.key()[:-1] == y.key()[:-1] and not x.sack and y.sack and y.ack == end:
+        # Blocks beyond the FIN, after what both report (a D-SACK block).
+        n = len(x.sack)
+        if x.key()[:-1] == y.key()[:-1] and y.ack == end and len(y.sack) > n and \
+                y.sack[:n] == x.sack and all(seq_lt(y.ack, k[0]) for k in y.sack[n:]):
             return 'fin-sack', 'sack'
     # Linux's ACK of the second FIN may be delayed: none, or that one.
-    if seg.flags & FIN and state in ('CLOSE-WAIT', 'CLOSING', 'LAST-ACK') and \
+    if seg.flags & FIN and (state in ('CLOSE-WAIT', 'CLOSING', 'LAST-ACK') or
+                            before[0] in (CLOSE_WAIT, CLOSING, LAST_ACK)) and \
             len(an) == 1 and an[0].pure_ack and an[0].ack == (end - 1) & MASK and \
-            (seg.seq + seg.len) & MASK == an[0].ack and \
+            (seg.seq + seg.sent_len) & MASK == an[0].ack and \
             all(y.pure_ack and y.ack == end for y in bn) and len(bn) <= 1:
         return 'fin-again', 'ack'
     if before[0] == ESTAB and seg.flags & ACK and not seg.flags & (RST | SYN) and \
@@ -808,7 +836,7 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'ack-unsent', 'answer'
     if len(an) + len(bn) == 1:
         one, silent_last, t = (an[0], last_b, t_b) if an else (bn[0], last_a, t_a)
-        if one.pure_ack and (seg.len or seg.flags & FIN) and one.ack == end:
+        if one.pure_ack and (seg.sent_len or seg.flags & FIN) and one.ack == end:
             return 'delayed-ack', 'answer'
         if one.pure_ack and t - silent_last.get(seg.flow, -10) < 0.52:
             return 'oow-ratelimit', 'answer'
@@ -824,15 +852,34 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
     return None, 'answer'
 
 
+def late_ack(rs, owed):
+    """RS without a first pure ACK of OWED: a delayed ACK whose timer fired
+    while the next segment went in."""
+    if owed is not None and len(rs) > 1 and rs[0].pure_ack and rs[0].ack == owed:
+        return rs[1:]
+    return rs
+
+
 def compare(inst, oa, ob, tally, show, replay):
     last_a, last_b = {}, {}
     # flow -> the furthest right window edge advertised
     edge_a, edge_b = dict(oa.edges), dict(ob.edges)
+    # flow -> the ACK number of an ACK a kernel delayed (delayed-ack)
+    owed_a, owed_b = {}, {}
     for i, seg in enumerate(inst.segs):
         a, b = oa.answers[i], ob.answers[i]
         edges = (edge_a.get(seg.flow), edge_b.get(seg.flow))
-        res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
+        # The delayed ACK, sent as its timer fires during this segment.
+        a1, b1 = late_ack(a, owed_a.get(seg.flow)), late_ack(b, owed_b.get(seg.flow))
+        res, what = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
                              last_a, last_b, edges, inst.state, ob.before[i])
+        if res == 'ok' and (a1, b1) != (a, b):
+            res = 'delayed-ack'
+        for rs, owed in ((a, owed_a), (b, owed_b)):
+            if any(r.ack is not None for r in rs):
+                owed.pop(seg.flow, None)
+        if res == 'delayed-ack' and bool(a) != bool(b):
+            (owed_b if a else owed_a)[seg.flow] = (a or b)[0].ack
         for rs, last, edge in ((a, last_a, edge_a), (b, last_b, edge_b)):
             for r in rs:
                 if r.pure_ack:
@@ -977,6 +1024,10 @@ def run_batches(args, seed, states, names, batches):
     # Cookies only where asked (the cookie listener), never by overflow.
     for k in ('net/ipv4/tcp_syncookies', 'net/tcpx/syncookies'):
         write_sysctl(k, 1)
+    # Linux defers a duplicate ACK past the third by up to 1 ms (SACK
+    # compression): it would answer the next segment.  tcpx sends each at
+    # once (RFC 5681 4.2); so does TCP here.
+    write_sysctl('net/ipv4/tcp_comp_sack_nr', 0)
     stacks = [Stack(n, tun) for n in names]
     signal.signal(signal.SIGALRM, on_alarm)
     tally = Tally()

@@ -707,6 +707,8 @@ static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 			__skb_unlink(victim, &tsk->ofo_queue);
 			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOPRUNED);
 			kfree_skb(victim);
+			/* The blocks may report it: forget them, as TCP. */
+			tsk->sack_nr = 0;
 			continue;
 		}
 		if (fits)
@@ -783,34 +785,40 @@ static bool tcpx_trim_front(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * RFC 2018 4: the block holding SKB (in the out-of-order queue) was the
- * last to get a segment: its ACK reports it first, then the blocks so
- * reported before it, newest first, as tcp_sack_new_ofo_skb() orders
- * selective_acks.  An entry is a sequence number in its block; entries the
- * block has swallowed, or left behind by rcv_nxt, go.
+ * RFC 2018 4: [seq, end_seq) just went into the out-of-order queue, or was
+ * found there again: the block holding it is reported first, then the
+ * blocks reported before it, newest first.  As tcp_sack_new_ofo_skb() and
+ * tcp_sack_maybe_coalesce() keep selective_acks: the blocks it touches
+ * fold into it, those rcv_nxt has passed go, the oldest past the last.
  */
-static void tcpx_sack_touch(struct sock *sk, const struct sk_buff *skb)
+static void tcpx_sack_touch(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
 {
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	const struct sk_buff *head = (const struct sk_buff *)&tsk->ofo_queue;
-	u32 lo = TCPX_SKB_CB(skb)->seq, hi = TCPX_SKB_CB(skb)->end_seq;
-	u32 keep[TCPX_MAX_SACKS];
-	const struct sk_buff *p;
+	u32 (*b)[2] = tsk->sack_blocks;
+	u32 keep[TCPX_MAX_SACKS - 1][2];
 	unsigned int i, n = 0;
+	u8 folded = 0;
+	bool more;
 
-	for (p = skb->prev; p != head && TCPX_SKB_CB(p)->end_seq == lo; p = p->prev)
-		lo = TCPX_SKB_CB(p)->seq;
-	for (p = skb->next; p != head && TCPX_SKB_CB(p)->seq == hi; p = p->next)
-		hi = TCPX_SKB_CB(p)->end_seq;
-	for (i = 0; i < tsk->sack_nr && n < TCPX_MAX_SACKS - 1; i++) {
-		u32 seq = tsk->sack_recent[i];
-
-		if (!tcpx_before(seq, tsk->rcv_nxt) &&
-		    !tcpx_between(seq, lo, hi - 1))
-			keep[n++] = seq;
-	}
-	tsk->sack_recent[0] = lo;
-	memcpy(&tsk->sack_recent[1], keep, n * sizeof(keep[0]));
+	do {
+		more = false;
+		for (i = 0; i < tsk->sack_nr; i++) {
+			if ((folded & BIT(i)) || tcpx_after(b[i][0], end_seq) ||
+			    tcpx_after(seq, b[i][1]))
+				continue;
+			if (tcpx_before(b[i][0], seq))
+				seq = b[i][0];
+			if (tcpx_after(b[i][1], end_seq))
+				end_seq = b[i][1];
+			folded |= BIT(i);
+			more = true;
+		}
+	} while (more);
+	for (i = 0; i < tsk->sack_nr && n < ARRAY_SIZE(keep); i++)
+		if (!(folded & BIT(i)) && !tcpx_before(b[i][0], tsk->rcv_nxt))
+			memcpy(keep[n++], b[i], sizeof(keep[0]));
+	b[0][0] = seq;
+	b[0][1] = end_seq;
+	memcpy(&b[1], keep, n * sizeof(keep[0]));
 	tsk->sack_nr = n + 1;
 }
 
@@ -840,7 +848,7 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		if (!tcpx_before(pend, cb->end_seq)) {
 			tcpx_dsack_set(tsk, cb->seq, cb->end_seq);
 			/* RFC 2883 4.1: its block follows the D-SACK block. */
-			tcpx_sack_touch(sk, prev);
+			tcpx_sack_touch(tsk, cb->seq, cb->end_seq);
 			return false;	/* nothing new */
 		}
 		if (tcpx_after(pend, cb->seq)) {
@@ -878,7 +886,7 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		__skb_queue_after(q, prev, skb);
 	else
 		__skb_queue_head(q, skb);
-	tcpx_sack_touch(sk, skb);
+	tcpx_sack_touch(tsk, cb->seq, cb->end_seq);
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOQUEUE);
 	return true;
 }

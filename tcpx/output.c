@@ -112,22 +112,21 @@ static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 }
 
 /*
- * RFC 2018 4: the blocks of the out-of-order queue, the one holding the
- * segment that triggered the ACK first, then the most recently reported
- * ones (input.c keeps them in sack_recent, as tcp_sack_new_ofo_skb() keeps
- * selective_acks); then, if room is left, the highest of the others.  A
- * block covers the FIN's sequence number too, as TCP's.  A duplicate to
+ * RFC 2018 4: the blocks input.c keeps, the one holding the segment that
+ * triggered the ACK first, then those reported most recently; if room is
+ * left (blocks forgotten when the queue was pruned, or more than
+ * TCPX_MAX_SACKS of them), the highest others of the out-of-order queue.
+ * A block covers the FIN's sequence number too, as TCP's.  A duplicate to
  * report goes before them all (RFC 2883 4), once.
  */
 static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 			    unsigned int max)
 {
 	const struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 recent[TCPX_MAX_SACKS][2] = {}, top[TCPX_MAX_SACKS][2];
-	unsigned int i, j, ntop = 0, nr = min_t(u8, tsk->sack_nr, TCPX_MAX_SACKS);
+	u32 top[TCPX_MAX_SACKS][2];
+	unsigned int i, j, nblk, ntop = 0;
 	struct sk_buff *skb;
 	u32 b0 = 0, b1 = 0;
-	bool open = false;
 
 	o->nsack = 0;
 	if (tsk->dsack) {
@@ -135,49 +134,37 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 		o->sack[0][1] = tsk->dsack_end;
 		o->nsack = 1;
 	}
-	/* One pass: each block, closed when a gap or the end follows it. */
-	skb = skb_peek(&tsk->ofo_queue);
-	for (;;) {
-		const struct tcpx_skb_cb *cb = skb ? TCPX_SKB_CB(skb) : NULL;
+	for (i = 0; i < tsk->sack_nr && o->nsack < max; i++)
+		if (!tcpx_before(tsk->sack_blocks[i][0], tsk->rcv_nxt))
+			memcpy(o->sack[o->nsack++], tsk->sack_blocks[i],
+			       sizeof(o->sack[0]));
+	nblk = o->nsack;
+	if (nblk == max)
+		return;
+	/* The highest blocks of the queue, the last few in one walk. */
+	skb_queue_walk(&tsk->ofo_queue, skb) {
+		const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 
-		if (open && cb && cb->seq == b1) {
+		if (ntop && cb->seq == b1) {
 			b1 = cb->end_seq;
-		} else {
-			if (open) {
-				for (i = 0; i < nr; i++)
-					if (tcpx_between(tsk->sack_recent[i], b0, b1 - 1)) {
-						recent[i][0] = b0;
-						recent[i][1] = b1;
-					}
-				top[ntop % TCPX_MAX_SACKS][0] = b0;
-				top[ntop % TCPX_MAX_SACKS][1] = b1;
-				ntop++;
-			}
-			if (!cb)
-				break;
-			b0 = cb->seq;
-			b1 = cb->end_seq;
-			open = true;
+			top[(ntop - 1) % TCPX_MAX_SACKS][1] = b1;
+			continue;
 		}
-		skb = skb_queue_is_last(&tsk->ofo_queue, skb) ? NULL : skb->next;
+		b0 = cb->seq;
+		b1 = cb->end_seq;
+		top[ntop % TCPX_MAX_SACKS][0] = b0;
+		top[ntop % TCPX_MAX_SACKS][1] = b1;
+		ntop++;
 	}
-	for (i = 0; i < nr && o->nsack < max; i++) {
-		if (recent[i][0] == recent[i][1])
-			continue;	/* drained or pruned since */
-		for (j = 0; j < i; j++)
-			if (recent[j][0] == recent[i][0])
-				break;
-		if (j == i)
-			memcpy(o->sack[o->nsack++], recent[i], sizeof(recent[0]));
-	}
-	for (j = 0; j < min_t(unsigned int, ntop, TCPX_MAX_SACKS) && o->nsack < max; j++) {
+	for (j = 0; j < ntop && j < TCPX_MAX_SACKS && o->nsack < max; j++) {
 		const u32 *b = top[(ntop - 1 - j) % TCPX_MAX_SACKS];
 
-		for (i = 0; i < nr; i++)
-			if (recent[i][0] == b[0] && recent[i][1] == b[1])
+		for (i = tsk->dsack; i < nblk; i++)
+			if (!tcpx_after(b[0], o->sack[i][1]) &&
+			    !tcpx_after(o->sack[i][0], b[1]))
 				break;
-		if (i == nr)
-			memcpy(o->sack[o->nsack++], b, sizeof(top[0]));
+		if (i == nblk)
+			memcpy(o->sack[o->nsack++], b, sizeof(o->sack[0]));
 	}
 }
 

@@ -110,9 +110,9 @@ struct tcpx_sock {
 	u16				rcv_mss;	/* largest segment seen */
 	u16				rcv_ratio;	/* payload/truesize, /256 */
 	u32				win_probes;	/* zero-window probes sent */
-	/* RFC 2018 4: a seq in each block reported, newest first */
-	u32				sack_recent[TCPX_MAX_SACKS];
-	u8				sack_nr;	/* entries in sack_recent */
+	/* RFC 2018 4: the blocks reported, the newest first */
+	u32				sack_blocks[TCPX_MAX_SACKS][2];
+	u8				sack_nr;	/* entries in sack_blocks */
 	u32				dsack_seq;	/* RFC 2883: a duplicate, */
 	u32				dsack_end;	/* reported on the next ACK */
 

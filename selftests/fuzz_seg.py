@@ -113,9 +113,10 @@ REASONS = {
     'fin-again': 'after the peer\'s FIN, a segment that ends in a FIN one beyond it: '
                  'Linux queues it and acknowledges the second FIN; tcpx ignores text '
                  'and FIN after the first (RFC 9293 3.10.7.4, seventh and eighth)',
-    'stale-sack': 'the ACK of a FIN taken in FIN-WAIT-1 or FIN-WAIT-2: Linux sends it '
-                  'before it updates its SACK blocks (tcp_fin()), and reports data its '
-                  'own ACK number covers; tcpx reports only what it holds (RFC 2018)',
+    'stale-sack': 'the ACK of the FIN that ends FIN-WAIT-1 or FIN-WAIT-2: Linux sends it '
+                  'before it updates its SACK blocks (tcp_fin()): they report data its '
+                  'own ACK number covers, or data past the FIN it then drops; tcpx '
+                  'reports only a duplicate (RFC 2018, 2883)',
     'dsack': 'tcpx reports fewer duplicates in a D-SACK block than Linux TCP '
              '(RFC 2883 is optional): the blocks are the same but TCP\'s first',
     'no-ack-flag': 'a segment without ACK, RST or SYN outside the window: tcpx answers '
@@ -789,9 +790,10 @@ def between_edges(seg, edges):
 
 
 def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None,
-             before=(None, 0)):
+             before=(None, 0), after=None):
     """('ok'|reason|None, what): None is an unexplained disagreement.
-    BEFORE: the TCP socket's state and snd_max before SEG."""
+    BEFORE: the TCP socket's state and snd_max before SEG; AFTER: its state
+    after (None: not known)."""
     an = [r for r in a if not r.rtx]
     bn = [r for r in b if not r.rtx]
     if [r.key() for r in an] == [r.key() for r in bn]:
@@ -811,10 +813,14 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'dsack', 'sack'
     if not seg.flags & (ACK | RST | SYN) and not bn and [r.pure_ack for r in an] == [True]:
         return 'no-ack-flag', 'answer'
-    if before[0] in (FIN_WAIT1, FIN_WAIT2) and len(an) == len(bn) and all(
-            x.key()[:-1] == y.key()[:-1] and y.ack is not None and x.sack != y.sack and
-            x.sack == tuple(k for k in y.sack if k in x.sack or seq_lt(y.ack, k[1]))
-            for x, y in zip(an, bn)):
+    # TCP's ACK of the FIN that ended FIN-WAIT-1 or -2: no block but a
+    # D-SACK block of tcpx's counts (the ACK went before tcp_fin() and
+    # tcp_data_queue() updated the blocks).
+    if before[0] in (FIN_WAIT1, FIN_WAIT2) and after in (CLOSING, TIME_WAIT, CLOSE) and \
+            len(an) == len(bn) and all(
+                x.key()[:-1] == y.key()[:-1] and y.ack is not None and x.sack != y.sack and
+                len(x.sack) <= 1 and y.sack[:len(x.sack)] == x.sack and
+                all(seq_lt(k[0], y.ack) for k in x.sack) for x, y in zip(an, bn)):
         return 'stale-sack', 'sack'
     end = (seg.seq + seg.seqlen()) & MASK
     if seg.flags & FIN and len(an) == len(bn) == 1 and an[0].pure_ack and bn[0].pure_ack:
@@ -871,8 +877,10 @@ def compare(inst, oa, ob, tally, show, replay):
         edges = (edge_a.get(seg.flow), edge_b.get(seg.flow))
         # The delayed ACK, sent as its timer fires during this segment.
         a1, b1 = late_ack(a, owed_a.get(seg.flow)), late_ack(b, owed_b.get(seg.flow))
+        nxt = inst.segs[i + 1] if i + 1 < len(inst.segs) else None
+        after = ob.before[i + 1][0] if nxt and nxt.flow == seg.flow else None
         res, what = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
-                             last_a, last_b, edges, inst.state, ob.before[i])
+                             last_a, last_b, edges, inst.state, ob.before[i], after)
         if res == 'ok' and (a1, b1) != (a, b):
             res = 'delayed-ack'
         for rs, owed in ((a, owed_a), (b, owed_b)):

@@ -14,13 +14,9 @@
 # Test points: every state legal after its segments, every 1 MiB transfer
 # exact, no exception or hang (a kernel splat fails the VM run); and no
 # disagreement with TCP outside Documentation/fuzzing.rst's deliberate
-# differences (their count is printed by kind).  That last point fails
-# only with FUZZ_STRICT=1 (make fuzz): the million-segment run still finds
-# about one unexplained disagreement in 9,000 segments compared (issue
-# 12), so make check's bounded run reports it as a visible skip saying
-# how many.  FUZZ_SEGMENTS (segments into tcpx; TCP gets the same again)
-# and FUZZ_SEED set the run; the seed is printed, and each failure prints
-# the command that replays its batch.  Writes no files outside /tmp.
+# differences (their count is printed by kind).  FUZZ_SEGMENTS (segments
+# into tcpx; TCP gets the same again) and FUZZ_SEED set the run; the seed
+# is printed, and each failure prints the command that replays its batch.  Writes no files outside /tmp.
 . "$(dirname "$0")/tcpx_lib.sh"
 
 # 21,000 segments: about two minutes on the debug kernel under emulation.
@@ -64,11 +60,7 @@ point() {
 }
 point illegal "every state legal after its segments, no wrapped queue"
 point transfer "a fresh pair moves 1 MiB exactly after every batch"
-if [ "${FUZZ_STRICT:-0}" = 1 ] || [ -z "$summary" ] || [ "$(field unexplained)" = 0 ]; then
-	point unexplained "no unexplained disagreement with Linux TCP"
-else
-	ktap_test_skip "no unexplained disagreement with Linux TCP: $(field unexplained) unexplained (kinds above), attributing them is open (issue 12); FUZZ_STRICT=1 fails on them"
-fi
+point unexplained "no unexplained disagreement with Linux TCP"
 if [ -n "$summary" ] && [ "$(field exception)" = 0 ] && [ "$rc" -le 1 ]; then
 	ktap_test_pass "no exception, no hang ($(field rate) segments/s)"
 else

@@ -16,7 +16,8 @@
 # disagreement with TCP outside Documentation/fuzzing.rst's deliberate
 # differences (their count is printed by kind).  FUZZ_SEGMENTS (segments
 # into tcpx; TCP gets the same again) and FUZZ_SEED set the run; the seed
-# is printed, and each failure prints the command that replays its batch.  Writes no files outside /tmp.
+# is printed, and each failure prints the command that replays its batch.
+# Writes no files outside /tmp.
 . "$(dirname "$0")/tcpx_lib.sh"
 
 # 21,000 segments: about two minutes on the debug kernel under emulation.

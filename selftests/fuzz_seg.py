@@ -89,6 +89,8 @@ STATES = {
 }
 LISTENERS = ('LISTEN', 'COOKIE-LISTEN')
 UNSCALED_MAX_WND = 8 << 20
+# tcp_may_update_window() took a zero window at SND.WL1 from 6.12 on.
+OLD_WL1_RULE = tuple(int(x) for x in os.uname().release.split('.')[:2]) < (6, 12)
 # A SYN there draws a challenge ACK, never a SYN,ACK (RFC 5961 4.2).
 SYNCHRONIZED = {ESTAB, SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE_WAIT, CLOSING, LAST_ACK}
 # Reset, the 4-tuple is free: a SYN opens it anew through the listener.
@@ -113,6 +115,9 @@ REASONS = {
     'fin-again': 'after the peer\'s FIN, a segment that ends in a FIN one beyond it: '
                  'Linux queues it and acknowledges the second FIN; tcpx ignores text '
                  'and FIN after the first (RFC 9293 3.10.7.4, seventh and eighth)',
+    'zero-window-wl1': 'a zero window at SND.WL1 that acknowledges nothing new: tcpx '
+                       'takes it, as Linux 6.12 does (tcp_may_update_window()); 6.1 keeps '
+                       'the old window and sends its ACK at SND.NXT, not at the new edge',
     'stale-sack': 'the ACK of the FIN that ends FIN-WAIT-1 or FIN-WAIT-2: Linux sends it '
                   'before it updates its SACK blocks (tcp_fin()): they report data its '
                   'own ACK number covers, or data past the FIN it then drops; tcpx '
@@ -813,6 +818,14 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'dsack', 'sack'
     if not seg.flags & (ACK | RST | SYN) and not bn and [r.pure_ack for r in an] == [True]:
         return 'no-ack-flag', 'answer'
+    # A zero window at SND.WL1 that acknowledges nothing new: tcpx takes
+    # it, as Linux 6.12's tcp_may_update_window(); 6.1's keeps the old
+    # window, so its ACK goes at SND.NXT, tcpx's at the new edge.
+    if OLD_WL1_RULE and seg.flags & ACK and seg.win == 0 and before[0] in SYNCHRONIZED and \
+            len(an) == len(bn) and all(
+                x.key()[2:] == y.key()[2:] and x.flags == y.flags and x.pure_ack and
+                y.seq == before[1] and seq_lt(x.seq, y.seq) for x, y in zip(an, bn)):
+        return 'zero-window-wl1', 'seq'
     # TCP's ACK of the FIN that ended FIN-WAIT-1 or -2: no block but a
     # D-SACK block of tcpx's counts (the ACK went before tcp_fin() and
     # tcp_data_queue() updated the blocks).
@@ -875,14 +888,17 @@ def compare(inst, oa, ob, tally, show, replay):
     for i, seg in enumerate(inst.segs):
         a, b = oa.answers[i], ob.answers[i]
         edges = (edge_a.get(seg.flow), edge_b.get(seg.flow))
-        # The delayed ACK, sent as its timer fires during this segment.
-        a1, b1 = late_ack(a, owed_a.get(seg.flow)), late_ack(b, owed_b.get(seg.flow))
         nxt = inst.segs[i + 1] if i + 1 < len(inst.segs) else None
         after = ob.before[i + 1][0] if nxt and nxt.flow == seg.flow else None
-        res, what = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
+        res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
                              last_a, last_b, edges, inst.state, ob.before[i], after)
-        if res == 'ok' and (a1, b1) != (a, b):
-            res = 'delayed-ack'
+        # Else, a delayed ACK sent as its timer fired during this segment?
+        a1, b1 = late_ack(a, owed_a.get(seg.flow)), late_ack(b, owed_b.get(seg.flow))
+        if res is None and (a1, b1) != (a, b):
+            res1, what1 = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
+                                   last_a, last_b, edges, inst.state, ob.before[i], after)
+            if res1 is not None:
+                res, what = ('delayed-ack' if res1 == 'ok' else res1), what1
         for rs, owed in ((a, owed_a), (b, owed_b)):
             if any(r.ack is not None for r in rs):
                 owed.pop(seg.flow, None)

@@ -169,19 +169,25 @@ static void tcpx_dsack_set(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
 	tsk->dsack_end = end_seq;
 }
 
+/* Widen [*lo, *hi) by [seq, end_seq) if they touch, as tcp_sack_extend(). */
+static bool tcpx_block_extend(u32 *lo, u32 *hi, u32 seq, u32 end_seq)
+{
+	if (tcpx_after(seq, *hi) || tcpx_after(*lo, end_seq))
+		return false;
+	if (tcpx_before(seq, *lo))
+		*lo = seq;
+	if (tcpx_after(end_seq, *hi))
+		*hi = end_seq;
+	return true;
+}
+
 /* Another duplicate: widen the block if it touches, as tcp_dsack_extend(). */
 static void tcpx_dsack_extend(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
 {
-	if (!tsk->dsack) {
+	if (!tsk->dsack)
 		tcpx_dsack_set(tsk, seq, end_seq);
-		return;
-	}
-	if (tcpx_after(seq, tsk->dsack_end) || tcpx_after(tsk->dsack_seq, end_seq))
-		return;
-	if (tcpx_before(seq, tsk->dsack_seq))
-		tsk->dsack_seq = seq;
-	if (tcpx_after(end_seq, tsk->dsack_end))
-		tsk->dsack_end = end_seq;
+	else
+		tcpx_block_extend(&tsk->dsack_seq, &tsk->dsack_end, seq, end_seq);
 }
 
 static void tcpx_reset(struct sock *sk)
@@ -802,15 +808,11 @@ static void tcpx_sack_touch(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
 	do {
 		more = false;
 		for (i = 0; i < tsk->sack_nr; i++) {
-			if ((folded & BIT(i)) || tcpx_after(b[i][0], end_seq) ||
-			    tcpx_after(seq, b[i][1]))
-				continue;
-			if (tcpx_before(b[i][0], seq))
-				seq = b[i][0];
-			if (tcpx_after(b[i][1], end_seq))
-				end_seq = b[i][1];
-			folded |= BIT(i);
-			more = true;
+			if (!(folded & BIT(i)) &&
+			    tcpx_block_extend(&seq, &end_seq, b[i][0], b[i][1])) {
+				folded |= BIT(i);
+				more = true;
+			}
 		}
 	} while (more);
 	for (i = 0; i < tsk->sack_nr && n < ARRAY_SIZE(keep); i++)

@@ -259,7 +259,6 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	bool want_cookie = syncookies == 2;
 	struct tcpx_request_sock *treq;
 	struct inet_request_sock *ireq;
-	struct tcpx_options opt;
 	struct request_sock *req;
 	int backlog;
 	u16 mss;
@@ -267,9 +266,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	/* A SYN to a broadcast or multicast address opens nothing (RFC 1122 4.2.3.10). */
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		goto drop;
-	if (tcpx_parse_options(th, &opt))
-		goto drop;
-	mss = opt.mss;
+	mss = cb->mss;
 	/* The SYN queue: min(listen backlog, max_syn_backlog) half-open. */
 	backlog = min_t(int, READ_ONCE(sk->sk_max_ack_backlog),
 			READ_ONCE(pn->max_syn_backlog));
@@ -298,12 +295,12 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	tcpx_init_req(sk, skb, req, cb->seq);
 	treq->mss = mss;
 	/* RFC 7323, RFC 2018: what the SYN offers (not with a cookie, yet). */
-	ireq->wscale_ok = opt.wscale_ok;
-	ireq->snd_wscale = opt.wscale;
-	ireq->rcv_wscale = opt.wscale_ok ? tcpx_select_wscale(sk) : 0;
-	ireq->tstamp_ok = opt.saw_tstamp;
-	ireq->sack_ok = opt.sack_ok;
-	treq->ts_recent = opt.tsval;
+	ireq->wscale_ok = cb->wscale_ok;
+	ireq->snd_wscale = cb->wscale;
+	ireq->rcv_wscale = cb->wscale_ok ? tcpx_select_wscale(sk) : 0;
+	ireq->tstamp_ok = cb->saw_tstamp;
+	ireq->sack_ok = cb->sack_ok;
+	treq->ts_recent = cb->tsval;
 	/* The LSM labels the request (req->secid) or refuses it, as for TCP. */
 	if (security_inet_conn_request(sk, skb, req)) {
 		reqsk_free(req);

@@ -12,8 +12,8 @@
  * for RST, SYN and ACK, and RFC 7323's PAWS.  Data beyond rcv_nxt waits
  * in the out-of-order queue and draws an immediate duplicate ACK; in-order
  * data is ACKed for every second full segment or after the delayed-ACK
- * timeout.  ACKs drive RFC 6298 RTT estimation and RFC 5681/6582
- * congestion control (slow start, congestion avoidance, NewReno).
+ * timeout.  ACKs drive RFC 6298 RTT estimation, loss recovery
+ * (recovery.c) and congestion control (cong.c).
  */
 #include <linux/filter.h>
 #include <linux/random.h>
@@ -28,81 +28,6 @@
 #include "mib.h"
 #include "trace.h"
 #include "tcpx.h"
-
-/*
- * Walk the options; a malformed list drops the segment (contract).  MSS and
- * window scale count on SYNs only, timestamps on every segment.
- */
-int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt)
-{
-	const u8 *p = (const u8 *)(th + 1);
-	int len = th->doff * 4 - sizeof(*th);
-
-	memset(opt, 0, sizeof(*opt));
-	while (len > 0) {
-		u8 kind = *p, olen;
-
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			p++;
-			len--;
-			continue;
-		}
-		if (len < 2)
-			return -EINVAL;
-		olen = p[1];
-		if (olen < 2 || olen > len)
-			return -EINVAL;
-		switch (kind) {
-		case TCPOPT_MSS:
-			if (olen != TCPOLEN_MSS)
-				return -EINVAL;
-			if (th->syn)
-				opt->mss = get_unaligned_be16(p + 2);
-			break;
-		case TCPOPT_WINDOW:
-			if (olen != TCPOLEN_WINDOW)
-				return -EINVAL;
-			if (th->syn) {
-				opt->wscale_ok = 1;
-				/* RFC 7323 2.3: a larger shift is taken as 14. */
-				opt->wscale = min_t(u8, p[2], TCPX_MAX_WSCALE);
-			}
-			break;
-		case TCPOPT_SACK_PERM:
-			if (olen != TCPOLEN_SACK_PERM)
-				return -EINVAL;
-			if (th->syn)
-				opt->sack_ok = 1;
-			break;
-		case TCPOPT_SACK:
-			if (olen < TCPOLEN_SACK_BASE + TCPOLEN_SACK_PERBLOCK ||
-			    (olen - TCPOLEN_SACK_BASE) % TCPOLEN_SACK_PERBLOCK)
-				return -EINVAL;
-			break;
-		case TCPOPT_TIMESTAMP:
-			if (olen != TCPOLEN_TIMESTAMP)
-				return -EINVAL;
-			opt->saw_tstamp = 1;
-			opt->tsval = get_unaligned_be32(p + 2);
-			opt->tsecr = get_unaligned_be32(p + 6);
-			break;
-		}
-		p += olen;
-		len -= olen;
-	}
-	return 0;
-}
-
-int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss)
-{
-	struct tcpx_options opt;
-	int err = tcpx_parse_options(tcp_hdr(skb), &opt);
-
-	*mss = opt.mss;
-	return err;
-}
 
 /*
  * RFC 9293 3.10.7.4, first check: is the segment in the receive window?
@@ -211,161 +136,6 @@ static void tcpx_reset(struct sock *sk)
 	tcpx_done_with_error(sk, err);
 }
 
-/* The SACK blocks of an ACK (RFC 2018 3), as [start, end) pairs. */
-static int tcpx_parse_sack(const struct tcphdr *th, u32 blocks[][2])
-{
-	const u8 *p = (const u8 *)(th + 1);
-	int len = th->doff * 4 - sizeof(*th), n = 0, i;
-
-	while (len >= 2) {
-		u8 kind = *p, olen;
-
-		if (kind == TCPOPT_EOL)
-			break;
-		if (kind == TCPOPT_NOP) {
-			p++;
-			len--;
-			continue;
-		}
-		olen = p[1];
-		if (olen < 2 || olen > len)
-			break;	/* tcpx_parse_options() let it through: cannot be */
-		if (kind == TCPOPT_SACK) {
-			for (i = 0; i < (olen - 2) / 8 && n < TCPX_MAX_SACKS; i++) {
-				blocks[n][0] = get_unaligned_be32(p + 2 + 8 * i);
-				blocks[n][1] = get_unaligned_be32(p + 6 + 8 * i);
-				n++;
-			}
-		}
-		p += olen;
-		len -= olen;
-	}
-	return n;
-}
-
-/* A segment known delivered (ACKed or SACKed): RACK's newest send time. */
-static void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb)
-{
-	u32 tx = TCPX_SKB_CB(skb)->tx_us;
-
-	if ((s32)(tx - tsk->rack_xmit_us) > 0)
-		tsk->rack_xmit_us = tx;
-}
-
-/* Mark what the SACK blocks cover; D-SACKs and stale blocks are ignored. */
-static void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 blocks[TCPX_MAX_SACKS][2];
-	struct sk_buff *skb;
-	int n, i;
-
-	n = tcpx_parse_sack(tcp_hdr(ack), blocks);
-	for (i = 0; i < n; i++) {
-		u32 start = blocks[i][0], end = blocks[i][1];
-
-		if (!tcpx_before(start, end) || !tcpx_after(start, tsk->snd_una) ||
-		    tcpx_after(end, tsk->snd_max))
-			continue;
-		skb_queue_walk(&sk->sk_write_queue, skb) {
-			struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-
-			if (!tcpx_before(cb->seq, end) ||
-			    !tcpx_before(cb->seq, tsk->snd_max))
-				break;
-			if (cb->sacked || tcpx_before(cb->seq, start) ||
-			    tcpx_after(cb->end_seq, end))
-				continue;
-			cb->sacked = 1;
-			tsk->sacked_out += skb->len;
-			if (cb->lost) {
-				cb->lost = 0;
-				tsk->lost_out -= skb->len;
-			}
-			tcpx_rack_advance(tsk, skb);
-		}
-	}
-}
-
-/*
- * RACK (RFC 8985 6.2): a segment sent a reordering window before one the
- * peer has since SACKed is lost -- a retransmission included, which is
- * what lets a lost retransmission be repaired without a timeout.
- */
-static u32 tcpx_rack_mark_lost(struct sock *sk)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 reo_wnd = max(tsk->min_rtt_us / 4, 1000U), newly = 0;
-	struct sk_buff *skb;
-
-	/* Reordering seen: widen the window, up to the smoothed RTT. */
-	if (tsk->reo_mult > 1)
-		reo_wnd = max(min(reo_wnd * tsk->reo_mult, tsk->srtt_us), reo_wnd);
-
-	if (!tsk->sacked_out)
-		return 0;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-
-		if (!tcpx_before(cb->seq, tsk->snd_max))
-			break;
-		if (cb->sacked || cb->lost || !skb->len)
-			continue;
-		if ((s32)(tsk->rack_xmit_us - cb->tx_us) <= (s32)reo_wnd)
-			continue;
-		cb->lost = 1;
-		tsk->lost_out += skb->len;
-		newly++;
-	}
-	return newly;
-}
-
-/* Forget the scoreboard: the peer reneged, or no SACK to keep. */
-static void tcpx_sack_clear(struct sock *sk)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	struct sk_buff *skb;
-
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		TCPX_SKB_CB(skb)->sacked = 0;
-		TCPX_SKB_CB(skb)->lost = 0;
-	}
-	tsk->sacked_out = 0;
-	tsk->lost_out = 0;
-}
-
-/*
- * A retransmission timeout, as tcp_timeout_mark_lost(): with SACK, what
- * the peer SACKed stays SACKed (unless the head itself is: the peer
- * reneged) and the rest of the flight is lost, to be resent from the
- * scoreboard as the window grows again, the SACKed part not at all.
- * False for go-back-N instead: no SACK, or a SYN to send again.
- */
-bool tcpx_timeout_mark_lost(struct sock *sk)
-{
-	struct sk_buff *skb, *head = skb_peek(&sk->sk_write_queue);
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-
-	tsk->loss_sack = tsk->sack_ok && head &&
-			 !(TCPX_SKB_CB(head)->flags & TCPHDR_SYN);
-	if (!tsk->loss_sack || TCPX_SKB_CB(head)->sacked)
-		tcpx_sack_clear(sk);
-	if (!tsk->loss_sack)
-		return false;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-
-		if (!tcpx_before(cb->seq, tsk->snd_max))
-			break;
-		if (cb->sacked || cb->lost)
-			continue;
-		cb->lost = 1;
-		tsk->lost_out += skb->len;
-	}
-	tsk->dupacks = 0;
-	return true;
-}
-
 /*
  * Drop what the peer acknowledged from the write queue, taking an RTT
  * sample from the newest segment sent only once (Karn's rule).  An ACK
@@ -415,139 +185,6 @@ static void tcpx_clean_acked(struct sock *sk)
 		tcpx_reset_rto(sk);
 	if (freed)
 		sk->sk_write_space(sk);
-}
-
-/* Bytes in flight: sent, not acknowledged, not known lost. */
-static u32 tcpx_flight(const struct tcpx_sock *tsk)
-{
-	return tsk->snd_max - tsk->snd_una;
-}
-
-/* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
-static void tcpx_cong_avoid(struct sock *sk, u32 acked)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 mss = tsk->mss_cache;
-
-	if (tsk->snd_cwnd < tsk->snd_ssthresh) {
-		/* RFC 3465: count bytes, at most two segments an ACK. */
-		tsk->snd_cwnd += min(acked, 2 * mss);
-	} else {
-		tsk->cwnd_acked += acked;
-		if (tsk->cwnd_acked >= tsk->snd_cwnd) {
-			tsk->cwnd_acked -= tsk->snd_cwnd;
-			tsk->snd_cwnd += mss;
-		}
-	}
-	tsk->snd_cwnd = min_t(u32, tsk->snd_cwnd, TCPX_MAX_CWND);
-}
-
-/* RFC 6582 3.2: an ACK for new data during fast recovery. */
-static void tcpx_recovery_ack(struct sock *sk, u32 acked)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 mss = tsk->mss_cache;
-
-	if (!tcpx_before(tsk->snd_una, tsk->recover)) {
-		/* Full acknowledgment: deflate, back to congestion avoidance. */
-		tsk->snd_cwnd = min(tsk->snd_ssthresh, tcpx_flight(tsk) + mss);
-		tsk->ca_state = TCP_CA_Open;
-		tsk->dupacks = 0;
-		return;
-	}
-	/* With SACK the scoreboard says what is lost (tcpx_rack_mark_lost()). */
-	if (tsk->sack_ok)
-		return;
-	/* Partial: the next hole is lost too; resend it at once. */
-	tcpx_retransmit_head(sk);
-	tsk->snd_cwnd -= min(acked, tsk->snd_cwnd - mss);
-	if (acked >= mss)
-		tsk->snd_cwnd += mss;
-}
-
-/*
- * Loss without a timeout: halve (RFC 5681 3.2, RFC 6582 3.2 step 1).
- * NewReno resends the head at once and inflates the window per duplicate;
- * with SACK the window stays at ssthresh and the lost segments go as the
- * pipe allows (RFC 6675), from tcpx_push_pending().
- */
-static void tcpx_enter_recovery(struct sock *sk)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 mss = tsk->mss_cache;
-	struct sk_buff *head;
-
-	tcpx_inc_stats(sock_net(sk), TCPX_MIB_FASTRETRANS);
-	tsk->prior_cwnd = tsk->snd_cwnd;
-	tsk->prior_ssthresh = tsk->snd_ssthresh;
-	tsk->undo_tsval = tcpx_ts_now() + tsk->ts_off;
-	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
-	tsk->recover = tsk->snd_max;
-	tsk->ca_state = TCP_CA_Recovery;
-	tsk->cwnd_acked = 0;
-	if (!tsk->sack_ok) {
-		tcpx_retransmit_head(sk);
-		tsk->snd_cwnd = tsk->snd_ssthresh + 3 * mss;
-		return;
-	}
-	tsk->snd_cwnd = tsk->snd_ssthresh;
-	head = skb_peek(&sk->sk_write_queue);
-	if (head && head != tsk->send_head && !TCPX_SKB_CB(head)->sacked &&
-	    !TCPX_SKB_CB(head)->lost) {
-		TCPX_SKB_CB(head)->lost = 1;
-		tsk->lost_out += head->len;
-	}
-}
-
-/*
- * Eifel detection (RFC 3522): an ACK for new data that echoes a timestamp
- * older than our first resend was caused by an original segment -- it was
- * late, not lost.  Restore the window and tolerate more reordering.
- */
-static bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	struct sk_buff *skb;
-
-	if (!tsk->tstamp_ok || !cb->saw_tstamp || !cb->tsecr ||
-	    (s32)(cb->tsecr - tsk->undo_tsval) >= 0)
-		return false;
-	tsk->snd_cwnd = max(tsk->snd_cwnd, tsk->prior_cwnd);
-	tsk->snd_ssthresh = max(tsk->snd_ssthresh, tsk->prior_ssthresh);
-	tsk->ca_state = TCP_CA_Open;
-	tsk->dupacks = 0;
-	tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
-	skb_queue_walk(&sk->sk_write_queue, skb)
-		TCPX_SKB_CB(skb)->lost = 0;
-	tsk->lost_out = 0;
-	return true;
-}
-
-/* RFC 5681 3.2 and RFC 6582 3.2: the third duplicate ACK, and later ones. */
-static void tcpx_dupack(struct sock *sk)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 mss = tsk->mss_cache, thresh, segs;
-
-	if (tsk->ca_state == TCP_CA_Recovery) {
-		if (!tsk->sack_ok)
-			tsk->snd_cwnd += mss;	/* one more segment has left */
-		return;
-	}
-	/*
-	 * RFC 5827 early retransmit: with fewer than four segments out and
-	 * nothing new to send, three duplicates can never come.
-	 */
-	thresh = 3;
-	segs = DIV_ROUND_UP(tcpx_flight(tsk), mss);
-	if (!tsk->send_head && segs < 4)
-		thresh = max(segs, 2U) - 1;
-	if (++tsk->dupacks < thresh || tsk->sack_ok)
-		return;	/* with SACK, RACK decides (tcpx_rack_mark_lost()) */
-	/* Duplicates of what go-back-N resent after a timeout are no news. */
-	if (tsk->ca_state == TCP_CA_Loss && tcpx_before(tsk->snd_una, tsk->recover))
-		return;
-	tcpx_enter_recovery(sk);
 }
 
 /*
@@ -1089,9 +726,9 @@ static void tcpx_store_ts_recent(struct tcpx_sock *tsk,
 }
 
 /* RFC 7323: what the SYN exchange agreed, from the peer's SYN's options. */
-static void tcpx_synsent_options(struct sock *sk, const struct sk_buff *skb,
-				 const struct tcpx_options *opt)
+static void tcpx_synsent_options(struct sock *sk, const struct sk_buff *skb)
 {
+	const struct tcpx_skb_cb *opt = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
 	if (tsk->wscale_ok && opt->wscale_ok) {
@@ -1116,7 +753,6 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	const struct tcphdr *th = tcp_hdr(skb);
-	struct tcpx_options opt;
 
 	/*
 	 * An ACK of something we did not send, or (as TCP checks it in
@@ -1145,8 +781,6 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!th->syn)
 		goto discard;
-	if (tcpx_parse_options(th, &opt))
-		goto discard;
 
 	tsk->irs = cb->seq;
 	tsk->rcv_nxt = cb->seq + 1;
@@ -1155,8 +789,8 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
 	tsk->max_window = tsk->snd_wnd;
 	tsk->snd_wl1 = cb->seq;
-	tcpx_set_mss_clamp(sk, opt.mss);
-	tcpx_synsent_options(sk, skb, &opt);
+	tcpx_set_mss_clamp(sk, cb->mss);
+	tcpx_synsent_options(sk, skb);
 	tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
 
@@ -1531,7 +1165,6 @@ static u32 tcpx_backlog_limit(const struct sock *sk)
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
-	struct tcpx_options opt;
 	const struct tcphdr *th;
 	const struct iphdr *iph;
 	struct tcpx_skb_cb *cb;
@@ -1556,14 +1189,11 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 		goto bad;
 	}
 	th = (const struct tcphdr *)skb->data;
-	if (tcpx_parse_options(th, &opt))
+	cb = TCPX_SKB_CB(skb);
+	if (tcpx_parse_options(th, cb))
 		goto bad;
 	iph = ip_hdr(skb);
 
-	cb = TCPX_SKB_CB(skb);
-	cb->saw_tstamp = opt.saw_tstamp;
-	cb->tsval = opt.tsval;
-	cb->tsecr = opt.tsecr;
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = th->ack ? ntohl(th->ack_seq) : 0;

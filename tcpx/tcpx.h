@@ -153,6 +153,12 @@ static inline struct tcpx_sock *tcpx_sk(const struct sock *sk)
 	return container_of(inet_csk(sk), struct tcpx_sock, icsk);
 }
 
+/* Bytes in flight: sent and not yet acknowledged. */
+static inline u32 tcpx_flight(const struct tcpx_sock *tsk)
+{
+	return tsk->snd_max - tsk->snd_una;
+}
+
 /* A SYN-RCVD connection of a listener: a request sock, not a full one. */
 struct tcpx_request_sock {
 	struct inet_request_sock	ireq;	/* must be first */
@@ -201,10 +207,25 @@ struct tcpx_skb_cb {
 		u32		tx_us;		/* output: last sent */
 	};
 	u8			flags;		/* TCPHDR_* */
-	u8			saw_tstamp:1;	/* input: TS option */
-	u8			retrans:1;	/* output: sent twice */
-	u8			sacked:1;	/* output: the peer SACKed it */
-	u8			lost:1;		/* output: taken as lost */
+	union {
+		struct {			/* input: tcpx_parse_options() */
+			u8	saw_tstamp:1;	/* TS option */
+			u8	wscale_ok:1;	/* SYN: window scale option */
+			u8	sack_ok:1;	/* SYN: SACK permitted */
+			u8	wscale:4;	/* SYN: its shift, at most 14 */
+		};
+		struct {			/* output */
+			u8	retrans:1;	/* sent twice */
+			u8	sacked:1;	/* the peer SACKed it */
+			u8	lost:1;		/* taken as lost */
+		};
+	};
+	union {					/* input */
+		u16		mss;		/* SYN: MSS option, 0: none */
+		u16		sack_off;	/* no SYN: SACK option's offset
+						 * in the header, 0: none
+						 */
+	};
 	u32			tsval;		/* input: TS option */
 	u32			tsecr;
 };
@@ -221,17 +242,6 @@ static inline u32 tcpx_now_us(void)
 {
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
-
-/* The options a segment carried, as tcpx_parse_options() found them. */
-struct tcpx_options {
-	u16	mss;		/* 0: none */
-	u8	wscale_ok:1;
-	u8	saw_tstamp:1;
-	u8	sack_ok:1;
-	u8	wscale;
-	u32	tsval;
-	u32	tsecr;
-};
 
 /* Sequence arithmetic, RFC 9293 3.4 (modulo 2^32). */
 static inline bool tcpx_before(u32 a, u32 b)
@@ -418,14 +428,33 @@ void tcpx_retransmit_head(struct sock *sk);
 void tcpx_probe_window(struct sock *sk);
 void tcpx_delack(struct sock *sk);
 void tcpx_ofo_purge(struct sock *sk);
-bool tcpx_timeout_mark_lost(struct sock *sk);
 int tcpx_send_probe(struct sock *sk);
 
-/* input.c: the IPv4 protocol handler and the state machine */
+/* recovery.c: loss recovery (SACK scoreboard, RACK, NewReno, undo) */
+void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb);
+void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack);
+u32 tcpx_rack_mark_lost(struct sock *sk);
+bool tcpx_timeout_mark_lost(struct sock *sk);
+void tcpx_enter_recovery(struct sock *sk);
+void tcpx_recovery_ack(struct sock *sk, u32 acked);
+bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb);
+void tcpx_dupack(struct sock *sk);
+
+/* cong.c: congestion control, the window's arithmetic */
+void tcpx_cong_avoid(struct sock *sk, u32 acked);
+void tcpx_cong_enter_recovery(struct sock *sk);
+void tcpx_cong_dupack(struct sock *sk);
+bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked);
+void tcpx_cong_undo(struct sock *sk);
+void tcpx_cong_rto(struct sock *sk, bool first);
+
+/* options.c: the option list, walked once per segment */
+int tcpx_parse_options(const struct tcphdr *th, struct tcpx_skb_cb *cb);
+int tcpx_sack_blocks(const struct sk_buff *skb, u32 blocks[][2]);
+
+/* input.c: the IPv4 protocol handler, the state machine, ACK processing */
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
-int tcpx_parse_mss(const struct sk_buff *skb, u16 *mss);
-int tcpx_parse_options(const struct tcphdr *th, struct tcpx_options *opt);
 bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
 bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   u32 *last);

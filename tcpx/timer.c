@@ -219,12 +219,8 @@ static void tcpx_retransmit_timer(struct sock *sk)
 		tsk->retrans_stamp = jiffies - usecs_to_jiffies(age);
 	}
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_TIMEOUTS);
-	/* RFC 5681 3.1 (4): ssthresh once per loss episode, cwnd one segment. */
-	if (tsk->ca_state != TCP_CA_Loss || !icsk->icsk_retransmits)
-		tsk->snd_ssthresh = max((tsk->snd_max - tsk->snd_una) / 2,
-					2 * tsk->mss_cache);
-	tsk->snd_cwnd = tsk->mss_cache;
-	tsk->cwnd_acked = 0;
+	/* ssthresh once per loss episode */
+	tcpx_cong_rto(sk, tsk->ca_state != TCP_CA_Loss || !icsk->icsk_retransmits);
 	tsk->ca_state = TCP_CA_Loss;
 	tsk->recover = tsk->snd_max;
 	icsk->icsk_retransmits++;

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Congestion control: how much may be in flight.  RFC 5681's slow start,
+ * congestion avoidance and halving on loss, RFC 3465's byte counting,
+ * RFC 6582's NewReno inflation and deflation, and the window an undo
+ * (RFC 3522) gives back.  recovery.c decides that a loss happened and what
+ * to resend; this file only sizes the window for it.
+ */
+#include "tcpx.h"
+
+/* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
+void tcpx_cong_avoid(struct sock *sk, u32 acked)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+
+	if (tsk->snd_cwnd < tsk->snd_ssthresh) {
+		/* RFC 3465: count bytes, at most two segments an ACK. */
+		tsk->snd_cwnd += min(acked, 2 * mss);
+	} else {
+		tsk->cwnd_acked += acked;
+		if (tsk->cwnd_acked >= tsk->snd_cwnd) {
+			tsk->cwnd_acked -= tsk->snd_cwnd;
+			tsk->snd_cwnd += mss;
+		}
+	}
+	tsk->snd_cwnd = min_t(u32, tsk->snd_cwnd, TCPX_MAX_CWND);
+}
+
+/*
+ * Loss without a timeout: halve (RFC 5681 3.2, RFC 6582 3.2 step 1),
+ * keeping what an undo restores.  NewReno counts the three duplicates
+ * that left the network; with SACK the window stays at ssthresh and the
+ * pipe (RFC 6675) paces the resends.
+ */
+void tcpx_cong_enter_recovery(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+
+	tsk->prior_cwnd = tsk->snd_cwnd;
+	tsk->prior_ssthresh = tsk->snd_ssthresh;
+	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
+	tsk->cwnd_acked = 0;
+	tsk->snd_cwnd = tsk->snd_ssthresh + (tsk->sack_ok ? 0 : 3 * mss);
+}
+
+/* RFC 6582 3.2 step 4: NewReno, one more segment has left per duplicate. */
+void tcpx_cong_dupack(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (!tsk->sack_ok)
+		tsk->snd_cwnd += tsk->mss_cache;
+}
+
+/*
+ * An ACK for new data during fast recovery.  Full (RFC 6582 3.2 step 3):
+ * deflate to ssthresh; true, recovery is over.  Partial, NewReno only
+ * (step 3 too): deflate by what it acked, add back one segment.
+ */
+bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 mss = tsk->mss_cache;
+
+	if (!tcpx_before(tsk->snd_una, tsk->recover)) {
+		tsk->snd_cwnd = min(tsk->snd_ssthresh, tcpx_flight(tsk) + mss);
+		return true;
+	}
+	if (!tsk->sack_ok) {
+		tsk->snd_cwnd -= min(acked, tsk->snd_cwnd - mss);
+		if (acked >= mss)
+			tsk->snd_cwnd += mss;
+	}
+	return false;
+}
+
+/* The loss was not one (RFC 3522): the window from before it. */
+void tcpx_cong_undo(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	tsk->snd_cwnd = max(tsk->snd_cwnd, tsk->prior_cwnd);
+	tsk->snd_ssthresh = max(tsk->snd_ssthresh, tsk->prior_ssthresh);
+}
+
+/* RFC 5681 3.1 (4): ssthresh once per loss episode, cwnd one segment. */
+void tcpx_cong_rto(struct sock *sk, bool first)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (first)
+		tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2,
+					2 * tsk->mss_cache);
+	tsk->snd_cwnd = tsk->mss_cache;
+	tsk->cwnd_acked = 0;
+}

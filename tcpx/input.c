@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Input: the IPv4 protocol handler and the connection state machine.
+ * Input: what every family's receive entry shares, and the connection
+ * state machine.
  *
- * tcpx_v4_rcv() runs in softirq context: it checks the header and the
- * checksum, finds the socket (established or request sock in ehash, then
- * listener, TIME-WAIT), and hands the segment over under the socket's
- * spinlock, or to its backlog while a process owns the socket.
+ * The family's handler (tcpx_v4_rcv() in ipv4.c) runs in softirq context:
+ * it checks the header (tcpx_rcv_pull()) and the checksum, fills the
+ * control block (tcpx_rcv_fill_cb()) and finds the socket (established or
+ * request sock in ehash, then listener, TIME-WAIT); tcpx_rcv_sk() hands
+ * the segment over under the socket's spinlock, or to its backlog while a
+ * process owns the socket.
  *
  * tcpx_rcv_state_process() is RFC 9293 3.10.7 "SEGMENT ARRIVES" for the
  * SYN-SENT and synchronized states, step by step, with RFC 5961's checks
@@ -1086,7 +1089,7 @@ discard:
 	return 0;
 }
 
-int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb)
+int tcpx_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	if (sk->sk_state == TCP_LISTEN)
 		return tcpx_listen_rcv(sk, skb);
@@ -1162,57 +1165,49 @@ static u32 tcpx_backlog_limit(const struct sock *sk)
 	return min_t(u64, limit, UINT_MAX);
 }
 
-static int tcpx_v4_rcv(struct sk_buff *skb)
+/*
+ * The header of an arriving segment, before its checksum: the fixed part
+ * and the options pulled into the linear area, a sane data offset.
+ */
+bool tcpx_rcv_pull(struct sk_buff *skb)
 {
-	struct net *net = dev_net(skb->dev);
 	const struct tcphdr *th;
-	const struct iphdr *iph;
-	struct tcpx_skb_cb *cb;
-	bool refcounted;
-	struct sock *sk;
-	int ret = 0;
 
-	tcpx_inc_stats(net, TCPX_MIB_INSEGS);
-
-	if (skb->pkt_type != PACKET_HOST)
-		goto discard;
 	if (!pskb_may_pull(skb, sizeof(struct tcphdr)))
-		goto bad;
+		return false;
 	th = (const struct tcphdr *)skb->data;
 	if (th->doff < sizeof(struct tcphdr) / 4)
-		goto bad;
-	if (!pskb_may_pull(skb, th->doff * 4))
-		goto bad;
-	if (skb_checksum_init(skb, tcpx_ipproto, inet_compute_pseudo) ||
-	    skb_checksum_complete(skb)) {
-		tcpx_inc_stats(net, TCPX_MIB_INCSUMERRORS);
-		goto bad;
-	}
-	th = (const struct tcphdr *)skb->data;
-	cb = TCPX_SKB_CB(skb);
-	if (tcpx_parse_options(th, cb))
-		goto bad;
-	iph = ip_hdr(skb);
+		return false;
+	return pskb_may_pull(skb, th->doff * 4);
+}
 
+/* The control block of a checksummed segment; false: malformed options. */
+bool tcpx_rcv_fill_cb(struct sk_buff *skb)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	if (tcpx_parse_options(th, cb))
+		return false;
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = th->ack ? ntohl(th->ack_seq) : 0;
 	cb->flags = tcp_flag_byte(th);
+	return true;
+}
 
-	sk = __inet_lookup_established(net, &tcpx_hashinfo, iph->saddr,
-				       th->source, iph->daddr, ntohs(th->dest),
-				       inet_iif(skb), inet_sdif(skb));
-	refcounted = true;
+/*
+ * A segment whose socket the family's lookup found (sk, a reference held
+ * if refcounted), or none (sk NULL): the policy checks, then the TIME-WAIT
+ * sock, the request sock, the listener or the full socket takes it.
+ */
+int tcpx_rcv_sk(struct net *net, struct sock *sk, struct sk_buff *skb,
+		bool refcounted, unsigned short family)
+{
+	int ret = 0;
+
 	if (!sk) {
-		sk = __inet_lookup_listener(net, &tcpx_hashinfo, skb,
-					    th->doff * 4, iph->saddr,
-					    th->source, iph->daddr,
-					    ntohs(th->dest), inet_iif(skb),
-					    inet_sdif(skb));
-		refcounted = false;
-	}
-	if (!sk) {
-		if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb))
+		if (!xfrm_policy_check(NULL, XFRM_POLICY_IN, skb, family))
 			goto discard;
 		tcpx_inc_stats(net, TCPX_MIB_NOPORT);
 		tcpx_send_reset(net, NULL, skb);
@@ -1220,7 +1215,7 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 	}
 
 	if (sk->sk_state == TCP_TIME_WAIT) {
-		if (!xfrm4_policy_check(NULL, XFRM_POLICY_IN, skb)) {
+		if (!xfrm_policy_check(NULL, XFRM_POLICY_IN, skb, family)) {
 			inet_twsk_put(inet_twsk(sk));
 			goto discard;
 		}
@@ -1241,7 +1236,7 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 	 * input policy (per socket: the protocol is .no_policy), conntrack
 	 * let go, then the socket's filter and LSM (sk_filter()).
 	 */
-	if (!xfrm4_policy_check(sk, XFRM_POLICY_IN, skb) ||
+	if (!xfrm_policy_check(sk, XFRM_POLICY_IN, skb, family) ||
 	    tcpx_filter(sk, skb)) {
 		if (refcounted)
 			sock_put(sk);
@@ -1262,7 +1257,7 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk)) {
-		ret = tcpx_v4_do_rcv(sk, skb);
+		ret = tcpx_do_rcv(sk, skb);
 	} else if (sk_add_backlog(sk, skb, tcpx_backlog_limit(sk))) {
 		tcpx_inc_stats(net, TCPX_MIB_BACKLOGDROPS);
 		bh_unlock_sock(sk);
@@ -1275,32 +1270,7 @@ static int tcpx_v4_rcv(struct sk_buff *skb)
 		sock_put(sk);
 	return ret;
 
-bad:
-	tcpx_inc_stats(net, TCPX_MIB_INERRS);
 discard:
 	kfree_skb(skb);
 	return 0;
-}
-
-static struct net_protocol tcpx_protocol = {
-	.handler	= tcpx_v4_rcv,
-	.err_handler	= tcpx_v4_err,
-	.no_policy	= 1,
-};
-
-int tcpx_input_init(void)
-{
-	BUILD_BUG_ON(sizeof(struct tcpx_skb_cb) > sizeof_field(struct sk_buff, cb));
-	if (inet_add_protocol(&tcpx_protocol, tcpx_ipproto) < 0) {
-		pr_err("IPv4 protocol %d is taken\n", tcpx_ipproto);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-void tcpx_input_exit(void)
-{
-	inet_del_protocol(&tcpx_protocol, tcpx_ipproto);
-	/* No handler may still run when the module text goes. */
-	synchronize_net();
 }

@@ -45,18 +45,18 @@ static int __init tcpx_init(void)
 	err = tcpx_pernet_init();
 	if (err)
 		goto err_proto;
-	err = tcpx_input_init();
+	err = tcpx_ipv4_init();
 	if (err)
 		goto err_pernet;
 	err = tcpx_family_init();
 	if (err)
-		goto err_input;
+		goto err_ipv4;
 
 	pr_info("family %d, IPv4 protocol %d\n", tcpx_family, tcpx_ipproto);
 	return 0;
 
-err_input:
-	tcpx_input_exit();
+err_ipv4:
+	tcpx_ipv4_exit();
 err_pernet:
 	tcpx_pernet_exit();
 err_proto:
@@ -69,7 +69,7 @@ err_hash:
 static void __exit tcpx_exit(void)
 {
 	tcpx_family_exit();
-	tcpx_input_exit();
+	tcpx_ipv4_exit();
 	tcpx_pernet_exit();
 	/* Purged sockets may wait for their segments to leave a device. */
 	tcpx_sock_wait_all();

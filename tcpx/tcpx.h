@@ -452,9 +452,13 @@ void tcpx_cong_rto(struct sock *sk, bool first);
 int tcpx_parse_options(const struct tcphdr *th, struct tcpx_skb_cb *cb);
 int tcpx_sack_blocks(const struct sk_buff *skb, u32 blocks[][2]);
 
-/* input.c: the IPv4 protocol handler, the state machine, ACK processing */
+/* input.c: the family-neutral receive path, the state machine, ACKs */
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
-int tcpx_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
+int tcpx_do_rcv(struct sock *sk, struct sk_buff *skb);
+bool tcpx_rcv_pull(struct sk_buff *skb);
+bool tcpx_rcv_fill_cb(struct sk_buff *skb);
+int tcpx_rcv_sk(struct net *net, struct sock *sk, struct sk_buff *skb,
+		bool refcounted, unsigned short family);
 bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
 bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   u32 *last);
@@ -508,9 +512,9 @@ void tcpx_pernet_unlink_sock(struct sock *sk);
 int tcpx_proc_init_net(struct net *net);
 void tcpx_proc_exit_net(struct net *net);
 
-/* input.c: the IPv4 protocol handler */
-int tcpx_input_init(void);
-void tcpx_input_exit(void);
+/* ipv4.c: the IPv4 protocol handler */
+int tcpx_ipv4_init(void);
+void tcpx_ipv4_exit(void);
 
 /* sockopt.c */
 int tcpx_setsockopt(struct sock *sk, int level, int optname,

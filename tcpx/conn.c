@@ -285,7 +285,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	/* A cookie: nothing is kept, not even a request sock. */
 	if (want_cookie) {
 		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
-		tcpx_cookie_send_synack(sk, skb,
+		tcpx_send_cookie_synack(sk, skb,
 					tcpx_cookie_init_sequence(sk, skb, &mss));
 		return 0;
 	}

@@ -30,9 +30,7 @@
 #include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/siphash.h>
-#include <net/checksum.h>
 #include <net/ip.h>
-#include <net/route.h>
 
 #include "mib.h"
 #include "trace.h"
@@ -125,57 +123,4 @@ fail:
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_SYNCOOKIESFAILED);
 	trace_tcpx_syncookie(skb, TCPX_COOKIE_REJECTED, 0);
 	return -EINVAL;
-}
-
-/*
- * The SYN+ACK carrying a cookie, built from the SYN alone: no request sock
- * is allocated, so a flood answered with cookies takes nothing from the
- * module's caches.  Routed and sent as tcpx_send_synack() does for a
- * request sock (addresses swapped, the listener's bound device).
- */
-int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
-			    u32 cookie)
-{
-	const struct iphdr *iph = ip_hdr(syn);
-	const struct tcphdr *th = tcp_hdr(syn);
-	struct net *net = sock_net(sk);
-	struct sk_buff *skb;
-	struct tcphdr *nth;
-	struct flowi4 fl4;
-	struct rtable *rt;
-	int len, err;
-
-	rt = ip_route_output_ports(net, &fl4, NULL, iph->saddr, iph->daddr,
-				   th->source, th->dest, tcpx_ipproto, 0,
-				   inet_request_bound_dev_if(sk, syn));
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return -ENOMEM;
-	}
-	skb_reserve(skb, TCPX_MAX_HEADER);
-	len = TCPX_HDR_LEN + TCPOLEN_MSS;
-	nth = skb_push(skb, len);
-	skb_reset_transport_header(skb);
-	memset(nth, 0, len);
-	nth->source = th->dest;
-	nth->dest = th->source;
-	nth->seq = htonl(cookie);
-	nth->ack_seq = htonl(TCPX_SKB_CB(syn)->seq + 1);
-	tcp_flag_byte(nth) = TCPHDR_SYN | TCPHDR_ACK;
-	nth->window = htons(min(READ_ONCE(sk->sk_rcvbuf) / 2, (int)TCPX_MAX_WIN));
-	nth->doff = len / 4;
-	/* Our MSS as a request sock's SYN+ACK has it; cookies keep the peer's. */
-	put_unaligned_be32(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 |
-			   tcpx_mss_for_mtu(dst_mtu(&rt->dst)), nth + 1);
-	nth->check = csum_tcpudp_magic(iph->daddr, iph->saddr, len, tcpx_ipproto,
-				       csum_partial(nth, len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
-	skb_dst_set(skb, &rt->dst);
-
-	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
-	err = ip_build_and_send_pkt(skb, sk, iph->daddr, iph->saddr, NULL, 0);
-	return net_xmit_eval(err);
 }

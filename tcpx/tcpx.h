@@ -411,6 +411,8 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 			 const struct request_sock *req);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
+int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie);
 void tcpx_go_back(struct sock *sk);
 void tcpx_xmit_lost(struct sock *sk);
 void tcpx_resend_oversized(struct sock *sk);
@@ -447,8 +449,6 @@ u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
 			      u16 *mss);
 int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
 		      u16 *mss);
-int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
-			    u32 cookie);
 
 /* minisocks.c: TIME-WAIT */
 extern struct timewait_sock_ops tcpx_timewait_sock_ops;

@@ -180,8 +180,8 @@ failure:
 }
 
 /* A request sock's addresses and ISNs, from the segment that opens it. */
-static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
-			  struct request_sock *req, u32 rcv_isn)
+void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
+		   struct request_sock *req, u32 rcv_isn)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -284,9 +284,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	}
 	/* A cookie: nothing is kept, not even a request sock. */
 	if (want_cookie) {
-		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
-		tcpx_send_cookie_synack(sk, skb,
-					tcpx_cookie_init_sequence(sk, skb, &mss));
+		tcpx_cookie_synack(sk, skb, mss);
 		return 0;
 	}
 
@@ -328,72 +326,6 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 drop:
 	tcpx_inc_stats(net, TCPX_MIB_LISTENDROPS);
 	return 0;
-}
-
-static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
-				       struct sk_buff *skb,
-				       struct request_sock *req, bool hashed,
-				       bool *own_req);
-
-/*
- * Should an ACK to a listener be taken for a cookie's answer?  Always
- * with syncookies=2; with 1 only if this listener sent cookies in the
- * last two clock periods (TCP's tcp_synq_no_recent_overflow()).
- */
-static bool tcpx_cookie_wanted(const struct sock *sk)
-{
-	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
-	unsigned long last = READ_ONCE(tcpx_sk(sk)->synq_overflow);
-
-	switch (READ_ONCE(pn->syncookies)) {
-	case 2:
-		return true;
-	case 1:
-		return last && time_before(jiffies, last + HZ +
-					   2UL * READ_ONCE(pn->syncookie_period) * HZ);
-	}
-	return false;
-}
-
-/*
- * An ACK that may carry a cookie: the child, locked, if it does; sk if
- * the cookie is wrong (the caller resets); NULL if the ACK is dropped.
- */
-static struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
-{
-	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-	struct request_sock *req;
-	bool own_req = false;
-	struct sock *child;
-	u16 mss;
-
-	if (tcpx_cookie_check(sk, skb, &mss))
-		return sk;
-	/* The request sock exists only to build the child and to queue it. */
-	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, false);
-	if (!req)
-		goto drop;
-	tcpx_init_req(sk, skb, req, cb->seq - 1);
-	tcpx_rsk(req)->snt_isn = cb->ack_seq - 1;
-	tcpx_rsk(req)->mss = mss;
-	if (security_inet_conn_request(sk, skb, req))
-		goto free;
-
-	child = tcpx_syn_recv_sock(sk, skb, req, false, &own_req);
-	if (child) {
-		__acquire(child);
-		refcount_set(&req->rsk_refcnt, 1);
-		if (inet_csk_reqsk_queue_add(sk, req, child)) {
-			__release(child);	/* handed over locked */
-			return child;
-		}
-		bh_unlock_sock(child);
-		sock_put(child);
-	}
-free:
-	reqsk_free(req);
-drop:
-	return NULL;
 }
 
 /* A child born of a cookie takes the ACK (and its data) that made it. */
@@ -447,10 +379,9 @@ discard:
  * The full socket for a completed handshake, hashed in place of req
  * (hashed), or on its own for a cookie's (!hashed).
  */
-static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
-				       struct sk_buff *skb,
-				       struct request_sock *req, bool hashed,
-				       bool *own_req)
+struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				struct request_sock *req, bool hashed,
+				bool *own_req)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);

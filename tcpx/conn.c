@@ -328,9 +328,12 @@ drop:
 	return 0;
 }
 
-/* A child born of a cookie takes the ACK (and its data) that made it. */
-static void tcpx_cookie_child_rcv(struct sock *sk, struct sock *child,
-				  struct sk_buff *skb)
+/*
+ * A new child, locked and in the accept queue (of a request sock or of a
+ * cookie), takes the ACK (and its data) that made it, now or from its
+ * backlog, as tcp_child_process(); the listener is woken to accept it.
+ */
+void tcpx_child_rcv(struct sock *sk, struct sock *child, struct sk_buff *skb)
 	__releases(child)
 {
 	if (!sock_owned_by_user(child))
@@ -357,7 +360,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			child = tcpx_cookie_v4_check(sk, skb);
 			if (child && child != sk) {
 				__acquire(child);	/* returned locked */
-				tcpx_cookie_child_rcv(sk, child, skb);
+				tcpx_child_rcv(sk, child, skb);
 				local_bh_enable();
 				return 0;
 			}

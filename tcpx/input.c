@@ -1480,17 +1480,7 @@ static int tcpx_rcv_req(struct sk_buff *skb, struct request_sock *req)
 	__acquire(child);	/* inet_csk_clone_lock() returned it locked */
 
 	/* The child comes locked; the ACK makes it ESTABLISHED. */
-	if (!sock_owned_by_user(child)) {
-		tcpx_rcv_state_process(child, skb);
-	} else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf))) {
-		bh_unlock_sock(child);
-		sock_put(child);
-		sock_put(lsk);
-		goto discard;
-	}
-	bh_unlock_sock(child);
-	sock_put(child);
-	lsk->sk_data_ready(lsk);
+	tcpx_child_rcv(lsk, child, skb);
 	sock_put(lsk);
 	return 0;
 discard:

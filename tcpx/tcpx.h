@@ -437,6 +437,8 @@ bool tcpx_challenge_ack_allowed(struct net *net);
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void tcpx_child_rcv(struct sock *sk, struct sock *child, struct sk_buff *skb)
+	__releases(child);
 struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);
 void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,

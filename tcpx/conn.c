@@ -78,6 +78,29 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	inet_csk(sk)->icsk_backoff = 0;
 }
 
+/*
+ * A connection synchronized with its peer, by either end of a handshake
+ * (tcpx_rcv_synsent() on the peer's SYN, tcpx_syn_recv_sock() for a
+ * listener's child): the peer's ISN irs, the window snd_wnd offered by
+ * the segment at wl1, and the MSS for a path of MTU pmtu, once the
+ * options agreed and the MSS clamp are set.
+ */
+void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
+		      u32 pmtu)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	tsk->irs = irs;
+	tsk->rcv_nxt = irs + 1;
+	tsk->copied_seq = tsk->rcv_nxt;
+	tsk->rcv_wup = tsk->rcv_nxt;
+	tsk->snd_wnd = snd_wnd;
+	tsk->max_window = snd_wnd;
+	tsk->snd_wl1 = wl1;
+	tcpx_sync_mss(sk, pmtu);
+	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
+}
+
 /* BPF pre-connect hooks call this for every inet-like socket. */
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
@@ -449,10 +472,6 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ntsk->snd_nxt = treq->snt_isn + 1;
 	ntsk->snd_max = ntsk->snd_nxt;
 	ntsk->write_seq = treq->snt_isn + 1;
-	ntsk->irs = treq->rcv_isn;
-	ntsk->rcv_nxt = treq->rcv_isn + 1;
-	ntsk->copied_seq = ntsk->rcv_nxt;
-	ntsk->rcv_wup = ntsk->rcv_nxt;
 	ntsk->wscale_ok = ireq->wscale_ok;
 	ntsk->snd_wscale = ireq->snd_wscale;
 	ntsk->rcv_wscale = ireq->rcv_wscale;
@@ -461,14 +480,16 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	ntsk->ts_recent = treq->ts_recent;
 	ntsk->ts_off = treq->ts_off;
 	ntsk->ts_recent_stamp = (u32)ktime_get_seconds();
-	/* What the SYN+ACK advertised, unscaled. */
+	/*
+	 * What the SYN+ACK advertised, unscaled: the same
+	 * tcpx_synack_window() of the listener, a cookie's SYN+ACK too.
+	 */
 	ntsk->rcv_wnd = tcpx_synack_window(sk);
-	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
-	ntsk->max_window = ntsk->snd_wnd;
-	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
 	tcpx_set_mss_clamp(newsk, treq->mss);
-	tcpx_sync_mss(newsk, dst_mtu(dst));
-	ntsk->snd_cwnd = TCPX_INIT_CWND * ntsk->mss_cache;
+	/* The third ACK's window is scaled. */
+	tcpx_init_synced(newsk, treq->rcv_isn,
+			 (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale,
+			 TCPX_SKB_CB(skb)->seq, dst_mtu(dst));
 	/*
 	 * The handshake times the path, as tcp_synack_rtt_meas(): from the
 	 * SYN+ACK if it went once (Karn), else from the echoed timestamp.

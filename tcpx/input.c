@@ -1148,17 +1148,11 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (tcpx_parse_options(th, &opt))
 		goto discard;
 
-	tsk->irs = cb->seq;
-	tsk->rcv_nxt = cb->seq + 1;
-	tsk->copied_seq = tsk->rcv_nxt;
-	tsk->rcv_wup = tsk->rcv_nxt;
-	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
-	tsk->max_window = tsk->snd_wnd;
-	tsk->snd_wl1 = cb->seq;
 	tcpx_set_mss_clamp(sk, opt.mss);
 	tcpx_synsent_options(sk, skb, &opt);
-	tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
-	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
+	/* The SYN's window is never scaled. */
+	tcpx_init_synced(sk, cb->seq, ntohs(th->window), cb->seq,
+			 inet_csk(sk)->icsk_pmtu_cookie);
 
 	if (th->ack) {
 		tsk->bytes_acked += cb->ack_seq - tsk->snd_una;

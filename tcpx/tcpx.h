@@ -436,6 +436,8 @@ bool tcpx_challenge_ack_allowed(struct net *net);
 /* conn.c: opening connections, actively and passively */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
+		      u32 pmtu);
 int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void tcpx_child_rcv(struct sock *sk, struct sock *child, struct sk_buff *skb)
 	__releases(child);

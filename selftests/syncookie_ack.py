@@ -9,7 +9,8 @@ cookies, played by hand, so the third ACK can be wrong on purpose.
 
 Sends a SYN from ADDR (an address no kernel owns, so no stack answers the
 SYN+ACK: the server needs a static neighbour entry for it on DEV's MAC),
-reads the SYN+ACK on DEV (AF_PACKET) and prints "synack cookie=C mss=M".
+reads the SYN+ACK on DEV (AF_PACKET) and prints "synack cookie=C mss=M
+win=W" (W: its window field).
 After --wait seconds it sends the third ACK: ack = cookie + 1, XORed with
 --ack-xor; from another source port with --other-port (a cookie for another
 4-tuple); carrying --data bytes.  Then it prints what came back within two
@@ -63,7 +64,7 @@ def handshake(a, rx, tx, mss_opt):
         tx.sendto(ip_packet(a.src, daddr, a.proto, seg), (daddr, 0))
 
     def recv(port, deadline):
-        """The next segment from the server to (src, port): (flags, seq, ack, opts, data)."""
+        """The next segment from the server to (src, port): (flags, seq, ack, opts, data, win)."""
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([rx], [], [], left)[0]:
@@ -75,12 +76,12 @@ def handshake(a, rx, tx, mss_opt):
             if socket.inet_ntoa(p[12:16]) != daddr or socket.inet_ntoa(p[16:20]) != a.src:
                 continue
             th = p[ihl:]
-            s, d, seq, ack, off, flags = struct.unpack('!HHIIBB', th[:14])
+            s, d, seq, ack, off, flags, win = struct.unpack('!HHIIBBH', th[:16])
             if s != dport or d != port:
                 continue
             doff = (off >> 4) * 4
             tot = struct.unpack('!H', p[2:4])[0]
-            return flags, seq, ack, th[20:doff], p[ihl + doff:tot]
+            return flags, seq, ack, th[20:doff], p[ihl + doff:tot], win
 
     send(sport, isn, 0, SYN, encode_options([('mss', mss_opt)]))
     r = recv(sport, time.monotonic() + 3)
@@ -89,7 +90,7 @@ def handshake(a, rx, tx, mss_opt):
         return 1
     cookie = r[1]
     smss = next((o[1] for o in decode_options(r[3]) if o[0] == 'mss'), 0)
-    print('synack cookie=%u mss=%u' % (cookie, smss), flush=True)
+    print('synack cookie=%u mss=%u win=%u' % (cookie, smss, r[5]), flush=True)
 
     time.sleep(a.wait)
     port = sport + 1 if a.other_port else sport

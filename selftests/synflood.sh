@@ -40,7 +40,7 @@ else
 fi
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 tcpx_topo_flood || ktap_exit_fail_msg "topology"
 
 sysctl_srv() { ip netns exec "$NS_SRV" sh -c "echo $2 > /proc/sys/net/tcpx/$1"; }
@@ -263,6 +263,27 @@ tcpx_release
 echo "# accept queue full: ListenOverflows +$((o1 - o0)) ListenDrops +$((d1 - d0))"
 tcpx_check "accept-queue overflow counted in ListenOverflows and ListenDrops" \
 	test "$((o1 - o0))" -ge 1 -a "$((d1 - d0))" -ge "$((o1 - o0))"
+
+echo "# t=${SECONDS}s"
+# 14: a cookie's SYN+ACK advertises the window a request sock's does (one
+# formula, as TCP's tcp_openreq_init_rwin() serves both), the rcv_wnd its
+# child keeps.  The same forged SYN (MSS only: no window scale) with
+# syncookies=1 and an empty SYN queue, then with syncookies=2, to a
+# listener whose buffer (net.core.rmem_default, global, for its creation
+# only) makes that window less than 65535.
+rmem=$(cat /proc/sys/net/core/rmem_default)
+echo 131072 > /proc/sys/net/core/rmem_default
+serve_start 128 8083
+echo "$rmem" > /proc/sys/net/core/rmem_default
+sysctl_srv syncookies 1
+w_req=$(forge --dst 10.0.1.2:8083 | awk '$1 == "synack" { sub("win=", "", $4); print $4 }')
+sysctl_srv syncookies 2
+w_ck=$(forge --dst 10.0.1.2:8083 | awk '$1 == "synack" { sub("win=", "", $4); print $4 }')
+sysctl_srv syncookies 0
+serve_stop
+echo "# SYN+ACK window: request sock $w_req, cookie $w_ck"
+tcpx_check "a cookie's SYN+ACK window is a request sock's" \
+	test -n "$w_req" -a "$w_req" = "$w_ck"
 
 echo "# t=${SECONDS}s"
 ktap_finished

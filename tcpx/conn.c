@@ -78,6 +78,29 @@ static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	inet_csk(sk)->icsk_backoff = 0;
 }
 
+/*
+ * A connection synchronized with its peer, by either end of a handshake
+ * (tcpx_rcv_synsent() on the peer's SYN, tcpx_syn_recv_sock() for a
+ * listener's child): the peer's ISN irs, the window snd_wnd offered by
+ * the segment at wl1, and the MSS for a path of MTU pmtu, once the
+ * options agreed and the MSS clamp are set.
+ */
+void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
+		      u32 pmtu)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	tsk->irs = irs;
+	tsk->rcv_nxt = irs + 1;
+	tsk->copied_seq = tsk->rcv_nxt;
+	tsk->rcv_wup = tsk->rcv_nxt;
+	tsk->snd_wnd = snd_wnd;
+	tsk->max_window = snd_wnd;
+	tsk->snd_wl1 = wl1;
+	tcpx_sync_mss(sk, pmtu);
+	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
+}
+
 /* BPF pre-connect hooks call this for every inet-like socket. */
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
@@ -180,8 +203,8 @@ failure:
 }
 
 /* A request sock's addresses and ISNs, from the segment that opens it. */
-static void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
-			  struct request_sock *req, u32 rcv_isn)
+void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
+		   struct request_sock *req, u32 rcv_isn)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -281,9 +304,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	}
 	/* A cookie: nothing is kept, not even a request sock. */
 	if (want_cookie) {
-		WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
-		tcpx_cookie_send_synack(sk, skb,
-					tcpx_cookie_init_sequence(sk, skb, &mss));
+		tcpx_cookie_synack(sk, skb, mss);
 		return 0;
 	}
 
@@ -327,75 +348,12 @@ drop:
 	return 0;
 }
 
-static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
-				       struct sk_buff *skb,
-				       struct request_sock *req, bool hashed,
-				       bool *own_req);
-
 /*
- * Should an ACK to a listener be taken for a cookie's answer?  Always
- * with syncookies=2; with 1 only if this listener sent cookies in the
- * last two clock periods (TCP's tcp_synq_no_recent_overflow()).
+ * A new child, locked and in the accept queue (of a request sock or of a
+ * cookie), takes the ACK (and its data) that made it, now or from its
+ * backlog, as tcp_child_process(); the listener is woken to accept it.
  */
-static bool tcpx_cookie_wanted(const struct sock *sk)
-{
-	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
-	unsigned long last = READ_ONCE(tcpx_sk(sk)->synq_overflow);
-
-	switch (READ_ONCE(pn->syncookies)) {
-	case 2:
-		return true;
-	case 1:
-		return last && time_before(jiffies, last + HZ +
-					   2UL * READ_ONCE(pn->syncookie_period) * HZ);
-	}
-	return false;
-}
-
-/*
- * An ACK that may carry a cookie: the child, locked, if it does; sk if
- * the cookie is wrong (the caller resets); NULL if the ACK is dropped.
- */
-static struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
-{
-	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-	struct request_sock *req;
-	bool own_req = false;
-	struct sock *child;
-	u16 mss;
-
-	if (tcpx_cookie_check(sk, skb, &mss))
-		return sk;
-	/* The request sock exists only to build the child and to queue it. */
-	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, false);
-	if (!req)
-		goto drop;
-	tcpx_init_req(sk, skb, req, cb->seq - 1);
-	tcpx_rsk(req)->snt_isn = cb->ack_seq - 1;
-	tcpx_rsk(req)->mss = mss;
-	if (security_inet_conn_request(sk, skb, req))
-		goto free;
-
-	child = tcpx_syn_recv_sock(sk, skb, req, false, &own_req);
-	if (child) {
-		__acquire(child);
-		refcount_set(&req->rsk_refcnt, 1);
-		if (inet_csk_reqsk_queue_add(sk, req, child)) {
-			__release(child);	/* handed over locked */
-			return child;
-		}
-		bh_unlock_sock(child);
-		sock_put(child);
-	}
-free:
-	reqsk_free(req);
-drop:
-	return NULL;
-}
-
-/* A child born of a cookie takes the ACK (and its data) that made it. */
-static void tcpx_cookie_child_rcv(struct sock *sk, struct sock *child,
-				  struct sk_buff *skb)
+void tcpx_child_rcv(struct sock *sk, struct sock *child, struct sk_buff *skb)
 	__releases(child)
 {
 	if (!sock_owned_by_user(child))
@@ -422,7 +380,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			child = tcpx_cookie_v4_check(sk, skb);
 			if (child && child != sk) {
 				__acquire(child);	/* returned locked */
-				tcpx_cookie_child_rcv(sk, child, skb);
+				tcpx_child_rcv(sk, child, skb);
 				local_bh_enable();
 				return 0;
 			}
@@ -444,10 +402,9 @@ discard:
  * The full socket for a completed handshake, hashed in place of req
  * (hashed), or on its own for a cookie's (!hashed).
  */
-static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
-				       struct sk_buff *skb,
-				       struct request_sock *req, bool hashed,
-				       bool *own_req)
+struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				struct request_sock *req, bool hashed,
+				bool *own_req)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);
@@ -512,10 +469,6 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->snd_nxt = treq->snt_isn + 1;
 	ntsk->snd_max = ntsk->snd_nxt;
 	ntsk->write_seq = treq->snt_isn + 1;
-	ntsk->irs = treq->rcv_isn;
-	ntsk->rcv_nxt = treq->rcv_isn + 1;
-	ntsk->copied_seq = ntsk->rcv_nxt;
-	ntsk->rcv_wup = ntsk->rcv_nxt;
 	ntsk->wscale_ok = ireq->wscale_ok;
 	ntsk->snd_wscale = ireq->snd_wscale;
 	ntsk->rcv_wscale = ireq->rcv_wscale;
@@ -524,14 +477,16 @@ static struct sock *tcpx_syn_recv_sock(const struct sock *sk,
 	ntsk->ts_recent = treq->ts_recent;
 	ntsk->ts_off = treq->ts_off;
 	ntsk->ts_recent_stamp = (u32)ktime_get_seconds();
-	/* What the SYN+ACK advertised, unscaled. */
+	/*
+	 * What the SYN+ACK advertised, unscaled: the same
+	 * tcpx_synack_window() of the listener, a cookie's SYN+ACK too.
+	 */
 	ntsk->rcv_wnd = tcpx_synack_window(sk);
-	ntsk->snd_wnd = (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale;
-	ntsk->max_window = ntsk->snd_wnd;
-	ntsk->snd_wl1 = TCPX_SKB_CB(skb)->seq;
 	tcpx_set_mss_clamp(newsk, treq->mss);
-	tcpx_sync_mss(newsk, dst_mtu(dst));
-	ntsk->snd_cwnd = TCPX_INIT_CWND * ntsk->mss_cache;
+	/* The third ACK's window is scaled. */
+	tcpx_init_synced(newsk, treq->rcv_isn,
+			 (u32)ntohs(tcp_hdr(skb)->window) << ntsk->snd_wscale,
+			 TCPX_SKB_CB(skb)->seq, dst_mtu(dst));
 	/*
 	 * The handshake times the path, as tcp_synack_rtt_meas(): from the
 	 * SYN+ACK if it went once (Karn), else from the echoed timestamp.

@@ -785,17 +785,11 @@ static int tcpx_rcv_synsent(struct sock *sk, struct sk_buff *skb)
 	if (!th->syn)
 		goto discard;
 
-	tsk->irs = cb->seq;
-	tsk->rcv_nxt = cb->seq + 1;
-	tsk->copied_seq = tsk->rcv_nxt;
-	tsk->rcv_wup = tsk->rcv_nxt;
-	tsk->snd_wnd = ntohs(th->window);	/* never scaled on a SYN */
-	tsk->max_window = tsk->snd_wnd;
-	tsk->snd_wl1 = cb->seq;
 	tcpx_set_mss_clamp(sk, cb->mss);
 	tcpx_synsent_options(sk, skb);
-	tcpx_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
-	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
+	/* The SYN's window is never scaled. */
+	tcpx_init_synced(sk, cb->seq, ntohs(th->window), cb->seq,
+			 inet_csk(sk)->icsk_pmtu_cookie);
 
 	if (th->ack) {
 		tsk->bytes_acked += cb->ack_seq - tsk->snd_una;
@@ -1117,17 +1111,7 @@ static int tcpx_rcv_req(struct sk_buff *skb, struct request_sock *req)
 	__acquire(child);	/* inet_csk_clone_lock() returned it locked */
 
 	/* The child comes locked; the ACK makes it ESTABLISHED. */
-	if (!sock_owned_by_user(child)) {
-		tcpx_rcv_state_process(child, skb);
-	} else if (sk_add_backlog(child, skb, READ_ONCE(child->sk_rcvbuf))) {
-		bh_unlock_sock(child);
-		sock_put(child);
-		sock_put(lsk);
-		goto discard;
-	}
-	bh_unlock_sock(child);
-	sock_put(child);
-	lsk->sk_data_ready(lsk);
+	tcpx_child_rcv(lsk, child, skb);
 	sock_put(lsk);
 	return 0;
 discard:

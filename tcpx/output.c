@@ -312,12 +312,12 @@ u32 tcpx_select_window(struct sock *sk)
 	return win >> tsk->rcv_wscale;
 }
 
-/* A SYN's window is never scaled (RFC 7323 2.2). */
+/* A SYN's window, as a SYN+ACK's: never scaled (RFC 7323 2.2). */
 static u16 tcpx_syn_window(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
-	tsk->rcv_wnd = min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
+	tsk->rcv_wnd = tcpx_synack_window(sk);
 	tsk->rcv_wup = tsk->rcv_nxt;
 	return tsk->rcv_wnd;
 }
@@ -979,7 +979,11 @@ void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in)
 			  &opts);
 }
 
-/* The window of a SYN+ACK: never scaled (RFC 7323 2.2). */
+/*
+ * The window of a SYN or SYN+ACK: never scaled (RFC 7323 2.2).  One
+ * formula for every SYN+ACK, a cookie's too, as tcp_openreq_init_rwin()
+ * serves both in TCP: the child of a listener takes it as its rcv_wnd.
+ */
 u32 tcpx_synack_window(const struct sock *sk)
 {
 	return min(tcpx_rcv_space(sk), TCPX_MAX_WIN);
@@ -1025,26 +1029,53 @@ void tcpx_send_reset(struct net *net, const struct sock *sk,
 				TCPHDR_RST | TCPHDR_ACK, 0);
 }
 
-/* SYN+ACK of a request sock, or of a SYN cookie. */
-int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
+/*
+ * A listener's SYN+ACK, of a request sock or of a SYN cookie, routed by
+ * the caller: the one builder, so both carry the same window and options
+ * in the same layout (TCP's tcp_make_synack()).  A cookie's is owned by no
+ * socket, as TCP's TCP_SYNACK_COOKIE: under a flood no listener's
+ * refcount and wmem are touched for it.
+ */
+static int tcpx_xmit_synack(const struct sock *sk, struct dst_entry *dst,
+			    __be32 saddr, __be32 daddr, __be16 sport,
+			    __be16 dport, u32 seq, u32 ack,
+			    const struct tcpx_out_opts *opts, bool cookie)
 {
-	const struct inet_request_sock *ireq = inet_rsk(req);
-	struct tcpx_request_sock *treq = tcpx_rsk(req);
-	struct tcpx_out_opts opts = {};
-	struct dst_entry *dst;
 	struct sk_buff *skb;
-	struct flowi4 fl4;
 	int err;
 
-	dst = inet_csk_route_req(sk, &fl4, req);
-	if (!dst)
-		return -EHOSTUNREACH;
 	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
 	if (!skb) {
 		dst_release(dst);
 		return -ENOMEM;
 	}
 	skb_reserve(skb, TCPX_MAX_HEADER);
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(opts));
+	tcpx_fill_header(skb, sport, dport, seq, ack, TCPHDR_SYN | TCPHDR_ACK,
+			 tcpx_synack_window(sk), opts);
+	tcpx_csum(skb, saddr, daddr);
+	skb_dst_set(skb, dst);
+	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
+	if (!cookie)
+		skb_set_owner_w(skb, (struct sock *)sk);
+
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
+	err = ip_build_and_send_pkt(skb, sk, saddr, daddr, NULL, 0);
+	return net_xmit_eval(err);
+}
+
+/* SYN+ACK of a request sock. */
+int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
+{
+	const struct inet_request_sock *ireq = inet_rsk(req);
+	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	struct tcpx_out_opts opts = {};
+	struct dst_entry *dst;
+	struct flowi4 fl4;
+
+	dst = inet_csk_route_req(sk, &fl4, req);
+	if (!dst)
+		return -EHOSTUNREACH;
 	opts.mss = tcpx_mss_for_mtu(dst_mtu(dst));
 	opts.ws_ok = ireq->wscale_ok;
 	opts.ws = ireq->rcv_wscale;
@@ -1052,21 +1083,37 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	opts.sack_perm = ireq->sack_ok;
 	opts.tsval = tcpx_ts_now() + treq->ts_off;
 	opts.tsecr = treq->ts_recent;
-	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
-	tcpx_fill_header(skb, htons(ireq->ir_num), ireq->ir_rmt_port,
-			 treq->snt_isn, treq->rcv_isn + 1,
-			 TCPHDR_SYN | TCPHDR_ACK, tcpx_synack_window(sk), &opts);
-	tcpx_csum(skb, ireq->ir_loc_addr, ireq->ir_rmt_addr);
-	skb_dst_set(skb, dst);
 	if (!treq->snt_synack_us)
 		treq->snt_synack_us = tcpx_now_us() ? : 1;
-	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
-	skb_set_owner_w(skb, (struct sock *)sk);
+	return tcpx_xmit_synack(sk, dst, ireq->ir_loc_addr, ireq->ir_rmt_addr,
+				htons(ireq->ir_num), ireq->ir_rmt_port,
+				treq->snt_isn, treq->rcv_isn + 1, &opts, false);
+}
 
-	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
-	err = ip_build_and_send_pkt(skb, sk, ireq->ir_loc_addr,
-				    ireq->ir_rmt_addr, NULL, 0);
-	return net_xmit_eval(err);
+/*
+ * The SYN+ACK carrying a cookie, built from the SYN alone: no request sock
+ * is allocated, so a flood answered with cookies takes nothing from the
+ * module's caches.  Addresses swapped, the listener's bound device; only
+ * our MSS among the options (syncookies.c: what a cookie cannot carry).
+ */
+int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie)
+{
+	const struct iphdr *iph = ip_hdr(syn);
+	const struct tcphdr *th = tcp_hdr(syn);
+	struct tcpx_out_opts opts = {};
+	struct flowi4 fl4;
+	struct rtable *rt;
+
+	rt = ip_route_output_ports(sock_net(sk), &fl4, NULL, iph->saddr,
+				   iph->daddr, th->source, th->dest,
+				   tcpx_ipproto, 0, inet_request_bound_dev_if(sk, syn));
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	opts.mss = tcpx_mss_for_mtu(dst_mtu(&rt->dst));
+	return tcpx_xmit_synack(sk, &rt->dst, iph->daddr, iph->saddr,
+				th->dest, th->source, cookie,
+				TCPX_SKB_CB(syn)->seq + 1, &opts, true);
 }
 
 /*

@@ -26,13 +26,19 @@
  * has no window scaling, SACK or timestamps; tcpx_cookie_init_sequence()
  * is where the bits would go into the tsval, and tcpx_cookie_check() where
  * they would come back from the ACK's tsecr (see Documentation/tcpx.rst).
+ *
+ * The whole concern is here: when a SYN is answered with a cookie
+ * (tcpx_cookie_synack(), called by conn.c's tcpx_conn_request()), when an
+ * ACK to a listener is taken for a cookie's answer (tcpx_cookie_wanted()),
+ * and the child a valid one opens (tcpx_cookie_v4_check(), as TCP's
+ * cookie_v4_check()), built by the same tcpx_syn_recv_sock() as the child
+ * of a request sock.
  */
 #include <linux/jiffies.h>
 #include <linux/math64.h>
+#include <linux/security.h>
 #include <linux/siphash.h>
-#include <net/checksum.h>
 #include <net/ip.h>
-#include <net/route.h>
 
 #include "mib.h"
 #include "trace.h"
@@ -69,8 +75,8 @@ static u32 tcpx_cookie_hash(const struct tcpx_pernet *pn,
  * *mss is the peer's MSS option (0: none) on entry, the MSS the cookie
  * encodes on return.
  */
-u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
-			      u16 *mss)
+static u32 tcpx_cookie_init_sequence(const struct sock *sk,
+				     const struct sk_buff *skb, u16 *mss)
 {
 	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
 	u32 count = tcpx_cookie_count(pn);
@@ -97,8 +103,8 @@ u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
  * Is the ACK in skb the answer to one of our cookies?  0 and the MSS it
  * encodes in *mss, or -EINVAL (counted) if not.
  */
-int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
-		      u16 *mss)
+static int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
+			     u16 *mss)
 {
 	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
@@ -128,54 +134,75 @@ fail:
 }
 
 /*
- * The SYN+ACK carrying a cookie, built from the SYN alone: no request sock
- * is allocated, so a flood answered with cookies takes nothing from the
- * module's caches.  Routed and sent as tcpx_send_synack() does for a
- * request sock (addresses swapped, the listener's bound device).
+ * A SYN the SYN queue has no room for (or syncookies=2): its SYN+ACK
+ * carries a cookie and nothing is kept.  The listener notes when, for
+ * tcpx_cookie_wanted(), as TCP's cookie_init_sequence() calls
+ * tcp_synq_overflow().  mss: the SYN's MSS option, 0 for none.
  */
-int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
-			    u32 cookie)
+void tcpx_cookie_synack(struct sock *sk, struct sk_buff *syn, u16 mss)
 {
-	const struct iphdr *iph = ip_hdr(syn);
-	const struct tcphdr *th = tcp_hdr(syn);
-	struct net *net = sock_net(sk);
-	struct sk_buff *skb;
-	struct tcphdr *nth;
-	struct flowi4 fl4;
-	struct rtable *rt;
-	int len, err;
+	WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
+	tcpx_send_cookie_synack(sk, syn,
+				tcpx_cookie_init_sequence(sk, syn, &mss));
+}
 
-	rt = ip_route_output_ports(net, &fl4, NULL, iph->saddr, iph->daddr,
-				   th->source, th->dest, tcpx_ipproto, 0,
-				   inet_request_bound_dev_if(sk, syn));
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return -ENOMEM;
+/*
+ * Should an ACK to a listener be taken for a cookie's answer?  Always
+ * with syncookies=2; with 1 only if this listener sent cookies in the
+ * last two clock periods (TCP's tcp_synq_no_recent_overflow()).
+ */
+bool tcpx_cookie_wanted(const struct sock *sk)
+{
+	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	unsigned long last = READ_ONCE(tcpx_sk(sk)->synq_overflow);
+
+	switch (READ_ONCE(pn->syncookies)) {
+	case 2:
+		return true;
+	case 1:
+		return last && time_before(jiffies, last + HZ +
+					   2UL * READ_ONCE(pn->syncookie_period) * HZ);
 	}
-	skb_reserve(skb, TCPX_MAX_HEADER);
-	len = TCPX_HDR_LEN + TCPOLEN_MSS;
-	nth = skb_push(skb, len);
-	skb_reset_transport_header(skb);
-	memset(nth, 0, len);
-	nth->source = th->dest;
-	nth->dest = th->source;
-	nth->seq = htonl(cookie);
-	nth->ack_seq = htonl(TCPX_SKB_CB(syn)->seq + 1);
-	tcp_flag_byte(nth) = TCPHDR_SYN | TCPHDR_ACK;
-	nth->window = htons(min(READ_ONCE(sk->sk_rcvbuf) / 2, (int)TCPX_MAX_WIN));
-	nth->doff = len / 4;
-	/* Our MSS as a request sock's SYN+ACK has it; cookies keep the peer's. */
-	put_unaligned_be32(TCPOPT_MSS << 24 | TCPOLEN_MSS << 16 |
-			   tcpx_mss_for_mtu(dst_mtu(&rt->dst)), nth + 1);
-	nth->check = csum_tcpudp_magic(iph->daddr, iph->saddr, len, tcpx_ipproto,
-				       csum_partial(nth, len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
-	skb_dst_set(skb, &rt->dst);
+	return false;
+}
 
-	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
-	err = ip_build_and_send_pkt(skb, sk, iph->daddr, iph->saddr, NULL, 0);
-	return net_xmit_eval(err);
+/*
+ * An ACK that may carry a cookie: the child, locked, if it does; sk if
+ * the cookie is wrong (the caller resets); NULL if the ACK is dropped.
+ */
+struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct request_sock *req;
+	bool own_req = false;
+	struct sock *child;
+	u16 mss;
+
+	if (tcpx_cookie_check(sk, skb, &mss))
+		return sk;
+	/* The request sock exists only to build the child and to queue it. */
+	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, false);
+	if (!req)
+		goto drop;
+	tcpx_init_req(sk, skb, req, cb->seq - 1);
+	tcpx_rsk(req)->snt_isn = cb->ack_seq - 1;
+	tcpx_rsk(req)->mss = mss;
+	if (security_inet_conn_request(sk, skb, req))
+		goto free;
+
+	child = tcpx_syn_recv_sock(sk, skb, req, false, &own_req);
+	if (child) {
+		__acquire(child);
+		refcount_set(&req->rsk_refcnt, 1);
+		if (inet_csk_reqsk_queue_add(sk, req, child)) {
+			__release(child);	/* handed over locked */
+			return child;
+		}
+		bh_unlock_sock(child);
+		sock_put(child);
+	}
+free:
+	reqsk_free(req);
+drop:
+	return NULL;
 }

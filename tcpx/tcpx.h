@@ -421,6 +421,8 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 			 const struct request_sock *req);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
+int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie);
 void tcpx_go_back(struct sock *sk);
 void tcpx_xmit_lost(struct sock *sk);
 void tcpx_resend_oversized(struct sock *sk);
@@ -467,21 +469,27 @@ bool tcpx_challenge_ack_allowed(struct net *net);
 /* conn.c: opening connections, actively and passively */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
+		      u32 pmtu);
 int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void tcpx_child_rcv(struct sock *sk, struct sock *child, struct sk_buff *skb)
+	__releases(child);
 struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);
+void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
+		   struct request_sock *req, u32 rcv_isn);
+struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				struct request_sock *req, bool hashed,
+				bool *own_req);
 extern struct request_sock_ops tcpx_request_sock_ops;
 u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
 	     __be16 sport, __be16 dport);
 u32 tcpx_ts_off(const struct net *net, __be32 saddr, __be32 daddr);
 
 /* syncookies.c: SYN cookies */
-u32 tcpx_cookie_init_sequence(const struct sock *sk, const struct sk_buff *skb,
-			      u16 *mss);
-int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
-		      u16 *mss);
-int tcpx_cookie_send_synack(const struct sock *sk, struct sk_buff *syn,
-			    u32 cookie);
+void tcpx_cookie_synack(struct sock *sk, struct sk_buff *syn, u16 mss);
+bool tcpx_cookie_wanted(const struct sock *sk);
+struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb);
 
 /* minisocks.c: TIME-WAIT */
 extern struct timewait_sock_ops tcpx_timewait_sock_ops;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Opening connections: the active open (connect) and the passive one (a
- * listener's SYN queue of request socks and the child born of the third
- * ACK), RFC 9293 3.5.
+ * Opening connections: the state an active open (the family's connect,
+ * ipv4.c) starts from, and the passive open (a listener's SYN queue of
+ * request socks and the child born of the third ACK), RFC 9293 3.5.
  *
  * A listener keeps each half-open connection as a request sock in ehash,
  * not a full socket; its timer (the kernel's reqsk_timer_handler) resends
@@ -48,8 +48,8 @@ u32 tcpx_ts_off(const struct net *net, __be32 saddr, __be32 daddr)
 }
 
 /* State of a new connection, once its addresses and route are known. */
-static void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
-				 u32 iss)
+void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
+			  u32 iss)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	u16 mss = tcpx_mss_for_mtu(dst_mtu(dst));
@@ -99,107 +99,6 @@ void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
 	tsk->snd_wl1 = wl1;
 	tcpx_sync_mss(sk, pmtu);
 	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
-}
-
-/* BPF pre-connect hooks call this for every inet-like socket. */
-int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
-{
-	if (addr_len < sizeof(struct sockaddr_in))
-		return -EINVAL;
-	return 0;
-}
-
-/* RFC 9293 3.10.1 OPEN, active: pick a route and a port, send SYN. */
-int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
-{
-	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
-	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
-	struct inet_sock *inet = inet_sk(sk);
-	struct ip_options_rcu *inet_opt;
-	__be16 orig_sport, orig_dport;
-	u32 tw_isn;
-	struct flowi4 *fl4;
-	struct rtable *rt;
-	__be32 daddr;
-	int err;
-
-	if (addr_len < sizeof(struct sockaddr_in))
-		return -EINVAL;
-	if (usin->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
-
-	daddr = usin->sin_addr.s_addr;
-	orig_sport = inet->inet_sport;
-	orig_dport = usin->sin_port;
-	fl4 = &inet->cork.fl.u.ip4;
-	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
-			      sk->sk_bound_dev_if, sk->sk_protocol,
-			      orig_sport, orig_dport, sk);
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
-		ip_rt_put(rt);
-		return -ENETUNREACH;
-	}
-
-	if (!inet->inet_saddr) {
-		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
-		if (err) {
-			ip_rt_put(rt);
-			return err;
-		}
-	} else {
-		sk_rcv_saddr_set(sk, inet->inet_saddr);
-	}
-	inet->inet_dport = usin->sin_port;
-	sk_daddr_set(sk, daddr);
-
-	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
-	tcpx_set_state(sk, TCP_SYN_SENT);
-	tw_isn = tcpx_tw_recycle(sk);
-	err = inet_hash_connect(&pn->death_row, sk);
-	if (err)
-		goto failure;
-
-	sk_set_txhash(sk);
-	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
-			       inet->inet_sport, inet->inet_dport, sk);
-	if (IS_ERR(rt)) {
-		err = PTR_ERR(rt);
-		rt = NULL;
-		goto failure;
-	}
-	sk_setup_caps(sk, &rt->dst);
-	/* IP options set before connect take room from every segment. */
-	inet_opt = rcu_dereference_protected(inet->inet_opt,
-					     lockdep_sock_is_held(sk));
-	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
-	tcpx_init_connection(sk, &rt->dst,
-			     tw_isn ? : tcpx_isn(sock_net(sk), inet->inet_saddr,
-						 inet->inet_daddr, inet->inet_sport,
-						 usin->sin_port));
-	rt = NULL;
-	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
-	tcpx_sk(sk)->wscale_ok = 1;
-	tcpx_sk(sk)->tstamp_ok = 1;
-	tcpx_sk(sk)->sack_ok = 1;
-	tcpx_sk(sk)->ts_off = tcpx_ts_off(sock_net(sk), inet->inet_saddr,
-					  inet->inet_daddr);
-	atomic_set(&inet->inet_id, get_random_u16());
-
-	err = tcpx_send_syn(sk);
-	if (err)
-		goto failure;
-	tcpx_inc_stats(sock_net(sk), TCPX_MIB_ACTIVEOPENS);
-	return 0;
-
-failure:
-	tcpx_set_state(sk, TCP_CLOSE);
-	inet_bhash2_reset_saddr(sk);
-	ip_rt_put(rt);
-	sk->sk_route_caps = 0;
-	inet->inet_dport = 0;
-	return err;
 }
 
 /* A request sock's addresses and ISNs, from the segment that opens it. */

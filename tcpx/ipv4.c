@@ -1,15 +1,199 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IPv4: the protocol handler for tcpx's IP protocol number, its lookup in
- * the IPv4 tables, and its registration.  What follows the lookup is the
+ * IPv4: connect's route and addresses, the pseudo-header checksum, replies
+ * outside a connection (their IPv4 header and route), the protocol
+ * handler for tcpx's IP protocol number with its lookup in the IPv4
+ * tables, and its registration.  What follows the lookup is the
  * family-neutral input.c.
  */
+#include <linux/random.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/protocol.h>
+#include <net/route.h>
 
 #include "mib.h"
 #include "tcpx.h"
+
+/* BPF pre-connect hooks call this for every inet-like socket. */
+int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	return 0;
+}
+
+/* RFC 9293 3.10.1 OPEN, active: pick a route and a port, send SYN. */
+int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
+	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
+	struct inet_sock *inet = inet_sk(sk);
+	struct ip_options_rcu *inet_opt;
+	__be16 orig_sport, orig_dport;
+	u32 tw_isn;
+	struct flowi4 *fl4;
+	struct rtable *rt;
+	__be32 daddr;
+	int err;
+
+	if (addr_len < sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (usin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+
+	daddr = usin->sin_addr.s_addr;
+	orig_sport = inet->inet_sport;
+	orig_dport = usin->sin_port;
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = ip_route_connect(fl4, daddr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, sk->sk_protocol,
+			      orig_sport, orig_dport, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+
+	if (!inet->inet_saddr) {
+		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
+		if (err) {
+			ip_rt_put(rt);
+			return err;
+		}
+	} else {
+		sk_rcv_saddr_set(sk, inet->inet_saddr);
+	}
+	inet->inet_dport = usin->sin_port;
+	sk_daddr_set(sk, daddr);
+
+	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
+	tcpx_set_state(sk, TCP_SYN_SENT);
+	tw_isn = tcpx_tw_recycle(sk);
+	err = inet_hash_connect(&pn->death_row, sk);
+	if (err)
+		goto failure;
+
+	sk_set_txhash(sk);
+	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	/* IP options set before connect take room from every segment. */
+	inet_opt = rcu_dereference_protected(inet->inet_opt,
+					     lockdep_sock_is_held(sk));
+	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
+	tcpx_init_connection(sk, &rt->dst,
+			     tw_isn ? : tcpx_isn(sock_net(sk), inet->inet_saddr,
+						 inet->inet_daddr, inet->inet_sport,
+						 usin->sin_port));
+	rt = NULL;
+	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
+	tcpx_sk(sk)->wscale_ok = 1;
+	tcpx_sk(sk)->tstamp_ok = 1;
+	tcpx_sk(sk)->sack_ok = 1;
+	tcpx_sk(sk)->ts_off = tcpx_ts_off(sock_net(sk), inet->inet_saddr,
+					  inet->inet_daddr);
+	atomic_set(&inet->inet_id, get_random_u16());
+
+	err = tcpx_send_syn(sk);
+	if (err)
+		goto failure;
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_ACTIVEOPENS);
+	return 0;
+
+failure:
+	tcpx_set_state(sk, TCP_CLOSE);
+	inet_bhash2_reset_saddr(sk);
+	ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
+	return err;
+}
+
+/* The checksum over the IPv4 pseudo-header (RFC 9293 3.1), in software. */
+void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	int len = skb->len - skb_transport_offset(skb);
+
+	th->check = 0;
+	th->check = csum_tcpudp_magic(saddr, daddr, len, tcpx_ipproto,
+				      skb_checksum(skb, skb_transport_offset(skb),
+						   len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
+ * A reply to segment "in" sent outside a connection's output path: RST for
+ * a stray segment, ACK from TIME-WAIT.  Addresses and ports are in's,
+ * swapped.  sk (a full socket, a TIME-WAIT one, or NULL) lends its
+ * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
+ * mark is reflected when fwmark_reflect asks.
+ */
+void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
+			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+			u16 win, const struct tcpx_out_opts *o)
+{
+	const struct tcphdr *th = tcp_hdr(in);
+	const struct iphdr *iph = ip_hdr(in);
+	u32 mark = IP4_REPLY_MARK(net, in->mark), prio = 0;
+	struct sk_buff *skb;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct iphdr *niph;
+
+	if (sk && sk->sk_state == TCP_TIME_WAIT) {
+		mark = mark ? : inet_twsk(sk)->tw_mark;
+		prio = inet_twsk(sk)->tw_priority;
+	} else if (sk) {
+		mark = mark ? : READ_ONCE(sk->sk_mark);
+		prio = READ_ONCE(sk->sk_priority);
+	}
+	flowi4_init_output(&fl4, inet_iif(in), mark, 0, RT_SCOPE_UNIVERSE,
+			   tcpx_ipproto, 0, iph->saddr, iph->daddr, th->source,
+			   th->dest, sock_net_uid(net, NULL));
+	rt = ip_route_output_key(net, &fl4);
+	if (IS_ERR(rt))
+		return;
+	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, TCPX_MAX_HEADER);
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
+	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
+
+	skb_push(skb, sizeof(*niph));
+	skb_reset_network_header(skb);
+	niph = ip_hdr(skb);
+	niph->version = 4;
+	niph->ihl = sizeof(*niph) / 4;
+	niph->tos = 0;
+	niph->tot_len = htons(skb->len);
+	niph->frag_off = htons(IP_DF);
+	niph->ttl = ip4_dst_hoplimit(&rt->dst);
+	niph->protocol = tcpx_ipproto;
+	niph->saddr = fl4.saddr;
+	niph->daddr = fl4.daddr;
+	skb_dst_set(skb, &rt->dst);
+	ip_select_ident(net, skb, NULL);
+	skb->protocol = htons(ETH_P_IP);
+	skb->mark = mark;
+	skb->priority = prio;
+	tcpx_v4_send_check(skb, niph->saddr, niph->daddr);
+
+	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
+	if (flags & TCPHDR_RST)
+		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
+	ip_local_out(net, NULL, skb);
+}
 
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {

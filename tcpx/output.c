@@ -20,20 +20,7 @@
 #include "trace.h"
 #include "tcpx.h"
 
-/* Options a segment carries: MSS and window scale on SYNs, timestamps. */
-struct tcpx_out_opts {
-	u16	mss;		/* 0: none */
-	u8	ws_ok:1;
-	u8	ts_ok:1;
-	u8	sack_perm:1;
-	u8	ws;
-	u8	nsack;
-	u32	tsval;
-	u32	tsecr;
-	u32	sack[TCPX_MAX_SACKS][2];
-};
-
-static unsigned int tcpx_opts_len(const struct tcpx_out_opts *o)
+unsigned int tcpx_opts_len(const struct tcpx_out_opts *o)
 {
 	if (!o)
 		return 0;
@@ -45,22 +32,10 @@ static unsigned int tcpx_opts_len(const struct tcpx_out_opts *o)
 			   o->nsack * TCPOLEN_SACK_PERBLOCK : 0);
 }
 
-static void tcpx_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
-{
-	struct tcphdr *th = tcp_hdr(skb);
-	int len = skb->len - skb_transport_offset(skb);
-
-	th->check = 0;
-	th->check = csum_tcpudp_magic(saddr, daddr, len, tcpx_ipproto,
-				      skb_checksum(skb, skb_transport_offset(skb),
-						   len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
-}
-
 /* Fill a header at skb->data (pushed by 20 + tcpx_opts_len(o) bytes). */
-static void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
-			     u32 seq, u32 ack, u8 flags, u16 win,
-			     const struct tcpx_out_opts *o)
+void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+		      u32 seq, u32 ack, u8 flags, u16 win,
+		      const struct tcpx_out_opts *o)
 {
 	struct tcphdr *th;
 	__be32 *opt;
@@ -373,7 +348,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			 tsk->rcv_nxt, flags, win, &opts);
-	tcpx_csum(skb, inet->inet_saddr, inet->inet_daddr);
+	tcpx_v4_send_check(skb, inet->inet_saddr, inet->inet_daddr);
 	/*
 	 * Owned as TCP's, for netfilter's owner match and whatever else
 	 * reads skb->sk.  Module exit waits for such segments to be freed.
@@ -886,77 +861,11 @@ void tcpx_delack(struct sock *sk)
 	icsk->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
 }
 
-/*
- * A reply to segment "in" sent outside a connection's output path: RST for
- * a stray segment, ACK from TIME-WAIT.  Addresses and ports are in's,
- * swapped.  sk (a full socket, a TIME-WAIT one, or NULL) lends its
- * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
- * mark is reflected when fwmark_reflect asks.
- */
-static void __tcpx_send_reply(struct net *net, const struct sock *sk,
-			      const struct sk_buff *in, u32 seq, u32 ack,
-			      u8 flags, u16 win, const struct tcpx_out_opts *o)
-{
-	const struct tcphdr *th = tcp_hdr(in);
-	const struct iphdr *iph = ip_hdr(in);
-	u32 mark = IP4_REPLY_MARK(net, in->mark), prio = 0;
-	struct sk_buff *skb;
-	struct flowi4 fl4;
-	struct rtable *rt;
-	struct iphdr *niph;
-
-	if (sk && sk->sk_state == TCP_TIME_WAIT) {
-		mark = mark ? : inet_twsk(sk)->tw_mark;
-		prio = inet_twsk(sk)->tw_priority;
-	} else if (sk) {
-		mark = mark ? : READ_ONCE(sk->sk_mark);
-		prio = READ_ONCE(sk->sk_priority);
-	}
-	flowi4_init_output(&fl4, inet_iif(in), mark, 0, RT_SCOPE_UNIVERSE,
-			   tcpx_ipproto, 0, iph->saddr, iph->daddr, th->source,
-			   th->dest, sock_net_uid(net, NULL));
-	rt = ip_route_output_key(net, &fl4);
-	if (IS_ERR(rt))
-		return;
-	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	skb_reserve(skb, TCPX_MAX_HEADER);
-	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
-	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
-
-	skb_push(skb, sizeof(*niph));
-	skb_reset_network_header(skb);
-	niph = ip_hdr(skb);
-	niph->version = 4;
-	niph->ihl = sizeof(*niph) / 4;
-	niph->tos = 0;
-	niph->tot_len = htons(skb->len);
-	niph->frag_off = htons(IP_DF);
-	niph->ttl = ip4_dst_hoplimit(&rt->dst);
-	niph->protocol = tcpx_ipproto;
-	niph->saddr = fl4.saddr;
-	niph->daddr = fl4.daddr;
-	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
-	skb->protocol = htons(ETH_P_IP);
-	skb->mark = mark;
-	skb->priority = prio;
-	tcpx_csum(skb, niph->saddr, niph->daddr);
-
-	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
-	if (flags & TCPHDR_RST)
-		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
-	ip_local_out(net, NULL, skb);
-}
-
 void tcpx_send_reply(struct net *net, const struct sock *sk,
 		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
 		     u16 win)
 {
-	__tcpx_send_reply(net, sk, in, seq, ack, flags, win, NULL);
+	tcpx_v4_send_reply(net, sk, in, seq, ack, flags, win, NULL);
 }
 
 /*
@@ -974,9 +883,9 @@ void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in)
 		opts.tsval = tcpx_ts_now() + ttw->ts_off;
 		opts.tsecr = READ_ONCE(ttw->ts_recent);
 	}
-	__tcpx_send_reply(twsk_net(tw), (struct sock *)tw, in, ttw->snd_nxt,
-			  READ_ONCE(ttw->rcv_nxt), TCPHDR_ACK, ttw->rcv_win,
-			  &opts);
+	tcpx_v4_send_reply(twsk_net(tw), (struct sock *)tw, in, ttw->snd_nxt,
+			   READ_ONCE(ttw->rcv_nxt), TCPHDR_ACK, ttw->rcv_win,
+			   &opts);
 }
 
 /*
@@ -1006,9 +915,9 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 		opts.tsval = tcpx_ts_now() + treq->ts_off;
 		opts.tsecr = READ_ONCE(treq->ts_recent);
 	}
-	__tcpx_send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
-			  treq->rcv_isn + 1, TCPHDR_ACK,
-			  tcpx_synack_window(sk) >> ireq->rcv_wscale, &opts);
+	tcpx_v4_send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
+			   treq->rcv_isn + 1, TCPHDR_ACK,
+			   tcpx_synack_window(sk) >> ireq->rcv_wscale, &opts);
 }
 
 /* RFC 9293 3.10.7.1: the reset for a segment that finds no connection. */
@@ -1053,7 +962,7 @@ static int tcpx_xmit_synack(const struct sock *sk, struct dst_entry *dst,
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(opts));
 	tcpx_fill_header(skb, sport, dport, seq, ack, TCPHDR_SYN | TCPHDR_ACK,
 			 tcpx_synack_window(sk), opts);
-	tcpx_csum(skb, saddr, daddr);
+	tcpx_v4_send_check(skb, saddr, daddr);
 	skb_dst_set(skb, dst);
 	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
 	if (!cookie)

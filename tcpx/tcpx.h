@@ -232,6 +232,19 @@ struct tcpx_skb_cb {
 
 #define TCPX_SKB_CB(skb)	((struct tcpx_skb_cb *)&((skb)->cb[0]))
 
+/* Options a segment carries: MSS and window scale on SYNs, timestamps. */
+struct tcpx_out_opts {
+	u16	mss;		/* 0: none */
+	u8	ws_ok:1;
+	u8	ts_ok:1;
+	u8	sack_perm:1;
+	u8	ws;
+	u8	nsack;
+	u32	tsval;
+	u32	tsecr;
+	u32	sack[TCPX_MAX_SACKS][2];
+};
+
 /* RFC 7323 timestamp clock: milliseconds. */
 static inline u32 tcpx_ts_now(void)
 {
@@ -406,6 +419,10 @@ enum {
 void __tcpx_push_pending(struct sock *sk, int how);
 void tcpx_push_pending(struct sock *sk);
 bool tcpx_stream_memory_free(const struct sock *sk, int wake);
+unsigned int tcpx_opts_len(const struct tcpx_out_opts *o);
+void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+		      u32 seq, u32 ack, u8 flags, u16 win,
+		      const struct tcpx_out_opts *o);
 void tcpx_send_ack(struct sock *sk);
 void tcpx_send_fin(struct sock *sk);
 int tcpx_send_syn(struct sock *sk);
@@ -467,8 +484,8 @@ bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 bool tcpx_challenge_ack_allowed(struct net *net);
 
 /* conn.c: opening connections, actively and passively */
-int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
-int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
+			  u32 iss);
 void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
 		      u32 pmtu);
 int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb);
@@ -520,7 +537,13 @@ void tcpx_pernet_unlink_sock(struct sock *sk);
 int tcpx_proc_init_net(struct net *net);
 void tcpx_proc_exit_net(struct net *net);
 
-/* ipv4.c: the IPv4 protocol handler */
+/* ipv4.c: IPv4's connect, checksum, replies and protocol handler */
+int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
+			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+			u16 win, const struct tcpx_out_opts *o);
 int tcpx_ipv4_init(void);
 void tcpx_ipv4_exit(void);
 

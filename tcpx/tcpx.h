@@ -351,27 +351,6 @@ static inline u32 tcpx_keepalive_time_elapsed(const struct sock *sk)
 }
 
 /* af.c: the socket family and its operations */
-/* mem.c */
-extern atomic_long_t tcpx_memory_allocated;
-extern struct percpu_counter tcpx_sockets_allocated;
-extern unsigned long tcpx_memory_pressure;
-extern long tcpx_sysctl_mem[3];
-DECLARE_PER_CPU(unsigned int, tcpx_orphan_count);
-DECLARE_PER_CPU(int, tcpx_memory_per_cpu_fw_alloc);
-void tcpx_enter_memory_pressure(struct sock *sk);
-void tcpx_leave_memory_pressure(struct sock *sk);
-bool tcpx_under_memory_pressure(const struct sock *sk);
-bool tcpx_forced_mem_schedule(struct sock *sk, int size, int kind);
-bool tcpx_orphan_oom(struct sock *sk);
-bool tcpx_out_of_resources(struct sock *sk, bool do_reset);
-int tcpx_orphan_retries(const struct sock *sk, bool alive);
-int tcpx_mem_init(void);
-void tcpx_mem_exit(void);
-
-/* icmp.c */
-int tcpx_v4_err(struct sk_buff *skb, u32 info);
-void tcpx_release_cb(struct sock *sk);
-
 int tcpx_proto_init(void);
 void tcpx_proto_exit(void);
 void tcpx_sock_track(struct sock *sk);
@@ -399,89 +378,7 @@ int tcpx_ioctl(struct sock *sk, int cmd, int *karg);
 #else
 int tcpx_ioctl(struct sock *sk, int cmd, unsigned long arg);
 #endif
-
-/* output.c: building and sending segments */
-u32 tcpx_rcv_sws(const struct sock *sk);
-u32 tcpx_select_window(struct sock *sk);
-u32 tcpx_rcv_space(const struct sock *sk);
-u8 tcpx_select_wscale(const struct sock *sk);
-u16 tcpx_mss_for_mtu(u32 mtu);
-unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu);
-void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss);
-int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
-/* How a push treats a last, short segment (Nagle, TCPX_CORK, MSG_MORE). */
-enum {
-	TCPX_PUSH_NORMAL,	/* held by Nagle or the cork */
-	TCPX_PUSH_MORE,		/* held: the writer said MSG_MORE */
-	TCPX_PUSH_FORCE,	/* sent: the writer waits, or just uncorked */
-};
-
-void __tcpx_push_pending(struct sock *sk, int how);
-void tcpx_push_pending(struct sock *sk);
 bool tcpx_stream_memory_free(const struct sock *sk, int wake);
-unsigned int tcpx_opts_len(const struct tcpx_out_opts *o);
-void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
-		      u32 seq, u32 ack, u8 flags, u16 win,
-		      const struct tcpx_out_opts *o);
-void tcpx_send_ack(struct sock *sk);
-void tcpx_send_fin(struct sock *sk);
-int tcpx_send_syn(struct sock *sk);
-void tcpx_send_active_reset(struct sock *sk, gfp_t gfp);
-void tcpx_send_reply(struct net *net, const struct sock *sk,
-		     const struct sk_buff *in, u32 seq,
-		     u32 ack, u8 flags, u16 win);
-void tcpx_send_reset(struct net *net, const struct sock *sk,
-		     const struct sk_buff *in);
-void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in);
-u32 tcpx_synack_window(const struct sock *sk);
-void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
-			 const struct request_sock *req);
-int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
-int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
-int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
-			    u32 cookie);
-void tcpx_go_back(struct sock *sk);
-void tcpx_xmit_lost(struct sock *sk);
-void tcpx_resend_oversized(struct sock *sk);
-void tcpx_retransmit_head(struct sock *sk);
-void tcpx_probe_window(struct sock *sk);
-void tcpx_delack(struct sock *sk);
-void tcpx_ofo_purge(struct sock *sk);
-int tcpx_send_probe(struct sock *sk);
-
-/* recovery.c: loss recovery (SACK scoreboard, RACK, NewReno, undo) */
-void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb);
-void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack);
-u32 tcpx_rack_mark_lost(struct sock *sk);
-bool tcpx_timeout_mark_lost(struct sock *sk);
-void tcpx_enter_recovery(struct sock *sk);
-void tcpx_recovery_ack(struct sock *sk, u32 acked);
-bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb);
-void tcpx_dupack(struct sock *sk);
-
-/* cong.c: congestion control, the window's arithmetic */
-void tcpx_cong_avoid(struct sock *sk, u32 acked);
-void tcpx_cong_enter_recovery(struct sock *sk);
-void tcpx_cong_dupack(struct sock *sk);
-bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked);
-void tcpx_cong_undo(struct sock *sk);
-void tcpx_cong_rto(struct sock *sk, bool first);
-
-/* options.c: the option list, walked once per segment */
-int tcpx_parse_options(const struct tcphdr *th, struct tcpx_skb_cb *cb);
-int tcpx_sack_blocks(const struct sk_buff *skb, u32 blocks[][2]);
-
-/* input.c: the family-neutral receive path, the state machine, ACKs */
-int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
-int tcpx_do_rcv(struct sock *sk, struct sk_buff *skb);
-bool tcpx_rcv_pull(struct sk_buff *skb);
-bool tcpx_rcv_fill_cb(struct sk_buff *skb);
-int tcpx_rcv_sk(struct net *net, struct sock *sk, struct sk_buff *skb,
-		bool refcounted, unsigned short family);
-bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
-bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
-			   u32 *last);
-bool tcpx_challenge_ack_allowed(struct net *net);
 
 /* conn.c: opening connections, actively and passively */
 void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
@@ -515,13 +412,126 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
 u32 tcpx_tw_recycle(struct sock *sk);
 
-/* timer.c */
+/* ipv4.c: IPv4's connect, checksum, replies and protocol handler */
+int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
+			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+			u16 win, const struct tcpx_out_opts *o);
+int tcpx_ipv4_init(void);
+void tcpx_ipv4_exit(void);
+
+/* icmp.c: ICMP errors about IPv4 segments */
+int tcpx_v4_err(struct sk_buff *skb, u32 info);
+void tcpx_release_cb(struct sock *sk);
+
+/* input.c: the family-neutral receive path, the state machine, ACKs */
+int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+int tcpx_do_rcv(struct sock *sk, struct sk_buff *skb);
+bool tcpx_rcv_pull(struct sk_buff *skb);
+bool tcpx_rcv_fill_cb(struct sk_buff *skb);
+int tcpx_rcv_sk(struct net *net, struct sock *sk, struct sk_buff *skb,
+		bool refcounted, unsigned short family);
+bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
+bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   u32 *last);
+bool tcpx_challenge_ack_allowed(struct net *net);
+void tcpx_ofo_purge(struct sock *sk);
+
+/* options.c: the option list, walked once per segment */
+int tcpx_parse_options(const struct tcphdr *th, struct tcpx_skb_cb *cb);
+int tcpx_sack_blocks(const struct sk_buff *skb, u32 blocks[][2]);
+
+/* recovery.c: loss recovery (SACK scoreboard, RACK, NewReno, undo) */
+void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb);
+void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack);
+u32 tcpx_rack_mark_lost(struct sock *sk);
+bool tcpx_timeout_mark_lost(struct sock *sk);
+void tcpx_enter_recovery(struct sock *sk);
+void tcpx_recovery_ack(struct sock *sk, u32 acked);
+bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb);
+void tcpx_dupack(struct sock *sk);
+
+/* cong.c: congestion control, the window's arithmetic */
+void tcpx_cong_avoid(struct sock *sk, u32 acked);
+void tcpx_cong_enter_recovery(struct sock *sk);
+void tcpx_cong_dupack(struct sock *sk);
+bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked);
+void tcpx_cong_undo(struct sock *sk);
+void tcpx_cong_rto(struct sock *sk, bool first);
+
+/* output.c: building and sending segments */
+u32 tcpx_rcv_sws(const struct sock *sk);
+u32 tcpx_select_window(struct sock *sk);
+u32 tcpx_rcv_space(const struct sock *sk);
+u8 tcpx_select_wscale(const struct sock *sk);
+u16 tcpx_mss_for_mtu(u32 mtu);
+unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu);
+void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss);
+int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
+/* How a push treats a last, short segment (Nagle, TCPX_CORK, MSG_MORE). */
+enum {
+	TCPX_PUSH_NORMAL,	/* held by Nagle or the cork */
+	TCPX_PUSH_MORE,		/* held: the writer said MSG_MORE */
+	TCPX_PUSH_FORCE,	/* sent: the writer waits, or just uncorked */
+};
+
+void __tcpx_push_pending(struct sock *sk, int how);
+void tcpx_push_pending(struct sock *sk);
+unsigned int tcpx_opts_len(const struct tcpx_out_opts *o);
+void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
+		      u32 seq, u32 ack, u8 flags, u16 win,
+		      const struct tcpx_out_opts *o);
+void tcpx_send_ack(struct sock *sk);
+void tcpx_send_fin(struct sock *sk);
+int tcpx_send_syn(struct sock *sk);
+void tcpx_send_active_reset(struct sock *sk, gfp_t gfp);
+void tcpx_send_reply(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in, u32 seq,
+		     u32 ack, u8 flags, u16 win);
+void tcpx_send_reset(struct net *net, const struct sock *sk,
+		     const struct sk_buff *in);
+void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in);
+u32 tcpx_synack_window(const struct sock *sk);
+void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
+			 const struct request_sock *req);
+int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
+int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
+int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
+			    u32 cookie);
+void tcpx_go_back(struct sock *sk);
+void tcpx_xmit_lost(struct sock *sk);
+void tcpx_resend_oversized(struct sock *sk);
+void tcpx_retransmit_head(struct sock *sk);
+void tcpx_probe_window(struct sock *sk);
+void tcpx_delack(struct sock *sk);
+int tcpx_send_probe(struct sock *sk);
+
+/* timer.c: RTO, persist, keepalive, delayed ACK */
 void tcpx_init_xmit_timers(struct sock *sk);
 void tcpx_reset_rto(struct sock *sk);
 void tcpx_rtt_sample(struct sock *sk, u32 rtt_us);
 void tcpx_rtt_sample_tsecr(struct sock *sk, const struct tcpx_skb_cb *cb);
 void tcpx_arm_probe0(struct sock *sk);
 void tcpx_set_keepalive(struct sock *sk, int val);
+
+/* mem.c: protocol memory, pressure, orphans */
+extern atomic_long_t tcpx_memory_allocated;
+extern struct percpu_counter tcpx_sockets_allocated;
+extern unsigned long tcpx_memory_pressure;
+extern long tcpx_sysctl_mem[3];
+DECLARE_PER_CPU(unsigned int, tcpx_orphan_count);
+DECLARE_PER_CPU(int, tcpx_memory_per_cpu_fw_alloc);
+void tcpx_enter_memory_pressure(struct sock *sk);
+void tcpx_leave_memory_pressure(struct sock *sk);
+bool tcpx_under_memory_pressure(const struct sock *sk);
+bool tcpx_forced_mem_schedule(struct sock *sk, int size, int kind);
+bool tcpx_orphan_oom(struct sock *sk);
+bool tcpx_out_of_resources(struct sock *sk, bool do_reset);
+int tcpx_orphan_retries(const struct sock *sk, bool alive);
+int tcpx_mem_init(void);
+void tcpx_mem_exit(void);
 
 /* hash.c: the shared lookup tables */
 int tcpx_hash_init(void);
@@ -537,17 +547,7 @@ void tcpx_pernet_unlink_sock(struct sock *sk);
 int tcpx_proc_init_net(struct net *net);
 void tcpx_proc_exit_net(struct net *net);
 
-/* ipv4.c: IPv4's connect, checksum, replies and protocol handler */
-int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
-int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
-void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr);
-void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
-			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
-			u16 win, const struct tcpx_out_opts *o);
-int tcpx_ipv4_init(void);
-void tcpx_ipv4_exit(void);
-
-/* sockopt.c */
+/* sockopt.c: socket options */
 int tcpx_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int tcpx_getsockopt(struct sock *sk, int level, int optname,

@@ -901,6 +901,20 @@ static void tcpx_send_dupack(struct sock *sk, const struct sk_buff *skb)
 	tcpx_send_ack(sk);
 }
 
+/*
+ * A segment PAWS or the window check refused: a SYN draws the challenge
+ * ACK any SYN does here (RFC 5961 4.2), anything else a duplicate ACK at
+ * the out-of-window rate (RFC 9293 3.10.7.4), as tcp_validate_incoming().
+ */
+static void tcpx_answer_unacceptable(struct sock *sk, const struct sk_buff *skb)
+{
+	if (tcp_hdr(skb)->syn)
+		tcpx_send_challenge_ack(sk);
+	else if (!tcpx_oow_rate_limited(sock_net(sk), skb,
+					&tcpx_sk(sk)->last_oow_ack_time))
+		tcpx_send_dupack(sk, skb);
+}
+
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
@@ -919,16 +933,12 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 
 	/*
 	 * PAWS first (RFC 7323 5.3); a RST is judged by its sequence only.
-	 * A SYN draws the challenge ACK any SYN does here (RFC 5961 4.2),
-	 * as TCP since 6.12, not a duplicate ACK with a D-SACK.
+	 * A SYN draws a challenge ACK, as TCP since 6.12, not a duplicate
+	 * ACK with a D-SACK.
 	 */
 	if (!th->rst && tcpx_paws_reject(sk, skb)) {
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PAWSDROPS);
-		if (th->syn)
-			tcpx_send_challenge_ack(sk);
-		else if (!tcpx_oow_rate_limited(sock_net(sk), skb,
-						&tsk->last_oow_ack_time))
-			tcpx_send_dupack(sk, skb);
+		tcpx_answer_unacceptable(sk, skb);
 		goto discard;
 	}
 
@@ -939,11 +949,7 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 				tcpx_reset(sk);
 			goto discard;
 		}
-		if (th->syn)
-			tcpx_send_challenge_ack(sk);
-		else if (!tcpx_oow_rate_limited(sock_net(sk), skb,
-						&tsk->last_oow_ack_time))
-			tcpx_send_dupack(sk, skb);
+		tcpx_answer_unacceptable(sk, skb);
 		goto discard;
 	}
 

@@ -16,7 +16,9 @@ After --wait seconds it sends the third ACK: ack = cookie + 1, XORed with
 4-tuple); carrying --data bytes.  Then it prints what came back within two
 seconds: "rst" (a reset for that ACK), "data LEN ok|bad" (the first data
 segment of the server's echo: its length and whether it is a prefix of what
-was sent) or "nothing".  A list of MSS values plays one handshake each.  Exit status 0, or 1 when the SYN gets no SYN+ACK.
+was sent) or "nothing"; unless "rst", it then resets the connection the
+ACK may have opened.  A list of MSS values plays one handshake each.  Exit
+status 0, or 1 when the SYN gets no SYN+ACK.
 """
 import argparse
 import random
@@ -105,13 +107,16 @@ def handshake(a, rx, tx, mss_opt):
             break
         if r[0] & RST:
             print('rst')
-            break
+            return 0
         if r[4]:
             ok = data.startswith(r[4])
             print('data %d %s' % (len(r[4]), 'ok' if ok else 'bad'))
-            # Close our end so the server's connection goes away.
-            send(port, isn + 1 + len(data), 0, RST)
             break
+    # Unless the server refused it, the ACK may have opened a connection:
+    # reset it, or its close would leave an orphan sending to ADDR, which
+    # no one answers, for minutes -- counted against every namespace's
+    # max_orphans (the count is host-wide, as TCP's).
+    send(port, isn + 1 + len(data), 0, RST)
     return 0
 
 

@@ -116,8 +116,7 @@ static void tcpx_destroy_sock(struct sock *sk)
 	inet_csk_clear_xmit_timers(sk);
 	tcpx_write_queue_purge(sk);
 	tcpx_ofo_purge(sk);
-	if (inet_csk(sk)->icsk_bind_hash)
-		inet_put_port(sk);
+	tcpx_put_port(sk);
 	sk_sockets_allocated_dec(sk);
 }
 
@@ -151,9 +150,8 @@ void tcpx_set_state(struct sock *sk, int state)
 		if (old == TCP_SYN_SENT || old == TCP_SYN_RECV)
 			tcpx_inc_stats(net, TCPX_MIB_ATTEMPTFAILS);
 		sk->sk_prot->unhash(sk);
-		if (inet_csk(sk)->icsk_bind_hash &&
-		    !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-			inet_put_port(sk);
+		if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			tcpx_put_port(sk);
 		fallthrough;
 	default:
 		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
@@ -161,6 +159,18 @@ void tcpx_set_state(struct sock *sk, int state)
 				tcpx_dec_stats(net, TCPX_MIB_CURRESTAB);
 	}
 	inet_sk_set_state(sk, state);
+}
+
+/*
+ * A dead socket in CLOSE is freed.  Its port goes first: the kernel's
+ * inet_csk_destroy_sock() takes a bound socket without the kernel's bind
+ * bucket for a bug.
+ */
+void tcpx_destroy_dead(struct sock *sk)
+{
+	tcpx_put_port(sk);
+	inet_sk(sk)->inet_num = 0;
+	inet_csk_destroy_sock(sk);
 }
 
 /* The connection is over: CLOSE, timers off, and freed if orphaned. */
@@ -172,7 +182,7 @@ void tcpx_done(struct sock *sk)
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 	else
-		inet_csk_destroy_sock(sk);
+		tcpx_destroy_dead(sk);
 }
 
 /*
@@ -246,9 +256,10 @@ struct proto tcpx_prot = {
 	.sendmsg	= tcpx_sendmsg,
 	.recvmsg	= tcpx_recvmsg,
 	.backlog_rcv	= tcpx_do_rcv,
-	.hash		= inet_hash,
-	.unhash		= inet_unhash,
-	.get_port	= inet_csk_get_port,
+	.hash		= tcpx_hash,
+	.unhash		= tcpx_unhash,
+	.get_port	= tcpx_get_port,
+	.put_port	= tcpx_put_port,
 	.orphan_count	= &tcpx_orphan_count,
 	.release_cb	= tcpx_release_cb,
 	.stream_memory_free	= tcpx_stream_memory_free,

@@ -14,15 +14,6 @@
 #include <net/inet_timewait_sock.h>
 #include <net/net_namespace.h>
 
-/*
- * inet_csk_get_port(), inet_hash() and friends use the protocol's own
- * sk_prot->h.hashinfo only when DCCP is configured; otherwise they would
- * put tcpx sockets in TCP's tables.
- */
-#if !IS_ENABLED(CONFIG_IP_DCCP)
-#error "tcpx needs a kernel configured with CONFIG_IP_DCCP (y or m)"
-#endif
-
 /* 6.6 passes the table's size; 6.1 relies on its empty sentinel. */
 static inline struct ctl_table_header *
 tcpx_register_net_sysctl(struct net *net, const char *path,
@@ -60,23 +51,6 @@ static inline bool tcpx_recverr(const struct sock *sk)
 	return inet_test_bit(RECVERR, sk);
 #else
 	return inet_sk(sk)->recverr;
-#endif
-}
-
-/* TIME-WAIT: hashing and arming became one call (6.10). */
-static inline void tcpx_twsk_hashdance_schedule(struct inet_timewait_sock *tw,
-						struct sock *sk,
-						struct inet_hashinfo *h,
-						int timeo)
-{
-#ifdef TCPX_HAVE_TWSK_HASHDANCE_SCHEDULE
-	inet_twsk_hashdance_schedule(tw, sk, h, timeo);
-#else
-	/* The timer is pinned: arm it before the tw becomes visible. */
-	local_bh_disable();
-	inet_twsk_schedule(tw, timeo);
-	inet_twsk_hashdance(tw, sk, h);
-	local_bh_enable();
 #endif
 }
 

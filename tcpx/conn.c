@@ -5,8 +5,8 @@
  * request socks and the child born of the third ACK), RFC 9293 3.5.
  *
  * A listener keeps each half-open connection as a request sock in ehash,
- * not a full socket; its timer (the kernel's reqsk_timer_handler) resends
- * the SYN+ACK through tcpx_request_sock_ops.  The final ACK finds the
+ * not a full socket; its timer (tcpx_reqsk_timer()) resends the SYN+ACK
+ * through tcpx_request_sock_ops.  The final ACK finds the
  * request sock, which becomes a full socket in the accept queue.
  */
 #include <linux/security.h>
@@ -150,23 +150,121 @@ static bool tcpx_syn_flood_action(struct sock *sk, int syncookies)
 }
 
 /*
- * The kernel's reqsk timer takes the SYN+ACK retry limit from the
- * listener's icsk_syn_retries (else TCP's sysctl): keep it at tcpx's
- * synack_retries unless the user set TCPX_SYNCNT, as TCP_SYNCNT on a TCP
- * listener does.
+ * A request sock leaves ehash and the SYN queue (RST, SYN, expiry, an
+ * ICMP error); false if it had left already.  The timer goes unless it is
+ * the caller.
  */
-static void tcpx_sync_synack_retries(struct sock *sk)
+static bool __tcpx_reqsk_drop(struct sock *sk, struct request_sock *req,
+			      bool from_timer)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u8 cur = READ_ONCE(icsk->icsk_syn_retries);
-	u8 want = READ_ONCE(tcpx_pernet(sock_net(sk))->synack_retries);
+	bool unlinked = tcpx_reqsk_unlink(req);
 
-	if (cur && cur != READ_ONCE(tsk->synack_retries))
-		return;		/* TCPX_SYNCNT */
-	if (cur != want)
-		WRITE_ONCE(icsk->icsk_syn_retries, want);
-	WRITE_ONCE(tsk->synack_retries, want);
+	if (!from_timer && timer_delete_sync(&req->rsk_timer))
+		reqsk_put(req);
+	if (unlinked) {
+		reqsk_queue_removed(&inet_csk(sk)->icsk_accept_queue, req);
+		reqsk_put(req);
+	}
+	return unlinked;
+}
+
+bool tcpx_reqsk_drop(struct sock *sk, struct request_sock *req)
+{
+	return __tcpx_reqsk_drop(sk, req, false);
+}
+
+void tcpx_reqsk_drop_and_put(struct sock *sk, struct request_sock *req)
+{
+	tcpx_reqsk_drop(sk, req);
+	reqsk_put(req);
+}
+
+/*
+ * The request's timer: the SYN+ACK again with backoff, up to the retry
+ * limit -- fewer for old requests while the queue is more than half full,
+ * so young ones keep room (as TCP prunes) -- and with TCPX_DEFER_ACCEPT
+ * none while an ACK without data waits, until the period's end.  A
+ * listener that closed takes its requests with it.
+ */
+static void tcpx_reqsk_timer(struct timer_list *t)
+{
+	struct request_sock *req = from_timer(req, t, rsk_timer);
+	struct sock *sk = req->rsk_listener;
+	struct request_sock_queue *queue = &inet_csk(sk)->icsk_accept_queue;
+	int retries, qlen, young;
+	bool expire, resend;
+	u8 defer;
+
+	if (inet_sk_state_load(sk) != TCP_LISTEN)
+		goto drop;
+	retries = READ_ONCE(inet_csk(sk)->icsk_syn_retries) ? :
+		  READ_ONCE(tcpx_pernet(sock_net(sk))->synack_retries);
+	qlen = reqsk_queue_len(queue);
+	if (2 * qlen > max(8U, READ_ONCE(sk->sk_max_ack_backlog))) {
+		young = 2 * reqsk_queue_len_young(queue);
+		for (; retries > 2 && qlen >= young; young *= 2)
+			retries--;
+	}
+	defer = READ_ONCE(queue->rskq_defer_accept);
+	expire = req->num_timeout >= retries;
+	resend = true;
+	if (defer) {
+		expire &= !inet_rsk(req)->acked || req->num_timeout >= defer;
+		resend = !inet_rsk(req)->acked || req->num_timeout >= defer - 1;
+	}
+	req->rsk_ops->syn_ack_timeout(req);
+	if (!expire && (!resend || !inet_rtx_syn_ack(sk, req) ||
+			inet_rsk(req)->acked)) {
+		if (req->num_timeout++ == 0)
+			atomic_dec(&queue->young);
+		mod_timer(&req->rsk_timer,
+			  jiffies + reqsk_timeout(req, TCPX_RTO_MAX));
+		return;
+	}
+drop:
+	__tcpx_reqsk_drop(sk, req, true);
+	reqsk_put(req);
+}
+
+/*
+ * A new request sock into ehash, then its timer; the queue counts it.
+ * Three references: ehash's, the timer's, the caller's.  False if its
+ * 4-tuple is taken (another CPU's SYN of the same tuple won).
+ */
+static bool tcpx_reqsk_hash_add(struct sock *sk, struct request_sock *req,
+				unsigned long timeout)
+{
+	bool dup = false;
+
+	if (!tcpx_ehash_insert(req_to_sk(req), NULL, &dup))
+		return false;
+	timer_setup(&req->rsk_timer, tcpx_reqsk_timer, TIMER_PINNED);
+	mod_timer(&req->rsk_timer, jiffies + timeout);
+	/* Its fields before a lookup can take it. */
+	smp_wmb();
+	refcount_set(&req->rsk_refcnt, 2 + 1);
+	inet_csk_reqsk_queue_added(sk);
+	return true;
+}
+
+/*
+ * The child of the third ACK replaces its request sock (own_req: this
+ * CPU's insert won) and goes to the accept queue; else it is undone.
+ */
+static struct sock *tcpx_complete_hashdance(struct sock *sk,
+					    struct sock *child,
+					    struct request_sock *req,
+					    bool own_req)
+{
+	if (own_req) {
+		tcpx_reqsk_drop(sk, req);
+		reqsk_queue_removed(&inet_csk(sk)->icsk_accept_queue, req);
+		if (inet_csk_reqsk_queue_add(sk, req, child))
+			return child;
+	}
+	bh_unlock_sock(child);
+	sock_put(child);
+	return NULL;
 }
 
 /* A SYN for a listener: a new request sock and its SYN+ACK, or a cookie. */
@@ -229,10 +327,9 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	/* After a TIME-WAIT, above the old sequence space (RFC 6191). */
 	treq->snt_isn = cb->tw_isn ? : tcpx_isn(net, iph->daddr, iph->saddr,
 						th->dest, th->source);
-	tcpx_sync_synack_retries(sk);
 
 	/* Hashed first, so the third ACK can find it from any CPU. */
-	if (!inet_csk_reqsk_queue_hash_add(sk, req, TCPX_TIMEOUT_INIT)) {
+	if (!tcpx_reqsk_hash_add(sk, req, TCPX_TIMEOUT_INIT)) {
 		reqsk_free(req);
 		goto drop;
 	}
@@ -333,6 +430,7 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	/* The clone copied the listener's list linkage, timers and options. */
 	ntsk = tcpx_sk(newsk);
 	INIT_HLIST_NODE(&ntsk->node);
+	ntsk->bind_bucket = NULL;	/* tcpx_inherit_port() sets it */
 	tcpx_pernet_link_sock(newsk);
 	tcpx_init_sock_state(newsk);
 	tcpx_init_xmit_timers(newsk);
@@ -346,10 +444,6 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	newinet->rcv_tos = ip_hdr(skb)->tos;
 	atomic_set(&newinet->inet_id, get_random_u16());
 	newsk->sk_write_space = tcpx_write_space;
-	/* The listener's SYN+ACK retry limit is not the child's SYN one. */
-	if (inet_csk(newsk)->icsk_syn_retries == tcpx_sk(sk)->synack_retries)
-		inet_csk(newsk)->icsk_syn_retries = 0;
-	ntsk->synack_retries = 0;
 	ntsk->synq_overflow = 0;
 
 	dst = inet_csk_route_child_sock(sk, newsk, req);
@@ -395,9 +489,8 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	else
 		tcpx_rtt_sample_tsecr(newsk, TCPX_SKB_CB(skb));
 
-	if (__inet_inherit_port(sk, newsk) < 0)
-		goto put_and_exit;
-	*own_req = inet_ehash_nolisten(newsk, hashed ? req_to_sk(req) : NULL,
+	tcpx_inherit_port(sk, newsk);
+	*own_req = tcpx_ehash_nolisten(newsk, hashed ? req_to_sk(req) : NULL,
 				       &found_dup_sk);
 	if (!*own_req) {
 		/*
@@ -526,7 +619,7 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_ATTEMPTFAILS);
 		if (!(flags & TCPHDR_RST))
 			tcpx_send_reset(sock_net(sk), sk, skb);
-		inet_csk_reqsk_queue_drop(sk, req);
+		tcpx_reqsk_drop(sk, req);
 		return NULL;
 	}
 	if (!(flags & TCPHDR_ACK))
@@ -554,7 +647,7 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 	 */
 	if (own_req && cb->saw_tstamp && !tcpx_after(cb->seq, rcv_nxt))
 		tcpx_sk(child)->ts_recent = cb->tsval;
-	return inet_csk_complete_hashdance(sk, child, req, own_req);
+	return tcpx_complete_hashdance(sk, child, req, own_req);
 }
 
 static void tcpx_syn_ack_timeout(const struct request_sock *req)

@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The lookup tables: one inet_hashinfo for every namespace (the netns is
- * part of each key, as for TCP): established/TIME-WAIT/request sockets in
- * ehash, listeners in lhash2, bound ports in bhash and bhash2.
+ * The lookup tables, tcpx's own: the kernel's inet helpers use a
+ * protocol's tables only with DCCP configured (tcp_or_dccp_get_hashinfo()),
+ * and TCP's always from 6.16, so tcpx inserts and removes itself.
+ *
+ * - Ports: tcpx_bhash, one bucket per (namespace, port) in use, its owners
+ *   the full and TIME-WAIT sockets on it (sk_bind_node), with TCP's bind
+ *   rules (SO_REUSEADDR, SO_REUSEPORT, bound devices).
+ * - Connections: tcpx_hashinfo.ehash (established, request and TIME-WAIT
+ *   socks), hashed as the kernel's IPv4 lookup expects (inet_ehashfn()).
+ * - Listeners: tcpx_hashinfo.lhash2, by address and port as
+ *   __inet_lookup_listener() searches it.
+ *
+ * The namespace is part of every key, as for TCP.  Lock order: a port
+ * bucket, then an ehash bucket.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <net/addrconf.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/ip.h>
 
 #include "tcpx.h"
 
@@ -14,20 +29,474 @@
 
 struct inet_hashinfo tcpx_hashinfo;
 
+/* A port in use in a namespace. */
+struct tcpx_bind_bucket {
+	possible_net_t		net;
+	unsigned short		port;
+	/* Taken by bind() or listen(): connect() picks no ephemeral port here. */
+	bool			bound;
+	struct hlist_node	node;
+	struct hlist_head	owners;	/* full and TIME-WAIT socks */
+};
+
+struct tcpx_bind_head {
+	spinlock_t		lock;	/* the chain and its buckets' owners */
+	struct hlist_head	chain;
+};
+
+static struct tcpx_bind_head *tcpx_bhash;
+static struct kmem_cache *tcpx_bucket_cachep;
+
+static struct tcpx_bind_head *tcpx_bind_head(const struct net *net, u16 port)
+{
+	return &tcpx_bhash[(port + net_hash_mix(net)) &
+			   (TCPX_BHASH_ENTRIES - 1)];
+}
+
+static struct tcpx_bind_bucket *tcpx_bucket_find(struct tcpx_bind_head *head,
+						 const struct net *net, u16 port)
+{
+	struct tcpx_bind_bucket *tb;
+
+	hlist_for_each_entry(tb, &head->chain, node)
+		if (tb->port == port && net_eq(read_pnet(&tb->net), net))
+			return tb;
+	return NULL;
+}
+
+static struct tcpx_bind_bucket *tcpx_bucket_get(struct tcpx_bind_head *head,
+						struct net *net, u16 port)
+{
+	struct tcpx_bind_bucket *tb = tcpx_bucket_find(head, net, port);
+
+	if (tb)
+		return tb;
+	tb = kmem_cache_alloc(tcpx_bucket_cachep, GFP_ATOMIC);
+	if (!tb)
+		return NULL;
+	write_pnet(&tb->net, net);
+	tb->port = port;
+	tb->bound = false;
+	INIT_HLIST_HEAD(&tb->owners);
+	hlist_add_head(&tb->node, &head->chain);
+	return tb;
+}
+
+static void tcpx_bucket_put(struct tcpx_bind_bucket *tb)
+{
+	if (!hlist_empty(&tb->owners))
+		return;
+	hlist_del(&tb->node);
+	kmem_cache_free(tcpx_bucket_cachep, tb);
+}
+
+static void tcpx_bucket_add(struct sock *sk, struct tcpx_bind_bucket *tb)
+{
+	inet_sk(sk)->inet_num = tb->port;
+	sk_add_bind_node(sk, &tb->owners);
+	tcpx_sk(sk)->bind_bucket = tb;
+}
+
+/*
+ * Would sk bound to tb's port clash with an owner?  TCP's rules
+ * (inet_csk_bind_conflict()): owners on other devices never clash; an
+ * equal or wildcard address clashes unless both set SO_REUSEADDR and the
+ * other does not listen.  relax is false for an ephemeral port, which
+ * must be free of both.  SO_REUSEPORT plays no part: the socket layer
+ * refuses it outside AF_INET and AF_INET6 (sk_is_inet()).
+ */
+static bool tcpx_bind_conflict(const struct sock *sk,
+			       const struct tcpx_bind_bucket *tb, bool relax)
+{
+	struct sock *sk2;
+
+	sk_for_each_bound(sk2, &tb->owners) {
+		if (sk2 == sk)
+			continue;
+		if (sk->sk_bound_dev_if && sk2->sk_bound_dev_if &&
+		    sk->sk_bound_dev_if != sk2->sk_bound_dev_if)
+			continue;
+		if (relax && sk->sk_reuse && sk2->sk_reuse &&
+		    sk2->sk_state != TCP_LISTEN)
+			continue;
+		if (inet_rcv_saddr_equal(sk, sk2, true))
+			return true;
+	}
+	return false;
+}
+
+/* Ports are tried from a random one on, as TCP's, one pass. */
+static int tcpx_ephemeral_start(const struct sock *sk, int *low, int *high)
+{
+	inet_sk_get_local_port_range(sk, low, high);
+	return get_random_u32_below(*high - *low + 1);
+}
+
+/* bind() (snum 0: an ephemeral port), listen() and autobind: .get_port */
+int tcpx_get_port(struct sock *sk, unsigned short snum)
+{
+	struct net *net = sock_net(sk);
+	struct tcpx_bind_bucket *tb;
+	struct tcpx_bind_head *head;
+	int low, high, off, i;
+
+	if (snum) {
+		head = tcpx_bind_head(net, snum);
+		spin_lock_bh(&head->lock);
+		tb = tcpx_bucket_get(head, net, snum);
+		if (!tb)
+			goto fail;
+		if (tcpx_bind_conflict(sk, tb, true)) {
+			tcpx_bucket_put(tb);
+			goto fail;
+		}
+		goto found;
+	}
+
+	off = tcpx_ephemeral_start(sk, &low, &high);
+	for (i = 0; i <= high - low; i++) {
+		snum = low + (off + i) % (high - low + 1);
+		if (inet_is_local_reserved_port(net, snum))
+			continue;
+		head = tcpx_bind_head(net, snum);
+		spin_lock_bh(&head->lock);
+		tb = tcpx_bucket_get(head, net, snum);
+		if (!tb)
+			goto fail;
+		if (!tcpx_bind_conflict(sk, tb, false))
+			goto found;
+		spin_unlock_bh(&head->lock);
+	}
+	return -EADDRINUSE;
+
+found:
+	tb->bound = true;
+	if (!tcpx_sk(sk)->bind_bucket)
+		tcpx_bucket_add(sk, tb);
+	spin_unlock_bh(&head->lock);
+	return 0;
+fail:
+	spin_unlock_bh(&head->lock);
+	return -EADDRINUSE;
+}
+
+/* The port goes back (.put_port): inet_num 0, as inet_put_port() leaves it. */
+void tcpx_put_port(struct sock *sk)
+{
+	struct tcpx_bind_bucket *tb = tcpx_sk(sk)->bind_bucket;
+	struct tcpx_bind_head *head;
+
+	if (!tb)
+		return;
+	head = tcpx_bind_head(sock_net(sk), tb->port);
+	spin_lock_bh(&head->lock);
+	__sk_del_bind_node(sk);
+	tcpx_sk(sk)->bind_bucket = NULL;
+	inet_sk(sk)->inet_num = 0;
+	tcpx_bucket_put(tb);
+	spin_unlock_bh(&head->lock);
+}
+
+/* A listener's child takes the listener's port (softirq). */
+void tcpx_inherit_port(const struct sock *sk, struct sock *child)
+{
+	struct tcpx_bind_bucket *tb = tcpx_sk(sk)->bind_bucket;
+	struct tcpx_bind_head *head = tcpx_bind_head(sock_net(sk), tb->port);
+
+	spin_lock(&head->lock);
+	tcpx_bucket_add(child, tb);
+	spin_unlock(&head->lock);
+}
+
+/* The connection's address, not the routed one, after a failed connect. */
+void tcpx_reset_saddr(struct sock *sk)
+{
+	if (sk->sk_userlocks & SOCK_BINDADDR_LOCK)
+		return;
+	inet_sk(sk)->inet_saddr = 0;
+	sk->sk_rcv_saddr = 0;
+}
+
+static u32 tcpx_ehashfn(const struct sock *sk)
+{
+	return inet_ehashfn(sock_net(sk), sk->sk_rcv_saddr, sk->sk_num,
+			    sk->sk_daddr, sk->sk_dport);
+}
+
+/* Is sk's 4-tuple in the chain already (a connection, request or TIME-WAIT)? */
+static bool tcpx_ehash_taken(const struct sock *sk, struct hlist_nulls_head *list)
+{
+	INET_ADDR_COOKIE(acookie, sk->sk_daddr, sk->sk_rcv_saddr);
+	const __portpair ports = INET_COMBINED_PORTS(sk->sk_dport, sk->sk_num);
+	const int dif = sk->sk_bound_dev_if;
+	const struct hlist_nulls_node *node;
+	struct net *net = sock_net(sk);
+	struct sock *esk;
+
+	sk_nulls_for_each(esk, node, list) {
+		if (esk->sk_hash == sk->sk_hash &&
+		    inet_match(net, esk, acookie, ports, dif, dif))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Into ehash: in place of osk (the request sock a child completes), or
+ * after a check that the 4-tuple is free when found_dup_sk asks for one.
+ * False if osk was gone already or the 4-tuple taken.  BHs off.
+ */
+bool tcpx_ehash_insert(struct sock *sk, struct sock *osk, bool *found_dup_sk)
+{
+	struct inet_hashinfo *h = &tcpx_hashinfo;
+	struct inet_ehash_bucket *head;
+	spinlock_t *lock;	/* the ehash bucket's */
+	bool ret = true;
+
+	sk->sk_hash = tcpx_ehashfn(sk);
+	head = inet_ehash_bucket(h, sk->sk_hash);
+	lock = inet_ehash_lockp(h, sk->sk_hash);
+	spin_lock(lock);
+	if (osk) {
+		ret = sk_nulls_del_node_init_rcu(osk);
+	} else if (found_dup_sk) {
+		*found_dup_sk = tcpx_ehash_taken(sk, &head->chain);
+		ret = !*found_dup_sk;
+	}
+	if (ret)
+		__sk_nulls_add_node_rcu(sk, &head->chain);
+	spin_unlock(lock);
+	return ret;
+}
+
+/*
+ * A full connection into ehash; one that lost the race (osk gone, or the
+ * 4-tuple taken) is destroyed here, as inet_ehash_nolisten() does.
+ */
+bool tcpx_ehash_nolisten(struct sock *sk, struct sock *osk, bool *found_dup_sk)
+{
+	if (tcpx_ehash_insert(sk, osk, found_dup_sk)) {
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+		return true;
+	}
+	this_cpu_inc(*sk->sk_prot->orphan_count);
+	inet_sk_set_state(sk, TCP_CLOSE);
+	sock_set_flag(sk, SOCK_DEAD);
+	tcpx_destroy_dead(sk);
+	return false;
+}
+
+/* A request sock out of ehash; false if it was out already. */
+bool tcpx_reqsk_unlink(struct request_sock *req)
+{
+	struct sock *sk = req_to_sk(req);
+	spinlock_t *lock;	/* the ehash bucket's */
+	bool found;
+
+	if (!sk_hashed(sk))
+		return false;
+	lock = inet_ehash_lockp(&tcpx_hashinfo, req->rsk_hash);
+	spin_lock_bh(lock);
+	found = __sk_nulls_del_node_init_rcu(sk);
+	spin_unlock_bh(lock);
+	return found;
+}
+
+static struct inet_listen_hashbucket *tcpx_lhash2_bucket(const struct sock *sk)
+{
+	return inet_lhash2_bucket(&tcpx_hashinfo,
+				  ipv4_portaddr_hash(sock_net(sk),
+						     sk->sk_rcv_saddr,
+						     sk->sk_num));
+}
+
+/* .hash: a listener into lhash2 (listen()); anything else into ehash. */
+int tcpx_hash(struct sock *sk)
+{
+	struct inet_listen_hashbucket *ilb2;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return 0;
+	local_bh_disable();
+	if (sk->sk_state != TCP_LISTEN) {
+		tcpx_ehash_nolisten(sk, NULL, NULL);
+		goto out;
+	}
+	ilb2 = tcpx_lhash2_bucket(sk);
+	spin_lock(&ilb2->lock);
+	__sk_nulls_add_node_rcu(sk, &ilb2->nulls_head);
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	spin_unlock(&ilb2->lock);
+out:
+	local_bh_enable();
+	return 0;
+}
+
+/* .unhash: out of lhash2 or ehash. */
+void tcpx_unhash(struct sock *sk)
+{
+	spinlock_t *lock;	/* the ehash or lhash2 bucket's */
+
+	if (sk_unhashed(sk))
+		return;
+	if (sk->sk_state == TCP_LISTEN) {
+		struct inet_listen_hashbucket *ilb2 = tcpx_lhash2_bucket(sk);
+
+		lock = &ilb2->lock;
+	} else {
+		lock = inet_ehash_lockp(&tcpx_hashinfo, sk->sk_hash);
+	}
+	spin_lock_bh(lock);
+	if (!sk_unhashed(sk)) {
+		__sk_nulls_del_node_init_rcu(sk);
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	}
+	spin_unlock_bh(lock);
+}
+
+/*
+ * connect(): a port, and the 4-tuple into ehash, unique.  A bound socket
+ * keeps its port; otherwise an ephemeral one no bind() holds, as
+ * __inet_hash_connect() picks it.  A TIME-WAIT sock of the tuple was
+ * recycled before (tcpx_tw_recycle()); one that remains makes it taken.
+ */
+int tcpx_hash_connect(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+	struct tcpx_bind_bucket *tb;
+	struct tcpx_bind_head *head;
+	int low, high, off, i, err = 0;
+	bool dup;
+	u16 port;
+
+	local_bh_disable();
+	if (inet_sk(sk)->inet_num) {
+		if (!tcpx_ehash_nolisten_unique(sk))
+			err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	off = tcpx_ephemeral_start(sk, &low, &high);
+	for (i = 0; i <= high - low; i++) {
+		port = low + (off + i) % (high - low + 1);
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		head = tcpx_bind_head(net, port);
+		spin_lock(&head->lock);
+		tb = tcpx_bucket_get(head, net, port);
+		if (!tb) {
+			spin_unlock(&head->lock);
+			err = -ENOMEM;
+			goto out;
+		}
+		if (tb->bound)
+			goto next;
+		inet_sk(sk)->inet_num = port;
+		inet_sk(sk)->inet_sport = htons(port);
+		if (!tcpx_ehash_insert(sk, NULL, &dup))
+			goto next;
+		sk_add_bind_node(sk, &tb->owners);
+		tcpx_sk(sk)->bind_bucket = tb;
+		sock_prot_inuse_add(net, sk->sk_prot, 1);
+		spin_unlock(&head->lock);
+		goto out;
+next:
+		inet_sk(sk)->inet_num = 0;
+		inet_sk(sk)->inet_sport = 0;
+		tcpx_bucket_put(tb);
+		spin_unlock(&head->lock);
+	}
+	err = -EADDRNOTAVAIL;
+out:
+	local_bh_enable();
+	return err;
+}
+
+/* A bound socket's connection into ehash, if its 4-tuple is free. */
+bool tcpx_ehash_nolisten_unique(struct sock *sk)
+{
+	bool dup;
+
+	if (!tcpx_ehash_insert(sk, NULL, &dup))
+		return false;
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	return true;
+}
+
+/*
+ * TIME-WAIT takes sk's place: on its port (released by the TIME-WAIT
+ * sock's destructor) and in ehash, its timer armed before it is seen
+ * (the timer is pinned).  Two references: ehash's and the timer's; the
+ * kernel's inet_twsk_kill() finds no bind bucket of its own to drop.
+ */
+void tcpx_twsk_hashdance(struct inet_timewait_sock *tw, struct sock *sk,
+			 int timeo)
+{
+	struct tcpx_bind_bucket *tb = tcpx_sk(sk)->bind_bucket;
+	struct inet_hashinfo *h = &tcpx_hashinfo;
+	struct tcpx_bind_head *head;
+	spinlock_t *lock;	/* the ehash bucket's */
+
+	/* Not the kernel's buckets: inet_twsk_kill() leaves them alone. */
+	tw->tw_tb = NULL;
+	tw->tw_tb2 = NULL;
+	tcpx_twsk((struct sock *)tw)->bind_bucket = NULL;
+	local_bh_disable();
+	if (tb) {
+		head = tcpx_bind_head(sock_net(sk), tb->port);
+		spin_lock(&head->lock);
+		sk_add_bind_node((struct sock *)tw, &tb->owners);
+		tcpx_twsk((struct sock *)tw)->bind_bucket = tb;
+		spin_unlock(&head->lock);
+	}
+	lock = inet_ehash_lockp(h, sk->sk_hash);
+	spin_lock(lock);
+	refcount_set(&tw->tw_refcnt, 2);
+	/* The count before the sock can be found. */
+	smp_wmb();
+	hlist_nulls_add_head_rcu(&tw->tw_node,
+				 &inet_ehash_bucket(h, sk->sk_hash)->chain);
+	if (__sk_nulls_del_node_init_rcu(sk))
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	__inet_twsk_schedule(tw, timeo, false);
+	spin_unlock(lock);
+	local_bh_enable();
+}
+
+/* The TIME-WAIT sock is freed: its port goes back. */
+void tcpx_twsk_unbind(struct inet_timewait_sock *tw)
+{
+	struct tcpx_timewait_sock *ttw = tcpx_twsk((struct sock *)tw);
+	struct tcpx_bind_bucket *tb = ttw->bind_bucket;
+	struct tcpx_bind_head *head;
+
+	if (!tb)
+		return;
+	head = tcpx_bind_head(twsk_net(tw), tb->port);
+	spin_lock_bh(&head->lock);
+	__sk_del_bind_node((struct sock *)tw);
+	ttw->bind_bucket = NULL;
+	tcpx_bucket_put(tb);
+	spin_unlock_bh(&head->lock);
+}
+
 /*
  * One spin_lock_init() site per table: lockdep tells lock classes apart by
- * init site, and inet_csk_get_port() nests a bhash2 lock in a bhash one.
+ * init site.  bhash and bhash2 of tcpx_hashinfo stay empty: the kernel's
+ * inet_twsk_kill() takes one lock of each for every TIME-WAIT sock.
  */
 static void tcpx_bhash_init(struct inet_hashinfo *h)
 {
 	unsigned int i;
 
 	for (i = 0; i < TCPX_BHASH_ENTRIES; i++) {
-		spin_lock_init(&h->bhash[i].lock);
-		INIT_HLIST_HEAD(&h->bhash[i].chain);
-		spin_lock_init(&h->bhash2[i].lock);
-		INIT_HLIST_HEAD(&h->bhash2[i].chain);
+		spin_lock_init(&tcpx_bhash[i].lock);
+		INIT_HLIST_HEAD(&tcpx_bhash[i].chain);
 	}
+	spin_lock_init(&h->bhash[0].lock);
+	INIT_HLIST_HEAD(&h->bhash[0].chain);
+	spin_lock_init(&h->bhash2[0].lock);
+	INIT_HLIST_HEAD(&h->bhash2[0].chain);
 }
 
 int tcpx_hash_init(void)
@@ -41,50 +510,47 @@ int tcpx_hash_init(void)
 		return err;
 
 	err = -ENOMEM;
-	h->bind_bucket_cachep = kmem_cache_create("tcpx_bind_bucket",
-						  sizeof(struct inet_bind_bucket),
-						  0, SLAB_HWCACHE_ALIGN, NULL);
-	if (!h->bind_bucket_cachep)
+	tcpx_bucket_cachep = kmem_cache_create("tcpx_bind_bucket",
+					       sizeof(struct tcpx_bind_bucket),
+					       0, SLAB_HWCACHE_ALIGN, NULL);
+	if (!tcpx_bucket_cachep)
 		goto err_lhash2;
-	h->bind2_bucket_cachep = kmem_cache_create("tcpx_bind2_bucket",
-						   sizeof(struct inet_bind2_bucket),
-						   0, SLAB_HWCACHE_ALIGN, NULL);
-	if (!h->bind2_bucket_cachep)
-		goto err_bind_cache;
+	tcpx_bhash = kvmalloc_array(TCPX_BHASH_ENTRIES, sizeof(*tcpx_bhash),
+				    GFP_KERNEL);
+	if (!tcpx_bhash)
+		goto err_cache;
 
 	h->ehash = kvmalloc_array(TCPX_EHASH_ENTRIES, sizeof(*h->ehash),
 				  GFP_KERNEL);
 	if (!h->ehash)
-		goto err_bind2_cache;
+		goto err_bhash;
 	h->ehash_mask = TCPX_EHASH_ENTRIES - 1;
 	for (i = 0; i < TCPX_EHASH_ENTRIES; i++)
 		INIT_HLIST_NULLS_HEAD(&h->ehash[i].chain, i);
 	if (inet_ehash_locks_alloc(h))
 		goto err_ehash;
 
-	h->bhash_size = TCPX_BHASH_ENTRIES;
-	h->bhash = kvmalloc_array(TCPX_BHASH_ENTRIES, sizeof(*h->bhash),
-				  GFP_KERNEL);
+	h->bhash_size = 1;
+	h->bhash = kvmalloc_array(1, sizeof(*h->bhash), GFP_KERNEL);
 	if (!h->bhash)
 		goto err_locks;
-	h->bhash2 = kvmalloc_array(TCPX_BHASH_ENTRIES, sizeof(*h->bhash2),
-				   GFP_KERNEL);
+	h->bhash2 = kvmalloc_array(1, sizeof(*h->bhash2), GFP_KERNEL);
 	if (!h->bhash2)
-		goto err_bhash;
+		goto err_kbhash;
 	tcpx_bhash_init(h);
 	h->pernet = false;
 	return 0;
 
-err_bhash:
+err_kbhash:
 	kvfree(h->bhash);
 err_locks:
 	inet_ehash_locks_free(h);
 err_ehash:
 	kvfree(h->ehash);
-err_bind2_cache:
-	kmem_cache_destroy(h->bind2_bucket_cachep);
-err_bind_cache:
-	kmem_cache_destroy(h->bind_bucket_cachep);
+err_bhash:
+	kvfree(tcpx_bhash);
+err_cache:
+	kmem_cache_destroy(tcpx_bucket_cachep);
 err_lhash2:
 	inet_hashinfo2_free_mod(h);
 	memset(h, 0, sizeof(*h));
@@ -99,7 +565,7 @@ void tcpx_hash_exit(void)
 	kvfree(h->bhash);
 	inet_ehash_locks_free(h);
 	kvfree(h->ehash);
-	kmem_cache_destroy(h->bind2_bucket_cachep);
-	kmem_cache_destroy(h->bind_bucket_cachep);
+	kvfree(tcpx_bhash);
+	kmem_cache_destroy(tcpx_bucket_cachep);
 	inet_hashinfo2_free_mod(h);
 }

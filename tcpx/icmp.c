@@ -67,7 +67,7 @@ static void tcpx_req_err(struct sock *sk, u32 seq, bool abort)
 	if (seq != tcpx_rsk(req)->snt_isn)
 		tcpx_inc_stats(net, TCPX_MIB_OUTOFWINDOWICMPS);
 	else if (abort)
-		inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+		tcpx_reqsk_drop(req->rsk_listener, req);
 	reqsk_put(req);
 }
 

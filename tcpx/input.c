@@ -1103,7 +1103,7 @@ static int tcpx_rcv_req(struct sk_buff *skb, struct request_sock *req)
 	struct sock *child;
 
 	if (unlikely(lsk->sk_state != TCP_LISTEN)) {
-		inet_csk_reqsk_queue_drop_and_put(lsk, req);
+		tcpx_reqsk_drop_and_put(lsk, req);
 		goto discard;
 	}
 	sock_hold(lsk);

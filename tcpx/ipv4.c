@@ -27,7 +27,6 @@ int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
-	struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
 	struct inet_sock *inet = inet_sk(sk);
 	struct ip_options_rcu *inet_opt;
 	__be16 orig_sport, orig_dport;
@@ -56,22 +55,16 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		return -ENETUNREACH;
 	}
 
-	if (!inet->inet_saddr) {
-		err = inet_bhash2_update_saddr(sk, &fl4->saddr, AF_INET);
-		if (err) {
-			ip_rt_put(rt);
-			return err;
-		}
-	} else {
-		sk_rcv_saddr_set(sk, inet->inet_saddr);
-	}
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	sk_rcv_saddr_set(sk, inet->inet_saddr);
 	inet->inet_dport = usin->sin_port;
 	sk_daddr_set(sk, daddr);
 
 	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
 	tcpx_set_state(sk, TCP_SYN_SENT);
 	tw_isn = tcpx_tw_recycle(sk);
-	err = inet_hash_connect(&pn->death_row, sk);
+	err = tcpx_hash_connect(sk);
 	if (err)
 		goto failure;
 
@@ -109,7 +102,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 
 failure:
 	tcpx_set_state(sk, TCP_CLOSE);
-	inet_bhash2_reset_saddr(sk);
+	tcpx_reset_saddr(sk);
 	ip_rt_put(rt);
 	sk->sk_route_caps = 0;
 	inet->inet_dport = 0;

@@ -24,6 +24,7 @@
 static void tcpx_twsk_destructor(struct sock *sk)
 {
 	trace_tcpx_set_state(sk, TCP_TIME_WAIT, TCP_CLOSE);
+	tcpx_twsk_unbind(inet_twsk(sk));
 }
 
 struct timewait_sock_ops tcpx_timewait_sock_ops = {
@@ -61,7 +62,7 @@ void tcpx_time_wait(struct sock *sk, int state)
 		/* Its ACKs and RSTs keep the socket's SO_MARK, SO_PRIORITY. */
 		tw->tw_mark = READ_ONCE(sk->sk_mark);
 		tw->tw_priority = READ_ONCE(sk->sk_priority);
-		tcpx_twsk_hashdance_schedule(tw, sk, &tcpx_hashinfo, timeo);
+		tcpx_twsk_hashdance(tw, sk, timeo);
 		tcpx_set_state(sk, TCP_TIME_WAIT);
 	}
 	/* Without memory for a TIME-WAIT sock the connection just ends. */
@@ -236,8 +237,7 @@ restart:
 			} else {
 				struct request_sock *req = inet_reqsk(sk);
 
-				inet_csk_reqsk_queue_drop_and_put(req->rsk_listener,
-								  req);
+				tcpx_reqsk_drop_and_put(req->rsk_listener, req);
 			}
 			local_bh_enable();
 			goto restart;

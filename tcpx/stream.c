@@ -601,7 +601,7 @@ adjudge_to_death:
 		tcpx_orphan_oom(sk);
 	if (sk->sk_state == TCP_CLOSE) {
 		tcpx_purge_queues(sk);
-		inet_csk_destroy_sock(sk);
+		tcpx_destroy_dead(sk);
 	}
 out:
 	bh_unlock_sock(sk);
@@ -632,9 +632,8 @@ int tcpx_disconnect(struct sock *sk, int flags)
 
 	inet_csk_clear_xmit_timers(sk);
 	tcpx_purge_queues(sk);
-	/* The address leaves the bhash2 bucket too, as in tcp_disconnect(). */
-	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		inet_bhash2_reset_saddr(sk);
+	/* The address chosen by connect() goes, as in tcp_disconnect(). */
+	tcpx_reset_saddr(sk);
 	inet_sk(sk)->inet_dport = 0;
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);

@@ -144,8 +144,8 @@ struct tcpx_sock {
 	u32				notsent_lowat;	/* TCPX_NOTSENT_LOWAT */
 	/* listener: jiffies of the last cookie sent (syncookies=1) */
 	unsigned long			synq_overflow;
-	/* listener: the icsk_syn_retries tcpx set from synack_retries */
-	u8				synack_retries;
+	/* its port (hash.c); icsk_bind_hash is the kernel's, unused */
+	struct tcpx_bind_bucket		*bind_bucket;
 };
 
 static inline struct tcpx_sock *tcpx_sk(const struct sock *sk)
@@ -186,6 +186,7 @@ struct tcpx_timewait_sock {
 	u32				ts_off;		/* added to our TSvals */
 	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 	u16				rcv_win;	/* window field of our ACKs */
+	struct tcpx_bind_bucket		*bind_bucket;	/* its port (hash.c) */
 };
 
 static inline struct tcpx_timewait_sock *tcpx_twsk(const struct sock *sk)
@@ -359,6 +360,7 @@ int tcpx_family_init(void);
 void tcpx_family_exit(void);
 void tcpx_set_state(struct sock *sk, int state);
 void tcpx_done(struct sock *sk);
+void tcpx_destroy_dead(struct sock *sk);
 void tcpx_done_with_error(struct sock *sk, int err);
 void tcpx_init_sock_state(struct sock *sk);
 
@@ -390,6 +392,8 @@ void tcpx_child_rcv(struct sock *sk, struct sock *child, struct sk_buff *skb)
 	__releases(child);
 struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);
+bool tcpx_reqsk_drop(struct sock *sk, struct request_sock *req);
+void tcpx_reqsk_drop_and_put(struct sock *sk, struct request_sock *req);
 void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
 		   struct request_sock *req, u32 rcv_isn);
 struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
@@ -533,7 +537,22 @@ int tcpx_orphan_retries(const struct sock *sk, bool alive);
 int tcpx_mem_init(void);
 void tcpx_mem_exit(void);
 
-/* hash.c: the shared lookup tables */
+/* hash.c: the lookup tables: ports, connections, listeners */
+struct tcpx_bind_bucket;
+int tcpx_get_port(struct sock *sk, unsigned short snum);
+void tcpx_put_port(struct sock *sk);
+void tcpx_inherit_port(const struct sock *sk, struct sock *child);
+void tcpx_reset_saddr(struct sock *sk);
+bool tcpx_ehash_insert(struct sock *sk, struct sock *osk, bool *found_dup_sk);
+bool tcpx_ehash_nolisten(struct sock *sk, struct sock *osk, bool *found_dup_sk);
+bool tcpx_ehash_nolisten_unique(struct sock *sk);
+bool tcpx_reqsk_unlink(struct request_sock *req);
+int tcpx_hash(struct sock *sk);
+void tcpx_unhash(struct sock *sk);
+int tcpx_hash_connect(struct sock *sk);
+void tcpx_twsk_hashdance(struct inet_timewait_sock *tw, struct sock *sk,
+			 int timeo);
+void tcpx_twsk_unbind(struct inet_timewait_sock *tw);
 int tcpx_hash_init(void);
 void tcpx_hash_exit(void);
 

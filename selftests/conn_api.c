@@ -2091,24 +2091,33 @@ TEST_F_TIMEOUT(conn_api, time_wait_reuse, TEST_TIMEOUT)
 /*
  * Connections the handshake completed but nobody accepted are reset when the
  * listener closes (inet_csk_listen_stop()): their clients get ECONNRESET,
- * nothing stays behind on the port, and it refuses new connections.
+ * nothing stays behind on the port, and it refuses new connections.  Once on
+ * an ephemeral port, then on the same port bound by number: it is free again.
  */
-TEST_F_TIMEOUT(conn_api, listener_close, TEST_TIMEOUT)
+static void listener_close_round(struct __test_metadata *_metadata,
+				 int family, const char *proc,
+				 unsigned short *port)
 {
-	unsigned short port;
 	int l, c[3], i;
 	char buf[4];
 
-	if (self->skip)
-		SKIP(return, "%s", self->skip);
-	l = make_listener(_metadata, self->family, 0, 8, &port);
+	if (*port) {
+		l = xsocket(family, 0);
+		ASSERT_LE(0, l);
+		ASSERT_EQ(0, bind_to(l, LOOPBACK, *port))
+			TH_LOG("bind to port %u again: %s", *port,
+			       strerror(errno));
+		ASSERT_EQ(0, listen(l, 8));
+	} else {
+		l = make_listener(_metadata, family, 0, 8, port);
+	}
 	for (i = 0; i < 3; i++) {
-		c[i] = xsocket(self->family, 0);
+		c[i] = xsocket(family, 0);
 		ASSERT_LE(0, c[i]);
-		ASSERT_EQ(0, connect_to(c[i], port));
+		ASSERT_EQ(0, connect_to(c[i], *port));
 	}
 	for (i = 0; i < 3; i++)
-		ASSERT_EQ(1, wait_proc(variant->proc, port, local_port(c[i]),
+		ASSERT_EQ(1, wait_proc(proc, *port, local_port(c[i]),
 				       ST_ESTABLISHED, 1))
 			TH_LOG("server end of client %d not established", i);
 
@@ -2119,15 +2128,25 @@ TEST_F_TIMEOUT(conn_api, listener_close, TEST_TIMEOUT)
 		ASSERT_EQ(ECONNRESET, errno)
 			TH_LOG("client %d: %s", i, strerror(errno));
 	}
-	ASSERT_EQ(0, wait_proc(variant->proc, port, ANY, ANY, 0));
+	ASSERT_EQ(0, wait_proc(proc, *port, ANY, ANY, 0));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, close(c[i]));
 
-	c[0] = xsocket(self->family, 0);
+	c[0] = xsocket(family, 0);
 	ASSERT_LE(0, c[0]);
-	ASSERT_EQ(-1, connect_to(c[0], port));
+	ASSERT_EQ(-1, connect_to(c[0], *port));
 	ASSERT_EQ(ECONNREFUSED, errno);
 	ASSERT_EQ(0, close(c[0]));
+}
+
+TEST_F_TIMEOUT(conn_api, listener_close, TEST_TIMEOUT)
+{
+	unsigned short port = 0;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	listener_close_round(_metadata, self->family, variant->proc, &port);
+	listener_close_round(_metadata, self->family, variant->proc, &port);
 }
 
 /* ---- 15. TCP_INFO states ------------------------------------------------ */

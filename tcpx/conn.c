@@ -262,6 +262,7 @@ static struct sock *tcpx_complete_hashdance(struct sock *sk,
 		if (inet_csk_reqsk_queue_add(sk, req, child))
 			return child;
 	}
+	__acquire(child);	/* the clone locked it */
 	bh_unlock_sock(child);
 	sock_put(child);
 	return NULL;

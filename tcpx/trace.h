@@ -12,28 +12,55 @@
 #include <linux/tracepoint.h>
 #include <net/inet_sock.h>
 #include <net/tcp_states.h>
+#include <linux/in.h>
+#include <linux/in6.h>
 #include <linux/ip.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 
-#ifndef _TCPX_TRACE_COOKIE
-#define _TCPX_TRACE_COOKIE
+#ifndef _TCPX_TRACE_ONCE
+#define _TCPX_TRACE_ONCE
 /* What became of a SYN cookie (tcpx_syncookie's result). */
 enum tcpx_cookie_result {
 	TCPX_COOKIE_SENT,
 	TCPX_COOKIE_ACCEPTED,
 	TCPX_COOKIE_REJECTED,
 };
+
+/*
+ * Addresses are kept as sockaddrs and printed with %pISc, as TCP's
+ * tcp_probe keeps them, so the same events can carry IPv6 ones.
+ */
+static inline void tcpx_tp_store_v4(__u8 *p, __be32 addr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)p;
+
+	memset(p, 0, sizeof(struct sockaddr_in6));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = addr;
+}
 #endif
 
-/* Addresses are kept as bytes, as in include/trace/events/tcp.h. */
-#define TCPX_TP_ADDRS(sk_) do {						\
+#define TCPX_TP_ADDR_FMT	"saddr=%pISc sport=%u daddr=%pISc dport=%u"
+
+/* A socket's (full, request or TIME-WAIT: all from sock_common). */
+#define TCPX_TP_STORE_SK(sk_) do {					\
 	const struct sock *__sk = (sk_);				\
 									\
-	memcpy(__entry->saddr, &__sk->sk_rcv_saddr, 4);			\
-	memcpy(__entry->daddr, &__sk->sk_daddr, 4);			\
+	tcpx_tp_store_v4(__entry->saddr, __sk->sk_rcv_saddr);		\
+	tcpx_tp_store_v4(__entry->daddr, __sk->sk_daddr);		\
 	__entry->sport = __sk->sk_num;					\
 	__entry->dport = ntohs(__sk->sk_dport);				\
+} while (0)
+
+/* A segment's, its sender first. */
+#define TCPX_TP_STORE_SKB(skb_) do {					\
+	const struct sk_buff *__skb = (skb_);				\
+									\
+	tcpx_tp_store_v4(__entry->saddr, ip_hdr(__skb)->saddr);	\
+	tcpx_tp_store_v4(__entry->daddr, ip_hdr(__skb)->daddr);	\
+	__entry->sport = ntohs(tcp_hdr(__skb)->source);			\
+	__entry->dport = ntohs(tcp_hdr(__skb)->dest);			\
 } while (0)
 
 #define tcpx_show_state(s)						\
@@ -54,14 +81,14 @@ enum tcpx_cookie_result {
 DECLARE_EVENT_CLASS(tcpx_sock_class,
 		    TP_PROTO(const struct sock *sk),
 		    TP_ARGS(sk),
-		    TP_STRUCT__entry(__array(__u8, saddr, 4)
-				     __array(__u8, daddr, 4)
-				     __field(__u16, sport)
-				     __field(__u16, dport)
+		    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
+				__array(__u8, daddr, sizeof(struct sockaddr_in6))
+				__field(__u16, sport)
+				__field(__u16, dport)
 				     __field(int, state)),
-		    TP_fast_assign(TCPX_TP_ADDRS(sk);
+		    TP_fast_assign(TCPX_TP_STORE_SK(sk);
 				   __entry->state = sk->sk_state;),
-		    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u state=%s",
+		    TP_printk(TCPX_TP_ADDR_FMT " state=%s",
 			      __entry->saddr, __entry->sport, __entry->daddr,
 			      __entry->dport, tcpx_show_state(__entry->state))
 );
@@ -79,16 +106,16 @@ DEFINE_EVENT(tcpx_sock_class, tcpx_receive_reset,
 TRACE_EVENT(tcpx_set_state,
 	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
-	    TP_STRUCT__entry(__array(__u8, saddr, 4)
-			     __array(__u8, daddr, 4)
-			     __field(__u16, sport)
-			     __field(__u16, dport)
+	    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
+			__array(__u8, daddr, sizeof(struct sockaddr_in6))
+			__field(__u16, sport)
+			__field(__u16, dport)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
-	    TP_fast_assign(TCPX_TP_ADDRS(sk);
+	    TP_fast_assign(TCPX_TP_STORE_SK(sk);
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;),
-	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u oldstate=%s newstate=%s",
+	    TP_printk(TCPX_TP_ADDR_FMT " oldstate=%s newstate=%s",
 		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport, tcpx_show_state(__entry->oldstate),
 		      tcpx_show_state(__entry->newstate))
@@ -97,16 +124,16 @@ TRACE_EVENT(tcpx_set_state,
 TRACE_EVENT(tcpx_retransmit,
 	    TP_PROTO(const struct sock *sk, u32 seq),
 	    TP_ARGS(sk, seq),
-	    TP_STRUCT__entry(__array(__u8, saddr, 4)
-			     __array(__u8, daddr, 4)
-			     __field(__u16, sport)
-			     __field(__u16, dport)
+	    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
+			__array(__u8, daddr, sizeof(struct sockaddr_in6))
+			__field(__u16, sport)
+			__field(__u16, dport)
 			     __field(__u32, seq)
 			     __field(int, state)),
-	    TP_fast_assign(TCPX_TP_ADDRS(sk);
+	    TP_fast_assign(TCPX_TP_STORE_SK(sk);
 			   __entry->seq = seq;
 			   __entry->state = sk->sk_state;),
-	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u seq=%u state=%s",
+	    TP_printk(TCPX_TP_ADDR_FMT " seq=%u state=%s",
 		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport, __entry->seq,
 		      tcpx_show_state(__entry->state))
@@ -120,19 +147,16 @@ TRACE_EVENT(tcpx_retransmit,
 TRACE_EVENT(tcpx_syncookie,
 	    TP_PROTO(const struct sk_buff *skb, int result, u16 mss),
 	    TP_ARGS(skb, result, mss),
-	    TP_STRUCT__entry(__array(__u8, saddr, 4)
-			     __array(__u8, daddr, 4)
-			     __field(__u16, sport)
-			     __field(__u16, dport)
+	    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
+			__array(__u8, daddr, sizeof(struct sockaddr_in6))
+			__field(__u16, sport)
+			__field(__u16, dport)
 			     __field(int, result)
 			     __field(__u16, mss)),
-	    TP_fast_assign(memcpy(__entry->saddr, &ip_hdr(skb)->saddr, 4);
-			   memcpy(__entry->daddr, &ip_hdr(skb)->daddr, 4);
-			   __entry->sport = ntohs(tcp_hdr(skb)->source);
-			   __entry->dport = ntohs(tcp_hdr(skb)->dest);
+	    TP_fast_assign(TCPX_TP_STORE_SKB(skb);
 			   __entry->result = result;
 			   __entry->mss = mss;),
-	    TP_printk("saddr=%pI4 sport=%u daddr=%pI4 dport=%u %s mss=%u",
+	    TP_printk(TCPX_TP_ADDR_FMT " %s mss=%u",
 		      __entry->saddr, __entry->sport, __entry->daddr,
 		      __entry->dport,
 		      __print_symbolic(__entry->result,

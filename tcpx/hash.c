@@ -125,59 +125,81 @@ static bool tcpx_bind_conflict(const struct sock *sk,
 	return false;
 }
 
-/* Ports are tried from a random one on, as TCP's, one pass. */
-static int tcpx_ephemeral_start(const struct sock *sk, int *low, int *high)
+/* The bucket of a port, made if need be (NULL without memory), head locked. */
+static struct tcpx_bind_bucket *tcpx_bucket_lock(struct net *net, u16 port,
+						 struct tcpx_bind_head **headp)
+	__acquires(&(*headp)->lock)
 {
-	inet_sk_get_local_port_range(sk, low, high);
-	return get_random_u32_below(*high - *low + 1);
+	*headp = tcpx_bind_head(net, port);
+	spin_lock(&(*headp)->lock);
+	return tcpx_bucket_get(*headp, net, port);
+}
+
+/* A walk over the ephemeral ports, from a random one on, one pass, as TCP's. */
+struct tcpx_port_walk {
+	int	low, high, off, i;
+};
+
+static void tcpx_port_walk_start(const struct sock *sk, struct tcpx_port_walk *w)
+{
+	inet_sk_get_local_port_range(sk, &w->low, &w->high);
+	w->off = get_random_u32_below(w->high - w->low + 1);
+	w->i = 0;
+}
+
+/* The walk's next port that is not reserved; 0 when it is over. */
+static u16 tcpx_port_walk_next(struct net *net, struct tcpx_port_walk *w)
+{
+	u16 port;
+
+	while (w->i <= w->high - w->low) {
+		port = w->low + (w->off + w->i++) % (w->high - w->low + 1);
+		if (!inet_is_local_reserved_port(net, port))
+			return port;
+	}
+	return 0;
 }
 
 /* bind() (snum 0: an ephemeral port), listen() and autobind: .get_port */
 int tcpx_get_port(struct sock *sk, unsigned short snum)
 {
 	struct net *net = sock_net(sk);
+	struct tcpx_port_walk walk;
 	struct tcpx_bind_bucket *tb;
 	struct tcpx_bind_head *head;
-	int low, high, off, i;
+	int err = -EADDRINUSE;
 
+	local_bh_disable();
 	if (snum) {
-		head = tcpx_bind_head(net, snum);
-		spin_lock_bh(&head->lock);
-		tb = tcpx_bucket_get(head, net, snum);
-		if (!tb)
-			goto fail;
-		if (tcpx_bind_conflict(sk, tb, true)) {
+		tb = tcpx_bucket_lock(net, snum, &head);
+		if (tb && !tcpx_bind_conflict(sk, tb, true))
+			goto found;
+		if (tb)
 			tcpx_bucket_put(tb);
-			goto fail;
-		}
-		goto found;
+		spin_unlock(&head->lock);
+		goto out;
 	}
 
-	off = tcpx_ephemeral_start(sk, &low, &high);
-	for (i = 0; i <= high - low; i++) {
-		snum = low + (off + i) % (high - low + 1);
-		if (inet_is_local_reserved_port(net, snum))
-			continue;
-		head = tcpx_bind_head(net, snum);
-		spin_lock_bh(&head->lock);
-		tb = tcpx_bucket_get(head, net, snum);
-		if (!tb)
-			goto fail;
-		if (!tcpx_bind_conflict(sk, tb, false))
+	tcpx_port_walk_start(sk, &walk);
+	while ((snum = tcpx_port_walk_next(net, &walk))) {
+		tb = tcpx_bucket_lock(net, snum, &head);
+		if (tb && !tcpx_bind_conflict(sk, tb, false))
 			goto found;
-		spin_unlock_bh(&head->lock);
+		spin_unlock(&head->lock);
+		if (!tb)
+			break;
 	}
-	return -EADDRINUSE;
+	goto out;
 
 found:
 	tb->bound = true;
 	if (!tcpx_sk(sk)->bind_bucket)
 		tcpx_bucket_add(sk, tb);
-	spin_unlock_bh(&head->lock);
-	return 0;
-fail:
-	spin_unlock_bh(&head->lock);
-	return -EADDRINUSE;
+	spin_unlock(&head->lock);
+	err = 0;
+out:
+	local_bh_enable();
+	return err;
 }
 
 /* The port goes back (.put_port): inet_num 0, as inet_put_port() leaves it. */
@@ -363,50 +385,44 @@ void tcpx_unhash(struct sock *sk)
  */
 int tcpx_hash_connect(struct sock *sk)
 {
+	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
+	struct tcpx_port_walk walk;
 	struct tcpx_bind_bucket *tb;
 	struct tcpx_bind_head *head;
-	int low, high, off, i, err = 0;
+	int err = -EADDRNOTAVAIL;
 	bool dup;
 	u16 port;
 
 	local_bh_disable();
-	if (inet_sk(sk)->inet_num) {
-		if (!tcpx_ehash_nolisten_unique(sk))
-			err = -EADDRNOTAVAIL;
+	if (inet->inet_num) {
+		if (tcpx_ehash_nolisten_unique(sk))
+			err = 0;
 		goto out;
 	}
-	off = tcpx_ephemeral_start(sk, &low, &high);
-	for (i = 0; i <= high - low; i++) {
-		port = low + (off + i) % (high - low + 1);
-		if (inet_is_local_reserved_port(net, port))
-			continue;
-		head = tcpx_bind_head(net, port);
-		spin_lock(&head->lock);
-		tb = tcpx_bucket_get(head, net, port);
+	tcpx_port_walk_start(sk, &walk);
+	while ((port = tcpx_port_walk_next(net, &walk))) {
+		tb = tcpx_bucket_lock(net, port, &head);
 		if (!tb) {
 			spin_unlock(&head->lock);
 			err = -ENOMEM;
-			goto out;
+			break;
 		}
-		if (tb->bound)
-			goto next;
-		inet_sk(sk)->inet_num = port;
-		inet_sk(sk)->inet_sport = htons(port);
-		if (!tcpx_ehash_insert(sk, NULL, &dup))
-			goto next;
-		sk_add_bind_node(sk, &tb->owners);
-		tcpx_sk(sk)->bind_bucket = tb;
-		sock_prot_inuse_add(net, sk->sk_prot, 1);
-		spin_unlock(&head->lock);
-		goto out;
-next:
-		inet_sk(sk)->inet_num = 0;
-		inet_sk(sk)->inet_sport = 0;
+		inet->inet_num = port;
+		inet->inet_sport = htons(port);
+		if (!tb->bound && tcpx_ehash_insert(sk, NULL, &dup)) {
+			sk_add_bind_node(sk, &tb->owners);
+			tcpx_sk(sk)->bind_bucket = tb;
+			sock_prot_inuse_add(net, sk->sk_prot, 1);
+			spin_unlock(&head->lock);
+			err = 0;
+			break;
+		}
+		inet->inet_num = 0;
+		inet->inet_sport = 0;
 		tcpx_bucket_put(tb);
 		spin_unlock(&head->lock);
 	}
-	err = -EADDRNOTAVAIL;
 out:
 	local_bh_enable();
 	return err;

@@ -256,7 +256,9 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
+	unsigned int size = sizeof(int);
 	struct tcpx_info info;
+	void *src;
 	int val, len;
 
 	if (!tcpx_level(level))
@@ -315,22 +317,19 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 		val = !inet_csk_in_pingpong_mode(sk);
 		break;
 	case TCPX_INFO:
-		/* A short buffer gets a truncated copy, as TCP_INFO. */
 		tcpx_get_info(sk, &info);
-		len = min_t(unsigned int, len, sizeof(info));
-		if (put_user(len, optlen))
-			return -EFAULT;
-		if (copy_to_user(optval, &info, len))
-			return -EFAULT;
-		return 0;
+		size = sizeof(info);
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
 
-	len = min_t(unsigned int, len, sizeof(int));
+	/* A short buffer gets a truncated copy, as TCP_INFO and int options. */
+	src = optname == TCPX_INFO ? (void *)&info : &val;
+	len = min_t(unsigned int, len, size);
 	if (put_user(len, optlen))
 		return -EFAULT;
-	if (copy_to_user(optval, &val, len))
+	if (copy_to_user(optval, src, len))
 		return -EFAULT;
 	return 0;
 }

@@ -236,6 +236,15 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	tcpx_reset_rto(sk);
 }
 
+/* The owner holds the socket: the timer tries again shortly (true). */
+static bool tcpx_timer_deferred(struct sock *sk, struct timer_list *timer)
+{
+	if (!sock_owned_by_user(sk))
+		return false;
+	sk_reset_timer(sk, timer, jiffies + TCPX_TIMER_RETRY);
+	return true;
+}
+
 static void tcpx_write_timer(struct timer_list *t)
 {
 	struct inet_connection_sock *icsk =
@@ -243,10 +252,8 @@ static void tcpx_write_timer(struct timer_list *t)
 	struct sock *sk = &icsk->icsk_inet.sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
-			       jiffies + TCPX_TIMER_RETRY);
-	} else if (sk->sk_state != TCP_CLOSE && icsk->icsk_pending) {
+	if (!tcpx_timer_deferred(sk, &icsk->icsk_retransmit_timer) &&
+	    sk->sk_state != TCP_CLOSE && icsk->icsk_pending) {
 		if (time_after(icsk->icsk_timeout, jiffies)) {
 			sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
 				       icsk->icsk_timeout);
@@ -271,11 +278,9 @@ static void tcpx_delack_timer(struct timer_list *t)
 	struct sock *sk = &icsk->icsk_inet.sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		sk_reset_timer(sk, &icsk->icsk_delack_timer,
-			       jiffies + TCPX_TIMER_RETRY);
-	else if (icsk->icsk_ack.pending & ICSK_ACK_TIMER &&
-		 sk->sk_state != TCP_CLOSE) {
+	if (!tcpx_timer_deferred(sk, &icsk->icsk_delack_timer) &&
+	    icsk->icsk_ack.pending & ICSK_ACK_TIMER &&
+	    sk->sk_state != TCP_CLOSE) {
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_DELAYEDACKS);
 		tcpx_send_ack(sk);
 	}
@@ -321,10 +326,8 @@ static void tcpx_keepalive_timer(struct timer_list *t)
 	u32 elapsed, user_timeout;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		inet_csk_reset_keepalive_timer(sk, TCPX_TIMER_RETRY);
+	if (tcpx_timer_deferred(sk, &icsk->icsk_keepalive_timer))
 		goto out;
-	}
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
 		tcpx_done(sk);
 		goto out;

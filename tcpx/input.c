@@ -78,10 +78,25 @@ static bool tcpx_reset_after_fin(const struct sock *sk, u32 seq)
 static bool tcpx_reset_acceptable(const struct sock *sk, u32 seq)
 {
 	const struct tcpx_sock *tsk = tcpx_sk(sk);
-	const struct sk_buff *last = skb_peek_tail(&tsk->ofo_queue);
+	bool any = false;
+	u32 max_sack = 0;
+	int i;
 
-	return seq == tsk->rcv_nxt || tcpx_reset_after_fin(sk, seq) ||
-	       (tsk->sack_ok && last && seq == TCPX_SKB_CB(last)->end_seq);
+	if (seq == tsk->rcv_nxt || tcpx_reset_after_fin(sk, seq))
+		return true;
+	if (!tsk->sack_ok)
+		return false;
+	/* The blocks kept to report, not the queue: a pruned one is gone. */
+	for (i = 0; i < tsk->sack_nr; i++) {
+		const u32 *b = tsk->sack_blocks[i];
+
+		if (tcpx_before(b[0], tsk->rcv_nxt))
+			continue;	/* passed, no longer reported */
+		if (!any || tcpx_after(b[1], max_sack))
+			max_sack = b[1];
+		any = true;
+	}
+	return any && seq == max_sack;
 }
 
 /*

@@ -102,6 +102,8 @@ static int tcpx_init_sock(struct sock *sk)
 {
 	tcpx_init_sock_state(sk);
 	tcpx_init_xmit_timers(sk);
+	/* IPv4, the only family yet, as tcp_v4_init_sock() sets ipv4_specific. */
+	inet_csk(sk)->icsk_af_ops = &tcpx_ipv4_specific;
 	/* Generic IP code (IP_OPTIONS, CIPSO) calls it on every icsk. */
 	inet_csk(sk)->icsk_sync_mss = tcpx_sync_mss;
 	sk->sk_write_space = tcpx_write_space;

@@ -52,7 +52,7 @@ void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 			  u32 iss)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u16 mss = tcpx_mss_for_mtu(dst_mtu(dst));
+	u16 mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
 
 	if (tsk->user_mss)
 		mss = min_t(u16, mss, tsk->user_mss);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IPv4: connect's route and addresses, the pseudo-header checksum, replies
- * outside a connection (their IPv4 header and route), the protocol
- * handler for tcpx's IP protocol number with its lookup in the IPv4
- * tables, and its registration.  What follows the lookup is the
- * family-neutral input.c.
+ * IPv4: connect's route and addresses, the pseudo-header checksum, the
+ * socket's icsk_af_ops (tcpx_ipv4_specific), replies outside a connection
+ * (their IPv4 header and route), the protocol handler for tcpx's IP
+ * protocol number with its lookup in the IPv4 tables, and its
+ * registration.  What follows the lookup is the family-neutral input.c.
  */
 #include <linux/random.h>
 #include <net/inet_hashtables.h>
@@ -110,7 +110,7 @@ failure:
 }
 
 /* The checksum over the IPv4 pseudo-header (RFC 9293 3.1), in software. */
-void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
 	struct tcphdr *th = tcp_hdr(skb);
 	int len = skb->len - skb_transport_offset(skb);
@@ -121,6 +121,26 @@ void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 						   len, 0));
 	skb->ip_summed = CHECKSUM_NONE;
 }
+
+/* A connection's segment, between the socket's addresses. */
+static void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	__tcpx_v4_send_check(skb, inet->inet_saddr, inet->inet_daddr);
+}
+
+/*
+ * What the core asks of IPv4 for a full socket (as TCP's ipv4_specific):
+ * every socket has it, a child from its listener's clone.
+ */
+const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
+	.queue_xmit	= ip_queue_xmit,
+	.send_check	= tcpx_v4_send_check,
+	.net_header_len	= sizeof(struct iphdr),
+	.setsockopt	= ip_setsockopt,
+	.getsockopt	= ip_getsockopt,
+};
 
 /*
  * A reply to segment "in" sent outside a connection's output path: RST for
@@ -180,7 +200,7 @@ void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 	skb->protocol = htons(ETH_P_IP);
 	skb->mark = mark;
 	skb->priority = prio;
-	tcpx_v4_send_check(skb, niph->saddr, niph->daddr);
+	__tcpx_v4_send_check(skb, niph->saddr, niph->daddr);
 
 	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
 	if (flags & TCPHDR_RST)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Output: building segments and handing them to IPv4.
+ * Output: building segments and handing them to the family's network layer
+ * (icsk_af_ops).
  *
  * The write queue holds every segment not yet acknowledged, SYN and FIN
  * included, in sequence order; send_head is the first one not yet sent.
@@ -143,10 +144,10 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 	}
 }
 
-u16 tcpx_mss_for_mtu(u32 mtu)
+u16 tcpx_mss_for_mtu(const struct sock *sk, u32 mtu)
 {
-	return clamp_t(u32, mtu - sizeof(struct iphdr) - TCPX_HDR_LEN,
-		       TCPX_MIN_MSS, 65535U);
+	return clamp_t(u32, mtu - inet_csk(sk)->icsk_af_ops->net_header_len -
+		       TCPX_HDR_LEN, TCPX_MIN_MSS, 65535U);
 }
 
 /*
@@ -193,7 +194,8 @@ unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	int mss = (int)pmtu - (int)sizeof(struct iphdr) - (int)TCPX_HDR_LEN;
+	int mss = (int)pmtu - (int)icsk->icsk_af_ops->net_header_len -
+		  (int)TCPX_HDR_LEN;
 
 	if (tsk->mss_clamp && mss > tsk->mss_clamp)
 		mss = tsk->mss_clamp;
@@ -300,6 +302,7 @@ static u16 tcpx_syn_window(struct sock *sk)
 /* Send a clone of skb, which stays queued; or skb itself if not queued. */
 static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 {
+	const struct inet_connection_sock *icsk = inet_csk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
@@ -348,20 +351,21 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(&opts));
 	tcpx_fill_header(skb, inet->inet_sport, inet->inet_dport, cb->seq,
 			 tsk->rcv_nxt, flags, win, &opts);
-	tcpx_v4_send_check(skb, inet->inet_saddr, inet->inet_daddr);
+	icsk->icsk_af_ops->send_check(sk, skb);
 	/*
 	 * Owned as TCP's, for netfilter's owner match and whatever else
 	 * reads skb->sk.  Module exit waits for such segments to be freed.
 	 */
 	skb_set_owner_w(skb, sk);
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	/* The network layer's part of the sent skb's control block: clear. */
+	memset(&TCPX_SKB_CB(skb)->h4, 0, sizeof(TCPX_SKB_CB(skb)->h4));
 
 	if (!clone || tcpx_after(cb->end_seq, tsk->snd_max))
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
 	if (flags & TCPHDR_RST)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTRSTS);
 	tsk->lsndtime = jiffies;
-	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	err = icsk->icsk_af_ops->queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
 
@@ -962,7 +966,7 @@ static int tcpx_xmit_synack(const struct sock *sk, struct dst_entry *dst,
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(opts));
 	tcpx_fill_header(skb, sport, dport, seq, ack, TCPHDR_SYN | TCPHDR_ACK,
 			 tcpx_synack_window(sk), opts);
-	tcpx_v4_send_check(skb, saddr, daddr);
+	__tcpx_v4_send_check(skb, saddr, daddr);
 	skb_dst_set(skb, dst);
 	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
 	if (!cookie)
@@ -985,7 +989,7 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	dst = inet_csk_route_req(sk, &fl4, req);
 	if (!dst)
 		return -EHOSTUNREACH;
-	opts.mss = tcpx_mss_for_mtu(dst_mtu(dst));
+	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
 	opts.ws_ok = ireq->wscale_ok;
 	opts.ws = ireq->rcv_wscale;
 	opts.ts_ok = ireq->tstamp_ok;
@@ -1019,7 +1023,7 @@ int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
 				   tcpx_ipproto, 0, inet_request_bound_dev_if(sk, syn));
 	if (IS_ERR(rt))
 		return PTR_ERR(rt);
-	opts.mss = tcpx_mss_for_mtu(dst_mtu(&rt->dst));
+	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(&rt->dst));
 	return tcpx_xmit_synack(sk, &rt->dst, iph->daddr, iph->saddr,
 				th->dest, th->source, cookie,
 				TCPX_SKB_CB(syn)->seq + 1, &opts, true);

@@ -179,7 +179,8 @@ int tcpx_setsockopt(struct sock *sk, int level, int optname,
 	int val, err;
 
 	if (!tcpx_level(level))
-		return ip_setsockopt(sk, level, optname, optval, optlen);
+		return inet_csk(sk)->icsk_af_ops->setsockopt(sk, level, optname,
+							     optval, optlen);
 
 	if (optlen < sizeof(int))
 		return -EINVAL;
@@ -262,7 +263,8 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 	int val, len;
 
 	if (!tcpx_level(level))
-		return ip_getsockopt(sk, level, optname, optval, optlen);
+		return inet_csk(sk)->icsk_af_ops->getsockopt(sk, level, optname,
+							     optval, optlen);
 
 	if (get_user(len, optlen))
 		return -EFAULT;

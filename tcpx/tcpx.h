@@ -416,10 +416,11 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
 u32 tcpx_tw_recycle(struct sock *sk);
 
-/* ipv4.c: IPv4's connect, checksum, replies and protocol handler */
+/* ipv4.c: IPv4's connect, checksum, af_ops, replies and protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
-void tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+extern const struct inet_connection_sock_af_ops tcpx_ipv4_specific;
 void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
 			u16 win, const struct tcpx_out_opts *o);
@@ -470,7 +471,7 @@ u32 tcpx_rcv_sws(const struct sock *sk);
 u32 tcpx_select_window(struct sock *sk);
 u32 tcpx_rcv_space(const struct sock *sk);
 u8 tcpx_select_wscale(const struct sock *sk);
-u16 tcpx_mss_for_mtu(u32 mtu);
+u16 tcpx_mss_for_mtu(const struct sock *sk, u32 mtu);
 unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu);
 void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss);
 int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);

@@ -18,10 +18,8 @@
 #include "mib.h"
 #include "tcpx.h"
 
-/* Deferred work for a socket its owner held when the ICMP came. */
-#define TCPX_MTU_REDUCED_DEFERRED	0
-
-static void tcpx_mtu_reduced(struct sock *sk)
+/* IPv4's af_ops mtu_reduced: now, or from release_cb if the owner held sk. */
+void tcpx_v4_mtu_reduced(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -46,16 +44,6 @@ static void tcpx_mtu_reduced(struct sock *sk)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PMTUUPDATES);
 	/* As tcp_simple_retransmit(): no loss signal, no cwnd cut. */
 	tcpx_resend_oversized(sk);
-}
-
-void tcpx_release_cb(struct sock *sk)
-{
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-
-	if (test_and_clear_bit(TCPX_MTU_REDUCED_DEFERRED, &tsk->deferred)) {
-		tcpx_mtu_reduced(sk);
-		__sock_put(sk);
-	}
 }
 
 /* A request sock: its SYN+ACK's sequence number, or nothing. */
@@ -149,7 +137,7 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 				goto out;
 			WRITE_ONCE(tsk->mtu_info, info);
 			if (!sock_owned_by_user(sk))
-				tcpx_mtu_reduced(sk);
+				tcpx_v4_mtu_reduced(sk);
 			else if (!test_and_set_bit(TCPX_MTU_REDUCED_DEFERRED,
 						   &tsk->deferred))
 				sock_hold(sk);

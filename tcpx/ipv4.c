@@ -140,6 +140,7 @@ const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
 	.net_header_len	= sizeof(struct iphdr),
 	.setsockopt	= ip_setsockopt,
 	.getsockopt	= ip_getsockopt,
+	.mtu_reduced	= tcpx_v4_mtu_reduced,
 };
 
 /*

@@ -1030,6 +1030,20 @@ int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
 }
 
 /*
+ * The owner let go of the socket: work a softirq handler left for it, as
+ * tcp_release_cb() -- a lowered path MTU, the family's to apply.
+ */
+void tcpx_release_cb(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (test_and_clear_bit(TCPX_MTU_REDUCED_DEFERRED, &tsk->deferred)) {
+		inet_csk(sk)->icsk_af_ops->mtu_reduced(sk);
+		__sock_put(sk);
+	}
+}
+
+/*
  * A SYN+ACK again (rsk_ops: the request's timer, a duplicate SYN).  The
  * first goes by tcpx_send_synack(): the timer's first resend runs with
  * num_timeout still 0, so only this path knows it is a retransmission.

@@ -132,7 +132,7 @@ struct tcpx_sock {
 	u32				mss_cache;	/* current send MSS */
 	u16				mss_clamp;	/* the peer's MSS option */
 	u32				mtu_info;	/* ICMP frag-needed MTU */
-	unsigned long			deferred;	/* icmp.c, for release_cb */
+	unsigned long			deferred;	/* TCPX_*_DEFERRED */
 	u32				user_mss;	/* TCPX_MAXSEG */
 	u32				keepalive_time;	/* jiffies, 0: sysctl */
 	u32				keepalive_intvl; /* jiffies, 0: sysctl */
@@ -429,7 +429,7 @@ void tcpx_ipv4_exit(void);
 
 /* icmp.c: ICMP errors about IPv4 segments */
 int tcpx_v4_err(struct sk_buff *skb, u32 info);
-void tcpx_release_cb(struct sock *sk);
+void tcpx_v4_mtu_reduced(struct sock *sk);
 
 /* input.c: the family-neutral receive path, the state machine, ACKs */
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
@@ -512,6 +512,9 @@ void tcpx_retransmit_head(struct sock *sk);
 void tcpx_probe_window(struct sock *sk);
 void tcpx_delack(struct sock *sk);
 int tcpx_send_probe(struct sock *sk);
+/* Bits of tcpx_sock.deferred: work for release_cb, the owner held sk. */
+#define TCPX_MTU_REDUCED_DEFERRED	0
+void tcpx_release_cb(struct sock *sk);
 
 /* timer.c: RTO, persist, keepalive, delayed ACK */
 void tcpx_init_xmit_timers(struct sock *sk);

@@ -397,19 +397,36 @@ discard:
 
 /*
  * The full socket for a completed handshake, hashed in place of req
- * (hashed), or on its own for a cookie's (!hashed).
+ * (hashed), or on its own for a cookie's (!hashed): the family's
+ * syn_recv_sock, which takes the pieces below (no route given: it routes
+ * the child itself).
  */
 struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				struct request_sock *req, bool hashed,
 				bool *own_req)
 {
-	struct inet_request_sock *ireq = inet_rsk(req);
-	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	const struct inet_connection_sock_af_ops *af = inet_csk(sk)->icsk_af_ops;
+
+#ifdef TCPX_HAVE_OPT_CHILD_INIT
+	return af->syn_recv_sock(sk, skb, req, NULL, hashed ? req : NULL,
+				 own_req, NULL);
+#else
+	return af->syn_recv_sock(sk, skb, req, NULL, hashed ? req : NULL,
+				 own_req);
+#endif
+}
+
+/*
+ * The listener's clone for a completed handshake, as
+ * tcp_create_openreq_child(): returned locked, its addresses and route
+ * left to the family's syn_recv_sock.  NULL (counted) if the accept
+ * queue is full or memory short.
+ */
+struct sock *tcpx_create_openreq_child(const struct sock *sk,
+				       struct request_sock *req)
+{
 	struct net *net = sock_net(sk);
 	struct tcpx_sock *ntsk;
-	struct inet_sock *newinet;
-	struct dst_entry *dst;
-	bool found_dup_sk = false;
 	struct sock *newsk;
 
 	if (sk_acceptq_is_full(sk)) {
@@ -435,24 +452,33 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	tcpx_pernet_link_sock(newsk);
 	tcpx_init_sock_state(newsk);
 	tcpx_init_xmit_timers(newsk);
-	newinet = inet_sk(newsk);
-	newinet->inet_daddr = ireq->ir_rmt_addr;
-	newinet->inet_rcv_saddr = ireq->ir_loc_addr;
-	newinet->inet_saddr = ireq->ir_loc_addr;
-	RCU_INIT_POINTER(newinet->inet_opt, NULL);
-	newinet->mc_index = inet_iif(skb);
-	newinet->mc_ttl = ip_hdr(skb)->ttl;
-	newinet->rcv_tos = ip_hdr(skb)->tos;
-	atomic_set(&newinet->inet_id, get_random_u16());
 	newsk->sk_write_space = tcpx_write_space;
 	ntsk->synq_overflow = 0;
+	__release(newsk);	/* handed to the caller still locked */
+	return newsk;
 
-	dst = inet_csk_route_child_sock(sk, newsk, req);
-	if (!dst)
-		goto put_and_exit;
-	sk_setup_caps(newsk, dst);
-	/* No IP options (inet_opt is NULL): none of the listener's. */
-	inet_csk(newsk)->icsk_ext_hdr_len = 0;
+drop:
+	tcpx_inc_stats(net, TCPX_MIB_LISTENDROPS);
+	return NULL;
+}
+
+/*
+ * The family set the child's addresses and routed it (dst): the
+ * connection the handshake agreed on, hashed in place of req_unhash (a
+ * cookie's child replaces none).  The child, still locked, or NULL if
+ * another CPU completed the same request first.
+ */
+struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
+				 struct request_sock *req, struct sock *newsk,
+				 struct dst_entry *dst,
+				 struct request_sock *req_unhash, bool *own_req)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	struct tcpx_sock *ntsk = tcpx_sk(newsk);
+	bool found_dup_sk = false;
+
+	__acquire(newsk);	/* the caller's, locked */
 	tcpx_init_connection(newsk, dst, treq->snt_isn);
 	/*
 	 * Born with its SYN acknowledged (tcpx_check_req() saw to that), as
@@ -491,7 +517,8 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 		tcpx_rtt_sample_tsecr(newsk, TCPX_SKB_CB(skb));
 
 	tcpx_inherit_port(sk, newsk);
-	*own_req = tcpx_ehash_nolisten(newsk, hashed ? req_to_sk(req) : NULL,
+	*own_req = tcpx_ehash_nolisten(newsk,
+				       req_unhash ? req_to_sk(req_unhash) : NULL,
 				       &found_dup_sk);
 	if (!*own_req) {
 		/*
@@ -503,17 +530,9 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 		sock_put(newsk);
 		return NULL;
 	}
-	tcpx_inc_stats(net, TCPX_MIB_PASSIVEOPENS);
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_PASSIVEOPENS);
 	__release(newsk);	/* handed to the caller still locked */
 	return newsk;
-
-put_and_exit:
-	__release(newsk);	/* inet_csk_prepare_forced_close() unlocks */
-	inet_csk_prepare_forced_close(newsk);
-	tcpx_done(newsk);
-drop:
-	tcpx_inc_stats(net, TCPX_MIB_LISTENDROPS);
-	return NULL;
 }
 
 /*

@@ -131,12 +131,83 @@ static void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * The child of a completed handshake (TCP's tcp_v4_syn_recv_sock()):
+ * conn.c's clone of the listener, with the request's IPv4 addresses, no IP
+ * options, the multicast and TOS of the segment that completes it, and a
+ * route of its own; conn.c finishes it.  dst is always NULL from tcpx.
+ */
+static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
+					  struct sk_buff *skb,
+					  struct request_sock *req,
+					  struct dst_entry *dst,
+					  struct request_sock *req_unhash,
+					  bool *own_req)
+{
+	struct inet_request_sock *ireq = inet_rsk(req);
+	struct inet_sock *newinet;
+	struct sock *newsk;
+
+	newsk = tcpx_create_openreq_child(sk, req);
+	if (!newsk)
+		return NULL;
+	__acquire(newsk);	/* returned locked */
+	newinet = inet_sk(newsk);
+	newinet->inet_daddr = ireq->ir_rmt_addr;
+	newinet->inet_rcv_saddr = ireq->ir_loc_addr;
+	newinet->inet_saddr = ireq->ir_loc_addr;
+	RCU_INIT_POINTER(newinet->inet_opt, NULL);
+	newinet->mc_index = inet_iif(skb);
+	newinet->mc_ttl = ip_hdr(skb)->ttl;
+	newinet->rcv_tos = ip_hdr(skb)->tos;
+	atomic_set(&newinet->inet_id, get_random_u16());
+
+	if (!dst)
+		dst = inet_csk_route_child_sock(sk, newsk, req);
+	if (!dst) {
+		__release(newsk);	/* inet_csk_prepare_forced_close() unlocks */
+		inet_csk_prepare_forced_close(newsk);
+		tcpx_done(newsk);
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_LISTENDROPS);
+		return NULL;
+	}
+	sk_setup_caps(newsk, dst);
+	/* No IP options (inet_opt is NULL): none of the listener's. */
+	inet_csk(newsk)->icsk_ext_hdr_len = 0;
+	__release(newsk);	/* the child's rest takes it locked */
+	return tcpx_syn_recv_child(sk, skb, req, newsk, dst, req_unhash,
+				   own_req);
+}
+
+#ifdef TCPX_HAVE_OPT_CHILD_INIT
+/*
+ * The kernel's signature has a hook for a child's IPv6 options (a stable
+ * backport, TCP's v4-mapped children); tcpx passes none.
+ */
+static struct sock *tcpx_v4_syn_recv_sock_hook(const struct sock *sk,
+					       struct sk_buff *skb,
+					       struct request_sock *req,
+					       struct dst_entry *dst,
+					       struct request_sock *req_unhash,
+					       bool *own_req,
+					       void (*opt_child_init)(struct sock *newsk,
+								      const struct sock *sk))
+{
+	return tcpx_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req);
+}
+#endif
+
+/*
  * What the core asks of IPv4 for a full socket (as TCP's ipv4_specific):
  * every socket has it, a child from its listener's clone.
  */
 const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
 	.queue_xmit	= ip_queue_xmit,
 	.send_check	= tcpx_v4_send_check,
+#ifdef TCPX_HAVE_OPT_CHILD_INIT
+	.syn_recv_sock	= tcpx_v4_syn_recv_sock_hook,
+#else
+	.syn_recv_sock	= tcpx_v4_syn_recv_sock,
+#endif
 	.net_header_len	= sizeof(struct iphdr),
 	.setsockopt	= ip_setsockopt,
 	.getsockopt	= ip_getsockopt,

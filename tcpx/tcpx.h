@@ -399,6 +399,12 @@ void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
 struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				struct request_sock *req, bool hashed,
 				bool *own_req);
+struct sock *tcpx_create_openreq_child(const struct sock *sk,
+				       struct request_sock *req);
+struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
+				 struct request_sock *req, struct sock *newsk,
+				 struct dst_entry *dst,
+				 struct request_sock *req_unhash, bool *own_req);
 extern struct request_sock_ops tcpx_request_sock_ops;
 u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
 	     __be16 sport, __be16 dport);

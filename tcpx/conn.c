@@ -6,46 +6,21 @@
  *
  * A listener keeps each half-open connection as a request sock in ehash,
  * not a full socket; its timer (tcpx_reqsk_timer()) resends the SYN+ACK
- * through tcpx_request_sock_ops.  The final ACK finds the
+ * through the kernel's request_sock_ops.  The final ACK finds the
  * request sock, which becomes a full socket in the accept queue.
+ *
+ * What depends on the family -- the request's addresses, its ISN, the
+ * routes and the child's addresses -- goes through the family's
+ * tcpx_request_sock_ops (kept in the request) and the listener's
+ * icsk_af_ops, as in TCP.
  */
 #include <linux/security.h>
 #include <linux/siphash.h>
 #include <net/inet_hashtables.h>
-#include <net/ip.h>
-#include <net/route.h>
 
 #include "mib.h"
 #include "trace.h"
 #include "tcpx.h"
-
-/*
- * RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key),
- * M a 4 us-ish clock (ns / 64), F a keyed siphash with a per-namespace key.
- */
-u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
-	     __be16 sport, __be16 dport)
-{
-	const struct tcpx_pernet *pn = tcpx_pernet(net);
-	u32 hash;
-
-	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
-			    (__force u32)sport << 16 | (__force u32)dport,
-			    &pn->isn_key);
-	return hash + (u32)(ktime_get_real_ns() >> 6);
-}
-
-/*
- * RFC 7323 7.1: TSvals start at a random offset per pair of addresses, so
- * they leak no uptime and cannot be predicted -- the same for every
- * connection of the pair, as secure_tcp_ts_off(), so PAWS holds across a
- * recycled TIME-WAIT tuple.
- */
-u32 tcpx_ts_off(const struct net *net, __be32 saddr, __be32 daddr)
-{
-	return siphash_2u32((__force u32)saddr, (__force u32)daddr,
-			    &tcpx_pernet(net)->ts_key);
-}
 
 /* State of a new connection, once its addresses and route are known. */
 void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
@@ -101,17 +76,20 @@ void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
 	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
 }
 
-/* A request sock's addresses and ISNs, from the segment that opens it. */
-void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
+/*
+ * A request sock's addresses and ISNs, from the segment that opens it; it
+ * keeps its family's ops for the SYN+ACKs its timer sends.
+ */
+void tcpx_init_req(const struct tcpx_request_sock_ops *af_ops,
+		   const struct sock *sk, struct sk_buff *skb,
 		   struct request_sock *req, u32 rcv_isn)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct inet_request_sock *ireq = inet_rsk(req);
 
-	sk_rcv_saddr_set(req_to_sk(req), iph->daddr);
-	sk_daddr_set(req_to_sk(req), iph->saddr);
-	tcpx_rsk(req)->ts_off = tcpx_ts_off(sock_net(sk), iph->daddr, iph->saddr);
+	tcpx_rsk(req)->af_specific = af_ops;
+	af_ops->init_req(req, skb);
+	tcpx_rsk(req)->ts_off = af_ops->init_ts_off(sock_net(sk), skb);
 	ireq->ir_num = ntohs(th->dest);
 	ireq->ir_rmt_port = th->source;
 	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
@@ -268,12 +246,16 @@ static struct sock *tcpx_complete_hashdance(struct sock *sk,
 	return NULL;
 }
 
-/* A SYN for a listener: a new request sock and its SYN+ACK, or a cookie. */
-static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
+/*
+ * A SYN for a listener: a new request sock and its SYN+ACK, or a cookie.
+ * The family's af_ops conn_request passes its request ops, as TCP's
+ * tcp_conn_request().
+ */
+int tcpx_conn_request(struct request_sock_ops *rsk_ops,
+		      const struct tcpx_request_sock_ops *af_ops,
+		      struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
 	struct net *net = sock_net(sk);
 	struct tcpx_pernet *pn = tcpx_pernet(net);
 	int syncookies = READ_ONCE(pn->syncookies);
@@ -284,9 +266,6 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	int backlog;
 	u16 mss;
 
-	/* A SYN to a broadcast or multicast address opens nothing (RFC 1122 4.2.3.10). */
-	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
-		goto drop;
 	mss = cb->mss;
 	/* The SYN queue: min(listen backlog, max_syn_backlog) half-open. */
 	backlog = min_t(int, READ_ONCE(sk->sk_max_ack_backlog),
@@ -302,16 +281,16 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 	}
 	/* A cookie: nothing is kept, not even a request sock. */
 	if (want_cookie) {
-		tcpx_cookie_synack(sk, skb, mss);
+		tcpx_cookie_synack(af_ops, sk, skb, mss);
 		return 0;
 	}
 
-	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, true);
+	req = inet_reqsk_alloc(rsk_ops, sk, true);
 	if (!req)
 		goto drop;
 	treq = tcpx_rsk(req);
 	ireq = inet_rsk(req);
-	tcpx_init_req(sk, skb, req, cb->seq);
+	tcpx_init_req(af_ops, sk, skb, req, cb->seq);
 	treq->mss = mss;
 	/* RFC 7323, RFC 2018: what the SYN offers (not with a cookie, yet). */
 	ireq->wscale_ok = cb->wscale_ok;
@@ -326,8 +305,7 @@ static int tcpx_conn_request(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	/* After a TIME-WAIT, above the old sequence space (RFC 6191). */
-	treq->snt_isn = cb->tw_isn ? : tcpx_isn(net, iph->daddr, iph->saddr,
-						th->dest, th->source);
+	treq->snt_isn = cb->tw_isn ? : af_ops->init_seq(net, skb);
 
 	/* Hashed first, so the third ACK can find it from any CPU. */
 	if (!tcpx_reqsk_hash_add(sk, req, TCPX_TIMEOUT_INIT)) {
@@ -374,7 +352,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!th->syn && tcpx_cookie_wanted(sk)) {
 			/* Softirq, or a listener's backlog: children lock in BH. */
 			local_bh_disable();
-			child = tcpx_cookie_v4_check(sk, skb);
+			child = tcpx_v4_cookie_check(sk, skb);
 			if (child && child != sk) {
 				__acquire(child);	/* returned locked */
 				tcpx_child_rcv(sk, child, skb);
@@ -389,7 +367,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		goto discard;
 	}
 	if (th->syn && !th->fin)
-		tcpx_conn_request(sk, skb);
+		inet_csk(sk)->icsk_af_ops->conn_request(sk, skb);
 discard:
 	kfree_skb(skb);
 	return 0;
@@ -670,20 +648,13 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 	return tcpx_complete_hashdance(sk, child, req, own_req);
 }
 
-static void tcpx_syn_ack_timeout(const struct request_sock *req)
+/* The request_sock_ops callbacks every family's shares (ipv4.c). */
+void tcpx_syn_ack_timeout(const struct request_sock *req)
 {
 	/* Counted by tcpx_rtx_synack() when it resends. */
 }
 
 /* Nothing to free beyond the request sock itself (6.1 calls it always). */
-static void tcpx_reqsk_destructor(struct request_sock *req)
+void tcpx_reqsk_destructor(struct request_sock *req)
 {
 }
-
-struct request_sock_ops tcpx_request_sock_ops __read_mostly = {
-	.family		= PF_INET,
-	.obj_size	= sizeof(struct tcpx_request_sock),
-	.rtx_syn_ack	= tcpx_rtx_synack,
-	.destructor	= tcpx_reqsk_destructor,
-	.syn_ack_timeout = tcpx_syn_ack_timeout,
-};

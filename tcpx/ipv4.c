@@ -7,6 +7,7 @@
  * registration.  What follows the lookup is the family-neutral input.c.
  */
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/protocol.h>
@@ -14,6 +15,34 @@
 
 #include "mib.h"
 #include "tcpx.h"
+
+/*
+ * RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, key),
+ * M a 4 us-ish clock (ns / 64), F a keyed siphash with a per-namespace key.
+ */
+static u32 tcpx_v4_isn(const struct net *net, __be32 saddr, __be32 daddr,
+		       __be16 sport, __be16 dport)
+{
+	const struct tcpx_pernet *pn = tcpx_pernet(net);
+	u32 hash;
+
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &pn->isn_key);
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/*
+ * RFC 7323 7.1: TSvals start at a random offset per pair of addresses, so
+ * they leak no uptime and cannot be predicted -- the same for every
+ * connection of the pair, as secure_tcp_ts_off(), so PAWS holds across a
+ * recycled TIME-WAIT tuple.
+ */
+static u32 tcpx_v4_ts_off(const struct net *net, __be32 saddr, __be32 daddr)
+{
+	return siphash_2u32((__force u32)saddr, (__force u32)daddr,
+			    &tcpx_pernet(net)->ts_key);
+}
 
 /* BPF pre-connect hooks call this for every inet-like socket. */
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
@@ -82,16 +111,17 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 					     lockdep_sock_is_held(sk));
 	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
 	tcpx_init_connection(sk, &rt->dst,
-			     tw_isn ? : tcpx_isn(sock_net(sk), inet->inet_saddr,
-						 inet->inet_daddr, inet->inet_sport,
-						 usin->sin_port));
+			     tw_isn ? : tcpx_v4_isn(sock_net(sk), inet->inet_saddr,
+						    inet->inet_daddr,
+						    inet->inet_sport,
+						    usin->sin_port));
 	rt = NULL;
 	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
 	tcpx_sk(sk)->wscale_ok = 1;
 	tcpx_sk(sk)->tstamp_ok = 1;
 	tcpx_sk(sk)->sack_ok = 1;
-	tcpx_sk(sk)->ts_off = tcpx_ts_off(sock_net(sk), inet->inet_saddr,
-					  inet->inet_daddr);
+	tcpx_sk(sk)->ts_off = tcpx_v4_ts_off(sock_net(sk), inet->inet_saddr,
+					     inet->inet_daddr);
 	atomic_set(&inet->inet_id, get_random_u16());
 
 	err = tcpx_send_syn(sk);
@@ -110,7 +140,8 @@ failure:
 }
 
 /* The checksum over the IPv4 pseudo-header (RFC 9293 3.1), in software. */
-void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+static void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr,
+				 __be32 daddr)
 {
 	struct tcphdr *th = tcp_hdr(skb);
 	int len = skb->len - skb_transport_offset(skb);
@@ -128,6 +159,115 @@ static void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb)
 	const struct inet_sock *inet = inet_sk(sk);
 
 	__tcpx_v4_send_check(skb, inet->inet_saddr, inet->inet_daddr);
+}
+
+/* A request's addresses: the SYN's, swapped. */
+static void tcpx_v4_init_req(struct request_sock *req,
+			     const struct sk_buff *skb)
+{
+	sk_rcv_saddr_set(req_to_sk(req), ip_hdr(skb)->daddr);
+	sk_daddr_set(req_to_sk(req), ip_hdr(skb)->saddr);
+}
+
+/* Our ISN for the connection a SYN opens. */
+static u32 tcpx_v4_init_seq(const struct net *net, const struct sk_buff *skb)
+{
+	return tcpx_v4_isn(net, ip_hdr(skb)->daddr, ip_hdr(skb)->saddr,
+			   tcp_hdr(skb)->dest, tcp_hdr(skb)->source);
+}
+
+static u32 tcpx_v4_init_ts_off(const struct net *net, const struct sk_buff *skb)
+{
+	return tcpx_v4_ts_off(net, ip_hdr(skb)->daddr, ip_hdr(skb)->saddr);
+}
+
+/* A SYN cookie's hash (syncookies.c), over the segment's addresses as sent. */
+static u32 tcpx_v4_cookie_hash(const struct sk_buff *skb, u32 count,
+			       const siphash_key_t *key)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	return siphash_4u32((__force u32)iph->saddr, (__force u32)iph->daddr,
+			    (__force u32)th->source << 16 | (__force u32)th->dest,
+			    count, key);
+}
+
+static struct dst_entry *tcpx_v4_route_req(const struct sock *sk,
+					   struct flowi *fl,
+					   struct request_sock *req)
+{
+	return inet_csk_route_req(sk, &fl->u.ip4, req);
+}
+
+/* A cookie's SYN+ACK: addresses swapped, the listener's bound device. */
+static struct dst_entry *tcpx_v4_route_syn(const struct sock *sk,
+					   struct flowi *fl,
+					   struct sk_buff *syn)
+{
+	const struct iphdr *iph = ip_hdr(syn);
+	const struct tcphdr *th = tcp_hdr(syn);
+	struct rtable *rt;
+
+	rt = ip_route_output_ports(sock_net(sk), &fl->u.ip4, NULL, iph->saddr,
+				   iph->daddr, th->source, th->dest,
+				   tcpx_ipproto, 0, inet_request_bound_dev_if(sk, syn));
+	if (IS_ERR(rt))
+		return ERR_CAST(rt);
+	return &rt->dst;
+}
+
+/*
+ * A SYN+ACK, its route set: from and to the addresses it was routed for
+ * (the request's, or the SYN's swapped for a cookie).
+ */
+static int tcpx_v4_send_synack(const struct sock *sk, struct flowi *fl,
+			       struct sk_buff *skb)
+{
+	const struct flowi4 *fl4 = &fl->u.ip4;
+
+	__tcpx_v4_send_check(skb, fl4->saddr, fl4->daddr);
+	return ip_build_and_send_pkt(skb, sk, fl4->saddr, fl4->daddr, NULL, 0);
+}
+
+static const struct tcpx_request_sock_ops tcpx_request_sock_ipv4_ops = {
+	.init_req	= tcpx_v4_init_req,
+	.init_seq	= tcpx_v4_init_seq,
+	.init_ts_off	= tcpx_v4_init_ts_off,
+	.cookie		= {
+		.hash	= tcpx_v4_cookie_hash,
+		.route	= tcpx_v4_route_syn,
+	},
+	.route_req	= tcpx_v4_route_req,
+	.send_synack	= tcpx_v4_send_synack,
+};
+
+/* The kernel's, for IPv4 requests: .family tells the LSMs their family. */
+struct request_sock_ops tcpx_request_sock_ops __read_mostly = {
+	.family		= PF_INET,
+	.obj_size	= sizeof(struct tcpx_request_sock),
+	.rtx_syn_ack	= tcpx_rtx_synack,
+	.destructor	= tcpx_reqsk_destructor,
+	.syn_ack_timeout = tcpx_syn_ack_timeout,
+};
+
+/* A SYN for a listener (af_ops), as tcp_v4_conn_request(). */
+static int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	/* A SYN to a broadcast or multicast address opens nothing (RFC 1122 4.2.3.10). */
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_LISTENDROPS);
+		return 0;
+	}
+	return tcpx_conn_request(&tcpx_request_sock_ops,
+				 &tcpx_request_sock_ipv4_ops, sk, skb);
+}
+
+/* An ACK to a listener that may answer a cookie, as cookie_v4_check(). */
+struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb)
+{
+	return tcpx_cookie_check(&tcpx_request_sock_ops,
+				 &tcpx_request_sock_ipv4_ops, sk, skb);
 }
 
 /*
@@ -203,6 +343,7 @@ static struct sock *tcpx_v4_syn_recv_sock_hook(const struct sock *sk,
 const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
 	.queue_xmit	= ip_queue_xmit,
 	.send_check	= tcpx_v4_send_check,
+	.conn_request	= tcpx_v4_conn_request,
 #ifdef TCPX_HAVE_OPT_CHILD_INIT
 	.syn_recv_sock	= tcpx_v4_syn_recv_sock_hook,
 #else

@@ -949,10 +949,11 @@ void tcpx_send_reset(struct net *net, const struct sock *sk,
  * socket, as TCP's TCP_SYNACK_COOKIE: under a flood no listener's
  * refcount and wmem are touched for it.
  */
-static int tcpx_xmit_synack(const struct sock *sk, struct dst_entry *dst,
-			    __be32 saddr, __be32 daddr, __be16 sport,
-			    __be16 dport, u32 seq, u32 ack,
-			    const struct tcpx_out_opts *opts, bool cookie)
+static int tcpx_xmit_synack(const struct tcpx_request_sock_ops *af_ops,
+			    const struct sock *sk, struct dst_entry *dst,
+			    struct flowi *fl, __be16 sport, __be16 dport,
+			    u32 seq, u32 ack, const struct tcpx_out_opts *opts,
+			    bool cookie)
 {
 	struct sk_buff *skb;
 	int err;
@@ -966,14 +967,14 @@ static int tcpx_xmit_synack(const struct sock *sk, struct dst_entry *dst,
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(opts));
 	tcpx_fill_header(skb, sport, dport, seq, ack, TCPHDR_SYN | TCPHDR_ACK,
 			 tcpx_synack_window(sk), opts);
-	__tcpx_v4_send_check(skb, saddr, daddr);
 	skb_dst_set(skb, dst);
 	/* The listener owns it, as skb_to_full_sk() of TCP's request sock. */
 	if (!cookie)
 		skb_set_owner_w(skb, (struct sock *)sk);
 
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
-	err = ip_build_and_send_pkt(skb, sk, saddr, daddr, NULL, 0);
+	/* Checksummed and sent by the family, to the route's addresses. */
+	err = af_ops->send_synack(sk, fl, skb);
 	return net_xmit_eval(err);
 }
 
@@ -982,11 +983,12 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 {
 	const struct inet_request_sock *ireq = inet_rsk(req);
 	struct tcpx_request_sock *treq = tcpx_rsk(req);
+	const struct tcpx_request_sock_ops *af_ops = treq->af_specific;
 	struct tcpx_out_opts opts = {};
 	struct dst_entry *dst;
-	struct flowi4 fl4;
+	struct flowi fl;
 
-	dst = inet_csk_route_req(sk, &fl4, req);
+	dst = af_ops->route_req(sk, &fl, req);
 	if (!dst)
 		return -EHOSTUNREACH;
 	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
@@ -998,9 +1000,9 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	opts.tsecr = treq->ts_recent;
 	if (!treq->snt_synack_us)
 		treq->snt_synack_us = tcpx_now_us() ? : 1;
-	return tcpx_xmit_synack(sk, dst, ireq->ir_loc_addr, ireq->ir_rmt_addr,
-				htons(ireq->ir_num), ireq->ir_rmt_port,
-				treq->snt_isn, treq->rcv_isn + 1, &opts, false);
+	return tcpx_xmit_synack(af_ops, sk, dst, &fl, htons(ireq->ir_num),
+				ireq->ir_rmt_port, treq->snt_isn,
+				treq->rcv_isn + 1, &opts, false);
 }
 
 /*
@@ -1009,24 +1011,21 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
  * module's caches.  Addresses swapped, the listener's bound device; only
  * our MSS among the options (syncookies.c: what a cookie cannot carry).
  */
-int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
+int tcpx_send_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
+			    const struct sock *sk, struct sk_buff *syn,
 			    u32 cookie)
 {
-	const struct iphdr *iph = ip_hdr(syn);
 	const struct tcphdr *th = tcp_hdr(syn);
 	struct tcpx_out_opts opts = {};
-	struct flowi4 fl4;
-	struct rtable *rt;
+	struct dst_entry *dst;
+	struct flowi fl;
 
-	rt = ip_route_output_ports(sock_net(sk), &fl4, NULL, iph->saddr,
-				   iph->daddr, th->source, th->dest,
-				   tcpx_ipproto, 0, inet_request_bound_dev_if(sk, syn));
-	if (IS_ERR(rt))
-		return PTR_ERR(rt);
-	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(&rt->dst));
-	return tcpx_xmit_synack(sk, &rt->dst, iph->daddr, iph->saddr,
-				th->dest, th->source, cookie,
-				TCPX_SKB_CB(syn)->seq + 1, &opts, true);
+	dst = af_ops->cookie.route(sk, &fl, syn);
+	if (IS_ERR(dst))
+		return PTR_ERR(dst);
+	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
+	return tcpx_xmit_synack(af_ops, sk, dst, &fl, th->dest, th->source,
+				cookie, TCPX_SKB_CB(syn)->seq + 1, &opts, true);
 }
 
 /*

@@ -24,21 +24,21 @@
  * in the low bits of the SYN+ACK's timestamp value.  tcpx's cookie
  * SYN+ACK carries no options but the MSS, so a connection a cookie opens
  * has no window scaling, SACK or timestamps; tcpx_cookie_init_sequence()
- * is where the bits would go into the tsval, and tcpx_cookie_check() where
+ * is where the bits would go into the tsval, and tcpx_cookie_valid() where
  * they would come back from the ACK's tsecr (see Documentation/tcpx.rst).
  *
  * The whole concern is here: when a SYN is answered with a cookie
  * (tcpx_cookie_synack(), called by conn.c's tcpx_conn_request()), when an
  * ACK to a listener is taken for a cookie's answer (tcpx_cookie_wanted()),
- * and the child a valid one opens (tcpx_cookie_v4_check(), as TCP's
- * cookie_v4_check()), built by the same tcpx_syn_recv_sock() as the child
- * of a request sock.
+ * and the child a valid one opens (tcpx_cookie_check(), as TCP's
+ * cookie_v4_check(), through the family's cookie check), built
+ * by the same tcpx_syn_recv_sock() as the child of a request sock.  The
+ * hashes take the addresses from the family (tcpx_request_sock_ops).
  */
 #include <linux/jiffies.h>
 #include <linux/math64.h>
 #include <linux/security.h>
 #include <linux/siphash.h>
-#include <net/ip.h>
 
 #include "mib.h"
 #include "trace.h"
@@ -58,16 +58,12 @@ static u32 tcpx_cookie_count(const struct tcpx_pernet *pn)
 	return (u32)div64_u64(get_jiffies_64(), period);
 }
 
-/* Over the segment's addresses and ports, the client's first. */
-static u32 tcpx_cookie_hash(const struct tcpx_pernet *pn,
+/* Over the segment's addresses and ports, the client's first (the family's). */
+static u32 tcpx_cookie_hash(const struct tcpx_request_sock_ops *af_ops,
+			    const struct tcpx_pernet *pn,
 			    const struct sk_buff *skb, u32 count, int c)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
-
-	return siphash_4u32((__force u32)iph->saddr, (__force u32)iph->daddr,
-			    (__force u32)th->source << 16 | (__force u32)th->dest,
-			    count, &pn->cookie_key[c]);
+	return af_ops->cookie.hash(skb, count, &pn->cookie_key[c]);
 }
 
 /*
@@ -75,7 +71,8 @@ static u32 tcpx_cookie_hash(const struct tcpx_pernet *pn,
  * *mss is the peer's MSS option (0: none) on entry, the MSS the cookie
  * encodes on return.
  */
-static u32 tcpx_cookie_init_sequence(const struct sock *sk,
+static u32 tcpx_cookie_init_sequence(const struct tcpx_request_sock_ops *af_ops,
+				     const struct sock *sk,
 				     const struct sk_buff *skb, u16 *mss)
 {
 	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
@@ -88,9 +85,9 @@ static u32 tcpx_cookie_init_sequence(const struct sock *sk,
 			break;
 	*mss = tcpx_msstab[mssind];
 
-	cookie = tcpx_cookie_hash(pn, skb, 0, 0) + TCPX_SKB_CB(skb)->seq +
-		 (count << TCPX_COOKIE_BITS) +
-		 ((tcpx_cookie_hash(pn, skb, count, 1) + mssind) &
+	cookie = tcpx_cookie_hash(af_ops, pn, skb, 0, 0) +
+		 TCPX_SKB_CB(skb)->seq + (count << TCPX_COOKIE_BITS) +
+		 ((tcpx_cookie_hash(af_ops, pn, skb, count, 1) + mssind) &
 		  TCPX_COOKIE_MASK);
 	/* Here, with a timestamp: wscale and SACK into the tsval. */
 
@@ -103,7 +100,8 @@ static u32 tcpx_cookie_init_sequence(const struct sock *sk,
  * Is the ACK in skb the answer to one of our cookies?  0 and the MSS it
  * encodes in *mss, or -EINVAL (counted) if not.
  */
-static int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
+static int tcpx_cookie_valid(const struct tcpx_request_sock_ops *af_ops,
+			     const struct sock *sk, const struct sk_buff *skb,
 			     u16 *mss)
 {
 	const struct tcpx_pernet *pn = tcpx_pernet(sock_net(sk));
@@ -112,12 +110,12 @@ static int tcpx_cookie_check(const struct sock *sk, const struct sk_buff *skb,
 	u32 cookie = cb->ack_seq - 1;
 	u32 diff, mssind;
 
-	cookie -= tcpx_cookie_hash(pn, skb, 0, 0) + (cb->seq - 1);
+	cookie -= tcpx_cookie_hash(af_ops, pn, skb, 0, 0) + (cb->seq - 1);
 	diff = (count - (cookie >> TCPX_COOKIE_BITS)) &
 	       ((u32)-1 >> TCPX_COOKIE_BITS);
 	if (diff >= TCPX_COOKIE_MAX_AGE)
 		goto fail;
-	mssind = (cookie - tcpx_cookie_hash(pn, skb, count - diff, 1)) &
+	mssind = (cookie - tcpx_cookie_hash(af_ops, pn, skb, count - diff, 1)) &
 		 TCPX_COOKIE_MASK;
 	if (mssind >= ARRAY_SIZE(tcpx_msstab))
 		goto fail;
@@ -139,11 +137,12 @@ fail:
  * tcpx_cookie_wanted(), as TCP's cookie_init_sequence() calls
  * tcp_synq_overflow().  mss: the SYN's MSS option, 0 for none.
  */
-void tcpx_cookie_synack(struct sock *sk, struct sk_buff *syn, u16 mss)
+void tcpx_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
+			struct sock *sk, struct sk_buff *syn, u16 mss)
 {
 	WRITE_ONCE(tcpx_sk(sk)->synq_overflow, jiffies);
-	tcpx_send_cookie_synack(sk, syn,
-				tcpx_cookie_init_sequence(sk, syn, &mss));
+	tcpx_send_cookie_synack(af_ops, sk, syn,
+				tcpx_cookie_init_sequence(af_ops, sk, syn, &mss));
 }
 
 /*
@@ -169,8 +168,11 @@ bool tcpx_cookie_wanted(const struct sock *sk)
 /*
  * An ACK that may carry a cookie: the child, locked, if it does; sk if
  * the cookie is wrong (the caller resets); NULL if the ACK is dropped.
+ * The family's request ops, as for tcpx_conn_request().
  */
-struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
+struct sock *tcpx_cookie_check(struct request_sock_ops *rsk_ops,
+			       const struct tcpx_request_sock_ops *af_ops,
+			       struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct request_sock *req;
@@ -178,13 +180,13 @@ struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb)
 	struct sock *child;
 	u16 mss;
 
-	if (tcpx_cookie_check(sk, skb, &mss))
+	if (tcpx_cookie_valid(af_ops, sk, skb, &mss))
 		return sk;
 	/* The request sock exists only to build the child and to queue it. */
-	req = inet_reqsk_alloc(&tcpx_request_sock_ops, sk, false);
+	req = inet_reqsk_alloc(rsk_ops, sk, false);
 	if (!req)
 		goto drop;
-	tcpx_init_req(sk, skb, req, cb->seq - 1);
+	tcpx_init_req(af_ops, sk, skb, req, cb->seq - 1);
 	tcpx_rsk(req)->snt_isn = cb->ack_seq - 1;
 	tcpx_rsk(req)->mss = mss;
 	if (security_inet_conn_request(sk, skb, req))

@@ -25,6 +25,7 @@
 #include "uapi/tcpx.h"
 
 struct tcpx_mib;
+struct tcpx_request_sock_ops;
 
 #define TCPX_HDR_LEN		20U	/* struct tcphdr, no options */
 #define TCPX_MAX_HEADER		(MAX_TCP_HEADER)
@@ -169,6 +170,8 @@ struct tcpx_request_sock {
 	u16				mss;	/* the peer's MSS option */
 	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 	u32				snt_synack_us;	/* the first SYN+ACK; 0: none */
+	/* its family's, for the SYN+ACKs of its timer */
+	const struct tcpx_request_sock_ops *af_specific;
 };
 
 static inline struct tcpx_request_sock *tcpx_rsk(const struct request_sock *req)
@@ -394,7 +397,38 @@ struct sock *tcpx_check_req(struct sock *sk, struct sk_buff *skb,
 			    struct request_sock *req);
 bool tcpx_reqsk_drop(struct sock *sk, struct request_sock *req);
 void tcpx_reqsk_drop_and_put(struct sock *sk, struct request_sock *req);
-void tcpx_init_req(const struct sock *sk, struct sk_buff *skb,
+/*
+ * A family's part in a passive open, as TCP's tcp_request_sock_ops: the
+ * request's addresses, ISN and timestamp offset from the segment that
+ * opens it, and the route and send of a SYN+ACK.  send_synack sends to
+ * the addresses the flow was routed for.
+ */
+struct tcpx_request_sock_ops {
+	void (*init_req)(struct request_sock *req, const struct sk_buff *skb);
+	u32 (*init_seq)(const struct net *net, const struct sk_buff *skb);
+	u32 (*init_ts_off)(const struct net *net, const struct sk_buff *skb);
+	/*
+	 * SYN cookies, which keep no request sock: a hash over the
+	 * segment's addresses, the route of a SYN+ACK built from the SYN.
+	 */
+	struct {
+		u32 (*hash)(const struct sk_buff *skb, u32 count,
+			    const siphash_key_t *key);
+		struct dst_entry *(*route)(const struct sock *sk,
+					   struct flowi *fl,
+					   struct sk_buff *syn);
+	} cookie;
+	struct dst_entry *(*route_req)(const struct sock *sk, struct flowi *fl,
+				       struct request_sock *req);
+	int (*send_synack)(const struct sock *sk, struct flowi *fl,
+			   struct sk_buff *skb);
+};
+
+int tcpx_conn_request(struct request_sock_ops *rsk_ops,
+		      const struct tcpx_request_sock_ops *af_ops,
+		      struct sock *sk, struct sk_buff *skb);
+void tcpx_init_req(const struct tcpx_request_sock_ops *af_ops,
+		   const struct sock *sk, struct sk_buff *skb,
 		   struct request_sock *req, u32 rcv_isn);
 struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				struct request_sock *req, bool hashed,
@@ -405,15 +439,16 @@ struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 				 struct request_sock *req, struct sock *newsk,
 				 struct dst_entry *dst,
 				 struct request_sock *req_unhash, bool *own_req);
-extern struct request_sock_ops tcpx_request_sock_ops;
-u32 tcpx_isn(const struct net *net, __be32 saddr, __be32 daddr,
-	     __be16 sport, __be16 dport);
-u32 tcpx_ts_off(const struct net *net, __be32 saddr, __be32 daddr);
+void tcpx_syn_ack_timeout(const struct request_sock *req);
+void tcpx_reqsk_destructor(struct request_sock *req);
 
 /* syncookies.c: SYN cookies */
-void tcpx_cookie_synack(struct sock *sk, struct sk_buff *syn, u16 mss);
+void tcpx_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
+			struct sock *sk, struct sk_buff *syn, u16 mss);
 bool tcpx_cookie_wanted(const struct sock *sk);
-struct sock *tcpx_cookie_v4_check(struct sock *sk, struct sk_buff *skb);
+struct sock *tcpx_cookie_check(struct request_sock_ops *rsk_ops,
+			       const struct tcpx_request_sock_ops *af_ops,
+			       struct sock *sk, struct sk_buff *skb);
 
 /* minisocks.c: TIME-WAIT */
 extern struct timewait_sock_ops tcpx_timewait_sock_ops;
@@ -425,8 +460,9 @@ u32 tcpx_tw_recycle(struct sock *sk);
 /* ipv4.c: IPv4's connect, checksum, af_ops, replies and protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
-void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr, __be32 daddr);
 extern const struct inet_connection_sock_af_ops tcpx_ipv4_specific;
+extern struct request_sock_ops tcpx_request_sock_ops;
+struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb);
 void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
 			u16 win, const struct tcpx_out_opts *o);
@@ -509,7 +545,8 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 			 const struct request_sock *req);
 int tcpx_rtx_synack(const struct sock *sk, struct request_sock *req);
 int tcpx_send_synack(const struct sock *sk, struct request_sock *req);
-int tcpx_send_cookie_synack(const struct sock *sk, struct sk_buff *syn,
+int tcpx_send_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
+			    const struct sock *sk, struct sk_buff *syn,
 			    u32 cookie);
 void tcpx_go_back(struct sock *sk);
 void tcpx_xmit_lost(struct sock *sk);

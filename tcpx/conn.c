@@ -352,7 +352,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!th->syn && tcpx_cookie_wanted(sk)) {
 			/* Softirq, or a listener's backlog: children lock in BH. */
 			local_bh_disable();
-			child = tcpx_v4_cookie_check(sk, skb);
+			child = tcpx_skb_af(skb)->cookie_check(sk, skb);
 			if (child && child != sk) {
 				__acquire(child);	/* returned locked */
 				tcpx_child_rcv(sk, child, skb);

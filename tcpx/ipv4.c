@@ -52,6 +52,26 @@ int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	return 0;
 }
 
+/* connect() from a bound port: its 4-tuple's TIME-WAIT sock may go. */
+static u32 tcpx_v4_tw_recycle(struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	u32 isn;
+
+	if (!inet->inet_num)
+		return 0;
+	local_bh_disable();
+	isn = tcpx_tw_recycle(__inet_lookup_established(sock_net(sk),
+							&tcpx_hashinfo,
+							inet->inet_daddr,
+							inet->inet_dport,
+							inet->inet_rcv_saddr,
+							inet->inet_num,
+							sk->sk_bound_dev_if, 0));
+	local_bh_enable();
+	return isn;
+}
+
 /* RFC 9293 3.10.1 OPEN, active: pick a route and a port, send SYN. */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
@@ -92,7 +112,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 
 	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
 	tcpx_set_state(sk, TCP_SYN_SENT);
-	tw_isn = tcpx_tw_recycle(sk);
+	tw_isn = tcpx_v4_tw_recycle(sk);
 	err = tcpx_hash_connect(sk);
 	if (err)
 		goto failure;
@@ -264,7 +284,7 @@ static int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 }
 
 /* An ACK to a listener that may answer a cookie, as cookie_v4_check(). */
-struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb)
+static struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb)
 {
 	return tcpx_cookie_check(&tcpx_request_sock_ops,
 				 &tcpx_request_sock_ipv4_ops, sk, skb);
@@ -362,9 +382,9 @@ const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
  * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
  * mark is reflected when fwmark_reflect asks.
  */
-void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
-			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
-			u16 win, const struct tcpx_out_opts *o)
+static void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
+			       const struct sk_buff *in, u32 seq, u32 ack,
+			       u8 flags, u16 win, const struct tcpx_out_opts *o)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	const struct iphdr *iph = ip_hdr(in);
@@ -374,6 +394,10 @@ void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 	struct rtable *rt;
 	struct iphdr *niph;
 
+	/* No RST to a broadcast or multicast address (tcp_v4_send_reset()). */
+	if ((flags & TCPHDR_RST) && skb_rtable(in) &&
+	    skb_rtable(in)->rt_type != RTN_LOCAL)
+		return;
 	if (sk && sk->sk_state == TCP_TIME_WAIT) {
 		mark = mark ? : inet_twsk(sk)->tw_mark;
 		prio = inet_twsk(sk)->tw_priority;
@@ -420,6 +444,25 @@ void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
 	ip_local_out(net, NULL, skb);
 }
+
+/* The listener for a SYN that ends a TIME-WAIT (minisocks.c). */
+static struct sock *tcpx_v4_lookup_listener(struct net *net,
+					    struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	return __inet_lookup_listener(net, &tcpx_hashinfo, skb, th->doff * 4,
+				      ip_hdr(skb)->saddr, th->source,
+				      ip_hdr(skb)->daddr, ntohs(th->dest),
+				      inet_iif(skb), inet_sdif(skb));
+}
+
+/* What the core asks of IPv4 for a segment it received (tcpx_skb_af()). */
+const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops = {
+	.send_reply	= tcpx_v4_send_reply,
+	.lookup_listener = tcpx_v4_lookup_listener,
+	.cookie_check	= tcpx_v4_cookie_check,
+};
 
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {

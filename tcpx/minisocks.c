@@ -81,22 +81,15 @@ static u32 tcpx_tw_isn(const struct tcpx_timewait_sock *ttw)
  * the new one, so the TIME-WAIT sock goes and the new connection starts
  * above the old sequence space -- as tcp_twsk_unique() does for a bound
  * port.  The kernel's check_established() asks only TCP (6.9+), so tcpx
- * asks first.  Returns the ISN to use, 0 for none.
+ * asks first.  sk2: what the family's lookup of the 4-tuple found (its
+ * reference is put here), or NULL; BHs are off.  Returns the ISN to use,
+ * 0 for none.
  */
-u32 tcpx_tw_recycle(struct sock *sk)
+u32 tcpx_tw_recycle(struct sock *sk2)
 {
-	const struct inet_sock *inet = inet_sk(sk);
 	struct tcpx_timewait_sock *ttw;
-	struct sock *sk2;
 	u32 isn = 0;
 
-	if (!inet->inet_num)
-		return 0;
-	local_bh_disable();
-	sk2 = __inet_lookup_established(sock_net(sk), &tcpx_hashinfo,
-					inet->inet_daddr, inet->inet_dport,
-					inet->inet_rcv_saddr, inet->inet_num,
-					sk->sk_bound_dev_if, 0);
 	if (sk2 && sk2->sk_state == TCP_TIME_WAIT) {
 		ttw = tcpx_twsk(sk2);
 		if (READ_ONCE(ttw->ts_recent_stamp) &&
@@ -108,7 +101,6 @@ u32 tcpx_tw_recycle(struct sock *sk)
 	}
 	if (sk2)
 		sock_gen_put(sk2);
-	local_bh_enable();
 	return isn;
 }
 
@@ -174,11 +166,7 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb)
 		struct sock *lsk;
 
 		TCPX_SKB_CB(skb)->tw_isn = tcpx_tw_isn(ttw);
-		lsk = __inet_lookup_listener(net, &tcpx_hashinfo, skb,
-					     th->doff * 4, ip_hdr(skb)->saddr,
-					     th->source, ip_hdr(skb)->daddr,
-					     ntohs(th->dest), inet_iif(skb),
-					     inet_sdif(skb));
+		lsk = tcpx_skb_af(skb)->lookup_listener(net, skb);
 		inet_twsk_deschedule_put(tw);
 		if (lsk) {
 			/* Listeners take segments without their lock (input.c). */

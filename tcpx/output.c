@@ -14,8 +14,6 @@
  */
 #include <linux/skbuff.h>
 #include <net/checksum.h>
-#include <net/ip.h>
-#include <net/route.h>
 
 #include "mib.h"
 #include "trace.h"
@@ -869,7 +867,7 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
 		     u16 win)
 {
-	tcpx_v4_send_reply(net, sk, in, seq, ack, flags, win, NULL);
+	tcpx_skb_af(in)->send_reply(net, sk, in, seq, ack, flags, win, NULL);
 }
 
 /*
@@ -887,9 +885,9 @@ void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in)
 		opts.tsval = tcpx_ts_now() + ttw->ts_off;
 		opts.tsecr = READ_ONCE(ttw->ts_recent);
 	}
-	tcpx_v4_send_reply(twsk_net(tw), (struct sock *)tw, in, ttw->snd_nxt,
-			   READ_ONCE(ttw->rcv_nxt), TCPHDR_ACK, ttw->rcv_win,
-			   &opts);
+	tcpx_skb_af(in)->send_reply(twsk_net(tw), (struct sock *)tw, in,
+				    ttw->snd_nxt, READ_ONCE(ttw->rcv_nxt),
+				    TCPHDR_ACK, ttw->rcv_win, &opts);
 }
 
 /*
@@ -919,9 +917,10 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 		opts.tsval = tcpx_ts_now() + treq->ts_off;
 		opts.tsecr = READ_ONCE(treq->ts_recent);
 	}
-	tcpx_v4_send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
-			   treq->rcv_isn + 1, TCPHDR_ACK,
-			   tcpx_synack_window(sk) >> ireq->rcv_wscale, &opts);
+	tcpx_skb_af(in)->send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
+				    treq->rcv_isn + 1, TCPHDR_ACK,
+				    tcpx_synack_window(sk) >> ireq->rcv_wscale,
+				    &opts);
 }
 
 /* RFC 9293 3.10.7.1: the reset for a segment that finds no connection. */
@@ -932,9 +931,7 @@ void tcpx_send_reset(struct net *net, const struct sock *sk,
 
 	if (cb->flags & TCPHDR_RST)
 		return;
-	/* Never to a broadcast or multicast address (tcp_v4_send_reset()). */
-	if (skb_rtable(in) && skb_rtable(in)->rt_type != RTN_LOCAL)
-		return;
+	/* The family sends no RST to a broadcast or multicast address. */
 	if (cb->flags & TCPHDR_ACK)
 		tcpx_send_reply(net, sk, in, cb->ack_seq, 0, TCPHDR_RST, 0);
 	else

@@ -7,7 +7,6 @@
  */
 #include <linux/sockptr.h>
 #include <linux/uaccess.h>
-#include <net/ip.h>
 #include <net/tcp.h>
 
 #include "tcpx.h"

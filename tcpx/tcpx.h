@@ -26,6 +26,7 @@
 
 struct tcpx_mib;
 struct tcpx_request_sock_ops;
+struct tcpx_skb_af_ops;
 
 #define TCPX_HDR_LEN		20U	/* struct tcphdr, no options */
 #define TCPX_MAX_HEADER		(MAX_TCP_HEADER)
@@ -455,17 +456,14 @@ extern struct timewait_sock_ops tcpx_timewait_sock_ops;
 void tcpx_time_wait(struct sock *sk, int state);
 void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
-u32 tcpx_tw_recycle(struct sock *sk);
+u32 tcpx_tw_recycle(struct sock *sk2);
 
 /* ipv4.c: IPv4's connect, checksum, af_ops, replies and protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 extern const struct inet_connection_sock_af_ops tcpx_ipv4_specific;
 extern struct request_sock_ops tcpx_request_sock_ops;
-struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb);
-void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
-			const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
-			u16 win, const struct tcpx_out_opts *o);
+extern const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops;
 int tcpx_ipv4_init(void);
 void tcpx_ipv4_exit(void);
 
@@ -474,6 +472,28 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info);
 void tcpx_v4_mtu_reduced(struct sock *sk);
 
 /* input.c: the family-neutral receive path, the state machine, ACKs */
+/*
+ * What the core asks of the family of a segment it received, where no
+ * full socket's af_ops can answer: replies outside a connection (RST,
+ * the ACKs of TIME-WAIT and request socks), the listener for a SYN that
+ * ends a TIME-WAIT, and the cookie check of an ACK to a listener -- the
+ * calls TCP's tcp_v4_rcv() and tcp_v4_do_rcv() make themselves.
+ */
+struct tcpx_skb_af_ops {
+	void (*send_reply)(struct net *net, const struct sock *sk,
+			   const struct sk_buff *in, u32 seq, u32 ack,
+			   u8 flags, u16 win, const struct tcpx_out_opts *o);
+	struct sock *(*lookup_listener)(struct net *net, struct sk_buff *skb);
+	struct sock *(*cookie_check)(struct sock *sk, struct sk_buff *skb);
+};
+
+/* IPv4 alone has a receive handler yet; IPv6 will go by skb->protocol. */
+static inline const struct tcpx_skb_af_ops *
+tcpx_skb_af(const struct sk_buff *skb)
+{
+	return &tcpx_ipv4_skb_ops;
+}
+
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcpx_do_rcv(struct sock *sk, struct sk_buff *skb);
 bool tcpx_rcv_pull(struct sk_buff *skb);

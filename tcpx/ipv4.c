@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * IPv4: connect's route and addresses, the pseudo-header checksum, the
- * socket's icsk_af_ops (tcpx_ipv4_specific), replies outside a connection
- * (their IPv4 header and route), the protocol handler for tcpx's IP
- * protocol number with its lookup in the IPv4 tables, and its
- * registration.  What follows the lookup is the family-neutral input.c.
+ * IPv4, everything the family-neutral core asks of it: connect's route
+ * and addresses, the ISN and timestamp-offset hashes over its addresses,
+ * the pseudo-header checksum, the socket's icsk_af_ops
+ * (tcpx_ipv4_specific: transmit, a listener's SYN, the child's addresses
+ * and route), a request sock's (tcpx_request_sock_ipv4_ops: its addresses,
+ * SYN+ACK routes and send, the cookie's hash), replies outside a
+ * connection and the lookups the core needs for a received segment
+ * (tcpx_ipv4_skb_ops), the protocol handler for tcpx's IP protocol number
+ * with its lookup in the IPv4 tables, and its registration.  What follows
+ * the lookup is the family-neutral input.c.
  */
 #include <linux/random.h>
 #include <linux/siphash.h>

@@ -10,7 +10,8 @@
  *
  * Segments that belong to no full socket (RST for a stray segment, ACK
  * from TIME-WAIT, SYN+ACK from a listener) are built from the segment that
- * caused them and routed on their own.
+ * caused them and routed on their own, by the family of that segment
+ * (tcpx_skb_af()) or of the request sock.
  */
 #include <linux/skbuff.h>
 #include <net/checksum.h>

@@ -458,7 +458,7 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
 u32 tcpx_tw_recycle(struct sock *sk2);
 
-/* ipv4.c: IPv4's connect, checksum, af_ops, replies and protocol handler */
+/* ipv4.c: IPv4's connect, checksum, ops tables, replies, protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 extern const struct inet_connection_sock_af_ops tcpx_ipv4_specific;

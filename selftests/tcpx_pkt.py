@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
-"""tcpx_pkt.py: IPv4 segments in TCP's wire format (tcpx's is the same, in
-its own IP protocol), built and checksummed for the Python tests that write
-packets by hand: drill/tcpx_drill.py, syncookie_ack.py, race_ownreq.py and
-lifecycle.sh's bad.py.  Standard library only.  A test beside this file
+"""tcpx_pkt.py: IPv4 and IPv6 segments in TCP's wire format (tcpx's is
+the same, in its own IP protocol), built and checksummed for the Python
+tests that write packets by hand: drill/tcpx_drill.py, syncookie_ack.py,
+race_ownreq.py and lifecycle.sh's bad.py.  Standard library only.  A test beside this file
 imports it directly; one in a subfolder puts the parent folder on sys.path
 first, one written elsewhere runs with PYTHONPATH=$TCPX_SELFTESTS.
 
     ip_packet(src, dst, proto, tcp_segment(src, dst, proto, sport, dport,
                                            seq, ack, flags, opts=...))
+
+Addresses are strings; one with a colon is IPv6 (the checksum's
+pseudo-header is RFC 8200 8.1's, ip_packet() writes an IPv6 header).
 
 Options are lists of tuples, as the drill writes them:
   ('mss', n) ('wscale', n) ('sackOK',) ('sack', [(left, right), ...])
@@ -41,7 +44,18 @@ def csum16(data):
     return ~s & 0xffff
 
 
+def is_ip6(addr):
+    """True for an IPv6 address string."""
+    return ':' in addr
+
+
 def pseudo_header(src, dst, proto, length):
+    """RFC 793's pseudo-header, or for IPv6 addresses RFC 8200 8.1's
+    (addresses, 32-bit upper-layer length, 3 zero bytes, next header)."""
+    if is_ip6(src):
+        return (socket.inet_pton(socket.AF_INET6, src) +
+                socket.inet_pton(socket.AF_INET6, dst) +
+                struct.pack('!I3xB', length, proto))
     return socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, proto, length)
 
 
@@ -74,12 +88,22 @@ def tcp_segment(src, dst, proto, sport, dport, seq, ack, flags, win=65535,
 
 def ip_packet(src, dst, proto, payload, ident=None, ttl=64):
     """An IPv4 header (DF, no options; a random ID unless IDENT) in front of
-    PAYLOAD."""
+    PAYLOAD; for IPv6 addresses ip6_packet()'s header (TTL the hop limit)."""
+    if is_ip6(src):
+        return ip6_packet(src, dst, proto, payload, ttl)
     if ident is None:
         ident = random.getrandbits(16)
     ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, 0x4000,
                      ttl, proto, 0, socket.inet_aton(src), socket.inet_aton(dst))
     return ip[:10] + struct.pack('!H', csum16(ip)) + ip[12:] + payload
+
+
+def ip6_packet(src, dst, nexthdr, payload, hlim=64):
+    """An IPv6 header (traffic class and flow label 0, no extension
+    headers) in front of PAYLOAD, next header NEXTHDR."""
+    return (struct.pack('!IHBB', 6 << 28, len(payload), nexthdr, hlim) +
+            socket.inet_pton(socket.AF_INET6, src) +
+            socket.inet_pton(socket.AF_INET6, dst) + payload)
 
 
 def encode_options(opts, sack_base=0):

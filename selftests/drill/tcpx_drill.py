@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """tcpx_drill.py: replay packetdrill-style scripts against AF_TCPX or TCP.
 
-    tcpx_drill.py [--proto tcpx|tcp] [--tolerance MS] [--verbose] SCRIPT...
+    tcpx_drill.py [--proto tcpx|tcp] [--ip 4|6] [--tolerance MS] [--verbose] SCRIPT...
 
 Each script runs in a private network namespace of its own (unshare), with
 a tun device standing in for the network:
@@ -12,6 +12,11 @@ a tun device standing in for the network:
       (AF_TCPX or AF_INET)  <------------------------------>  fake peers
                                198.51.100.0/24 via drill0     192.0.2.2 (default)
                                                               198.51.100.x
+
+With --ip 6 the same over IPv6 (README: scripts are written in IPv4 terms
+and translated): 2001:db8::1/64 on drill0, peers 2001:db8::2 (default)
+and 2001:db8:1::x (2001:db8:1::/64 via drill0), an AF_INET6 socket (or
+AF_TCPX with struct sockaddr_in6 addresses).
 
 Socket calls run on a real socket of the kernel under test; segment lines
 inject packets into the tun device (`<`) or expect the kernel to send them
@@ -28,6 +33,7 @@ import os
 import random
 import re
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -36,7 +42,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 from tcpx_pkt import (MASK, csum16, decode_options, encode_options,  # noqa: E402
-                      ip_packet, module_param, segment_csum, tcp_segment)
+                      ip_packet, is_ip6, module_param, segment_csum, tcp_segment)
 
 LOCAL_IP = '192.0.2.1'          # the kernel's address, on the tun device
 REMOTE_IP = '192.0.2.2'         # the default fake peer
@@ -45,13 +51,32 @@ TUN_NAME = 'drill0'
 DEF_LOCAL_PORT = 8080           # bind(fd, ..., ...) and connect(fd, ..., ...)
 DEF_REMOTE_PORT = 40000         # the default peer's port for passive opens
 
+# --ip 6: the same network in IPv6 documentation prefixes (RFC 3849).
+# Scripts name IPv4 addresses; ADDR6_OF maps each prefix (a script's
+# 192.0.2.7 is 2001:db8::7, its 198.51.100.7 2001:db8:1::7).
+LOCAL_IP6 = '2001:db8::1'
+REMOTE_IP6 = '2001:db8::2'
+EXTRA_NET6 = '2001:db8:1::/64'
+ADDR6_OF = {'192.0.2.': '2001:db8::', '198.51.100.': '2001:db8:1::'}
+# The link MSS: MTU 1500 less 40 bytes of IPv4 and TCP headers, less 60
+# over IPv6.  Over IPv6 a script's 1460 as an MSS is read as 1440, and an
+# ICMP "mtu N" is sent as N + 20, which leaves the MSS it makes unchanged.
+LINK_MSS4, LINK_MSS6 = 1460, 1440
+IP6_HDR_EXTRA = 20              # 40-byte IPv6 header less 20-byte IPv4 one
+IPV6_MIN_MTU = 1280
+# IPv6 extension headers (RFC 8200 4) the kernel could put before a
+# segment; the drill parses none of them but hop-by-hop on ICMPv6 (MLD).
+IP6_EXT_HDRS = {0: 'hop-by-hop', 43: 'routing', 44: 'fragment',
+                50: 'ESP', 51: 'AH', 60: 'destination options',
+                135: 'mobility', 139: 'HIP', 140: 'shim6'}
+
 KSFT_SKIP = 4
 
 # ---------------------------------------------------------------------------
 # Constants scripts may name (Linux, x86-64 / generic).
 
 SYMBOLS = {
-    'AF_INET': 2, 'PF_INET': 2,
+    'AF_INET': 2, 'PF_INET': 2, 'AF_INET6': 10, 'PF_INET6': 10,
     'SOCK_STREAM': 1, 'SOCK_DGRAM': 2, 'SOCK_NONBLOCK': 0o4000,
     'SOCK_CLOEXEC': 0o2000000,
     'IPPROTO_IP': 0, 'IPPROTO_TCP': 6, 'IPPROTO_TCPX': 253,
@@ -90,6 +115,16 @@ ICMP_TYPES = {'echo-reply': 0, 'unreachable': 3, 'time-exceeded': 11,
               'echo-request': 8}
 ICMP_UNREACH_CODES = {'net': 0, 'host': 1, 'proto': 2, 'protocol': 2,
                       'port': 3, 'frag-needed': 4}
+# Over IPv6 (script ICMP is ICMPv4): (type, code) -> the ICMPv6 (type,
+# code) icmpv6_err_convert() maps to the errno (and hard/soft kind)
+# icmp_err_convert() gives the IPv4 one; code None: any code.
+ICMP6_OF = {(3, 0): (1, 0),     # net unreachable: no route, ENETUNREACH
+            (3, 1): (1, 3),     # host: address unreachable, EHOSTUNREACH
+            (3, 3): (1, 4),     # port unreachable, ECONNREFUSED
+            (3, 4): (2, 0),     # fragmentation needed: Packet Too Big
+            (11, None): (3, None)}  # time exceeded (code kept)
+ICMP6_OF_TYPE = {0: 129, 8: 128}    # echo reply, request (code kept)
+ICMP_PROTOS = (1, 58)           # ICMP, ICMPv6
 
 
 class ScriptError(Exception):
@@ -138,7 +173,17 @@ def ranged(tok, top, wild_ok=False):
 
 
 def parse_endpoint(tok):
-    """ADDR:PORT, ADDR, :PORT -> (addr or None, port or None)."""
+    """ADDR:PORT, ADDR, :PORT, [ADDR6]:PORT, [ADDR6] -> (addr or None,
+    port or None)."""
+    m = re.match(r'^\[([0-9A-Fa-f:.]+)\](?::(\d*))?$', tok)
+    if m:
+        try:
+            addr = socket.inet_ntop(socket.AF_INET6,
+                                    socket.inet_pton(socket.AF_INET6, m.group(1)))
+        except OSError:
+            raise ScriptError('bad address %r' % tok) from None
+        port = m.group(2) or ''
+        return (addr, ranged(port, 0xffff) if port else None)
     if ':' in tok:
         addr, port = tok.rsplit(':', 1)
     else:
@@ -149,6 +194,26 @@ def parse_endpoint(tok):
         except ValueError:
             raise ScriptError('bad address %r' % tok) from None
     return (addr or None, ranged(port, 0xffff) if port else None)
+
+
+def endpoint(addr, port):
+    """ADDR:PORT, [ADDR]:PORT for IPv6."""
+    return ('[%s]:%s' if is_ip6(addr or '') else '%s:%s') % (addr, port)
+
+
+def addr6_of(addr):
+    """A script's IPv4 address as its --ip 6 counterpart (ADDR6_OF;
+    0.0.0.0 is ::), None if it has none.  IPv6 ones are kept."""
+    if is_ip6(addr):
+        return addr
+    if addr == '0.0.0.0':
+        return '::'
+    for v4, v6 in ADDR6_OF.items():
+        if addr.startswith(v4):
+            # 192.0.2.10 is 2001:db8::10: the digits kept, read as hex
+            return socket.inet_ntop(socket.AF_INET6, socket.inet_pton(
+                socket.AF_INET6, v6 + str(int(addr[len(v4):]))))
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -328,7 +393,7 @@ class SegSpec:
         for name in ('src', 'dst'):
             a, p = getattr(self, name)
             if a or p is not None:
-                s += ' %s %s:%s' % (name, a or '', '' if p is None else p)
+                s += ' %s %s' % (name, endpoint(a or '', '' if p is None else p))
         if self.edge:
             s += ' edge'
         return s
@@ -528,13 +593,30 @@ def strip_comment(text):
     return text.strip()
 
 
+class Script(list):
+    """A script's lines; ips: the IP versions it runs over (its header
+    comment's `// ip: 4`, or `// ip: 6`; both unless it says)."""
+    ips = (4, 6)
+    ip_why = ''
+
+
+IP_KEYWORD_RE = re.compile(r'^\s*//\s*ip:\s*([46](?:[\s,]+[46])*)\s*(?:\((.*)\))?\s*$')
+
+
 def parse_script(path):
-    lines = []
+    lines = Script()
+    header = True
     with open(path, encoding='utf-8') as f:
         for n, raw in enumerate(f, 1):
+            m = IP_KEYWORD_RE.match(raw) if header else None
+            if m:
+                lines.ips = tuple(sorted({int(x) for x in re.findall(r'[46]', m.group(1))}))
+                lines.ip_why = m.group(2) or ''
+                continue
             text = strip_comment(raw.rstrip('\n'))
             if not text:
                 continue
+            header = False
             try:
                 lines.append(parse_line(path, n, text))
             except ScriptError as e:
@@ -579,9 +661,19 @@ def sockaddr_in(addr, port):
         struct.pack('=H', 2) + struct.pack('!H', port) + socket_aton(addr) + bytes(8), 16)
 
 
+def sockaddr_in6(addr, port):
+    # sin6_family AF_INET6 for tcpx too: such an address makes an IPv6 socket.
+    return ctypes.create_string_buffer(
+        struct.pack('=H', 10) + struct.pack('!HI', port, 0) +
+        socket.inet_pton(socket.AF_INET6, addr) + struct.pack('=I', 0), 28)
+
+
 def unpack_sockaddr(buf):
     fam, port = struct.unpack('=HH', buf[:4])
-    return fam, socket_ntoa(buf[4:8]), struct.unpack('!H', struct.pack('=H', port))[0]
+    port = struct.unpack('!H', struct.pack('=H', port))[0]
+    if fam == 10 and len(buf) >= 24:
+        return fam, socket.inet_ntop(socket.AF_INET6, buf[8:24]), port
+    return fam, socket_ntoa(buf[4:8]), port
 
 
 PATTERN = bytes(range(256)) * 16
@@ -598,10 +690,13 @@ def payload(n, offset=0):
 # ---------------------------------------------------------------------------
 # The namespace: shared with ../fuzz_seg.py
 
-def drill_netns(tcp_like):
+def drill_netns(tcp_like, ip=4):
     """Move this process into a new network namespace holding the tun device
     (its fd is returned).  TCP_LIKE: Linux TCP offers on its SYNs what tcpx
-    offers (MSS, SACK, timestamps, window scale; no ECN)."""
+    offers (MSS, SACK, timestamps, window scale; no ECN).  IP 6: the
+    device speaks IPv6 only (LOCAL_IP6, EXTRA_NET6), without link-local
+    address, DAD or router solicitations, so the kernel sends little on
+    its own (MLD reports still: readers skip ICMPv6 that is no error)."""
     if libc.unshare(0x40000000) != 0:           # CLONE_NEWNET
         raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
     sysctls = {
@@ -610,6 +705,16 @@ def drill_netns(tcp_like):
         'net/ipv4/conf/all/rp_filter': 0,
         'net/ipv4/conf/default/rp_filter': 0,
     }
+    if ip == 6:
+        sysctls.update({
+            'net/ipv6/conf/all/disable_ipv6': 0,
+            'net/ipv6/conf/default/disable_ipv6': 0,
+            'net/ipv6/conf/default/addr_gen_mode': 1,    # no link-local
+            'net/ipv6/conf/default/accept_dad': 0,
+            'net/ipv6/conf/default/dad_transmits': 0,
+            'net/ipv6/conf/default/router_solicitations': 0,
+            'net/ipv6/conf/default/accept_ra': 0,
+        })
     if tcp_like:
         sysctls.update({'net/ipv4/tcp_timestamps': 1, 'net/ipv4/tcp_sack': 1,
                         'net/ipv4/tcp_window_scaling': 1, 'net/ipv4/tcp_ecn': 0})
@@ -618,10 +723,16 @@ def drill_netns(tcp_like):
     tun = os.open('/dev/net/tun', os.O_RDWR)
     ifr = struct.pack('16sH22x', TUN_NAME.encode(), 0x0001 | 0x1000)  # IFF_TUN|IFF_NO_PI
     fcntl.ioctl(tun, 0x400454ca, ifr)                                  # TUNSETIFF
-    cmds = ('link set lo up\n'
-            'addr add %s/24 dev %s\n'
-            'link set %s up\n'
-            'route add %s dev %s\n' % (LOCAL_IP, TUN_NAME, TUN_NAME, EXTRA_NET, TUN_NAME))
+    if ip == 6:
+        cmds = ('link set lo up\n'
+                'addr add %s/64 dev %s nodad\n'
+                'link set %s up\n'
+                'route add %s dev %s\n' % (LOCAL_IP6, TUN_NAME, TUN_NAME, EXTRA_NET6, TUN_NAME))
+    else:
+        cmds = ('link set lo up\n'
+                'addr add %s/24 dev %s\n'
+                'link set %s up\n'
+                'route add %s dev %s\n' % (LOCAL_IP, TUN_NAME, TUN_NAME, EXTRA_NET, TUN_NAME))
     r = subprocess.run(['ip', '-batch', '-'], input=cmds, text=True,
                        capture_output=True, check=False)
     if r.returncode:
@@ -641,6 +752,12 @@ def write_sysctl(key, value):
 # Packets read from the tun device
 
 class Packet:
+    """One IPv4 or IPv6 packet the kernel sent.  proto: the IP protocol
+    (ICMPv6 58 after any extension headers; an IPv6 segment of PROTO
+    behind extension headers has proto PROTO and is `bad`); hlen: the IP
+    header's length; icmp: (type, code) of ICMP or ICMPv6 (informational:
+    ICMPv6 type 128 and up, MLD and neighbour discovery among them)."""
+
     def __init__(self, t, raw, proto):
         self.t = t
         self.raw = raw
@@ -648,19 +765,48 @@ class Packet:
         self.proto = None
         self.bad = None
         self.seg = None
-        if len(raw) < 20 or raw[0] >> 4 != 4:
-            return
-        ihl = (raw[0] & 15) * 4
-        total = struct.unpack('!H', raw[2:4])[0]
-        self.proto = raw[9]
-        self.src = socket_ntoa(raw[12:16])
-        self.dst = socket_ntoa(raw[16:20])
-        body = raw[ihl:total]
-        self.body = body
-        if self.proto == 1:
-            self.icmp = (body[0], body[1]) if len(body) >= 2 else (None, None)
-            return
-        if self.proto != proto:
+        self.informational = False
+        if len(raw) >= 40 and raw[0] >> 4 == 6:
+            self.ip = 6
+            self.hlen = 40
+            nh = raw[6]
+            self.src = socket.inet_ntop(socket.AF_INET6, raw[8:24])
+            self.dst = socket.inet_ntop(socket.AF_INET6, raw[24:40])
+            body = raw[40:40 + struct.unpack('!H', raw[4:6])[0]]
+            exts = []
+            while nh in IP6_EXT_HDRS and nh not in (44, 50) and len(body) >= 8:
+                exts.append(IP6_EXT_HDRS[nh])
+                n = (body[1] + 2) * 4 if nh == 51 else (body[1] + 1) * 8
+                nh, body = body[0], body[n:]
+            self.proto = nh
+            self.body = body
+            if nh == 58:
+                self.icmp = (body[0], body[1]) if len(body) >= 2 else (None, None)
+                self.informational = self.icmp[0] is not None and self.icmp[0] >= 128
+                return
+            if (exts and nh == proto) or nh in IP6_EXT_HDRS:
+                self.proto = proto
+                self.bad = ('IPv6 extension header (%s) before the segment: the '
+                            'drill parses none' % ', '.join(exts + [IP6_EXT_HDRS.get(nh, str(nh))]))
+                return
+            if self.proto != proto:
+                return
+        elif len(raw) >= 20 and raw[0] >> 4 == 4:
+            self.ip = 4
+            ihl = (raw[0] & 15) * 4
+            self.hlen = ihl
+            total = struct.unpack('!H', raw[2:4])[0]
+            self.proto = raw[9]
+            self.src = socket_ntoa(raw[12:16])
+            self.dst = socket_ntoa(raw[16:20])
+            body = raw[ihl:total]
+            self.body = body
+            if self.proto == 1:
+                self.icmp = (body[0], body[1]) if len(body) >= 2 else (None, None)
+                return
+            if self.proto != proto:
+                return
+        else:
             return
         if len(body) < 20:
             self.bad = 'segment of %d bytes, shorter than a header' % len(body)
@@ -731,8 +877,12 @@ class Drill:
         self.connected = set()      # script fds connect() was called on
         self.flows = {}
         self.last_out = None        # the kernel's last segment, for < icmp
-        self.kaddr, self.kport = LOCAL_IP, DEF_LOCAL_PORT
-        self.paddr, self.pport = REMOTE_IP, DEF_REMOTE_PORT
+        self.ip6 = cfg.ip == 6
+        self.icmp_proto = 58 if self.ip6 else 1
+        self.local_ip = LOCAL_IP6 if self.ip6 else LOCAL_IP
+        self.remote_ip = REMOTE_IP6 if self.ip6 else REMOTE_IP
+        self.kaddr, self.kport = self.local_ip, DEF_LOCAL_PORT
+        self.paddr, self.pport = self.remote_ip, DEF_REMOTE_PORT
         self.pending = []
         self.queue = []
         self.cond = threading.Condition()
@@ -763,9 +913,32 @@ class Drill:
         if self.verbose:
             print('[%8.3f] %s' % (self.now(), msg), flush=True)
 
+    # -- IPv6: scripts are written in IPv4 terms ------------------------------
+    def wire(self, line, addr):
+        """A script's address (None: none given) as it goes on the wire."""
+        if addr is None:
+            return None
+        if not self.ip6:
+            if is_ip6(addr):
+                raise Failure(line, 'IPv6 address %s in an IPv4 run (mark the '
+                              'script "// ip: 6")' % addr)
+            return addr
+        a6 = addr6_of(addr)
+        if a6 is None:
+            raise Failure(line, '%s has no IPv6 counterpart (192.0.2.x, '
+                          '198.51.100.x and 0.0.0.0 have)' % addr)
+        return a6
+
+    def mss(self, v):
+        """An MSS the script gives: the IPv4 link MSS is IPv6's over IPv6."""
+        return LINK_MSS6 if self.ip6 and v == LINK_MSS4 else v
+
+    def mss_opts(self, opts):
+        return [('mss', self.mss(o[1])) if o[0] == 'mss' else o for o in opts]
+
     # -- setup --------------------------------------------------------------
     def setup(self):
-        self.tun = drill_netns(self.cfg.proto == 'tcp')
+        self.tun = drill_netns(self.cfg.proto == 'tcp', self.cfg.ip)
         self.t0 = time.monotonic()          # script time 0
         threading.Thread(target=self.reader, daemon=True).start()
 
@@ -777,9 +950,9 @@ class Drill:
                 return
             try:
                 p = Packet(self.now(), raw, self.proto)
-            except (struct.error, IndexError):
+            except (struct.error, IndexError, ValueError):
                 continue
-            if p.proto not in (self.proto, 1):
+            if p.proto not in (self.proto, self.icmp_proto) or p.informational:
                 continue
             with self.cond:
                 self.queue.append(p)
@@ -791,7 +964,7 @@ class Drill:
             while True:
                 while self.queue:
                     p = self.queue.pop(0)
-                    if p.proto == 1 and not want_icmp:
+                    if p.proto in ICMP_PROTOS and not want_icmp:
                         self.log('(ignored ICMP %s -> %s type %s code %s)' %
                                  (p.src, p.dst, p.icmp[0], p.icmp[1]))
                         continue
@@ -809,8 +982,9 @@ class Drill:
         return self.flows[key]
 
     def render_packet(self, p, exp=None):
-        if p.proto == 1:
-            return '> icmp %s %s (%s > %s)' % (p.icmp[0], p.icmp[1], p.src, p.dst)
+        if p.proto in ICMP_PROTOS:
+            return '> icmp%s %s %s (%s > %s)' % ('v6' if p.proto == 58 else '', p.icmp[0],
+                                                p.icmp[1], p.src, p.dst)
         if not p.seg:
             return '> ??? (%s > %s proto %d: %s)' % (p.src, p.dst, p.proto, p.bad)
         fl = self.flows.get((p.src, p.sport, p.dst, p.dport))
@@ -830,7 +1004,7 @@ class Drill:
         s += ' win %d' % p.win
         if p.opts:
             s += ' ' + render_options(relative_sack(p.opts, pb))
-        s += ' src %s:%d dst %s:%d' % (p.src, p.sport, p.dst, p.dport)
+        s += ' src %s dst %s' % (endpoint(p.src, p.sport), endpoint(p.dst, p.dport))
         if not fl:
             s += ' (unknown 4-tuple: absolute numbers)'
         if not p.csum_ok:
@@ -842,8 +1016,8 @@ class Drill:
     # -- segment lines ------------------------------------------------------
     def inject(self, line, t):
         spec = line.seg
-        src = (spec.src[0] or self.paddr, spec.src[1] or self.pport)
-        dst = (spec.dst[0] or self.kaddr,
+        src = (self.wire(line, spec.src[0]) or self.paddr, spec.src[1] or self.pport)
+        dst = (self.wire(line, spec.dst[0]) or self.kaddr,
                spec.dst[1] if spec.dst[1] is not None else self.kport)
         if dst[1] is None:
             raise Failure(line, 'the kernel side port is not known yet '
@@ -855,7 +1029,7 @@ class Drill:
         if spec.flags & 0x02:
             fl.peer_ws = any(o[0] == 'wscale' for o in spec.opts or [])
         ack = (fl.kbase + spec.ack) & MASK if spec.ack is not None else 0
-        opts = encode_options(spec.opts or [], fl.kbase)
+        opts = encode_options(self.mss_opts(spec.opts or []), fl.kbase)
         win = spec.win if spec.win is not None else 65535
         bad = spec.csum == 'bad'
         seg = tcp_segment(src[0], dst[0], self.proto, src[1], dst[1], seq, ack,
@@ -878,18 +1052,47 @@ class Drill:
             raise Failure(line, 'no segment from the kernel to quote yet')
         typ, code, mtu, dseq = line.icmp
         raw = bytearray(self.last_out.raw)
-        ihl = (raw[0] & 15) * 4
+        ihl = self.last_out.hlen
         seq = (struct.unpack('!I', raw[ihl + 4:ihl + 8])[0] + dseq) & MASK
         raw[ihl + 4:ihl + 8] = struct.pack('!I', seq)
         quote = bytes(raw[:ihl + 8])
-        body = struct.pack('!BBHHH', typ, code, 0, 0, mtu) + quote
-        body = body[:2] + struct.pack('!H', csum16(body)) + body[4:]
-        ip = ip_packet(self.last_out.dst, self.last_out.src, 1, body)
+        src, dst = self.last_out.dst, self.last_out.src
+        if self.ip6:
+            # RFC 4443: the MTU field of Packet Too Big is 32 bits, unused
+            # (0) in the others.  The script's MTU is an IPv4 one: +20
+            # keeps the MSS it makes (RFC 8201: none below 1280).
+            typ, code = self.icmp6(line, typ, code)
+            if typ == 2:
+                mtu += IP6_HDR_EXTRA
+                if mtu < IPV6_MIN_MTU:
+                    raise Failure(line, 'mtu %d is %d over IPv6, below its minimum MTU '
+                                  '%d, which Linux ignores: mark the script "// ip: 4"' %
+                                  (mtu - IP6_HDR_EXTRA, mtu, IPV6_MIN_MTU))
+            else:
+                mtu = 0
+            body = struct.pack('!BBHI', typ, code, 0, mtu) + quote
+            csum = segment_csum(src, dst, 58, body)
+        else:
+            body = struct.pack('!BBHHH', typ, code, 0, 0, mtu) + quote
+            csum = csum16(body)
+        body = body[:2] + struct.pack('!H', csum) + body[4:]
+        ip = ip_packet(src, dst, self.icmp_proto, body)
         self.sleep_until(t)
         t_act = self.now()
         os.write(self.tun, ip)
         self.log('%d: %s' % (line.lineno, line.text))
         return t_act
+
+    def icmp6(self, line, typ, code):
+        """A script's ICMP type and code as ICMPv6 ones (ICMP6_OF)."""
+        if (typ, code) in ICMP6_OF:
+            return ICMP6_OF[(typ, code)]
+        if (typ, None) in ICMP6_OF:
+            return ICMP6_OF[(typ, None)][0], code
+        if typ in ICMP6_OF_TYPE:
+            return ICMP6_OF_TYPE[typ], code
+        raise Failure(line, 'ICMP type %s code %s has no ICMPv6 counterpart with the '
+                      'same errno (mark the script "// ip: 4")' % (typ, code))
 
     def expect(self, line, t, t_end):
         spec = line.seg
@@ -903,14 +1106,16 @@ class Drill:
                 'waited until %.3f s' % self.now()])
         if line.kind == 'icmp':
             diffs = []
-            if p.proto != 1:
+            want = line.icmp
+            if self.ip6:
+                want = self.icmp6(line, *want)
+            if p.proto != self.icmp_proto:
                 diffs.append('not ICMP')
-            elif p.icmp[0] != line.icmp[0] or (line.icmp[1] is not None and
-                                                p.icmp[1] != line.icmp[1]):
-                diffs.append('ICMP type/code')
+            elif p.icmp[0] != want[0] or (want[1] is not None and p.icmp[1] != want[1]):
+                diffs.append('ICMP type/code' + (' (ICMPv6 %s %s)' % want if self.ip6 else ''))
             actual = self.render_packet(p)
         else:
-            diffs, actual = self.match(spec, p)
+            diffs, actual = self.match(line, spec, p)
         if not diffs and p.t < lo:
             diffs.append('timing: arrived too early')
         if diffs:
@@ -924,18 +1129,18 @@ class Drill:
             self.last_out = p
         return p.t
 
-    def match(self, spec, p):
+    def match(self, line, spec, p):
         if not p.seg:
             return ['not a parsable segment'], self.render_packet(p)
-        ks = (spec.src[0] or self.kaddr,
+        ks = (self.wire(line, spec.src[0]) or self.kaddr,
               spec.src[1] if spec.src[1] is not None else self.kport)
-        pd = (spec.dst[0] or self.paddr, spec.dst[1] or self.pport)
+        pd = (self.wire(line, spec.dst[0]) or self.paddr, spec.dst[1] or self.pport)
         learn = ks[1] is None       # after connect(): take the kernel's port
         diffs = []
         if p.src != ks[0] or (ks[1] is not None and p.sport != ks[1]):
-            diffs.append('source %s:%s' % ks)
+            diffs.append('source ' + endpoint(*ks))
         if (p.dst, p.dport) != pd:
-            diffs.append('destination %s:%s' % pd)
+            diffs.append('destination ' + endpoint(*pd))
         if not diffs:
             fl = self.flow(p.src, p.sport, p.dst, p.dport)
             # A SYN written 0:0 starts the kernel's numbering anew; one
@@ -966,7 +1171,7 @@ class Drill:
         if spec.win is not None and p.win != spec.win:
             diffs.append('win')
         if spec.opts is not None and not options_match(
-                spec.opts, spec.wild, relative_sack(p.opts, pb)):
+                self.mss_opts(spec.opts), spec.wild, relative_sack(p.opts, pb)):
             diffs.append('options')
         if spec.urg is not None and p.urg != spec.urg:
             diffs.append('urg')
@@ -1020,7 +1225,7 @@ class Drill:
         if tok == '...':
             return default
         a, p = parse_endpoint(tok)
-        return (a or default[0], p if p is not None else default[1])
+        return (self.wire(line, a) or default[0], p if p is not None else default[1])
 
     def start_call(self, line, t):
         c = line.call
@@ -1039,10 +1244,15 @@ class Drill:
             check = self.new_fd_check(line)
         elif name in ('bind', 'connect'):
             fd = self.fd(line, a[0])
-            addr = self.address(line, a[1], (LOCAL_IP if name == 'bind' else REMOTE_IP,
-                                             DEF_LOCAL_PORT))
+            addr = self.address(line, a[1], (self.local_ip if name == 'bind' else
+                                             self.remote_ip, DEF_LOCAL_PORT))
             alen = 16 if a[2] == '...' else self.value(line, a[2])
-            buf = sockaddr_in(*addr)
+            if self.ip6:
+                # a script's sizeof(struct sockaddr_in) is sockaddr_in6's
+                alen = 28 if alen == 16 else alen
+                buf = sockaddr_in6(*addr)
+            else:
+                buf = sockaddr_in(*addr)
             if name == 'bind':
                 if addr[1]:
                     self.kport = addr[1]
@@ -1113,7 +1323,10 @@ class Drill:
             elif a[3] == '...':
                 val = None
             else:
-                val = struct.pack('=i', self.value(line, a[3]))
+                v = self.value(line, a[3])
+                if level in (6, self.cfg.ipproto) and opt == SYMBOLS['TCP_MAXSEG']:
+                    v = self.mss(v)
+                val = struct.pack('=i', v)
             if name == 'setsockopt':
                 ln = self.value(line, a[4])
                 buf = ctypes.create_string_buffer(val or b'', max(ln, len(val or b'')))
@@ -1144,8 +1357,11 @@ class Drill:
         elif name in ('getsockname', 'getpeername'):
             fd = self.fd(line, a[0])
             want = None if a[1] == '...' else parse_endpoint(a[1])
-            buf = ctypes.create_string_buffer(16)
-            lnbuf = ctypes.c_uint(16)
+            if want:
+                want = (self.wire(line, want[0]), want[1])
+            buf = ctypes.create_string_buffer(28)
+            lnbuf = ctypes.c_uint(28 if self.ip6 else 16)
+            want_fam = 10 if self.ip6 else 2
             f = libc.getsockname if name == 'getsockname' else libc.getpeername
 
             def fn():
@@ -1155,11 +1371,11 @@ class Drill:
                 self.expect_ret(line, res)
                 fam, ad, port = unpack_sockaddr(buf.raw)
                 if want and res[0] == 0 and (
-                        fam != 2 or (want[0] and want[0] != ad) or
+                        fam != want_fam or (want[0] and want[0] != ad) or
                         (want[1] is not None and want[1] != port)):
                     raise Failure(line, '%s address differs' % name, [
                         'expected: %s' % a[1],
-                        'actual:   family %d %s:%d' % (fam, ad, port)])
+                        'actual:   family %d %s' % (fam, endpoint(ad, port))])
         elif name == 'fcntl':
             fd, cmd = self.fd(line, a[0]), self.value(line, a[1])
             arg = self.value(line, a[2]) if len(a) > 2 else 0
@@ -1300,7 +1516,7 @@ class Drill:
     def dump(self):
         """The namespace's sockets (and tcpx's non-zero counters)."""
         name = 'tcpx' if self.cfg.proto == 'tcpx' else 'tcp'
-        for path in ('/proc/net/' + name, '/proc/net/tcpx_stat'):
+        for path in ('/proc/net/' + name + ('6' if self.ip6 else ''), '/proc/net/tcpx_stat'):
             if path.endswith('_stat') and name != 'tcpx':
                 continue
             try:
@@ -1323,12 +1539,16 @@ def poll_names(v):
 # ---------------------------------------------------------------------------
 
 def run_one(path, cfg):
-    """Run one script in a forked child; True if it passed."""
+    """Run one script in a forked child; True if it passed, a string (the
+    reason) if it does not run over this IP version."""
     try:
         lines = parse_script(path)
     except (OSError, ScriptError) as e:
         print('%s: error: %s' % (path, e))
         return False
+    if cfg.ip not in lines.ips:
+        return 'IPv%s only%s' % (' and IPv'.join(map(str, lines.ips)),
+                                 ': ' + lines.ip_why if lines.ip_why else '')
     sys.stdout.flush()
     pid = os.fork()
     if pid == 0:
@@ -1344,6 +1564,9 @@ def run_one(path, cfg):
             print('  script:   %s' % f.line.text)
             for d in f.details:
                 print('  ' + d)
+            if cfg.ip == 6:
+                print('  (over IPv6: the script\'s 192.0.2.x is 2001:db8::x, 198.51.100.x '
+                      '2001:db8:1::x, MSS 1460 is 1440, ICMP mtu N is N + 20; README)')
             drill.dump()
         except Exception as e:        # setup errors and bugs: never hang
             print('%s: error: %r' % (path, e))
@@ -1364,6 +1587,8 @@ def main():
     ap = argparse.ArgumentParser(
         description='Replay packetdrill-style scripts against tcpx or TCP.')
     ap.add_argument('--proto', choices=('tcpx', 'tcp'), default='tcpx')
+    ap.add_argument('--ip', type=int, choices=(4, 6), default=4,
+                    help='IP version the scripts run over (default 4)')
     ap.add_argument('--tolerance', type=float, default=250.0, metavar='MS',
                     help='timing tolerance in milliseconds (default 250)')
     ap.add_argument('--limit', type=int, default=0, metavar='S',
@@ -1374,6 +1599,7 @@ def main():
 
     cfg = Config()
     cfg.proto = args.proto
+    cfg.ip = args.ip
     cfg.limit = max(0, args.limit)
     cfg.verbose = args.verbose
     cfg.tolerance = args.tolerance / 1000.0
@@ -1385,7 +1611,7 @@ def main():
         cfg.family = module_param('family', 18)
         cfg.ipproto = module_param('ipproto', 253)
     else:
-        cfg.family, cfg.ipproto = 2, 6
+        cfg.family, cfg.ipproto = (10 if args.ip == 6 else 2), 6
 
     if os.geteuid() != 0:
         print('SKIP: needs root (namespaces, tun)')
@@ -1399,15 +1625,54 @@ def main():
         print('SKIP: socket(%d, SOCK_STREAM, 0): %s' % (cfg.family, os.strerror(e)))
         return KSFT_SKIP
     libc.close(fd)
+    if args.proto == 'tcpx' and args.ip == 6:
+        why = tcpx_ip6_missing(cfg.family)
+        if why:
+            print('FAIL: tcpx does not speak IPv6 (yet?): %s; every script fails' % why)
+            for path in args.scripts:
+                print('FAIL %s (0.00 s)' % path)
+            return 1
 
     failed = 0
     for path in args.scripts:
         t = time.monotonic()
         ok = run_one(path, cfg)
+        if isinstance(ok, str):
+            print('SKIP %s (%s)' % (path, ok), flush=True)
+            continue
         print('%s %s (%.2f s)' % ('PASS' if ok else 'FAIL', path, time.monotonic() - t),
               flush=True)
         failed += not ok
     return 1 if failed else 0
+
+
+def tcpx_ip6_missing(family):
+    """Why an AF_TCPX socket cannot be an IPv6 one (bind() to [::]:0 in a
+    namespace of its own fails), or None."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        msg = ''
+        try:
+            if libc.unshare(0x40000000) != 0:
+                raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
+            write_sysctl('net/ipv6/conf/all/disable_ipv6', 0)
+            fd = libc.socket(family, 1, 0)
+            if fd < 0 or libc.bind(fd, sockaddr_in6('::', 0), 28) != 0:
+                e = ctypes.get_errno()
+                msg = '%s with a struct sockaddr_in6: %s (%s)' % (
+                    'socket(AF_TCPX)' if fd < 0 else 'bind([::]:0)',
+                    errno.errorcode.get(e, e), os.strerror(e))
+        except OSError as e:
+            msg = str(e)
+        os.write(w, msg.encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r, 'rb') as f:
+        msg = f.read().decode()
+    os.waitpid(pid, 0)
+    return msg or None
 
 
 if __name__ == '__main__':

@@ -117,11 +117,15 @@ ICMP_UNREACH_CODES = {'net': 0, 'host': 1, 'proto': 2, 'protocol': 2,
                       'port': 3, 'frag-needed': 4}
 # Over IPv6 (script ICMP is ICMPv4): (type, code) -> the ICMPv6 (type,
 # code) icmpv6_err_convert() maps to the errno (and hard/soft kind)
-# icmp_err_convert() gives the IPv4 one; code None: any code.
+# icmp_err_convert() gives the IPv4 one; code None: any code.  Others
+# have none (protocol unreachable's ENOPROTOOPT, the hard EHOSTUNREACH
+# of the administrative codes): a script using them is IPv4 only.
 ICMP6_OF = {(3, 0): (1, 0),     # net unreachable: no route, ENETUNREACH
             (3, 1): (1, 3),     # host: address unreachable, EHOSTUNREACH
             (3, 3): (1, 4),     # port unreachable, ECONNREFUSED
             (3, 4): (2, 0),     # fragmentation needed: Packet Too Big
+            (3, 11): (1, 0),    # net unreachable for TOS
+            (3, 12): (1, 3),    # host unreachable for TOS
             (11, None): (3, None)}  # time exceeded (code kept)
 ICMP6_OF_TYPE = {0: 129, 8: 128}    # echo reply, request (code kept)
 ICMP_PROTOS = (1, 58)           # ICMP, ICMPv6

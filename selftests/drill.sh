@@ -3,25 +3,34 @@
 #
 # Packet-level conformance (RFC 9293): drill/tcpx_drill.py replays every
 # drill/*.pkt script (packetdrill-like syntax, drill/README) against the
-# kernel under test; one KTAP test point per script.  The interpreter makes
-# a private namespace for each script, gone with its process:
+# kernel under test; one KTAP test point per script and IP version.  The
+# interpreter makes a private namespace for each script, gone with its
+# process:
 #
 #   [ private netns ]
 #     socket under test  <-- 192.0.2.1/24 tun drill0 -->  tcpx_drill.py
 #     AF_TCPX, or AF_INET     198.51.100.0/24 via drill0   fake peers
 #     with TCPX_DRILL_PROTO=tcp                            192.0.2.2, 198.51.100.x
 #
+#   over IPv6 (TCPX_DRILL_IP=6): 2001:db8::1/64 on drill0, peers
+#   2001:db8::2 and 2001:db8:1::x (2001:db8:1::/64 via drill0), AF_INET6
+#   or AF_TCPX with struct sockaddr_in6; the same scripts (drill/README).
+#
 # Every script runs against tcpx here and against Linux TCP in
 # drill_tcp.sh (TCPX_DRILL_PROTO=tcp), one test point each, so the
 # baseline the scripts were validated on cannot rot; two programs, so that
 # each stays inside kselftest's timeout on the debug kernel.
-# TCPX_DRILL_PROTO="tcpx tcp" runs both in one.
+# TCPX_DRILL_PROTO="tcpx tcp" runs both in one.  TCPX_DRILL_IP="4 6" runs
+# each over IPv4 and IPv6 (points "drill NAME" and "drill6 NAME"; a script
+# marked `// ip: 4` is skipped over IPv6).  Here the default is 4 alone:
+# IPv6 joins when tcpx speaks it.  drill_tcp.sh runs both by default.
 # TCPX_DRILL_TIMESCALE stretches script times (default 2 on a slow
 # machine).  Writes no files outside /tmp.
 . "$(dirname "$0")/tcpx_lib.sh"
 
 DRILL_DIR=$TCPX_SELFTESTS/drill
 PROTOS=${TCPX_DRILL_PROTO:-tcpx}
+IPS=${TCPX_DRILL_IP:-4}		# "4 6" once tcpx speaks IPv6
 
 tcpx_require /usr/bin/python3 ip timeout
 [ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
@@ -39,6 +48,15 @@ for p in $PROTOS; do
 		;;
 	esac
 done
+for ip in $IPS; do
+	case $ip in
+	4 | 6) ;;
+	*)
+		ktap_print_header
+		ktap_exit_fail_msg "TCPX_DRILL_IP must be 4 or 6, not '$ip'"
+		;;
+	esac
+done
 if [ "$TCPX_SLOW" = 1 ] && [ -z "${TCPX_DRILL_TIMESCALE:-}" ]; then
 	export TCPX_DRILL_TIMESCALE=2
 fi
@@ -51,29 +69,46 @@ as_comment() {
 	done <<<"$1"
 }
 
-# point_name SCRIPT: its test point's name under $PROTO.
+# point_name SCRIPT: its test point's name under $PROTO and $IP: "drill
+# NAME" ("drill6 NAME" over IPv6), "(tcp)" after it for Linux TCP.
 point_name() {
 	local name
 	name=$(basename "$1" .pkt)
 	[ "$PROTO" = tcpx ] || name="$name ($PROTO)"
-	echo "$name"
+	[ "$IP" = 6 ] && echo "drill6 $name" || echo "drill $name"
 }
 
 scripts=("$DRILL_DIR"/*.pkt)
-nprotos=$(echo $PROTOS | wc -w)
+runs=()
+for p in $PROTOS; do
+	for ip in $IPS; do
+		runs+=("$p/$ip")
+	done
+done
 ktap_print_header
-ktap_set_plan $((${#scripts[@]} * nprotos))
-ktap_print_msg "protos $PROTOS, timescale ${TCPX_DRILL_TIMESCALE:-1}"
+ktap_set_plan $((${#scripts[@]} * ${#runs[@]}))
+ktap_print_msg "protos $PROTOS, IP $IPS, timescale ${TCPX_DRILL_TIMESCALE:-1}"
 
-# One interpreter per protocol (its start costs seconds under emulation);
-# each script still runs in a child of its own, in its own namespace, and
-# ends with a line "PASS|FAIL PATH (T s)" after its own output.
-for PROTO in $PROTOS; do
+# One interpreter per protocol and IP version (its start costs seconds
+# under emulation); each script still runs in a child of its own, in its
+# own namespace, and ends with a line "PASS|FAIL PATH (T s)" after its own
+# output, or "SKIP PATH (WHY)" if it does not run over this IP version.
+for run in "${runs[@]}"; do
+	PROTO=${run%/*}
+	IP=${run#*/}
 	declare -A seen=()
 	lines=()
 	while IFS= read -r l; do
 		case $l in
 		"PASS $DRILL_DIR/"*.pkt" ("*|"FAIL $DRILL_DIR/"*.pkt" ("*) ;;
+		"SKIP $DRILL_DIR/"*.pkt" ("*)
+			f=${l#* }
+			f=${f%% (*}
+			seen[$f]=1
+			why=${l#* (}
+			ktap_test_skip "$(point_name "$f"): ${why%)}"
+			continue
+			;;
 		*)
 			lines+=("$l")
 			continue
@@ -84,15 +119,15 @@ for PROTO in $PROTOS; do
 		seen[$f]=1
 		name=$(point_name "$f")
 		if [ "${l%% *}" = PASS ]; then
-			ktap_test_pass "drill $name"
+			ktap_test_pass "$name"
 		else
 			as_comment "$(printf '%s\n' "${lines[@]}")"
-			ktap_test_fail "drill $name"
+			ktap_test_fail "$name"
 			[ "$PROTO" = tcpx ] && tcpx_dump
 		fi
 		lines=()
 	done < <(timeout $((120 * ${#scripts[@]})) /usr/bin/python3 "$DRILL_DIR/tcpx_drill.py" \
-		--proto "$PROTO" --limit 120 "${scripts[@]}" 2>&1)
+		--proto "$PROTO" --ip "$IP" --limit 120 "${scripts[@]}" 2>&1)
 	wait $! 2>/dev/null
 	rc=$?
 	# What never reported: skipped as a whole (rc 4), or lost to a crash.
@@ -100,11 +135,11 @@ for PROTO in $PROTOS; do
 		[ -n "${seen[$f]:-}" ] && continue
 		name=$(point_name "$f")
 		if [ "$rc" = "$KSFT_SKIP" ]; then
-			ktap_test_skip "drill $name: $(printf '%s ' "${lines[@]}")"
+			ktap_test_skip "$name: $(printf '%s ' "${lines[@]}")"
 		else
 			as_comment "$(printf '%s\n' "${lines[@]}")"
 			[ "$rc" = 124 ] && echo "# timed out"
-			ktap_test_fail "drill $name: no result (interpreter exit status $rc)"
+			ktap_test_fail "$name: no result (interpreter exit status $rc)"
 			lines=()
 		fi
 	done

@@ -58,11 +58,11 @@ LOCAL_IP6 = '2001:db8::1'
 REMOTE_IP6 = '2001:db8::2'
 EXTRA_NET6 = '2001:db8:1::/64'
 ADDR6_OF = {'192.0.2.': '2001:db8::', '198.51.100.': '2001:db8:1::'}
-# The link MSS: MTU 1500 less 40 bytes of IPv4 and TCP headers, less 60
-# over IPv6.  Over IPv6 a script's 1460 as an MSS is read as 1440, and an
-# ICMP "mtu N" is sent as N + 20, which leaves the MSS it makes unchanged.
-LINK_MSS4, LINK_MSS6 = 1460, 1440
-IP6_HDR_EXTRA = 20              # 40-byte IPv6 header less 20-byte IPv4 one
+# Every MTU is 20 bytes larger over IPv6 (its header's 40 bytes less
+# IPv4's 20), so that every MSS stays what the script says, as packetdrill
+# runs its scripts over IPv6: drill0's 1500 is 1520 (link MSS 1460 both
+# ways), an ICMP "mtu N" goes as a Packet Too Big of N + 20.
+IP6_HDR_EXTRA = 20
 IPV6_MIN_MTU = 1280
 # IPv6 extension headers (RFC 8200 4) the kernel could put before a
 # segment; the drill parses none of them but hop-by-hop on ICMPv6 (MLD).
@@ -698,7 +698,8 @@ def drill_netns(tcp_like, ip=4):
     """Move this process into a new network namespace holding the tun device
     (its fd is returned).  TCP_LIKE: Linux TCP offers on its SYNs what tcpx
     offers (MSS, SACK, timestamps, window scale; no ECN).  IP 6: the
-    device speaks IPv6 only (LOCAL_IP6, EXTRA_NET6), without link-local
+    device speaks IPv6 only (LOCAL_IP6, EXTRA_NET6; MTU 1520, the MSS of
+    IPv4's 1500), without link-local
     address, DAD or router solicitations, so the kernel sends little on
     its own (MLD reports still: readers skip ICMPv6 that is no error)."""
     if libc.unshare(0x40000000) != 0:           # CLONE_NEWNET
@@ -730,8 +731,9 @@ def drill_netns(tcp_like, ip=4):
     if ip == 6:
         cmds = ('link set lo up\n'
                 'addr add %s/64 dev %s nodad\n'
-                'link set %s up\n'
-                'route add %s dev %s\n' % (LOCAL_IP6, TUN_NAME, TUN_NAME, EXTRA_NET6, TUN_NAME))
+                'link set %s mtu %d up\n'
+                'route add %s dev %s\n' % (LOCAL_IP6, TUN_NAME, TUN_NAME,
+                                           1500 + IP6_HDR_EXTRA, EXTRA_NET6, TUN_NAME))
     else:
         cmds = ('link set lo up\n'
                 'addr add %s/24 dev %s\n'
@@ -933,13 +935,6 @@ class Drill:
                           '198.51.100.x and 0.0.0.0 have)' % addr)
         return a6
 
-    def mss(self, v):
-        """An MSS the script gives: the IPv4 link MSS is IPv6's over IPv6."""
-        return LINK_MSS6 if self.ip6 and v == LINK_MSS4 else v
-
-    def mss_opts(self, opts):
-        return [('mss', self.mss(o[1])) if o[0] == 'mss' else o for o in opts]
-
     # -- setup --------------------------------------------------------------
     def setup(self):
         self.tun = drill_netns(self.cfg.proto == 'tcp', self.cfg.ip)
@@ -1033,7 +1028,7 @@ class Drill:
         if spec.flags & 0x02:
             fl.peer_ws = any(o[0] == 'wscale' for o in spec.opts or [])
         ack = (fl.kbase + spec.ack) & MASK if spec.ack is not None else 0
-        opts = encode_options(self.mss_opts(spec.opts or []), fl.kbase)
+        opts = encode_options(spec.opts or [], fl.kbase)
         win = spec.win if spec.win is not None else 65535
         bad = spec.csum == 'bad'
         seg = tcp_segment(src[0], dst[0], self.proto, src[1], dst[1], seq, ack,
@@ -1064,7 +1059,8 @@ class Drill:
         if self.ip6:
             # RFC 4443: the MTU field of Packet Too Big is 32 bits, unused
             # (0) in the others.  The script's MTU is an IPv4 one: +20
-            # keeps the MSS it makes (RFC 8201: none below 1280).
+            # keeps the MSS it makes, as drill0's MTU (RFC 8201: none
+            # below 1280).
             typ, code = self.icmp6(line, typ, code)
             if typ == 2:
                 mtu += IP6_HDR_EXTRA
@@ -1175,7 +1171,7 @@ class Drill:
         if spec.win is not None and p.win != spec.win:
             diffs.append('win')
         if spec.opts is not None and not options_match(
-                self.mss_opts(spec.opts), spec.wild, relative_sack(p.opts, pb)):
+                spec.opts, spec.wild, relative_sack(p.opts, pb)):
             diffs.append('options')
         if spec.urg is not None and p.urg != spec.urg:
             diffs.append('urg')
@@ -1327,10 +1323,7 @@ class Drill:
             elif a[3] == '...':
                 val = None
             else:
-                v = self.value(line, a[3])
-                if level in (6, self.cfg.ipproto) and opt == SYMBOLS['TCP_MAXSEG']:
-                    v = self.mss(v)
-                val = struct.pack('=i', v)
+                val = struct.pack('=i', self.value(line, a[3]))
             if name == 'setsockopt':
                 ln = self.value(line, a[4])
                 buf = ctypes.create_string_buffer(val or b'', max(ln, len(val or b'')))
@@ -1570,7 +1563,7 @@ def run_one(path, cfg):
                 print('  ' + d)
             if cfg.ip == 6:
                 print('  (over IPv6: the script\'s 192.0.2.x is 2001:db8::x, 198.51.100.x '
-                      '2001:db8:1::x, MSS 1460 is 1440, ICMP mtu N is N + 20; README)')
+                      '2001:db8:1::x, MTUs are 20 bytes larger; README)')
             drill.dump()
         except Exception as e:        # setup errors and bugs: never hang
             print('%s: error: %r' % (path, e))

@@ -794,7 +794,8 @@ class Packet:
             if (exts and nh == proto) or nh in IP6_EXT_HDRS:
                 self.proto = proto
                 self.bad = ('IPv6 extension header (%s) before the segment: the '
-                            'drill parses none' % ', '.join(exts + [IP6_EXT_HDRS.get(nh, str(nh))]))
+                            'drill parses none' % ', '.join(
+                                exts + ([IP6_EXT_HDRS[nh]] if nh in IP6_EXT_HDRS else [])))
                 return
             if self.proto != proto:
                 return

@@ -65,8 +65,9 @@ ADDR6_OF = {'192.0.2.': '2001:db8::', '198.51.100.': '2001:db8:1::'}
 # ways), an ICMP "mtu N" goes as a Packet Too Big of N + 20.
 IP6_HDR_EXTRA = 20
 IPV6_MIN_MTU = 1280
-# IPv6 extension headers (RFC 8200 4) the kernel could put before a
-# segment; the drill parses none of them but hop-by-hop on ICMPv6 (MLD).
+# IPv6 extension headers (RFC 8200 4).  Packet walks the chain only to
+# find ICMPv6 behind it (MLD reports come after hop-by-hop); a segment
+# behind any of them is reported unparsable (none is expected).
 IP6_EXT_HDRS = {0: 'hop-by-hop', 43: 'routing', 44: 'fragment',
                 50: 'ESP', 51: 'AH', 60: 'destination options',
                 135: 'mobility', 139: 'HIP', 140: 'shim6'}
@@ -700,9 +701,9 @@ def drill_netns(tcp_like, ip=4):
     (its fd is returned).  TCP_LIKE: Linux TCP offers on its SYNs what tcpx
     offers (MSS, SACK, timestamps, window scale; no ECN).  IP 6: the
     device speaks IPv6 only (LOCAL_IP6, EXTRA_NET6; MTU 1520, the MSS of
-    IPv4's 1500), without link-local
-    address, DAD or router solicitations, so the kernel sends little on
-    its own (MLD reports still: readers skip ICMPv6 that is no error)."""
+    IPv4's 1500), without link-local address, DAD or router
+    solicitations, so the kernel sends little on its own (MLD reports
+    still: readers skip ICMPv6 that is no error)."""
     if libc.unshare(0x40000000) != 0:           # CLONE_NEWNET
         raise OSError(ctypes.get_errno(), 'unshare(CLONE_NEWNET)')
     sysctls = {
@@ -1087,6 +1088,8 @@ class Drill:
 
     def icmp6(self, line, typ, code):
         """A script's ICMP type and code as ICMPv6 ones (ICMP6_OF)."""
+        if typ == 3 and code is None:
+            return 1, None          # `> icmp unreachable`: any code
         if (typ, code) in ICMP6_OF:
             return ICMP6_OF[(typ, code)]
         if (typ, None) in ICMP6_OF:
@@ -1663,10 +1666,11 @@ def tcpx_ip6_missing(family):
                 msg = '%s with a struct sockaddr_in6: %s (%s)' % (
                     'socket(AF_TCPX)' if fd < 0 else 'bind([::]:0)',
                     errno.errorcode.get(e, e), os.strerror(e))
-        except OSError as e:
-            msg = str(e)
-        os.write(w, msg.encode())
-        os._exit(0)
+        except Exception as e:        # never back into the caller's loop
+            msg = str(e) or repr(e)
+        finally:
+            os.write(w, msg.encode())
+            os._exit(0)
     os.close(w)
     with os.fdopen(r, 'rb') as f:
         msg = f.read().decode()

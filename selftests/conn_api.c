@@ -2794,6 +2794,59 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/*
+ * A request outlives its listener's disconnect (connect(AF_UNSPEC)): the
+ * listener, bound by listen() alone, gave its port back and listens again,
+ * on another ephemeral port as a rule; then data completes the request
+ * TCP_DEFER_ACCEPT held.  The child has the port the client connected to,
+ * as __inet_inherit_port() gives it one of its own, and carries the data
+ * both ways.  (tcpx oopsed here once, or put the child on the listener's
+ * new port.)
+ */
+TEST_F_TIMEOUT(conn_api, relisten_pending_request, TEST_TIMEOUT)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	unsigned short port;
+	int l, c, a, i;
+	long drops;
+	char b;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	drops = stat_counter(variant->tcpx, "DeferAcceptDrop");
+	ASSERT_LE(0, drops);
+	l = xsocket(self->family, 0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, set_int(l, variant->sol, TCP_DEFER_ACCEPT, 5));
+	ASSERT_EQ(0, listen(l, 8));
+	port = local_port(l);
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect_to(c, port));
+	for (i = 0; i < WAIT_MS / 10 &&
+	     stat_counter(variant->tcpx, "DeferAcceptDrop") == drops; i++)
+		sleep_ms(10);
+	ASSERT_LT(drops, stat_counter(variant->tcpx, "DeferAcceptDrop"));
+
+	ASSERT_EQ(0, connect(l, &unspec, sizeof(unspec)))
+		TH_LOG("disconnect: %s", strerror(errno));
+	ASSERT_EQ(0, listen(l, 8));
+	TH_LOG("listener port %u, then %u", port, local_port(l));
+	ASSERT_EQ(1, send(c, "d", 1, 0));
+	ASSERT_EQ(POLLIN, wait_poll(l, POLLIN, POLLIN));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(port, local_port(a));
+	ASSERT_EQ(1, recv(a, &b, 1, 0));
+	ASSERT_EQ('d', b);
+	ASSERT_EQ(1, send(a, "e", 1, 0));
+	ASSERT_EQ(1, recv(c, &b, 1, 0));
+	ASSERT_EQ('e', b);
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(l));
+}
+
 /* An established pair whose accepted end *@a has SO_RCVBUF @rcvbuf from the
  * start (set on the listener, which is returned).
  */

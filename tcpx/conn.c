@@ -441,6 +441,17 @@ drop:
 }
 
 /*
+ * A child that cannot be (no route, no port): freed before anyone saw it,
+ * its clone lock dropped, counted as a listen drop, as TCP's put_and_exit.
+ */
+void tcpx_child_drop(const struct sock *sk, struct sock *newsk)
+{
+	inet_csk_prepare_forced_close(newsk);
+	tcpx_done(newsk);
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_LISTENDROPS);
+}
+
+/*
  * The family set the child's addresses and routed it (dst): the
  * connection the handshake agreed on, hashed in place of req_unhash (a
  * cookie's child replaces none).  The child, still locked, or NULL if
@@ -494,7 +505,11 @@ struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 	else
 		tcpx_rtt_sample_tsecr(newsk, TCPX_SKB_CB(skb));
 
-	tcpx_inherit_port(sk, newsk);
+	if (tcpx_inherit_port(sk, newsk) < 0) {
+		__release(newsk);	/* tcpx_child_drop() unlocks it */
+		tcpx_child_drop(sk, newsk);
+		return NULL;
+	}
 	*own_req = tcpx_ehash_nolisten(newsk,
 				       req_unhash ? req_to_sk(req_unhash) : NULL,
 				       &found_dup_sk);

@@ -219,15 +219,39 @@ void tcpx_put_port(struct sock *sk)
 	spin_unlock_bh(&head->lock);
 }
 
-/* A listener's child takes the listener's port (softirq). */
-void tcpx_inherit_port(const struct sock *sk, struct sock *child)
+/*
+ * A listener's child takes the port its request was for (softirq), in the
+ * listener's bucket when the listener still holds that port, else in one
+ * of its own; -ENOENT if the listener has no port any more (a disconnect
+ * raced with the third ACK), as __inet_inherit_port().
+ */
+int tcpx_inherit_port(const struct sock *sk, struct sock *child)
 {
-	struct tcpx_bind_bucket *tb = tcpx_sk(sk)->bind_bucket;
-	struct tcpx_bind_head *head = tcpx_bind_head(sock_net(sk), tb->port);
+	u16 port = inet_sk(child)->inet_num;
+	struct net *net = sock_net(sk);
+	struct tcpx_bind_bucket *tb;
+	struct tcpx_bind_head *head;
+	int err = 0;
 
+	head = tcpx_bind_head(net, port);
 	spin_lock(&head->lock);
+	tb = READ_ONCE(tcpx_sk(sk)->bind_bucket);
+	if (!tb) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* Another port's bucket is under another lock: not looked into. */
+	if (READ_ONCE(inet_sk(sk)->inet_num) != port) {
+		tb = tcpx_bucket_get(head, net, port);
+		if (!tb) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
 	tcpx_bucket_add(child, tb);
+out:
 	spin_unlock(&head->lock);
+	return err;
 }
 
 /* The connection's address, not the routed one, after a failed connect. */

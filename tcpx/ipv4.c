@@ -329,10 +329,8 @@ static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 	if (!dst)
 		dst = inet_csk_route_child_sock(sk, newsk, req);
 	if (!dst) {
-		__release(newsk);	/* inet_csk_prepare_forced_close() unlocks */
-		inet_csk_prepare_forced_close(newsk);
-		tcpx_done(newsk);
-		tcpx_inc_stats(sock_net(sk), TCPX_MIB_LISTENDROPS);
+		__release(newsk);	/* tcpx_child_drop() unlocks it */
+		tcpx_child_drop(sk, newsk);
 		return NULL;
 	}
 	sk_setup_caps(newsk, dst);

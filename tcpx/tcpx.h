@@ -436,6 +436,7 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				bool *own_req);
 struct sock *tcpx_create_openreq_child(const struct sock *sk,
 				       struct request_sock *req);
+void tcpx_child_drop(const struct sock *sk, struct sock *newsk);
 struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 				 struct request_sock *req, struct sock *newsk,
 				 struct dst_entry *dst,
@@ -608,7 +609,7 @@ void tcpx_mem_exit(void);
 struct tcpx_bind_bucket;
 int tcpx_get_port(struct sock *sk, unsigned short snum);
 void tcpx_put_port(struct sock *sk);
-void tcpx_inherit_port(const struct sock *sk, struct sock *child);
+int tcpx_inherit_port(const struct sock *sk, struct sock *child);
 void tcpx_reset_saddr(struct sock *sk);
 bool tcpx_ehash_insert(struct sock *sk, struct sock *osk, bool *found_dup_sk);
 bool tcpx_ehash_nolisten(struct sock *sk, struct sock *osk, bool *found_dup_sk);

@@ -4,8 +4,8 @@
  * layer calls and the struct proto behind them.
  *
  * Generic inet helpers do the address work (inet_bind, inet_getname,
- * inet_csk_get_port, inet_csk_listen_start) against tcpx_hashinfo, so bind
- * rules, SO_REUSEADDR and the ephemeral range are exactly TCP's, in a port
+ * inet_csk_listen_start), calling back into hash.c for ports and tables,
+ * whose bind rules, SO_REUSEADDR and ephemeral range are TCP's, in a port
  * space of tcpx's own.
  *
  * struct proto has no owner on purpose: a TIME-WAIT or orphaned socket must

@@ -216,6 +216,7 @@ static bool tcpx_reqsk_hash_add(struct sock *sk, struct request_sock *req,
 
 	if (!tcpx_ehash_insert(req_to_sk(req), NULL, &dup))
 		return false;
+	req->timeout = timeout;	/* reqsk_timeout() backs off from it */
 	timer_setup(&req->rsk_timer, tcpx_reqsk_timer, TIMER_PINNED);
 	mod_timer(&req->rsk_timer, jiffies + timeout);
 	/* Its fields before a lookup can take it. */

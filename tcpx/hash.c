@@ -6,7 +6,7 @@
  *
  * - Ports: tcpx_bhash, one bucket per (namespace, port) in use, its owners
  *   the full and TIME-WAIT sockets on it (sk_bind_node), with TCP's bind
- *   rules (SO_REUSEADDR, SO_REUSEPORT, bound devices).
+ *   rules (SO_REUSEADDR, bound devices).
  * - Connections: tcpx_hashinfo.ehash (established, request and TIME-WAIT
  *   socks), hashed as the kernel's IPv4 lookup expects (inet_ehashfn()).
  * - Listeners: tcpx_hashinfo.lhash2, by address and port as
@@ -94,7 +94,7 @@ static void tcpx_bucket_add(struct sock *sk, struct tcpx_bind_bucket *tb)
 {
 	inet_sk(sk)->inet_num = tb->port;
 	sk_add_bind_node(sk, &tb->owners);
-	tcpx_sk(sk)->bind_bucket = tb;
+	WRITE_ONCE(tcpx_sk(sk)->bind_bucket, tb);
 }
 
 /*
@@ -213,7 +213,7 @@ void tcpx_put_port(struct sock *sk)
 	head = tcpx_bind_head(sock_net(sk), tb->port);
 	spin_lock_bh(&head->lock);
 	__sk_del_bind_node(sk);
-	tcpx_sk(sk)->bind_bucket = NULL;
+	WRITE_ONCE(tcpx_sk(sk)->bind_bucket, NULL);
 	inet_sk(sk)->inet_num = 0;
 	tcpx_bucket_put(tb);
 	spin_unlock_bh(&head->lock);
@@ -436,7 +436,7 @@ int tcpx_hash_connect(struct sock *sk)
 		inet->inet_sport = htons(port);
 		if (!tb->bound && tcpx_ehash_insert(sk, NULL, &dup)) {
 			sk_add_bind_node(sk, &tb->owners);
-			tcpx_sk(sk)->bind_bucket = tb;
+			WRITE_ONCE(tcpx_sk(sk)->bind_bucket, tb);
 			sock_prot_inuse_add(net, sk->sk_prot, 1);
 			spin_unlock(&head->lock);
 			err = 0;
@@ -465,8 +465,9 @@ bool tcpx_ehash_nolisten_unique(struct sock *sk)
 
 /*
  * TIME-WAIT takes sk's place: on its port (released by the TIME-WAIT
- * sock's destructor) and in ehash, its timer armed before it is seen
- * (the timer is pinned).  Two references: ehash's and the timer's; the
+ * sock's destructor) and in ehash, its timer armed before it can be found:
+ * 6.1's inet_twsk_deschedule_put() only stops the timer, so a sock found
+ * first would stay.  Two references: ehash's and the timer's; the
  * kernel's inet_twsk_kill() finds no bind bucket of its own to drop.
  */
 void tcpx_twsk_hashdance(struct inet_timewait_sock *tw, struct sock *sk,
@@ -492,13 +493,14 @@ void tcpx_twsk_hashdance(struct inet_timewait_sock *tw, struct sock *sk,
 	lock = inet_ehash_lockp(h, sk->sk_hash);
 	spin_lock(lock);
 	refcount_set(&tw->tw_refcnt, 2);
-	/* The count before the sock can be found. */
+	/* An early expiry waits for this lock in inet_twsk_kill(). */
+	__inet_twsk_schedule(tw, timeo, false);
+	/* The count and the timer before the sock can be found. */
 	smp_wmb();
 	hlist_nulls_add_head_rcu(&tw->tw_node,
 				 &inet_ehash_bucket(h, sk->sk_hash)->chain);
 	if (__sk_nulls_del_node_init_rcu(sk))
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
-	__inet_twsk_schedule(tw, timeo, false);
 	spin_unlock(lock);
 	local_bh_enable();
 }

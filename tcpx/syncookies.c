@@ -204,7 +204,8 @@ struct sock *tcpx_cookie_check(struct request_sock_ops *rsk_ops,
 		sock_put(child);
 	}
 free:
-	reqsk_free(req);
+	/* Not reqsk_free(): the count may be 1 here, as in TCP's cookie path. */
+	__reqsk_free(req);
 drop:
 	return NULL;
 }

@@ -2842,6 +2842,13 @@ TEST_F_TIMEOUT(conn_api, relisten_pending_request, TEST_TIMEOUT)
 	ASSERT_EQ(1, send(a, "e", 1, 0));
 	ASSERT_EQ(1, recv(c, &b, 1, 0));
 	ASSERT_EQ('e', b);
+	/* Found on its port: in the table, and by the client's next segment. */
+	ASSERT_EQ(1, wait_proc(variant->proc, port, local_port(c),
+			       ST_ESTABLISHED, 1));
+	ASSERT_EQ(1, send(c, "f", 1, 0));
+	ASSERT_EQ(POLLIN, wait_poll(a, POLLIN, POLLIN));
+	ASSERT_EQ(1, recv(a, &b, 1, 0));
+	ASSERT_EQ('f', b);
 	ASSERT_EQ(0, close(c));
 	ASSERT_EQ(0, close(a));
 	ASSERT_EQ(0, close(l));

@@ -2751,6 +2751,21 @@ static long stat_counter(bool tcpx, const char *name)
 	return val;
 }
 
+/* Wait until DeferAcceptDrop moves from @drops (a bare ACK held); its value. */
+static long wait_defer_drop(bool tcpx, long drops)
+{
+	uint64_t end = now_ms() + WAIT_MS;
+	long n;
+
+	do {
+		n = stat_counter(tcpx, "DeferAcceptDrop");
+		if (n != drops)
+			return n;
+		sleep_ms(10);
+	} while (now_ms() < end);
+	return n;
+}
+
 /*
  * TCP_DEFER_ACCEPT, as tcp(7): seconds kept as SYN+ACK retransmissions
  * (5 reads back 7: 1 + 2 + 4); a connection whose handshake ended with a
@@ -2761,7 +2776,7 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 {
 	unsigned short port;
 	long drops;
-	int l, c, a, i;
+	int l, c, a;
 	char b;
 
 	if (self->skip)
@@ -2777,10 +2792,7 @@ TEST_F_TIMEOUT(conn_api, defer_accept, TEST_TIMEOUT)
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, connect_to(c, port));
 	/* The bare ACK arrived and was held: nothing to accept. */
-	for (i = 0; i < WAIT_MS / 10 &&
-	     stat_counter(variant->tcpx, "DeferAcceptDrop") == drops; i++)
-		sleep_ms(10);
-	ASSERT_LT(drops, stat_counter(variant->tcpx, "DeferAcceptDrop"));
+	ASSERT_LT(drops, wait_defer_drop(variant->tcpx, drops));
 	ASSERT_EQ(-1, accept(l, NULL, NULL));
 	ASSERT_EQ(EAGAIN, errno);
 	ASSERT_EQ(1, send(c, "d", 1, 0));
@@ -2807,7 +2819,7 @@ TEST_F_TIMEOUT(conn_api, relisten_pending_request, TEST_TIMEOUT)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	unsigned short port;
-	int l, c, a, i;
+	int l, c, a;
 	long drops;
 	char b;
 
@@ -2823,10 +2835,7 @@ TEST_F_TIMEOUT(conn_api, relisten_pending_request, TEST_TIMEOUT)
 	c = xsocket(self->family, 0);
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, connect_to(c, port));
-	for (i = 0; i < WAIT_MS / 10 &&
-	     stat_counter(variant->tcpx, "DeferAcceptDrop") == drops; i++)
-		sleep_ms(10);
-	ASSERT_LT(drops, stat_counter(variant->tcpx, "DeferAcceptDrop"));
+	ASSERT_LT(drops, wait_defer_drop(variant->tcpx, drops));
 
 	ASSERT_EQ(0, connect(l, &unspec, sizeof(unspec)))
 		TH_LOG("disconnect: %s", strerror(errno));

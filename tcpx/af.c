@@ -102,7 +102,7 @@ static int tcpx_init_sock(struct sock *sk)
 {
 	tcpx_init_sock_state(sk);
 	tcpx_init_xmit_timers(sk);
-	/* IPv4, the only family yet, as tcp_v4_init_sock() sets ipv4_specific. */
+	/* IPv4 until an IPv6 address or option makes it IPv6 (ipv6.c). */
 	inet_csk(sk)->icsk_af_ops = &tcpx_ipv4_specific;
 	/* Generic IP code (IP_OPTIONS, CIPSO) calls it on every icsk. */
 	inet_csk(sk)->icsk_sync_mss = tcpx_sync_mss;
@@ -119,7 +119,55 @@ static void tcpx_destroy_sock(struct sock *sk)
 	tcpx_write_queue_purge(sk);
 	tcpx_ofo_purge(sk);
 	tcpx_put_port(sk);
+	if (inet_sk(sk)->pinet6)
+		tcpx_v6_destroy_sock(sk);
 	sk_sockets_allocated_dec(sk);
+}
+
+/*
+ * The first bind() or connect() with an address the family takes fixes
+ * the socket's family: a sockaddr_in6 makes it IPv6 (dual-stack), a
+ * sockaddr_in IPv4.  Socket locked.
+ */
+static void tcpx_set_family(struct sock *sk, const struct sockaddr *uaddr,
+			    int addr_len)
+{
+	if (tcpx_sk(sk)->family_set ||
+	    addr_len < (int)sizeof(uaddr->sa_family))
+		return;
+	if (uaddr->sa_family == AF_INET6 && addr_len >= SIN6_LEN_RFC2133)
+		tcpx_v6_become(sk);
+	else if (uaddr->sa_family == AF_INET &&
+		 addr_len >= (int)sizeof(struct sockaddr_in))
+		WRITE_ONCE(tcpx_sk(sk)->family_set, 1);
+}
+
+static int tcpx_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	tcpx_set_family(sk, uaddr, addr_len);
+	release_sock(sk);
+	if (inet_sk(sk)->pinet6)
+		return tcpx_v6_bind(sock, uaddr, addr_len);
+	return inet_bind(sock, uaddr, addr_len);
+}
+
+/* .connect, under the socket lock (inet_stream_connect()). */
+static int tcpx_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	tcpx_set_family(sk, uaddr, addr_len);
+	if (inet_sk(sk)->pinet6)
+		return tcpx_v6_connect(sk, uaddr, addr_len);
+	return tcpx_v4_connect(sk, uaddr, addr_len);
+}
+
+static int tcpx_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	if (inet_sk(sock->sk)->pinet6)
+		return tcpx_v6_getname(sock, uaddr, peer);
+	return inet_getname(sock, uaddr, peer);
 }
 
 void tcpx_set_state(struct sock *sk, int state)
@@ -217,6 +265,8 @@ static int tcpx_listen(struct socket *sock, int backlog)
 
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	if (sk->sk_state != TCP_LISTEN) {
+		/* A listener never bound is an IPv4 one, on 0.0.0.0. */
+		WRITE_ONCE(tcpx_sk(sk)->family_set, 1);
 		err = inet_csk_listen_start(sk);
 		if (err)
 			goto out;
@@ -245,7 +295,7 @@ struct proto tcpx_prot = {
 	.name		= "TCPX",
 	.close		= tcpx_close,
 	.pre_connect	= tcpx_pre_connect,
-	.connect	= tcpx_v4_connect,
+	.connect	= tcpx_connect,
 	.disconnect	= tcpx_disconnect,
 	.accept		= inet_csk_accept,
 	.init		= tcpx_init_sock,
@@ -293,11 +343,11 @@ static const struct proto_ops tcpx_stream_ops = {
 	.family		= PF_TCPX,
 	.owner		= THIS_MODULE,
 	.release	= inet_release,
-	.bind		= inet_bind,
+	.bind		= tcpx_bind,
 	.connect	= inet_stream_connect,
 	.socketpair	= sock_no_socketpair,
 	.accept		= inet_accept,
-	.getname	= inet_getname,
+	.getname	= tcpx_getname,
 	.poll		= tcpx_poll,
 	.ioctl		= inet_ioctl,
 	.gettstamp	= sock_gettstamp,

@@ -8,6 +8,7 @@
 #ifndef _TCPX_COMPAT_H
 #define _TCPX_COMPAT_H
 
+#include <linux/ipv6.h>
 #include <linux/kconfig.h>
 #include <linux/sysctl.h>
 #include <net/inet_sock.h>
@@ -51,6 +52,51 @@ static inline bool tcpx_recverr(const struct sock *sk)
 	return inet_test_bit(RECVERR, sk);
 #else
 	return inet_sk(sk)->recverr;
+#endif
+}
+
+/* An IPv6 socket's flags, as inet6_create() sets them; bits from 6.6. */
+static inline void tcpx_inet6_init_flags(struct sock *sk, bool repflow)
+{
+#ifdef TCPX_HAVE_INET6_FLAGS
+	inet6_set_bit(MC6_LOOP, sk);
+	inet6_set_bit(MC6_ALL, sk);
+	inet6_assign_bit(REPFLOW, sk, repflow);
+#else
+	struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
+
+	np->mc_loop = 1;
+	np->mc_all = 1;
+	np->repflow = repflow;
+#endif
+}
+
+/* IPV6_RECVERR set on the socket. */
+static inline bool tcpx_recverr6(const struct sock *sk)
+{
+#ifdef TCPX_HAVE_INET6_FLAGS
+	return inet6_test_bit(RECVERR6, sk);
+#else
+	return inet_sk(sk)->pinet6->recverr;
+#endif
+}
+
+static inline void tcpx_set_recverr6(struct sock *sk, bool on)
+{
+#ifdef TCPX_HAVE_INET6_FLAGS
+	inet6_assign_bit(RECVERR6, sk, on);
+#else
+	inet_sk(sk)->pinet6->recverr = on;
+#endif
+}
+
+/* A clone's flow label list is the listener's until it drops it. */
+static inline void tcpx_inet6_clear_fl_list(struct sock *sk)
+{
+#ifdef TCPX_HAVE_INET_FL_LIST
+	RCU_INIT_POINTER(inet_sk(sk)->ipv6_fl_list, NULL);
+#else
+	RCU_INIT_POINTER(inet_sk(sk)->pinet6->ipv6_fl_list, NULL);
 #endif
 }
 

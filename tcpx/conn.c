@@ -27,7 +27,8 @@ void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 			  u32 iss)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u16 mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
+	u16 mss = tcpx_mss_for_mtu(dst_mtu(dst),
+				   inet_csk(sk)->icsk_af_ops->net_header_len);
 
 	if (tsk->user_mss)
 		mss = min_t(u16, mss, tsk->user_mss);
@@ -51,6 +52,28 @@ void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
 	inet_csk(sk)->icsk_retransmits = 0;
 	inet_csk(sk)->icsk_backoff = 0;
+}
+
+/*
+ * connect()'s end for every family, its route set and its 4-tuple hashed:
+ * the options our SYN offers (tcpx_rcv_synsent() keeps what the peer
+ * takes), and the SYN.
+ */
+int tcpx_connect_syn(struct sock *sk, const struct dst_entry *dst, u32 iss,
+		     u32 ts_off)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	int err;
+
+	tcpx_init_connection(sk, dst, iss);
+	tsk->wscale_ok = 1;
+	tsk->tstamp_ok = 1;
+	tsk->sack_ok = 1;
+	tsk->ts_off = ts_off;
+	err = tcpx_send_syn(sk);
+	if (!err)
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_ACTIVEOPENS);
+	return err;
 }
 
 /*
@@ -88,12 +111,13 @@ void tcpx_init_req(const struct tcpx_request_sock_ops *af_ops,
 	struct inet_request_sock *ireq = inet_rsk(req);
 
 	tcpx_rsk(req)->af_specific = af_ops;
-	af_ops->init_req(req, skb);
 	tcpx_rsk(req)->ts_off = af_ops->init_ts_off(sock_net(sk), skb);
 	ireq->ir_num = ntohs(th->dest);
 	ireq->ir_rmt_port = th->source;
 	ireq->ir_iif = inet_request_bound_dev_if(sk, skb);
 	ireq->ir_mark = inet_request_mark(sk, skb);
+	/* After ir_iif: an IPv6 link-local peer binds it to its interface. */
+	af_ops->init_req(req, skb);
 	tcpx_rsk(req)->rcv_isn = rcv_isn;
 	/* Options: none until tcpx_conn_request() reads the SYN's. */
 	ireq->wscale_ok = 0;
@@ -428,6 +452,9 @@ struct sock *tcpx_create_openreq_child(const struct sock *sk,
 	ntsk = tcpx_sk(newsk);
 	INIT_HLIST_NODE(&ntsk->node);
 	ntsk->bind_bucket = NULL;	/* tcpx_inherit_port() sets it */
+	/* An IPv6 listener's: its own IPv6 state, not the listener's. */
+	if (inet_sk(sk)->pinet6)
+		tcpx_v6_child_init(newsk, sk);
 	tcpx_pernet_link_sock(newsk);
 	tcpx_init_sock_state(newsk);
 	tcpx_init_xmit_timers(newsk);

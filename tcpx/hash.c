@@ -8,9 +8,11 @@
  *   the full and TIME-WAIT sockets on it (sk_bind_node), with TCP's bind
  *   rules (SO_REUSEADDR, bound devices).
  * - Connections: tcpx_hashinfo.ehash (established, request and TIME-WAIT
- *   socks), hashed as the kernel's IPv4 lookup expects (inet_ehashfn()).
+ *   socks), hashed as the kernel's IPv4 lookup expects (inet_ehashfn()),
+ *   or for IPv6 as tcpx's own lookup (inet6_ehashfn()): the kernel's
+ *   IPv6 lookups only take socks whose sk_family is AF_INET6.
  * - Listeners: tcpx_hashinfo.lhash2, by address and port as
- *   __inet_lookup_listener() searches it.
+ *   __inet_lookup_listener() and tcpx_v6_lookup_listener() search it.
  *
  * The namespace is part of every key, as for TCP.  Lock order: a port
  * bucket, then an ehash bucket.
@@ -19,8 +21,10 @@
 #include <linux/slab.h>
 #include <net/addrconf.h>
 #include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
 #include <net/inet_timewait_sock.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "tcpx.h"
 
@@ -98,6 +102,41 @@ static void tcpx_bucket_add(struct sock *sk, struct tcpx_bind_bucket *tb)
 }
 
 /*
+ * Do two socks' bound addresses overlap, as inet_rcv_saddr_equal() with
+ * wildcards (for AF_INET6 sockets it calls ipv6_rcv_saddr_equal())?  An
+ * IPv6 sock's v4-mapped address is its IPv4 one; [::] covers IPv4 too
+ * unless IPV6_V6ONLY.
+ */
+static bool tcpx_rcv_saddr_equal(const struct sock *sk, const struct sock *sk2)
+{
+	bool v6 = tcpx_sk_v6(sk), v6_2 = tcpx_sk_v6(sk2);
+	int type, type2;
+
+	if (!v6) {
+		if (v6_2 && ipv6_only_sock(sk2))
+			return false;
+		return sk->sk_rcv_saddr == sk2->sk_rcv_saddr ||
+		       !sk->sk_rcv_saddr || !sk2->sk_rcv_saddr;
+	}
+	type = ipv6_addr_type(&sk->sk_v6_rcv_saddr);
+	type2 = v6_2 ? ipv6_addr_type(&sk2->sk_v6_rcv_saddr) : IPV6_ADDR_MAPPED;
+	if (type == IPV6_ADDR_MAPPED && type2 == IPV6_ADDR_MAPPED)
+		return !ipv6_only_sock(sk2) &&
+		       (sk->sk_rcv_saddr == sk2->sk_rcv_saddr ||
+			!sk->sk_rcv_saddr || !sk2->sk_rcv_saddr);
+	if (type == IPV6_ADDR_ANY && type2 == IPV6_ADDR_ANY)
+		return true;
+	if (type2 == IPV6_ADDR_ANY &&
+	    !(ipv6_only_sock(sk2) && type == IPV6_ADDR_MAPPED))
+		return true;
+	if (type == IPV6_ADDR_ANY &&
+	    !(ipv6_only_sock(sk) && type2 == IPV6_ADDR_MAPPED))
+		return true;
+	return v6_2 && ipv6_addr_equal(&sk->sk_v6_rcv_saddr,
+				       &sk2->sk_v6_rcv_saddr);
+}
+
+/*
  * Would sk bound to tb's port clash with an owner?  TCP's rules
  * (inet_csk_bind_conflict()): owners on other devices never clash; an
  * equal or wildcard address clashes unless both set SO_REUSEADDR and the
@@ -119,7 +158,7 @@ static bool tcpx_bind_conflict(const struct sock *sk,
 		if (relax && sk->sk_reuse && sk2->sk_reuse &&
 		    sk2->sk_state != TCP_LISTEN)
 			continue;
-		if (inet_rcv_saddr_equal(sk, sk2, true))
+		if (tcpx_rcv_saddr_equal(sk, sk2))
 			return true;
 	}
 	return false;
@@ -257,16 +296,44 @@ out:
 /* The connection's address, not the routed one, after a failed connect. */
 void tcpx_reset_saddr(struct sock *sk)
 {
+	struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
+
 	if (sk->sk_userlocks & SOCK_BINDADDR_LOCK)
 		return;
 	inet_sk(sk)->inet_saddr = 0;
 	sk->sk_rcv_saddr = 0;
+	if (np) {
+		np->saddr = in6addr_any;
+		sk->sk_v6_rcv_saddr = in6addr_any;
+	}
 }
 
+/* ehash: IPv6 connections by inet6_ehashfn(), IPv4 and v4-mapped by inet_ehashfn(). */
 static u32 tcpx_ehashfn(const struct sock *sk)
 {
+	if (tcpx_sk_v6_wire(sk))
+		return inet6_ehashfn(sock_net(sk), &sk->sk_v6_rcv_saddr,
+				     sk->sk_num, &sk->sk_v6_daddr, sk->sk_dport);
 	return inet_ehashfn(sock_net(sk), sk->sk_rcv_saddr, sk->sk_num,
 			    sk->sk_daddr, sk->sk_dport);
+}
+
+/*
+ * inet6_match() for tcpx's socks, whose sk_family is not AF_INET6: an
+ * IPv6 segment from saddr to daddr, ports (theirs, ours), arriving on
+ * dif/sdif.  IPv4 socks keep a v4-mapped or zero sk_v6_daddr, which no
+ * IPv6 segment carries (tcpx_v6_rcv() drops v4-mapped ones).
+ */
+static bool tcpx_v6_match(const struct net *net, const struct sock *sk,
+			  const struct in6_addr *saddr,
+			  const struct in6_addr *daddr, __portpair ports,
+			  int dif, int sdif)
+{
+	return net_eq(sock_net(sk), net) && sk->sk_portpair == ports &&
+	       ipv6_addr_equal(&sk->sk_v6_daddr, saddr) &&
+	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr) &&
+	       inet_sk_bound_dev_eq((struct net *)net, sk->sk_bound_dev_if,
+				    dif, sdif);
 }
 
 /* Is sk's 4-tuple in the chain already (a connection, request or TIME-WAIT)? */
@@ -277,14 +344,118 @@ static bool tcpx_ehash_taken(const struct sock *sk, struct hlist_nulls_head *lis
 	const int dif = sk->sk_bound_dev_if;
 	const struct hlist_nulls_node *node;
 	struct net *net = sock_net(sk);
+	bool v6 = tcpx_sk_v6_wire(sk);
 	struct sock *esk;
 
 	sk_nulls_for_each(esk, node, list) {
-		if (esk->sk_hash == sk->sk_hash &&
-		    inet_match(net, esk, acookie, ports, dif, dif))
+		if (esk->sk_hash != sk->sk_hash)
+			continue;
+		if (v6 ? tcpx_v6_match(net, esk, &sk->sk_v6_daddr,
+				       &sk->sk_v6_rcv_saddr, ports, dif, dif) :
+			 inet_match(net, esk, acookie, ports, dif, dif))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * The connection, request or TIME-WAIT sock an IPv6 segment from
+ * saddr:sport to daddr:hnum belongs to, a reference held, as
+ * __inet6_lookup_established().
+ */
+struct sock *tcpx_v6_lookup_established(struct net *net,
+					const struct in6_addr *saddr,
+					__be16 sport,
+					const struct in6_addr *daddr,
+					u16 hnum, int dif, int sdif)
+{
+	const __portpair ports = INET_COMBINED_PORTS(sport, hnum);
+	struct inet_hashinfo *h = &tcpx_hashinfo;
+	const struct hlist_nulls_node *node;
+	struct inet_ehash_bucket *head;
+	unsigned int slot;
+	struct sock *sk;
+	u32 hash;
+
+	hash = inet6_ehashfn(net, daddr, hnum, saddr, sport);
+	slot = hash & h->ehash_mask;
+	head = &h->ehash[slot];
+begin:
+	sk_nulls_for_each_rcu(sk, node, &head->chain) {
+		if (sk->sk_hash != hash ||
+		    !tcpx_v6_match(net, sk, saddr, daddr, ports, dif, sdif))
+			continue;
+		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
+			return NULL;
+		/* SLAB_TYPESAFE_BY_RCU: it may have been reused meanwhile. */
+		if (unlikely(!tcpx_v6_match(net, sk, saddr, daddr, ports,
+					    dif, sdif))) {
+			sock_gen_put(sk);
+			goto begin;
+		}
+		return sk;
+	}
+	/* Moved to another chain while we walked: walk again. */
+	if (get_nulls_value(node) != slot)
+		goto begin;
+	return NULL;
+}
+
+/* As inet6's compute_score(): -1 for no match, higher for closer ones. */
+static int tcpx_v6_listener_score(const struct sock *sk, const struct net *net,
+				  u16 hnum, const struct in6_addr *daddr,
+				  int dif, int sdif)
+{
+	if (!net_eq(sock_net(sk), net) || sk->sk_num != hnum ||
+	    !tcpx_sk_v6(sk))
+		return -1;
+	if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr) &&
+	    !ipv6_addr_equal(&sk->sk_v6_rcv_saddr, daddr))
+		return -1;
+	if (!inet_sk_bound_dev_eq((struct net *)net, sk->sk_bound_dev_if,
+				  dif, sdif))
+		return -1;
+	return sk->sk_bound_dev_if ? 2 : 1;
+}
+
+static struct sock *tcpx_v6_lhash2_lookup(const struct net *net, u32 hash,
+					  const struct in6_addr *daddr,
+					  u16 hnum, int dif, int sdif)
+{
+	struct inet_listen_hashbucket *ilb2;
+	const struct hlist_nulls_node *node;
+	struct sock *sk, *result = NULL;
+	int score, hiscore = 0;
+
+	ilb2 = inet_lhash2_bucket(&tcpx_hashinfo, hash);
+	sk_nulls_for_each_rcu(sk, node, &ilb2->nulls_head) {
+		score = tcpx_v6_listener_score(sk, net, hnum, daddr, dif, sdif);
+		if (score > hiscore) {
+			result = sk;
+			hiscore = score;
+		}
+	}
+	return result;
+}
+
+/*
+ * The IPv6 listener for a segment to daddr:hnum: one bound to daddr, else
+ * one on [::], as inet6_lookup_listener().  No reference: listeners are
+ * freed after an RCU grace period (SOCK_RCU_FREE).
+ */
+struct sock *tcpx_v6_lookup_listener(struct net *net,
+				     const struct in6_addr *daddr, u16 hnum,
+				     int dif, int sdif)
+{
+	struct sock *sk;
+
+	sk = tcpx_v6_lhash2_lookup(net, ipv6_portaddr_hash(net, daddr, hnum),
+				   daddr, hnum, dif, sdif);
+	if (sk)
+		return sk;
+	return tcpx_v6_lhash2_lookup(net,
+				     ipv6_portaddr_hash(net, &in6addr_any, hnum),
+				     &in6addr_any, hnum, dif, sdif);
 }
 
 /*
@@ -348,12 +519,22 @@ bool tcpx_reqsk_unlink(struct request_sock *req)
 	return found;
 }
 
+/*
+ * A listener's lhash2 bucket, by its address as its family knows it; the
+ * hash of [::] and of a v4-mapped address is their IPv4 one, so IPv4
+ * lookups find dual-stack listeners where they look.
+ */
 static struct inet_listen_hashbucket *tcpx_lhash2_bucket(const struct sock *sk)
 {
-	return inet_lhash2_bucket(&tcpx_hashinfo,
-				  ipv4_portaddr_hash(sock_net(sk),
-						     sk->sk_rcv_saddr,
-						     sk->sk_num));
+	u32 hash;
+
+	if (tcpx_sk_v6(sk))
+		hash = ipv6_portaddr_hash(sock_net(sk), &sk->sk_v6_rcv_saddr,
+					  sk->sk_num);
+	else
+		hash = ipv4_portaddr_hash(sock_net(sk), sk->sk_rcv_saddr,
+					  sk->sk_num);
+	return inet_lhash2_bucket(&tcpx_hashinfo, hash);
 }
 
 /* .hash: a listener into lhash2 (listen()); anything else into ehash. */

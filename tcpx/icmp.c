@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ICMP errors about tcpx segments, as tcp_v4_err() takes them.
+ * ICMP errors about tcpx segments, as tcp_v4_err() takes them, and what
+ * ICMPv6's handler (ipv6.c) shares with it.
  *
  * The quoted header must name a connection and a sequence number it has
  * in flight (RFC 5927 4.1), else a blind attacker could reset or slow any
@@ -18,12 +19,27 @@
 #include "mib.h"
 #include "tcpx.h"
 
+/*
+ * The path MTU fell to mtu (below the socket's): a smaller MSS, and what
+ * was sent too large goes again, as tcp_simple_retransmit() -- no loss
+ * signal, no cwnd cut.  Every family's mtu_reduced ends here.
+ */
+void tcpx_pmtu_lowered(struct sock *sk, u32 mtu)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 old_mss = tsk->mss_cache;
+
+	tcpx_sync_mss(sk, mtu);
+	if (tsk->mss_cache < old_mss)
+		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PMTUUPDATES);
+	tcpx_resend_oversized(sk);
+}
+
 /* IPv4's af_ops mtu_reduced: now, or from release_cb if the owner held sk. */
 void tcpx_v4_mtu_reduced(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
-	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 mtu = READ_ONCE(tsk->mtu_info), old_mss;
+	u32 mtu = READ_ONCE(tcpx_sk(sk)->mtu_info);
 	struct dst_entry *dst;
 
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
@@ -38,16 +54,11 @@ void tcpx_v4_mtu_reduced(struct sock *sk)
 	if (inet->pmtudisc == IP_PMTUDISC_DONT || !ip_sk_accept_pmtu(sk) ||
 	    inet_csk(sk)->icsk_pmtu_cookie <= mtu)
 		return;
-	old_mss = tsk->mss_cache;
-	tcpx_sync_mss(sk, mtu);
-	if (tsk->mss_cache < old_mss)
-		tcpx_inc_stats(sock_net(sk), TCPX_MIB_PMTUUPDATES);
-	/* As tcp_simple_retransmit(): no loss signal, no cwnd cut. */
-	tcpx_resend_oversized(sk);
+	tcpx_pmtu_lowered(sk, mtu);
 }
 
 /* A request sock: its SYN+ACK's sequence number, or nothing. */
-static void tcpx_req_err(struct sock *sk, u32 seq, bool abort)
+void tcpx_req_err(struct sock *sk, u32 seq, bool abort)
 {
 	struct request_sock *req = inet_reqsk(sk);
 	struct net *net = sock_net(sk);
@@ -57,6 +68,47 @@ static void tcpx_req_err(struct sock *sk, u32 seq, bool abort)
 	else if (abort)
 		tcpx_reqsk_drop(req->rsk_listener, req);
 	reqsk_put(req);
+}
+
+/* RFC 5927 4.1: an error is only about what is in flight (sk locked). */
+bool tcpx_icmp_in_flight(struct sock *sk, u32 seq)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (sk->sk_state == TCP_LISTEN ||
+	    tcpx_between(seq, tsk->snd_una, tsk->snd_max))
+		return true;
+	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTOFWINDOWICMPS);
+	return false;
+}
+
+/*
+ * An ICMP or ICMPv6 error err for a connection (sk locked): the end of a
+ * connection attempt; once connected never an end (RFC 1122 4.2.3.9),
+ * reported at once only with IP_RECVERR/IPV6_RECVERR (recverr), else on a
+ * timeout.
+ */
+void tcpx_icmp_report(struct sock *sk, int err, bool recverr)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		/*
+		 * A connection attempt ends with the error, as in TCP (whose
+		 * ip_icmp_error() queue entry modules cannot make in 6.1).
+		 */
+		if (!sock_owned_by_user(sk))
+			tcpx_done_with_error(sk, err);
+		else
+			WRITE_ONCE(sk->sk_err_soft, err);
+		return;
+	}
+	if (!sock_owned_by_user(sk) && recverr) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
 }
 
 int tcpx_v4_err(struct sk_buff *skb, u32 info)
@@ -108,12 +160,8 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 		goto out;
 
 	tsk = tcpx_sk(sk);
-	/* RFC 5927 4.1: only about what is in flight. */
-	if (sk->sk_state != TCP_LISTEN &&
-	    !tcpx_between(seq, tsk->snd_una, tsk->snd_max)) {
-		tcpx_inc_stats(net, TCPX_MIB_OUTOFWINDOWICMPS);
+	if (!tcpx_icmp_in_flight(sk, seq))
 		goto out;
-	}
 
 	switch (type) {
 	case ICMP_REDIRECT:
@@ -152,30 +200,7 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 		goto out;
 	}
 
-	switch (sk->sk_state) {
-	case TCP_SYN_SENT:
-	case TCP_SYN_RECV:
-		/*
-		 * A connection attempt ends with the error, as in TCP (whose
-		 * ip_icmp_error() queue entry modules cannot make in 6.1).
-		 */
-		if (!sock_owned_by_user(sk))
-			tcpx_done_with_error(sk, err);
-		else
-			WRITE_ONCE(sk->sk_err_soft, err);
-		goto out;
-	}
-
-	/*
-	 * RFC 1122 4.2.3.9: never an end to a connection; reported at once
-	 * only with IP_RECVERR, else on a timeout.
-	 */
-	if (!sock_owned_by_user(sk) && tcpx_recverr(sk)) {
-		WRITE_ONCE(sk->sk_err, err);
-		sk_error_report(sk);
-	} else {
-		WRITE_ONCE(sk->sk_err_soft, err);
-	}
+	tcpx_icmp_report(sk, err, tcpx_recverr(sk));
 out:
 	bh_unlock_sock(sk);
 	sock_put(sk);

@@ -135,25 +135,18 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet_opt = rcu_dereference_protected(inet->inet_opt,
 					     lockdep_sock_is_held(sk));
 	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
-	tcpx_init_connection(sk, &rt->dst,
-			     tw_isn ? : tcpx_v4_isn(sock_net(sk), inet->inet_saddr,
-						    inet->inet_daddr,
-						    inet->inet_sport,
-						    usin->sin_port));
-	rt = NULL;
-	/* Offered on the SYN; tcpx_rcv_synsent() keeps what the peer took. */
-	tcpx_sk(sk)->wscale_ok = 1;
-	tcpx_sk(sk)->tstamp_ok = 1;
-	tcpx_sk(sk)->sack_ok = 1;
-	tcpx_sk(sk)->ts_off = tcpx_v4_ts_off(sock_net(sk), inet->inet_saddr,
-					     inet->inet_daddr);
 	atomic_set(&inet->inet_id, get_random_u16());
-
-	err = tcpx_send_syn(sk);
-	if (err)
-		goto failure;
-	tcpx_inc_stats(sock_net(sk), TCPX_MIB_ACTIVEOPENS);
-	return 0;
+	err = tcpx_connect_syn(sk, &rt->dst,
+			       tw_isn ? : tcpx_v4_isn(sock_net(sk),
+						      inet->inet_saddr,
+						      inet->inet_daddr,
+						      inet->inet_sport,
+						      usin->sin_port),
+			       tcpx_v4_ts_off(sock_net(sk), inet->inet_saddr,
+					      inet->inet_daddr));
+	rt = NULL;
+	if (!err)
+		return 0;
 
 failure:
 	tcpx_set_state(sk, TCP_CLOSE);
@@ -179,7 +172,7 @@ static void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr,
 }
 
 /* A connection's segment, between the socket's addresses. */
-static void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb)
+void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
@@ -265,6 +258,7 @@ static const struct tcpx_request_sock_ops tcpx_request_sock_ipv4_ops = {
 	},
 	.route_req	= tcpx_v4_route_req,
 	.send_synack	= tcpx_v4_send_synack,
+	.net_header_len	= sizeof(struct iphdr),
 };
 
 /* The kernel's, for IPv4 requests: .family tells the LSMs their family. */
@@ -277,7 +271,7 @@ struct request_sock_ops tcpx_request_sock_ops __read_mostly = {
 };
 
 /* A SYN for a listener (af_ops), as tcp_v4_conn_request(). */
-static int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb)
+int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 {
 	/* A SYN to a broadcast or multicast address opens nothing (RFC 1122 4.2.3.10). */
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)) {
@@ -299,14 +293,16 @@ static struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb)
  * The child of a completed handshake (TCP's tcp_v4_syn_recv_sock()):
  * conn.c's clone of the listener, with the request's IPv4 addresses, no IP
  * options, the multicast and TOS of the segment that completes it, and a
- * route of its own; conn.c finishes it.  dst is always NULL from tcpx.
+ * route of its own; conn.c finishes it.  child_init makes an IPv6
+ * listener's child v4-mapped.  dst is always NULL from tcpx.
  */
-static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
-					  struct sk_buff *skb,
-					  struct request_sock *req,
-					  struct dst_entry *dst,
-					  struct request_sock *req_unhash,
-					  bool *own_req)
+struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				     struct request_sock *req,
+				     struct dst_entry *dst,
+				     struct request_sock *req_unhash,
+				     bool *own_req,
+				     void (*child_init)(struct sock *newsk,
+							const struct sock *sk))
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct inet_sock *newinet;
@@ -317,14 +313,19 @@ static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 		return NULL;
 	__acquire(newsk);	/* returned locked */
 	newinet = inet_sk(newsk);
-	newinet->inet_daddr = ireq->ir_rmt_addr;
-	newinet->inet_rcv_saddr = ireq->ir_loc_addr;
+	/* The setters keep sk_v6_*addr v4-mapped, as tcpx_sk_v6_wire() needs. */
+	sk_daddr_set(newsk, ireq->ir_rmt_addr);
+	sk_rcv_saddr_set(newsk, ireq->ir_loc_addr);
 	newinet->inet_saddr = ireq->ir_loc_addr;
 	RCU_INIT_POINTER(newinet->inet_opt, NULL);
 	newinet->mc_index = inet_iif(skb);
 	newinet->mc_ttl = ip_hdr(skb)->ttl;
 	newinet->rcv_tos = ip_hdr(skb)->tos;
 	atomic_set(&newinet->inet_id, get_random_u16());
+	/* No IP options (inet_opt is NULL): none of the listener's. */
+	inet_csk(newsk)->icsk_ext_hdr_len = 0;
+	if (child_init)
+		child_init(newsk, sk);
 
 	if (!dst)
 		dst = inet_csk_route_child_sock(sk, newsk, req);
@@ -334,8 +335,6 @@ static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 		return NULL;
 	}
 	sk_setup_caps(newsk, dst);
-	/* No IP options (inet_opt is NULL): none of the listener's. */
-	inet_csk(newsk)->icsk_ext_hdr_len = 0;
 	__release(newsk);	/* the child's rest takes it locked */
 	return tcpx_syn_recv_child(sk, skb, req, newsk, dst, req_unhash,
 				   own_req);
@@ -344,20 +343,29 @@ static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 #ifdef TCPX_HAVE_OPT_CHILD_INIT
 /*
  * The kernel's signature has a hook for a child's IPv6 options (a stable
- * backport, TCP's v4-mapped children); tcpx passes none.
+ * backport, TCP's v4-mapped children); tcpx's IPv6 listeners pass their
+ * own, not through here.
  */
-static struct sock *tcpx_v4_syn_recv_sock_hook(const struct sock *sk,
-					       struct sk_buff *skb,
-					       struct request_sock *req,
-					       struct dst_entry *dst,
-					       struct request_sock *req_unhash,
-					       bool *own_req,
-					       void (*opt_child_init)(struct sock *newsk,
-								      const struct sock *sk))
-{
-	return tcpx_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req);
-}
+static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
+					  struct sk_buff *skb,
+					  struct request_sock *req,
+					  struct dst_entry *dst,
+					  struct request_sock *req_unhash,
+					  bool *own_req,
+					  void (*opt_child_init)(struct sock *newsk,
+								 const struct sock *sk))
+#else
+static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
+					  struct sk_buff *skb,
+					  struct request_sock *req,
+					  struct dst_entry *dst,
+					  struct request_sock *req_unhash,
+					  bool *own_req)
 #endif
+{
+	return __tcpx_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req,
+				       NULL);
+}
 
 /*
  * What the core asks of IPv4 for a full socket (as TCP's ipv4_specific):
@@ -367,11 +375,7 @@ const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
 	.queue_xmit	= ip_queue_xmit,
 	.send_check	= tcpx_v4_send_check,
 	.conn_request	= tcpx_v4_conn_request,
-#ifdef TCPX_HAVE_OPT_CHILD_INIT
-	.syn_recv_sock	= tcpx_v4_syn_recv_sock_hook,
-#else
 	.syn_recv_sock	= tcpx_v4_syn_recv_sock,
-#endif
 	.net_header_len	= sizeof(struct iphdr),
 	.setsockopt	= ip_setsockopt,
 	.getsockopt	= ip_getsockopt,

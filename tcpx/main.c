@@ -48,13 +48,19 @@ static int __init tcpx_init(void)
 	err = tcpx_ipv4_init();
 	if (err)
 		goto err_pernet;
-	err = tcpx_family_init();
+	err = tcpx_ipv6_init();
 	if (err)
 		goto err_ipv4;
+	err = tcpx_family_init();
+	if (err)
+		goto err_ipv6;
 
-	pr_info("family %d, IPv4 protocol %d\n", tcpx_family, tcpx_ipproto);
+	pr_info("family %d, IPv4 protocol and IPv6 next header %d\n",
+		tcpx_family, tcpx_ipproto);
 	return 0;
 
+err_ipv6:
+	tcpx_ipv6_exit();
 err_ipv4:
 	tcpx_ipv4_exit();
 err_pernet:
@@ -69,6 +75,7 @@ err_hash:
 static void __exit tcpx_exit(void)
 {
 	tcpx_family_exit();
+	tcpx_ipv6_exit();
 	tcpx_ipv4_exit();
 	tcpx_pernet_exit();
 	/* Purged sockets may wait for their segments to leave a device. */

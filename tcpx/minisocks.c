@@ -62,6 +62,7 @@ void tcpx_time_wait(struct sock *sk, int state)
 		/* Its ACKs and RSTs keep the socket's SO_MARK, SO_PRIORITY. */
 		tw->tw_mark = READ_ONCE(sk->sk_mark);
 		tw->tw_priority = READ_ONCE(sk->sk_priority);
+		tcpx_v6_tw_init(tw, sk);
 		tcpx_twsk_hashdance(tw, sk, timeo);
 		tcpx_set_state(sk, TCP_TIME_WAIT);
 	}

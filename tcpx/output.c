@@ -143,10 +143,10 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 	}
 }
 
-u16 tcpx_mss_for_mtu(const struct sock *sk, u32 mtu)
+/* The MSS to announce on a path of MTU mtu, below a network header of hdrlen. */
+u16 tcpx_mss_for_mtu(u32 mtu, unsigned int hdrlen)
 {
-	return clamp_t(u32, mtu - inet_csk(sk)->icsk_af_ops->net_header_len -
-		       TCPX_HDR_LEN, TCPX_MIN_MSS, 65535U);
+	return clamp_t(u32, mtu - hdrlen - TCPX_HDR_LEN, TCPX_MIN_MSS, 65535U);
 }
 
 /*
@@ -357,7 +357,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	 */
 	skb_set_owner_w(skb, sk);
 	/* The network layer's part of the sent skb's control block: clear. */
-	memset(&TCPX_SKB_CB(skb)->h4, 0, sizeof(TCPX_SKB_CB(skb)->h4));
+	memset(&TCPX_SKB_CB(skb)->header, 0, sizeof(TCPX_SKB_CB(skb)->header));
 
 	if (!clone || tcpx_after(cb->end_seq, tsk->snd_max))
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
@@ -989,7 +989,7 @@ int tcpx_send_synack(const struct sock *sk, struct request_sock *req)
 	dst = af_ops->route_req(sk, &fl, req);
 	if (!dst)
 		return -EHOSTUNREACH;
-	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
+	opts.mss = tcpx_mss_for_mtu(dst_mtu(dst), af_ops->net_header_len);
 	opts.ws_ok = ireq->wscale_ok;
 	opts.ws = ireq->rcv_wscale;
 	opts.ts_ok = ireq->tstamp_ok;
@@ -1021,7 +1021,7 @@ int tcpx_send_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
 	dst = af_ops->cookie.route(sk, &fl, syn);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
-	opts.mss = tcpx_mss_for_mtu(sk, dst_mtu(dst));
+	opts.mss = tcpx_mss_for_mtu(dst_mtu(dst), af_ops->net_header_len);
 	return tcpx_xmit_synack(af_ops, sk, dst, &fl, th->dest, th->source,
 				cookie, TCPX_SKB_CB(syn)->seq + 1, &opts, true);
 }

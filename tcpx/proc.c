@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/net/tcpx: the format of /proc/net/tcp, one line per socket of the
+ * /proc/net/tcpx and /proc/net/tcpx6: the formats of /proc/net/tcp and
+ * /proc/net/tcp6, IPv4 sockets in the one and IPv6 sockets (v4-mapped ones
+ * too, as TCP lists them) in the other, one line per socket of the
  * reader's namespace: first its full sockets that are not CLOSE (a socket
  * that is only bound is not listed, as with /proc/net/tcp), from the
  * namespace's list, then its SYN-RECV request socks and TIME-WAIT socks,
@@ -19,18 +21,23 @@
 
 enum { TCPX_PROC_SOCKS, TCPX_PROC_EHASH, TCPX_PROC_DONE };
 
+static const struct seq_operations tcpx6_seq_ops;
+
 struct tcpx_iter {
 	struct seq_net_private	p;
+	bool			v6;	/* tcpx6: IPv6 sockets */
 	int			phase;
 	unsigned int		num;	/* SOCKS: index among the listed */
 	unsigned int		bucket;	/* EHASH: bucket and index in it */
 	unsigned int		offset;
 };
 
-static bool tcpx_mini_visible(const struct sock *sk, const struct net *net)
+static bool tcpx_mini_visible(const struct sock *sk, const struct net *net,
+			      bool v6)
 {
 	return (sk->sk_state == TCP_TIME_WAIT ||
-		sk->sk_state == TCP_NEW_SYN_RECV) && net_eq(sock_net(sk), net);
+		sk->sk_state == TCP_NEW_SYN_RECV) && net_eq(sock_net(sk), net) &&
+	       tcpx_sk_v6(sk) == v6;
 }
 
 /* The st->num'th listed full socket, with a reference; NULL at the end. */
@@ -46,7 +53,8 @@ static struct sock *tcpx_socks_get(struct seq_file *seq)
 	hlist_for_each_entry(tsk, &pn->sockets, node) {
 		struct sock *sk = (struct sock *)tsk;
 
-		if (inet_sk_state_load(sk) == TCP_CLOSE)
+		if (inet_sk_state_load(sk) == TCP_CLOSE ||
+		    tcpx_sk_v6(sk) != st->v6)
 			continue;
 		if (skip--)
 			continue;
@@ -75,7 +83,7 @@ static struct sock *tcpx_ehash_get(struct seq_file *seq)
 			continue;
 		spin_lock_bh(lock);
 		sk_nulls_for_each(sk, node, &head->chain) {
-			if (!tcpx_mini_visible(sk, net) || skip--)
+			if (!tcpx_mini_visible(sk, net, st->v6) || skip--)
 				continue;
 			if (refcount_inc_not_zero(&sk->sk_refcnt))
 				found = sk;
@@ -125,6 +133,7 @@ static void *tcpx_seq_start(struct seq_file *seq, loff_t *pos)
 	loff_t i;
 	struct sock *sk;
 
+	st->v6 = seq->op == &tcpx6_seq_ops;
 	st->phase = TCPX_PROC_SOCKS;
 	st->num = 0;
 	if (!*pos)
@@ -157,6 +166,27 @@ static void tcpx_seq_stop(struct seq_file *seq, void *v)
 		sock_gen_put(v);
 }
 
+/*
+ * The line's number and addresses: IPv4 ones as /proc/net/tcp prints
+ * them, IPv6 ones as /proc/net/tcp6 (the address's four words).
+ */
+static void tcpx_proc_addrs(struct seq_file *f, loff_t i, const struct sock *sk,
+			    __be32 src, u16 sport, __be32 dst, u16 dport)
+{
+	const struct tcpx_iter *st = f->private;
+	const __be32 *s6 = sk->sk_v6_rcv_saddr.s6_addr32;
+	const __be32 *d6 = sk->sk_v6_daddr.s6_addr32;
+
+	if (!st->v6) {
+		seq_printf(f, "%4lld: %08X:%04X %08X:%04X ", i, src, sport,
+			   dst, dport);
+		return;
+	}
+	seq_printf(f, "%4lld: %08X%08X%08X%08X:%04X %08X%08X%08X%08X:%04X ", i,
+		   s6[0], s6[1], s6[2], s6[3], sport, d6[0], d6[1], d6[2], d6[3],
+		   dport);
+}
+
 static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
@@ -187,9 +217,10 @@ static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)
 		rx_queue = max_t(int, READ_ONCE(tsk->rcv_nxt) -
 				      READ_ONCE(tsk->copied_seq), 0);
 
-	seq_printf(f, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
-		   i, inet->inet_rcv_saddr, ntohs(inet->inet_sport),
-		   inet->inet_daddr, ntohs(inet->inet_dport), state,
+	tcpx_proc_addrs(f, i, sk, inet->inet_rcv_saddr, ntohs(inet->inet_sport),
+			inet->inet_daddr, ntohs(inet->inet_dport));
+	seq_printf(f, "%02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d",
+		   state,
 		   READ_ONCE(tsk->write_seq) - READ_ONCE(tsk->snd_una),
 		   rx_queue, timer_active,
 		   jiffies_delta_to_clock_t(timer_expires - jiffies),
@@ -213,9 +244,10 @@ static void tcpx_proc_req(struct seq_file *f, const struct request_sock *req,
 	const struct inet_request_sock *ireq = inet_rsk(req);
 	long delta = req->rsk_timer.expires - jiffies;
 
-	seq_printf(f, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
-		   i, ireq->ir_loc_addr, ireq->ir_num, ireq->ir_rmt_addr,
-		   ntohs(ireq->ir_rmt_port), TCP_SYN_RECV, 0, 0, 1,
+	tcpx_proc_addrs(f, i, (const struct sock *)req, ireq->ir_loc_addr, ireq->ir_num,
+			ireq->ir_rmt_addr, ntohs(ireq->ir_rmt_port));
+	seq_printf(f, "%02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
+		   TCP_SYN_RECV, 0, 0, 1,
 		   jiffies_delta_to_clock_t(delta), req->num_timeout,
 		   from_kuid_munged(seq_user_ns(f),
 				    sock_i_uid(req->rsk_listener)),
@@ -228,19 +260,25 @@ static void tcpx_proc_tw(struct seq_file *f,
 {
 	long delta = tw->tw_timer.expires - jiffies;
 
-	seq_printf(f, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
-		   i, tw->tw_rcv_saddr, ntohs(tw->tw_sport), tw->tw_daddr,
-		   ntohs(tw->tw_dport), tw->tw_substate, 0, 0, 3,
+	tcpx_proc_addrs(f, i, (const struct sock *)tw, tw->tw_rcv_saddr,
+			ntohs(tw->tw_sport), tw->tw_daddr, ntohs(tw->tw_dport));
+	seq_printf(f, "%02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   tw->tw_substate, 0, 0, 3,
 		   jiffies_delta_to_clock_t(delta), 0, 0, 0, 0,
 		   refcount_read(&tw->tw_refcnt), tw);
 }
 
+/* tcp6's lines are not padded, tcp's are. */
 static int tcpx_seq_show(struct seq_file *seq, void *v)
 {
+	const struct tcpx_iter *st = seq->private;
 	struct sock *sk = v;
 
-	seq_setwidth(seq, TCPX_PROC_LINE - 1);
-	if (v == SEQ_START_TOKEN)
+	if (!st->v6)
+		seq_setwidth(seq, TCPX_PROC_LINE - 1);
+	if (v == SEQ_START_TOKEN && st->v6)
+		seq_puts(seq, "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	else if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	else if (sk->sk_state == TCP_TIME_WAIT)
 		tcpx_proc_tw(seq, inet_twsk(sk), seq->index - 1);
@@ -248,11 +286,21 @@ static int tcpx_seq_show(struct seq_file *seq, void *v)
 		tcpx_proc_req(seq, inet_reqsk(sk), seq->index - 1);
 	else
 		tcpx_proc_sock(seq, sk, seq->index - 1);
-	seq_pad(seq, '\n');
+	if (st->v6)
+		seq_putc(seq, '\n');
+	else
+		seq_pad(seq, '\n');
 	return 0;
 }
 
 static const struct seq_operations tcpx_seq_ops = {
+	.start	= tcpx_seq_start,
+	.next	= tcpx_seq_next,
+	.stop	= tcpx_seq_stop,
+	.show	= tcpx_seq_show,
+};
+
+static const struct seq_operations tcpx6_seq_ops = {
 	.start	= tcpx_seq_start,
 	.next	= tcpx_seq_next,
 	.stop	= tcpx_seq_stop,
@@ -264,10 +312,16 @@ int tcpx_proc_init_net(struct net *net)
 	if (!proc_create_net("tcpx", 0444, net->proc_net, &tcpx_seq_ops,
 			     sizeof(struct tcpx_iter)))
 		return -ENOMEM;
+	if (!proc_create_net("tcpx6", 0444, net->proc_net, &tcpx6_seq_ops,
+			     sizeof(struct tcpx_iter))) {
+		remove_proc_entry("tcpx", net->proc_net);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void tcpx_proc_exit_net(struct net *net)
 {
+	remove_proc_entry("tcpx6", net->proc_net);
 	remove_proc_entry("tcpx", net->proc_net);
 }

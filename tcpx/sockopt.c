@@ -172,14 +172,88 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 	return err;
 }
 
+/*
+ * SOL_IPV6 options of an IPv6 socket (its af_ops setsockopt).  The
+ * kernel's ipv6_setsockopt() takes no socket whose sk_family is not
+ * AF_INET6, so these are the ones a TCP socket is given most, with
+ * do_ipv6_setsockopt()'s checks; the others fail with ENOPROTOOPT.
+ * SOL_IP goes to IPv4's, as for an AF_INET6 TCP socket.
+ */
+int tcpx_v6_setsockopt(struct sock *sk, int level, int optname,
+		       sockptr_t optval, unsigned int optlen)
+{
+	struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
+	int val = 0, err = 0;
+
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_IPV6)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	switch (optname) {
+	case IPV6_V6ONLY:
+		if (inet_sk(sk)->inet_num)
+			err = -EINVAL;
+		else
+			sk->sk_ipv6only = !!val;
+		break;
+	case IPV6_UNICAST_HOPS:
+		if (val > 255 || val < -1)
+			err = -EINVAL;
+		else
+			np->hop_limit = val;	/* a bit-field in 6.1 */
+		break;
+	case IPV6_TCLASS:
+		if (val < -1 || val > 0xff) {
+			err = -EINVAL;
+			break;
+		}
+		/* RFC 3542 6.5: -1 is the default, 0; ECN bits are ours. */
+		val = (max(val, 0) & ~INET_ECN_MASK) | (np->tclass & INET_ECN_MASK);
+		if (np->tclass != val) {
+			np->tclass = val;
+			sk_dst_reset(sk);
+		}
+		break;
+	case IPV6_RECVERR:
+		tcpx_set_recverr6(sk, val);
+		if (!val)
+			skb_queue_purge(&sk->sk_error_queue);
+		break;
+	case IPV6_MTU_DISCOVER:
+		if (val < IPV6_PMTUDISC_DONT || val > IPV6_PMTUDISC_OMIT)
+			err = -EINVAL;
+		else
+			np->pmtudisc = val;
+		break;
+	case IPV6_MTU:
+		if (val && val < IPV6_MIN_MTU)
+			err = -EINVAL;
+		else
+			WRITE_ONCE(np->frag_size, val);
+		break;
+	default:
+		err = -ENOPROTOOPT;
+	}
+	release_sock(sk);
+	return err;
+}
+
 int tcpx_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
 	int val, err;
 
-	if (!tcpx_level(level))
+	if (!tcpx_level(level)) {
+		tcpx_v6_sockopt_level(sk, level);
 		return inet_csk(sk)->icsk_af_ops->setsockopt(sk, level, optname,
 							     optval, optlen);
+	}
 
 	if (optlen < sizeof(int))
 		return -EINVAL;
@@ -261,9 +335,11 @@ int tcpx_getsockopt(struct sock *sk, int level, int optname,
 	void *src;
 	int val, len;
 
-	if (!tcpx_level(level))
+	if (!tcpx_level(level)) {
+		tcpx_v6_sockopt_level(sk, level);
 		return inet_csk(sk)->icsk_af_ops->getsockopt(sk, level, optname,
 							     optval, optlen);
+	}
 
 	if (get_user(len, optlen))
 		return -EFAULT;

@@ -17,6 +17,7 @@
 #include <linux/types.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
+#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -148,11 +149,28 @@ struct tcpx_sock {
 	unsigned long			synq_overflow;
 	/* its port (hash.c); icsk_bind_hash is the kernel's, unused */
 	struct tcpx_bind_bucket		*bind_bucket;
+	/*
+	 * Its address family is fixed by the first bind() or connect(): an
+	 * IPv6 socket's inet_sk()->pinet6 points to inet6 (ipv6.c).
+	 */
+	u8				family_set;
+	struct ipv6_pinfo		inet6;
 };
 
 static inline struct tcpx_sock *tcpx_sk(const struct sock *sk)
 {
 	return container_of(inet_csk(sk), struct tcpx_sock, icsk);
+}
+
+/*
+ * Does a sock's connection run over IPv6 (a full, request or TIME-WAIT
+ * sock)?  IPv4 ones, v4-mapped included, keep a v4-mapped or zero
+ * sk_v6_daddr.
+ */
+static inline bool tcpx_sk_v6_wire(const struct sock *sk)
+{
+	return !ipv6_addr_any(&sk->sk_v6_daddr) &&
+	       !ipv6_addr_v4mapped(&sk->sk_v6_daddr);
 }
 
 /* Bytes in flight: sent and not yet acknowledged. */
@@ -190,6 +208,7 @@ struct tcpx_timewait_sock {
 	u32				ts_off;		/* added to our TSvals */
 	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 	u16				rcv_win;	/* window field of our ACKs */
+	u8				v6:1;	/* an IPv6 socket's, for /proc */
 	struct tcpx_bind_bucket		*bind_bucket;	/* its port (hash.c) */
 };
 
@@ -203,7 +222,10 @@ static inline struct tcpx_timewait_sock *tcpx_twsk(const struct sock *sk)
  * output clears them on the clone it transmits.
  */
 struct tcpx_skb_cb {
-	struct inet_skb_parm	h4;
+	union {
+		struct inet_skb_parm	h4;
+		struct inet6_skb_parm	h6;
+	} header;
 	u32			seq;		/* first sequence number */
 	u32			end_seq;	/* seq + SYN + data + FIN */
 	union {
@@ -389,6 +411,8 @@ bool tcpx_stream_memory_free(const struct sock *sk, int wake);
 /* conn.c: opening connections, actively and passively */
 void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 			  u32 iss);
+int tcpx_connect_syn(struct sock *sk, const struct dst_entry *dst, u32 iss,
+		     u32 ts_off);
 void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
 		      u32 pmtu);
 int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb);
@@ -423,6 +447,8 @@ struct tcpx_request_sock_ops {
 				       struct request_sock *req);
 	int (*send_synack)(const struct sock *sk, struct flowi *fl,
 			   struct sk_buff *skb);
+	/* its network header, for the SYN+ACK's MSS */
+	u16 net_header_len;
 };
 
 int tcpx_conn_request(struct request_sock_ops *rsk_ops,
@@ -461,6 +487,15 @@ u32 tcpx_tw_recycle(struct sock *sk2);
 
 /* ipv4.c: IPv4's connect, checksum, ops tables, replies, protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb);
+int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb);
+struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				     struct request_sock *req,
+				     struct dst_entry *dst,
+				     struct request_sock *req_unhash,
+				     bool *own_req,
+				     void (*child_init)(struct sock *newsk,
+							const struct sock *sk));
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 extern const struct inet_connection_sock_af_ops tcpx_ipv4_specific;
 extern struct request_sock_ops tcpx_request_sock_ops;
@@ -468,9 +503,28 @@ extern const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops;
 int tcpx_ipv4_init(void);
 void tcpx_ipv4_exit(void);
 
-/* icmp.c: ICMP errors about IPv4 segments */
+/* ipv6.c: IPv6's counterparts, the v4-mapped ops of IPv6 sockets */
+bool tcpx_sk_v6(const struct sock *sk);
+void tcpx_v6_become(struct sock *sk);
+void tcpx_v6_sockopt_level(struct sock *sk, int level);
+int tcpx_v6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
+int tcpx_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int tcpx_v6_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+void tcpx_v6_child_init(struct sock *newsk, const struct sock *sk);
+void tcpx_v6_destroy_sock(struct sock *sk);
+void tcpx_v6_tw_init(struct inet_timewait_sock *tw, const struct sock *sk);
+extern const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops;
+extern struct request_sock_ops tcpx6_request_sock_ops;
+int tcpx_ipv6_init(void);
+void tcpx_ipv6_exit(void);
+
+/* icmp.c: ICMP errors about IPv4 segments, what ICMPv6's share */
 int tcpx_v4_err(struct sk_buff *skb, u32 info);
 void tcpx_v4_mtu_reduced(struct sock *sk);
+void tcpx_pmtu_lowered(struct sock *sk, u32 mtu);
+void tcpx_req_err(struct sock *sk, u32 seq, bool abort);
+bool tcpx_icmp_in_flight(struct sock *sk, u32 seq);
+void tcpx_icmp_report(struct sock *sk, int err, bool recverr);
 
 /* input.c: the family-neutral receive path, the state machine, ACKs */
 /*
@@ -488,10 +542,12 @@ struct tcpx_skb_af_ops {
 	struct sock *(*cookie_check)(struct sock *sk, struct sk_buff *skb);
 };
 
-/* IPv4 alone has a receive handler yet; IPv6 will go by skb->protocol. */
+/* A segment's family: the IP version it arrived with. */
 static inline const struct tcpx_skb_af_ops *
 tcpx_skb_af(const struct sk_buff *skb)
 {
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return &tcpx_ipv6_skb_ops;
 	return &tcpx_ipv4_skb_ops;
 }
 
@@ -534,7 +590,7 @@ u32 tcpx_rcv_sws(const struct sock *sk);
 u32 tcpx_select_window(struct sock *sk);
 u32 tcpx_rcv_space(const struct sock *sk);
 u8 tcpx_select_wscale(const struct sock *sk);
-u16 tcpx_mss_for_mtu(const struct sock *sk, u32 mtu);
+u16 tcpx_mss_for_mtu(u32 mtu, unsigned int hdrlen);
 unsigned int tcpx_sync_mss(struct sock *sk, u32 pmtu);
 void tcpx_set_mss_clamp(struct sock *sk, u16 peer_mss);
 int tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb);
@@ -618,6 +674,14 @@ bool tcpx_reqsk_unlink(struct request_sock *req);
 int tcpx_hash(struct sock *sk);
 void tcpx_unhash(struct sock *sk);
 int tcpx_hash_connect(struct sock *sk);
+struct sock *tcpx_v6_lookup_established(struct net *net,
+					const struct in6_addr *saddr,
+					__be16 sport,
+					const struct in6_addr *daddr,
+					u16 hnum, int dif, int sdif);
+struct sock *tcpx_v6_lookup_listener(struct net *net,
+				     const struct in6_addr *daddr, u16 hnum,
+				     int dif, int sdif);
 void tcpx_twsk_hashdance(struct inet_timewait_sock *tw, struct sock *sk,
 			 int timeo);
 void tcpx_twsk_unbind(struct inet_timewait_sock *tw);
@@ -635,6 +699,8 @@ int tcpx_proc_init_net(struct net *net);
 void tcpx_proc_exit_net(struct net *net);
 
 /* sockopt.c: socket options */
+int tcpx_v6_setsockopt(struct sock *sk, int level, int optname,
+		       sockptr_t optval, unsigned int optlen);
 int tcpx_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int tcpx_getsockopt(struct sock *sk, int level, int optname,

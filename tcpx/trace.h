@@ -15,6 +15,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 
@@ -39,16 +40,33 @@ static inline void tcpx_tp_store_v4(__u8 *p, __be32 addr)
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = addr;
 }
+
+static inline void tcpx_tp_store_v6(__u8 *p, const struct in6_addr *addr)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)p;
+
+	memset(p, 0, sizeof(struct sockaddr_in6));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = *addr;
+}
 #endif
 
 #define TCPX_TP_ADDR_FMT	"saddr=%pISc sport=%u daddr=%pISc dport=%u"
 
-/* A socket's (full, request or TIME-WAIT: all from sock_common). */
+/*
+ * A socket's (full, request or TIME-WAIT: all from sock_common); an IPv6
+ * socket's as IPv6 addresses, v4-mapped ones too, as TCP's events.
+ */
 #define TCPX_TP_STORE_SK(sk_) do {					\
 	const struct sock *__sk = (sk_);				\
 									\
-	tcpx_tp_store_v4(__entry->saddr, __sk->sk_rcv_saddr);		\
-	tcpx_tp_store_v4(__entry->daddr, __sk->sk_daddr);		\
+	if (tcpx_sk_v6(__sk)) {						\
+		tcpx_tp_store_v6(__entry->saddr, &__sk->sk_v6_rcv_saddr); \
+		tcpx_tp_store_v6(__entry->daddr, &__sk->sk_v6_daddr);	\
+	} else {							\
+		tcpx_tp_store_v4(__entry->saddr, __sk->sk_rcv_saddr);	\
+		tcpx_tp_store_v4(__entry->daddr, __sk->sk_daddr);	\
+	}								\
 	__entry->sport = __sk->sk_num;					\
 	__entry->dport = ntohs(__sk->sk_dport);				\
 } while (0)
@@ -57,8 +75,13 @@ static inline void tcpx_tp_store_v4(__u8 *p, __be32 addr)
 #define TCPX_TP_STORE_SKB(skb_) do {					\
 	const struct sk_buff *__skb = (skb_);				\
 									\
-	tcpx_tp_store_v4(__entry->saddr, ip_hdr(__skb)->saddr);	\
-	tcpx_tp_store_v4(__entry->daddr, ip_hdr(__skb)->daddr);	\
+	if (__skb->protocol == htons(ETH_P_IPV6)) {			\
+		tcpx_tp_store_v6(__entry->saddr, &ipv6_hdr(__skb)->saddr); \
+		tcpx_tp_store_v6(__entry->daddr, &ipv6_hdr(__skb)->daddr); \
+	} else {							\
+		tcpx_tp_store_v4(__entry->saddr, ip_hdr(__skb)->saddr);	\
+		tcpx_tp_store_v4(__entry->daddr, ip_hdr(__skb)->daddr);	\
+	}								\
 	__entry->sport = ntohs(tcp_hdr(__skb)->source);			\
 	__entry->dport = ntohs(tcp_hdr(__skb)->dest);			\
 } while (0)

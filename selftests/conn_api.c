@@ -181,16 +181,6 @@ static int peer_port(int fd)
 	return ntohs(sin.sin_port);
 }
 
-/* Set SO_LINGER {1, 0} and close: an abort, RST instead of FIN. */
-static int abort_close(int fd)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
-		return -1;
-	return close(fd);
-}
-
 /* revents of one poll(), -1 on error. */
 static int poll1(int fd, short events, int timeout_ms)
 {

@@ -80,6 +80,16 @@ static inline int set_int(int fd, int level, int opt, int val)
 	return setsockopt(fd, level, opt, &val, sizeof(val));
 }
 
+/* Set SO_LINGER {1, 0} and close: an abort, RST instead of FIN. */
+static inline int abort_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+		return -1;
+	return close(fd);
+}
+
 /* The socket's local port, or -1. */
 static inline int local_port(int fd)
 {
@@ -94,6 +104,43 @@ static inline int local_port(int fd)
 #define PROC_ANY	(-1)	/* tcpx_proc_count(): any remote, any state */
 
 /*
+ * Count the lines of a /proc/net/tcp-format table (/proc/net/tcp6's too)
+ * whose local_address is @want_l, whose rem_address is @want_r (NULL: any)
+ * and whose st is @st (PROC_ANY: any), both as the table prints them.  -1 if
+ * the table is missing or its header line does not start with @header.
+ */
+static inline int tcpx_proc_lines(const char *path, const char *header,
+				  const char *want_l, const char *want_r,
+				  int st)
+{
+	char line[512], local[64], rem[64];
+	unsigned int state;
+	int n = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strncmp(line, header, strlen(header))) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*u: %63s %63s %x", local, rem, &state) != 3)
+			continue;
+		if (strcmp(local, want_l))
+			continue;
+		if (want_r && strcmp(rem, want_r))
+			continue;
+		if (st == PROC_ANY || (int)state == st)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
  * Count the lines of a /proc/net/tcp-format table whose local address is
  * @laddr:@lport, whose remote is @raddr:@rport (@rport PROC_ANY: any
  * remote) and whose st is @st (PROC_ANY: any).  Addresses in network
@@ -103,34 +150,13 @@ static inline int local_port(int fd)
 static inline int tcpx_proc_count(const char *path, in_addr_t laddr, int lport,
 				  in_addr_t raddr, int rport, int st)
 {
-	char line[512], local[32], rem[32], want_l[16], want_r[16];
-	unsigned int state;
-	int n = 0;
-	FILE *f;
+	char want_l[16], want_r[16];
 
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f) ||
-	    strncmp(line, PROC_HEADER, strlen(PROC_HEADER))) {
-		fclose(f);
-		return -1;
-	}
 	snprintf(want_l, sizeof(want_l), "%08X:%04X", laddr, lport);
 	snprintf(want_r, sizeof(want_r), "%08X:%04X", raddr,
 		 rport == PROC_ANY ? 0 : rport);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " %*u: %31s %31s %x", local, rem, &state) != 3)
-			continue;
-		if (strcmp(local, want_l))
-			continue;
-		if (rport != PROC_ANY && strcmp(rem, want_r))
-			continue;
-		if (st == PROC_ANY || (int)state == st)
-			n++;
-	}
-	fclose(f);
-	return n;
+	return tcpx_proc_lines(path, PROC_HEADER, want_l,
+			       rport == PROC_ANY ? NULL : want_r, st);
 }
 
 static inline int read_port_range(int *lo, int *hi)

@@ -102,7 +102,7 @@ wire_ok() {
 	if [ "$tcp" != 0 ] || [ $((tcpx4 + tcpx6)) = 0 ] ||
 	   { [ "${1:-}" = both ] && { [ "$tcpx4" = 0 ] || [ "$tcpx6" = 0 ]; }; }; then
 		TZ=UTC timeout 60 tcpdump -r "$CAP" -n -c 5 tcp 2>/dev/null | head -n 5 | sed 's/^/# TCP: /'
-		# Kept for a look with tshark -d ip.proto==253,tcp -d ipv6.nxt==253,tcp.
+		# Kept for a look with tshark -d ip.proto==253,tcp (IPv6 too).
 		[ -n "${TCPX_OUT:-}" ] && [ -d "$TCPX_OUT" ] && cp "$CAP" "$TCPX_OUT/apps-${CAP##*/}" &&
 			echo "# capture kept: $TCPX_OUT/apps-${CAP##*/}"
 		return 1

@@ -3,27 +3,32 @@
 #
 # Unmodified programs over tcpx through tools/tcpxize: nginx serving curl,
 # redis-benchmark against redis-server, iperf3 client and server, socat and
-# ncat piping a file with a half-close.  For each: the data arrived intact
+# ncat piping a file with a half-close, and a dual-stack python3 http.server
+# on [::] serving curl over IPv6 and IPv4.  For each: the data arrived intact
 # (hashes, counts, no errors), no TCP segment crossed the veth while tcpx
-# segments (IP protocol 253) did (a tcpdump capture per program), and the
-# program's sockets were tcpx sockets (its listener in /proc/net/tcpx, the
-# client's ActiveOpens counter).
+# segments (IP protocol, IPv6 next header 253) did (a tcpdump capture per
+# program), and the program's sockets were tcpx sockets (its listener in
+# /proc/net/tcpx or tcpx6, the client's ActiveOpens counter).
 #
 #   [ $NS_CLI ] 10.0.1.1 veth-c ------ veth-s 10.0.1.2 [ $NS_SRV ]
 #     curl (tcpxize -p 80)                 nginx :80 (tcpxize, epoll)
 #     redis-benchmark (tcpxize)            redis-server :6379 (tcpxize -p 6379)
 #     iperf3 -c (tcpxize)                  iperf3 -s :5201 (tcpxize)
 #     ncat / socat (tcpxize)               socat :7000 / ncat :7001 (tcpxize)
-#     tcpdump on veth-c
+#     curl -6, curl -4 (tcpxize)           http.server [::]:8000 (tcpxize -p 8000)
+#     tcpdump on veth-c                    (IPv6: fd00:1::1 and fd00:1::2)
 #
 # Both tcpxize modes are used: everything (socket() swapped) and a port list
 # (the swap at bind() or connect()).  Data sizes shrink with TCPX_SLOW.
-# TCPX_APPS picks programs (default "nginx redis iperf3 pipes").
+# TCPX_APPS picks programs (default "nginx redis iperf3 pipes http6");
+# http6's points are skipped when tcpx has no IPv6 (a tcpx socket cannot
+# bind [::1]:0).
 . "$(dirname "$0")/tcpx_lib.sh"
 
 TCPXIZE=${TCPXIZE:-$TCPX_SELFTESTS/../tools/tcpxize/tcpxize}
 export TCPXIZE_LIB=${TCPXIZE_LIB:-$TCPX_SELFTESTS/libtcpxize.so}
 SRV=10.0.1.2
+SRV6=fd00:1::2
 if [ "$TCPX_SLOW" = 1 ]; then
 	BIG_KB=2048 PIPE_KB=256 IPERF=2M REQS=2000
 else
@@ -44,12 +49,12 @@ apps_cleanup() {
 }
 trap apps_cleanup EXIT
 
-APPS=${TCPX_APPS:-nginx redis iperf3 pipes}
+APPS=${TCPX_APPS:-nginx redis iperf3 pipes http6}
 plan=0
 for a in $APPS; do
 	case $a in
 	nginx|redis|iperf3) plan=$((plan + 3)) ;;
-	pipes) plan=$((plan + 4)) ;;
+	pipes|http6) plan=$((plan + 4)) ;;
 	*) ktap_exit_fail_msg "unknown program set $a in TCPX_APPS" ;;
 	esac
 done
@@ -70,7 +75,7 @@ cli() { timeout -k 5 120 ip netns exec "$NS_CLI" "$TCPXIZE" run "$@"; }
 capture_start() {
 	CAP=$TMPD/$1.pcap
 	ip netns exec "$NS_CLI" tcpdump -i veth-c -s 96 -U -n -w "$CAP" \
-		'tcp or ip proto 253' 2> "$TMPD/$1.tcpdump" &
+		'tcp or ip proto 253 or ip6 proto 253' 2> "$TMPD/$1.tcpdump" &
 	CAP_PID=$!
 	tcpx_wait_for 10 grep -q 'listening on' "$TMPD/$1.tcpdump"
 }
@@ -85,28 +90,30 @@ capture_stop() {
 # -tt -q: no local time, no decoding, per packet (slow under TCG).
 count() { TZ=UTC timeout 120 tcpdump -r "$CAP" -n -tt -q "$1" 2>/dev/null | wc -l; }
 
-# wire_ok: not one TCP segment, and tcpx segments.
+# wire_ok [both]: not one TCP segment, and tcpx segments (with "both",
+# over IPv4 and over IPv6).
 wire_ok() {
-	local tcp tcpx
+	local tcp tcpx4 tcpx6
 
 	tcp=$(count tcp)
-	tcpx=$(count 'ip proto 253')
-	echo "# capture: $tcp TCP segments, $tcpx tcpx segments"
-	if [ "$tcp" != 0 ] || [ "$tcpx" = 0 ]; then
+	tcpx4=$(count 'ip proto 253')
+	tcpx6=$(count 'ip6 proto 253')
+	echo "# capture: $tcp TCP segments, $tcpx4 tcpx segments over IPv4, $tcpx6 over IPv6"
+	if [ "$tcp" != 0 ] || [ $((tcpx4 + tcpx6)) = 0 ] ||
+	   { [ "${1:-}" = both ] && { [ "$tcpx4" = 0 ] || [ "$tcpx6" = 0 ]; }; }; then
 		TZ=UTC timeout 60 tcpdump -r "$CAP" -n -c 5 tcp 2>/dev/null | head -n 5 | sed 's/^/# TCP: /'
-		# Kept for a look with tshark -d ip.proto==253,tcp.
+		# Kept for a look with tshark -d ip.proto==253,tcp (IPv6 too).
 		[ -n "${TCPX_OUT:-}" ] && [ -d "$TCPX_OUT" ] && cp "$CAP" "$TCPX_OUT/apps-${CAP##*/}" &&
 			echo "# capture kept: $TCPX_OUT/apps-${CAP##*/}"
 		return 1
 	fi
 }
 
-# listening NS PORT: a tcpx listener on PORT and no TCP one.
+# listening NS PORT [6]: a tcpx listener on PORT and no TCP one (with 6,
+# in /proc/net/tcpx6 and tcp6).
 listening() {
-	tcpx_proc_has "$1" "$2" 0A &&
-		! ip netns exec "$1" awk -v p="$(printf ':%04X' "$2")" \
-			'NR > 1 && substr($2, 9) == p && $4 == "0A" { f = 1 } END { exit !f }' \
-			/proc/net/tcp
+	tcpx_proc_has "$1" "$2" 0A "/proc/net/tcpx${3:-}" &&
+		! tcpx_proc_has "$1" "$2" 0A "/proc/net/tcp${3:-}"
 }
 
 # sockets_ok PORT OPENS_BEFORE MIN: the listener was tcpx's, and the client
@@ -119,20 +126,25 @@ sockets_ok() {
 	[ "$LISTENED" = yes ] && [ "$opens" -ge "$3" ]
 }
 
-# app_checks NAME PORT OPENS_BEFORE MIN_OPENS: the two common test points.
+# app_checks NAME PORT OPENS_BEFORE MIN_OPENS [both]: the two common test
+# points (with "both", tcpx over IPv4 and IPv6 and the listener in tcpx6).
 app_checks() {
-	tcpx_check "$1: no TCP segment on the link, tcpx segments seen" wire_ok
-	tcpx_check "$1: tcpx sockets in /proc/net/tcpx" sockets_ok "$2" "$3" "$4"
+	tcpx_check "$1: no TCP segment on the link, tcpx segments seen${5:+ (IPv4 and IPv6)}" \
+		wire_ok "${5:-}"
+	tcpx_check "$1: tcpx sockets in /proc/net/tcpx${5:+6}" sockets_ok "$2" "$3" "$4"
 }
 
+# start_server [-6] PORT LOG CMD...: with -6 the listener is an IPv6 one.
 start_server() {
+	local v6=
+	[ "$1" = -6 ] && { v6=6; shift; }
 	local port=$1 log=$2
 	shift 2
 	srv "$@" > "$log" 2>&1 &
 	SRV_PID=$!
 	TCPX_PIDS+=("$SRV_PID")
 	LISTENED=no
-	if tcpx_wait_for 20 listening "$NS_SRV" "$port"; then
+	if tcpx_wait_for 20 listening "$NS_SRV" "$port" $v6; then
 		LISTENED=yes
 		return 0
 	fi
@@ -340,6 +352,61 @@ run_pipes() {
 	stop_server
 	capture_stop
 	app_checks socat+ncat 7001 "$opens" 2
+}
+
+# --- python3 http.server on [::] (dual-stack, -p 8000: the swap at bind of
+# an AF_INET6 socket, IPV6_V6ONLY 0 replayed) and curl over IPv6 and IPv4
+
+# tcpx_has_ipv6: a tcpx socket (tcpxize's, for AF_INET6) binds [::1]:0.
+tcpx_has_ipv6() {
+	ip netns exec "$NS_SRV" "$TCPXIZE" run python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.bind(("::1", 0))
+sys.exit(s.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN) != int(sys.argv[1]))' \
+		"$(tcpx_family)" 2>/dev/null
+}
+
+# http_fetch URL FILE: curl (every socket tcpx) fetches www/FILE intact.
+http_fetch() {
+	cli curl -g -sS --max-time 110 -o "$TMPD/$2.got6" "$1/$2" || {
+		echo "# curl $1/$2 failed"
+		return 1
+	}
+	cmp -s "$TMPD/www/$2" "$TMPD/$2.got6" || {
+		echo "# $1/$2: sha256 $(sha256sum < "$TMPD/www/$2" | cut -c1-16) sent," \
+			"$(sha256sum < "$TMPD/$2.got6" | cut -c1-16) received"
+		return 1
+	}
+}
+
+run_http6() {
+	local what="http.server [::]:8000" t
+
+	if ! tcpx_has_ipv6; then
+		for t in "curl -6: $BIG_KB KiB" "curl -4 (v4-mapped): 1 KiB" \
+			 "http6: wire" "http6: sockets"; do
+			ktap_test_skip "$what: $t: tcpx has no IPv6"
+		done
+		return
+	fi
+	ip -n "$NS_CLI" addr add fd00:1::1/64 dev veth-c nodad
+	ip -n "$NS_SRV" addr add "$SRV6/64" dev veth-s nodad
+	opens=$(tcpx_stat "$NS_CLI" ActiveOpens)
+	capture_start http6
+	if start_server -6 8000 "$TMPD/http6.log" -p 8000 python3 -m http.server \
+			--bind :: --directory "$TMPD/www" 8000; then
+		tcpx_check "$what: curl over IPv6, $BIG_KB KiB, identical" \
+			http_fetch "http://[$SRV6]:8000" big
+		tcpx_check "$what: curl over IPv4 (v4-mapped), 1 KiB, identical" \
+			http_fetch "http://$SRV:8000" 1k
+	else
+		ktap_test_fail "$what: no tcpx listener on [::]:8000 in /proc/net/tcpx6"
+		ktap_test_fail "$what: curl over IPv4: no server"
+	fi
+	stop_server
+	capture_stop
+	app_checks http6 8000 "$opens" 2 both
 }
 
 for a in $APPS; do

@@ -5,6 +5,9 @@
  *   tcpx_conn [-f tcpx|tcp|N] server ADDR:PORT [OPTIONS]
  *   tcpx_conn [-f tcpx|tcp|N] client ADDR:PORT [OPTIONS]
  *
+ * ADDR:PORT is IPv4 ("10.0.1.2:80") or IPv6 ("[::1]:80"); -f tcp is
+ * AF_INET6 for an IPv6 one.  Addresses print the same way.
+ *
  * A server listens on ADDR:PORT, prints "listening ADDR:PORT" and serves
  * --count connections one after the other.  A client makes --count
  * connections to ADDR:PORT one after the other.  On each connection both
@@ -33,7 +36,8 @@
  *   --echo             server: send back what is read
  *   --first            this side shuts its sending half first
  *   --delay MS         wait before close() (default 0)
- *   --bind ADDR:PORT   client: bind first (with SO_REUSEADDR)
+ *   --bind ADDR:PORT   client: bind first (with SO_REUSEADDR); of the
+ *                      same IP version as the server's address
  *   --at T             client: connect at CLOCK_REALTIME T (seconds, may
  *                      have a fraction), to start two sides together
  *   --shutdown-at T    with --first: shutdown(SHUT_WR) at T
@@ -60,7 +64,7 @@
 struct conn_opts {
 	int family;
 	int server;
-	struct sockaddr_in addr;
+	struct tcpx_sockaddr addr;
 	long count;
 	long bytes;
 	long expect;
@@ -68,22 +72,12 @@ struct conn_opts {
 	int first;
 	int delay_ms;
 	int bind_set;
-	struct sockaddr_in bind_addr;
+	struct tcpx_sockaddr bind_addr;
 	double at;
 	double shutdown_at;
 	const char *hold_until;
 	int timeout;
 };
-
-static const char *fmt_addr(const struct sockaddr_in *sin, char *buf,
-			    size_t len)
-{
-	char ip[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, ntohs(sin->sin_port));
-	return buf;
-}
 
 /* Sleep until CLOCK_REALTIME t. */
 static void sleep_until(double t)
@@ -203,19 +197,20 @@ static int run_conn(int fd, const struct conn_opts *o, int verbose)
 {
 	int check = !o->server || !o->echo;
 	long want = -1, got;
-	char l[32], p[64];
+	char l[TCPX_ADDRSTRLEN], p[64];
 
 	if (verbose) {
-		struct sockaddr_in me, peer;
+		struct tcpx_sockaddr me, peer;
 		socklen_t len = sizeof(me);
 
-		if (getsockname(fd, (struct sockaddr *)&me, &len))
+		if (getsockname(fd, &me.sa, &len))
 			return tcpx_fail("getsockname");
 		len = sizeof(peer);
-		if (getpeername(fd, (struct sockaddr *)&peer, &len))
+		if (getpeername(fd, &peer.sa, &len))
 			return tcpx_fail("getpeername");
-		printf("connected %s %s state=%d\n", fmt_addr(&me, l, sizeof(l)),
-		       fmt_addr(&peer, p, sizeof(p)), sock_state(fd));
+		printf("connected %s %s state=%d\n",
+		       tcpx_fmt_sockaddr(&me, l, sizeof(l)),
+		       tcpx_fmt_sockaddr(&peer, p, sizeof(p)), sock_state(fd));
 		fflush(stdout);
 	}
 	if (set_timeouts(fd, o->timeout))
@@ -259,11 +254,11 @@ static int run_conn(int fd, const struct conn_opts *o, int verbose)
 
 static int run_server(const struct conn_opts *o)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
+	struct tcpx_sockaddr sa;
+	socklen_t len = sizeof(sa);
 	int fd, cfd, one = 1;
 	struct pollfd pfd;
-	char a[32];
+	char a[TCPX_ADDRSTRLEN];
 	long i;
 
 	fd = socket(o->family, SOCK_STREAM, 0);
@@ -271,13 +266,13 @@ static int run_server(const struct conn_opts *o)
 		return tcpx_fail("socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		return tcpx_fail("setsockopt");
-	if (bind(fd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
+	if (bind(fd, &o->addr.sa, o->addr.len))
 		return tcpx_fail("bind");
 	if (listen(fd, 16))
 		return tcpx_fail("listen");
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+	if (getsockname(fd, &sa.sa, &len))
 		return tcpx_fail("getsockname");
-	printf("listening %s\n", fmt_addr(&sin, a, sizeof(a)));
+	printf("listening %s\n", tcpx_fmt_sockaddr(&sa, a, sizeof(a)));
 	fflush(stdout);
 
 	for (i = 0; i < o->count; i++) {
@@ -314,14 +309,12 @@ static int run_client(const struct conn_opts *o)
 			if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 				       sizeof(one)))
 				return tcpx_fail("setsockopt");
-			if (bind(fd, (const struct sockaddr *)&o->bind_addr,
-				 sizeof(o->bind_addr)))
+			if (bind(fd, &o->bind_addr.sa, o->bind_addr.len))
 				return tcpx_fail("bind");
 		}
 		if (set_timeouts(fd, o->timeout))
 			return tcpx_fail("setsockopt");
-		if (connect(fd, (const struct sockaddr *)&o->addr,
-			    sizeof(o->addr)))
+		if (connect(fd, &o->addr.sa, o->addr.len))
 			return tcpx_fail("connect");
 		if (run_conn(fd, o, o->count == 1))
 			return 1;
@@ -383,10 +376,11 @@ int main(int argc, char **argv)
 		o.server = 1;
 	else if (strcmp(argv[optind], "client"))
 		return usage(argv[0]);
-	if (tcpx_parse_addr(argv[optind + 1], &o.addr)) {
+	if (tcpx_parse_addr46(argv[optind + 1], &o.addr)) {
 		fprintf(stderr, "bad address %s\n", argv[optind + 1]);
 		return 2;
 	}
+	o.family = tcpx_family_for(o.family, &o.addr);
 	optind += 2;
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -411,7 +405,7 @@ int main(int argc, char **argv)
 			o.delay_ms = atoi(optarg);
 			break;
 		case 'B':
-			if (tcpx_parse_addr(optarg, &o.bind_addr)) {
+			if (tcpx_parse_addr46(optarg, &o.bind_addr)) {
 				fprintf(stderr, "bad address %s\n", optarg);
 				return 2;
 			}

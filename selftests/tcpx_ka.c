@@ -5,6 +5,9 @@
  *   tcpx_ka [-f tcpx|tcp|N] server ADDR:PORT [OPTIONS]
  *   tcpx_ka [-f tcpx|tcp|N] client ADDR:PORT [OPTIONS]
  *
+ * ADDR:PORT is IPv4 or IPv6 ("[::1]:80"); -f tcp is AF_INET6 for an IPv6
+ * one, and --close then watches /proc/net/tcpx6 (tcp6).
+ *
  * The server accepts one connection, prints "connected LOCAL PEER", sends
  * --send-count bytes one at a time, --send-gap ms apart, and then holds the
  * connection until it is killed; SO_LINGER 0 makes that an abort, so a
@@ -45,6 +48,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +62,7 @@
 struct ka_opts {
 	int family;
 	int server;
-	struct sockaddr_in addr;
+	struct tcpx_sockaddr addr;
 	int keepalive;
 	int keepalive_after;
 	int idle, intvl, cnt, user_timeout, linger2;	/* KA_UNSET: not set */
@@ -131,17 +135,15 @@ static int set_keepalive(int fd, const struct ka_opts *o)
 
 static void print_connected(int fd)
 {
-	struct sockaddr_in me, peer;
+	struct tcpx_sockaddr me = { .len = 0 }, peer = { .len = 0 };
 	socklen_t len = sizeof(me);
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[TCPX_ADDRSTRLEN], b[TCPX_ADDRSTRLEN];
 
-	getsockname(fd, (struct sockaddr *)&me, &len);
+	getsockname(fd, &me.sa, &len);
 	len = sizeof(peer);
-	getpeername(fd, (struct sockaddr *)&peer, &len);
-	inet_ntop(AF_INET, &me.sin_addr, a, sizeof(a));
-	inet_ntop(AF_INET, &peer.sin_addr, b, sizeof(b));
-	printf("connected %s:%u %s:%u\n", a, ntohs(me.sin_port), b,
-	       ntohs(peer.sin_port));
+	getpeername(fd, &peer.sa, &len);
+	printf("connected %s %s\n", tcpx_fmt_sockaddr(&me, a, sizeof(a)),
+	       tcpx_fmt_sockaddr(&peer, b, sizeof(b)));
 	fflush(stdout);
 }
 
@@ -156,7 +158,7 @@ static int server(const struct ka_opts *o)
 		return tcpx_fail("socket");
 	if (set_int(lfd, SOL_SOCKET, SO_REUSEADDR, 1))
 		return tcpx_fail("SO_REUSEADDR");
-	if (bind(lfd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
+	if (bind(lfd, &o->addr.sa, o->addr.len))
 		return tcpx_fail("bind");
 	if (listen(lfd, 1))
 		return tcpx_fail("listen");
@@ -241,11 +243,11 @@ static int client_wait(int fd)
 	return 0;
 }
 
-/* Our line of /proc/net/tcpx (tcp): its st, tr and tm->when fields. */
+/* Our line of /proc/net/tcpx(6) or tcp(6): its st, tr and tm->when. */
 static int proc_find(const char *path, unsigned int port, char *st, char *tr,
 		     unsigned long *when)
 {
-	char line[256], loc[32], want[8], stb[8], timer[32];
+	char line[512], loc[64], want[8], stb[8], timer[32], *p;
 	FILE *f = fopen(path, "r");
 	int found = 0;
 
@@ -253,9 +255,10 @@ static int proc_find(const char *path, unsigned int port, char *st, char *tr,
 		return -1;
 	snprintf(want, sizeof(want), "%04X", port);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %31s %*s %7s %*s %31s", loc, stb, timer) != 3)
+		if (sscanf(line, "%*s %63s %*s %7s %*s %31s", loc, stb, timer) != 3)
 			continue;
-		if (strlen(loc) < 13 || strcmp(loc + 9, want))
+		p = strrchr(loc, ':');
+		if (!p || strcmp(p + 1, want))
 			continue;
 		snprintf(st, 8, "%s", stb);
 		snprintf(tr, 8, "%.2s", timer);
@@ -269,8 +272,10 @@ static int proc_find(const char *path, unsigned int port, char *st, char *tr,
 
 static int watch_orphan(const struct ka_opts *o, unsigned int port)
 {
-	const char *path = o->family == AF_INET ? "/proc/net/tcp" :
-			   "/proc/net/tcpx";
+	bool v6 = o->addr.sa.sa_family == AF_INET6;
+	const char *path = o->family == AF_INET || o->family == AF_INET6 ?
+			   (v6 ? "/proc/net/tcp6" : "/proc/net/tcp") :
+			   (v6 ? "/proc/net/tcpx6" : "/proc/net/tcpx");
 	double start = now(), end = start + 30;
 	char st[8], tr[8];
 	unsigned long when;
@@ -296,7 +301,7 @@ static int watch_orphan(const struct ka_opts *o, unsigned int port)
 
 static int client(const struct ka_opts *o)
 {
-	struct sockaddr_in me;
+	struct tcpx_sockaddr me = { .len = 0 };
 	socklen_t len = sizeof(me);
 	int fd, state, probes;
 	char buf[64];
@@ -307,7 +312,7 @@ static int client(const struct ka_opts *o)
 		return tcpx_fail("socket");
 	if (!o->keepalive_after && set_keepalive(fd, o))
 		return 1;
-	if (connect(fd, (const struct sockaddr *)&o->addr, sizeof(o->addr)))
+	if (connect(fd, &o->addr.sa, o->addr.len))
 		return tcpx_fail("connect");
 	t0 = now();
 	print_connected(fd);
@@ -333,10 +338,10 @@ static int client(const struct ka_opts *o)
 			return tcpx_fail("TCP_INFO");
 		printf("info state=%d probes=%d\n", state, probes);
 	}
-	if (getsockname(fd, (struct sockaddr *)&me, &len))
+	if (getsockname(fd, &me.sa, &len))
 		return tcpx_fail("getsockname");
 	close(fd);
-	if (o->close_now && watch_orphan(o, ntohs(me.sin_port)))
+	if (o->close_now && watch_orphan(o, tcpx_sockaddr_port(&me)))
 		return 1;
 	printf("ok\n");
 	return 0;
@@ -422,8 +427,9 @@ int main(int argc, char **argv)
 			return usage(argv[0]);
 		}
 	}
-	if (argc - optind != 2 || tcpx_parse_addr(argv[optind + 1], &o.addr))
+	if (argc - optind != 2 || tcpx_parse_addr46(argv[optind + 1], &o.addr))
 		return usage(argv[0]);
+	o.family = tcpx_family_for(o.family, &o.addr);
 	o.server = !strcmp(argv[optind], "server");
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -184,14 +184,17 @@ tcpx_proc_lines() {
 	ip netns exec "$1" cat "${2:-/proc/net/tcpx}" | tail -n +2
 }
 
-# tcpx_proc_line NS PORT [FILE]: the line of local PORT (TCP's format).
+# tcpx_proc_line NS PORT [FILE]: the line of local PORT (TCP's format,
+# tcp6's too: the port is what follows the address's last ':').
 tcpx_proc_line() {
-	tcpx_proc_lines "$1" "$3" | awk -v p=":$(printf '%04X' "$2")" 'substr($2, 9) == p'
+	tcpx_proc_lines "$1" "$3" | awk -v p=":$(printf '%04X' "$2")" \
+		'substr($2, length($2) - 4) == p'
 }
 
-# tcpx_proc_has NS PORT STATE: /proc/net/tcpx of NS lists local PORT in STATE.
+# tcpx_proc_has NS PORT STATE [FILE]: /proc/net/tcpx (or FILE) of NS lists
+# local PORT in STATE.
 tcpx_proc_has() {
-	tcpx_proc_line "$1" "$2" | awk -v st="$3" '$4 == st { f = 1 } END { exit !f }'
+	tcpx_proc_line "$1" "$2" "$4" | awk -v st="$3" '$4 == st { f = 1 } END { exit !f }'
 }
 
 tcpx_stat() {

@@ -8,7 +8,9 @@
  *             [-l BACKLOG [-A]] [-c ADDR:PORT] [-H] [-R]
  *
  * -A accepts one connection after reporting, and holds it too.  -m sets
- * SO_MARK first; -R closes with a reset (SO_LINGER, zero time).
+ * SO_MARK first; -R closes with a reset (SO_LINGER, zero time).  ADDR is
+ * IPv4 or IPv6 ("[::1]:0"); -f tcp is AF_INET6 when the address given
+ * (-b's, else -c's) is IPv6.
  * Prints "ok PORT" once set up, or "err ERRNO-NAME" and exits 1.
  */
 #define _GNU_SOURCE
@@ -33,8 +35,8 @@ static int usage(const char *prog)
 int main(int argc, char **argv)
 {
 	int family = tcpx_sys_family(), reuse = 0, backlog = -1, hold = 0;
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
+	struct tcpx_sockaddr sa = { .len = 0 }, peer;
+	socklen_t len = sizeof(sa);
 	char *bind_to = NULL, *connect_to = NULL, buf[64];
 	int opt, fd, afd = -1, do_accept = 0, mark = -1, rst = 0;
 
@@ -74,6 +76,13 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if ((bind_to && tcpx_parse_addr46(bind_to, &sa)) ||
+	    (connect_to && tcpx_parse_addr46(connect_to, &peer)))
+		return 2;
+	if (bind_to)
+		family = tcpx_family_for(family, &sa);
+	else if (connect_to)
+		family = tcpx_family_for(family, &peer);
 	fd = socket(family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return tcpx_fail("socket");
@@ -82,25 +91,15 @@ int main(int argc, char **argv)
 		return tcpx_fail("setsockopt");
 	if (mark >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)))
 		return tcpx_fail("SO_MARK");
-	if (bind_to) {
-		if (tcpx_parse_addr(bind_to, &sin))
-			return 2;
-		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)))
-			return tcpx_fail("bind");
-	}
+	if (bind_to && bind(fd, &sa.sa, sa.len))
+		return tcpx_fail("bind");
 	if (backlog >= 0 && listen(fd, backlog))
 		return tcpx_fail("listen");
-	if (connect_to) {
-		struct sockaddr_in peer;
-
-		if (tcpx_parse_addr(connect_to, &peer))
-			return 2;
-		if (connect(fd, (struct sockaddr *)&peer, sizeof(peer)))
-			return tcpx_fail("connect");
-	}
-	if (getsockname(fd, (struct sockaddr *)&sin, &len))
+	if (connect_to && connect(fd, &peer.sa, peer.len))
+		return tcpx_fail("connect");
+	if (getsockname(fd, &sa.sa, &len))
 		return tcpx_fail("getsockname");
-	printf("ok %u\n", ntohs(sin.sin_port));
+	printf("ok %u\n", tcpx_sockaddr_port(&sa));
 	fflush(stdout);
 
 	if (do_accept) {

@@ -3,7 +3,7 @@
  * tcpx_util.h: what the test programs (selftests/) and the tools (tools/,
  * scripts/demo.d/) share, with no test harness: the family and IP protocol
  * the module registered, read from /sys; "tcpx|tcp|N" arguments; ADDR:PORT
- * and ADDR parsing; sizes with a K/M/G suffix; the "err" line of the shell
+ * and ADDR parsing, IPv4 or IPv6; sizes with a K/M/G suffix; the "err" line of the shell
  * tests' helper programs.  Header only, all static inline; nothing here
  * opens a socket (libtcpxize.so includes it and intercepts socket()).
  * Include path: -I selftests -I tcpx/uapi; build with _GNU_SOURCE (lib.mk
@@ -157,6 +157,114 @@ static inline int tcpx_parse_addr(const char *s, struct sockaddr_in *sin)
 		return -1;
 	sin->sin_port = htons(port);
 	return 0;
+}
+
+/*
+ * An IPv4 or an IPv6 socket address, as tcpx (and TCP) take them, with
+ * the length to pass along with it.
+ */
+struct tcpx_sockaddr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	};
+	socklen_t len;
+};
+
+/* Room for what tcpx_fmt_sockaddr() writes: "[v6 address]:65535". */
+#define TCPX_ADDRSTRLEN		(INET6_ADDRSTRLEN + 8)
+
+/*
+ * An address without a port into a whole tcpx_sockaddr (port 0): one with
+ * a ':' is IPv6 ("::1", "[::1]", "::ffff:10.0.0.1"), anything else as
+ * tcpx_parse_ip().  0, or -1 when @s is none of them.
+ */
+static inline int tcpx_parse_ip46(const char *s, struct tcpx_sockaddr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t n = strlen(s);
+
+	memset(a, 0, sizeof(*a));
+	if (!strchr(s, ':')) {
+		a->sin.sin_family = AF_INET;
+		a->len = sizeof(a->sin);
+		return tcpx_parse_ip(s, &a->sin.sin_addr);
+	}
+	if (n >= sizeof(buf))
+		return -1;
+	if (s[0] == '[' && s[n - 1] == ']') {
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = '\0';
+	} else {
+		strcpy(buf, s);
+	}
+	a->sin6.sin6_family = AF_INET6;
+	a->len = sizeof(a->sin6);
+	return inet_pton(AF_INET6, buf, &a->sin6.sin6_addr) == 1 ? 0 : -1;
+}
+
+/* The port of @a, host order. */
+static inline unsigned int tcpx_sockaddr_port(const struct tcpx_sockaddr *a)
+{
+	return ntohs(a->sa.sa_family == AF_INET6 ? a->sin6.sin6_port :
+		     a->sin.sin_port);
+}
+
+static inline void tcpx_sockaddr_set_port(struct tcpx_sockaddr *a,
+					  unsigned int port)
+{
+	if (a->sa.sa_family == AF_INET6)
+		a->sin6.sin6_port = htons(port);
+	else
+		a->sin.sin_port = htons(port);
+}
+
+/*
+ * "ADDR:PORT" into a whole tcpx_sockaddr: ADDR as tcpx_parse_ip46(), an
+ * IPv6 one best in brackets ("[::1]:80"; "::1:80" is read as the same,
+ * the port being what follows the last ':'), PORT 0..65535.  0, or -1.
+ */
+static inline int tcpx_parse_addr46(const char *s, struct tcpx_sockaddr *a)
+{
+	char buf[64], *port_str;
+	long port;
+
+	port_str = tcpx_split(s, ':', buf, sizeof(buf));
+	if (!port_str || tcpx_parse_int(port_str, 0, 65535, &port) ||
+	    tcpx_parse_ip46(buf, a))
+		return -1;
+	tcpx_sockaddr_set_port(a, port);
+	return 0;
+}
+
+/*
+ * @a (what getsockname() and the like return, @a->len unused) as
+ * "10.0.0.1:80" or "[::1]:80" into @buf; @buf.
+ */
+static inline const char *tcpx_fmt_sockaddr(const struct tcpx_sockaddr *a,
+					    char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (a->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &a->sin6.sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(a->sin6.sin6_port));
+	} else {
+		inet_ntop(AF_INET, &a->sin.sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(a->sin.sin_port));
+	}
+	return buf;
+}
+
+/*
+ * The family to open a socket in for @a: a tcpx family is dual-stack and
+ * stays as it is, "tcp" (AF_INET) becomes AF_INET6 for an IPv6 address.
+ */
+static inline int tcpx_family_for(int family, const struct tcpx_sockaddr *a)
+{
+	return family == AF_INET && a->sa.sa_family == AF_INET6 ? AF_INET6 :
+	       family;
 }
 
 /*

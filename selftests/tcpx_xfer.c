@@ -6,13 +6,17 @@
  *   tcpx_xfer -l [-a ADDR] [-p PORT] [options]     server: accept one
  *   tcpx_xfer -c ADDR -p PORT [options]            client
  *
+ * ADDR is IPv4 or IPv6 ("::1", with or without brackets); the server
+ * listens on 0.0.0.0 without -a.
+ *
  * Each side sends a pseudo-random stream (seed -s, the client's stream is
  * seed S, the server's S+1) while it receives the peer's, both directions
  * at once; the receiver checks every byte against the stream it expects
  * and both ends hash what they sent and what arrived (64-bit, word-wise),
  * so a script can compare one side's sent_hash with the other's recv_hash.
  *
- *   -f tcp|tcpx|N   family (default tcpx, read from sysfs)
+ *   -f tcp|tcpx|N   family (default tcpx, read from sysfs); "tcp" is
+ *                   AF_INET6 for an IPv6 ADDR
  *   -n BYTES        client->server bytes (K, M suffixes; default 1M)
  *   -m BYTES        server->client bytes (default: as -n)
  *   -d SECONDS      the client sends for this long instead of -n bytes
@@ -479,7 +483,7 @@ static void on_alarm(int sig)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct tcpx_sockaddr sa;
 	pthread_t st, sm;
 	int fd, cfd, opt, one = 1, ok;
 	socklen_t len;
@@ -523,15 +527,16 @@ int main(int argc, char **argv)
 	if (bytes_s2c < 0)
 		bytes_s2c = bytes_c2s;
 	is_tcpx = family != AF_INET;
+	if (tcpx_parse_ip46(addr_str ?: "any", &sa))
+		usage(argv[0]);
+	tcpx_sockaddr_set_port(&sa, port);
+	family = tcpx_family_for(family, &sa);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
 	alarm(max_seconds);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	if (addr_str && tcpx_parse_ip(addr_str, &sin.sin_addr))
-		usage(argv[0]);
-	sin.sin_port = htons(port);
 	fd = socket(family, SOCK_STREAM, 0);
 	if (fd < 0) {
 		printf("result socket_err=%s\n", err_name(errno));
@@ -548,13 +553,13 @@ int main(int argc, char **argv)
 
 	if (listen_mode) {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 4)) {
+		if (bind(fd, &sa.sa, sa.len) || listen(fd, 4)) {
 			printf("result listen_err=%s\n", err_name(errno));
 			return 1;
 		}
-		len = sizeof(sin);
-		getsockname(fd, (struct sockaddr *)&sin, &len);
-		printf("listening %d\n", ntohs(sin.sin_port));
+		len = sa.len;
+		getsockname(fd, &sa.sa, &len);
+		printf("listening %u\n", tcpx_sockaddr_port(&sa));
 		cfd = accept(fd, NULL, NULL);
 		if (cfd < 0) {
 			printf("result accept_err=%s\n", err_name(errno));
@@ -562,7 +567,7 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 		fd = cfd;
-	} else if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+	} else if (connect(fd, &sa.sa, sa.len)) {
 		printf("result connect_err=%s elapsed_ms=%ld\n", err_name(errno),
 		       (long)(now_s() * 1000));
 		return 1;

@@ -13,7 +13,10 @@
  * flood writes SYNs with forged source addresses (random in NET/LEN) and
  * ports, random ISNs and an MSS option, through a raw IPv4 socket
  * (IPPROTO_RAW, the IP header ours), in IP protocol 253 (tcpx) or 6 (TCP):
- * the same flood hits either.  --rate 0 sends as fast as the socket takes
+ * the same flood hits either.  An IPv6 --dst ("[fd00::2]:80") takes an
+ * IPv6 NET/LEN ("fd00:99::/64", LEN 8 to 126) and sends through a raw IPv6
+ * socket (IPPROTO_RAW too), next header 253 or 6, the checksum over the
+ * IPv6 pseudo-header.  --rate 0 sends as fast as the socket takes
  * them.  It stops by itself after --seconds (default 10, at most 3600) or
  * --count SYNs, whichever comes first (or at SIGINT/SIGTERM), and prints
  *   "flood sent=N dropped=N seconds=S rate=PPS"
@@ -31,7 +34,8 @@
  *
  * serve accepts and echoes each connection until its peer closes, one
  * connection at a time (2 s per connection at most), for --seconds
- * (default 600) or until stdin closes when it is a pipe.
+ * (default 600) or until stdin closes when it is a pipe.  probe and serve
+ * take IPv6 addresses as well; --family tcp is then AF_INET6.
  *
  * Exit status: 0 ok, 1 error, 2 usage, 4 the family is not available.
  */
@@ -41,6 +45,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
@@ -79,18 +84,41 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_net(const char *s, uint32_t *net, uint32_t *mask)
+/* The forged sources: NET/LEN, an IPv4 or an IPv6 prefix. */
+struct src_net {
+	int family;
+	uint32_t net, mask;			/* IPv4, host order */
+	uint8_t net6[16], mask6[16];		/* IPv6 */
+};
+
+static int parse_net(const char *s, struct src_net *src)
 {
 	char buf[64], *len_str;
 	struct in_addr a;
 	long len;
+	int i;
 
 	len_str = tcpx_split(s, '/', buf, sizeof(buf));
-	if (!len_str || tcpx_parse_int(len_str, 8, 30, &len) ||
+	if (!len_str)
+		return -1;
+	if (strchr(buf, ':')) {
+		if (tcpx_parse_int(len_str, 8, 126, &len) ||
+		    inet_pton(AF_INET6, buf, src->net6) != 1)
+			return -1;
+		src->family = AF_INET6;
+		for (i = 0; i < 16; i++) {
+			src->mask6[i] = len >= 8 * (i + 1) ? 0xff :
+					len <= 8 * i ? 0 : 0xff << (8 * (i + 1) - len);
+			src->net6[i] &= src->mask6[i];
+		}
+		return 0;
+	}
+	if (tcpx_parse_int(len_str, 8, 30, &len) ||
 	    inet_pton(AF_INET, buf, &a) != 1)
 		return -1;
-	*mask = len == 32 ? ~0U : ~((1U << (32 - len)) - 1);
-	*net = ntohl(a.s_addr) & *mask;
+	src->family = AF_INET;
+	src->mask = len == 32 ? ~0U : ~((1U << (32 - len)) - 1);
+	src->net = ntohl(a.s_addr) & src->mask;
 	return 0;
 }
 
@@ -121,22 +149,97 @@ static uint32_t rnd(uint64_t *s)
 	return *s >> 16;
 }
 
-struct syn_pkt {
-	struct iphdr	ip;
+/* The SYN after the IP header: ports and ISN filled per packet. */
+struct syn_seg {
 	struct tcphdr	th;
 	uint8_t		opt[4];
 } __attribute__((packed));
 
-static int do_flood(const struct sockaddr_in *dst, uint32_t net, uint32_t mask,
+struct syn_pkt {
+	struct iphdr	ip;
+	struct syn_seg	seg;
+} __attribute__((packed));
+
+struct syn6_pkt {
+	struct ip6_hdr	ip6;
+	struct syn_seg	seg;
+} __attribute__((packed));
+
+static void syn_seg_init(struct syn_seg *seg, uint16_t dport, int mss)
+{
+	seg->th.dest = dport;
+	seg->th.doff = sizeof(*seg) / 4;
+	seg->th.syn = 1;
+	seg->th.window = htons(65535);
+	seg->opt[0] = TCPOPT_MAXSEG;
+	seg->opt[1] = TCPOLEN_MAXSEG;
+	seg->opt[2] = mss >> 8;
+	seg->opt[3] = mss & 0xff;
+}
+
+/* A random source port and ISN, and the checksum over @sum and the SYN. */
+static void syn_seg_next(struct syn_seg *seg, uint32_t sum, uint64_t *seed)
+{
+	seg->th.source = htons(1024 + rnd(seed) % 64512);
+	seg->th.seq = htonl(rnd(seed) << 16 ^ rnd(seed));
+	seg->th.check = 0;
+	sum = csum_add(sum, seg, sizeof(*seg));
+	seg->th.check = htons(csum_fold(sum));
+}
+
+/* The next IPv4 SYN in @pkt: a random source in @src's NET/LEN. */
+static void syn4_next(struct syn_pkt *pkt, const struct src_net *src,
+		      int proto, uint64_t *seed)
+{
+	uint32_t host, sum;
+
+	do {
+		host = rnd(seed) & ~src->mask;
+	} while (!host || host == ~src->mask);
+	pkt->ip.saddr = htonl(src->net | host);
+	pkt->ip.id = htons(rnd(seed));
+	sum = csum_add(0, &pkt->ip.saddr, 8);
+	sum += proto + sizeof(pkt->seg);
+	syn_seg_next(&pkt->seg, sum, seed);
+}
+
+/* The same for IPv6: a source in NET/LEN other than NET itself. */
+static void syn6_next(struct syn6_pkt *pkt, const struct src_net *src,
+		      int proto, uint64_t *seed)
+{
+	uint8_t *a = pkt->ip6.ip6_src.s6_addr, host;
+	uint32_t sum;
+	int i;
+
+	do {
+		host = 0;
+		for (i = 0; i < 16; i++) {
+			a[i] = src->net6[i] | (rnd(seed) & ~src->mask6[i]);
+			host |= a[i] & ~src->mask6[i];
+		}
+	} while (!host);
+	/* Pseudo-header: addresses, upper-layer length, next header. */
+	sum = csum_add(0, a, 32);
+	sum += proto + sizeof(pkt->seg);
+	syn_seg_next(&pkt->seg, sum, seed);
+}
+
+static int do_flood(const struct tcpx_sockaddr *dst, const struct src_net *src,
 		    int proto, long rate, double seconds, long count, int mss)
 {
 	long sent = 0, dropped = 0, target;
+	struct tcpx_sockaddr to = *dst;
 	double start, t, end;
+	struct syn6_pkt pkt6;
 	struct syn_pkt pkt;
+	bool v6 = dst->sa.sa_family == AF_INET6;
+	const void *buf = v6 ? (const void *)&pkt6 : (const void *)&pkt;
+	size_t len = v6 ? sizeof(pkt6) : sizeof(pkt);
 	uint64_t seed;
 	int fd, i;
 
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	/* IPPROTO_RAW: the IP header is ours, for IPv6 as for IPv4. */
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0) {
 		perror("socket(SOCK_RAW)");
 		return 1;
@@ -144,21 +247,26 @@ static int do_flood(const struct sockaddr_in *dst, uint32_t net, uint32_t mask,
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed) || !seed)
 		seed = (uint64_t)time(NULL) * 2654435761U | 1;
 
-	memset(&pkt, 0, sizeof(pkt));
-	pkt.ip.version = 4;
-	pkt.ip.ihl = 5;
-	pkt.ip.tot_len = htons(sizeof(pkt));
-	pkt.ip.ttl = 64;
-	pkt.ip.protocol = proto;
-	pkt.ip.daddr = dst->sin_addr.s_addr;
-	pkt.th.dest = dst->sin_port;
-	pkt.th.doff = (sizeof(pkt.th) + sizeof(pkt.opt)) / 4;
-	pkt.th.syn = 1;
-	pkt.th.window = htons(65535);
-	pkt.opt[0] = TCPOPT_MAXSEG;
-	pkt.opt[1] = TCPOLEN_MAXSEG;
-	pkt.opt[2] = mss >> 8;
-	pkt.opt[3] = mss & 0xff;
+	if (v6) {
+		memset(&pkt6, 0, sizeof(pkt6));
+		pkt6.ip6.ip6_flow = htonl(6 << 28);
+		pkt6.ip6.ip6_plen = htons(sizeof(pkt6.seg));
+		pkt6.ip6.ip6_nxt = proto;
+		pkt6.ip6.ip6_hlim = 64;
+		pkt6.ip6.ip6_dst = dst->sin6.sin6_addr;
+		syn_seg_init(&pkt6.seg, dst->sin6.sin6_port, mss);
+		/* A raw IPv6 socket takes sin6_port as its protocol: 0. */
+		to.sin6.sin6_port = 0;
+	} else {
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.ip.version = 4;
+		pkt.ip.ihl = 5;
+		pkt.ip.tot_len = htons(sizeof(pkt));
+		pkt.ip.ttl = 64;
+		pkt.ip.protocol = proto;
+		pkt.ip.daddr = dst->sin.sin_addr.s_addr;
+		syn_seg_init(&pkt.seg, dst->sin.sin_port, mss);
+	}
 
 	/* SIGINT/SIGTERM end the flood early, the summary still printed. */
 	signal(SIGINT, on_signal);
@@ -179,22 +287,11 @@ static int do_flood(const struct sockaddr_in *dst, uint32_t net, uint32_t mask,
 			continue;
 		}
 		for (i = 0; i < BURST && sent + dropped < target; i++) {
-			uint32_t host, sum;
-
-			do {
-				host = rnd(&seed) & ~mask;
-			} while (!host || host == ~mask);
-			pkt.ip.saddr = htonl(net | host);
-			pkt.ip.id = htons(rnd(&seed));
-			pkt.th.source = htons(1024 + rnd(&seed) % 64512);
-			pkt.th.seq = htonl(rnd(&seed) << 16 ^ rnd(&seed));
-			pkt.th.check = 0;
-			sum = csum_add(0, &pkt.ip.saddr, 8);
-			sum += proto + sizeof(pkt.th) + sizeof(pkt.opt);
-			sum = csum_add(sum, &pkt.th, sizeof(pkt.th) + sizeof(pkt.opt));
-			pkt.th.check = htons(csum_fold(sum));
-			if (sendto(fd, &pkt, sizeof(pkt), 0,
-				   (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+			if (v6)
+				syn6_next(&pkt6, src, proto, &seed);
+			else
+				syn4_next(&pkt, src, proto, &seed);
+			if (sendto(fd, buf, len, 0, &to.sa, to.len) < 0) {
 				if (errno == EINTR)
 					break;
 				if (errno != ENOBUFS && errno != EAGAIN) {
@@ -238,8 +335,8 @@ static bool wait_fd(int fd, short events, double deadline)
 }
 
 /* One probe connection; its connect time in *ms.  0 ok, -1 failed. */
-static int probe_one(int family, const struct sockaddr_in *dst, int timeout_ms,
-		     int bytes, double *ms)
+static int probe_one(int family, const struct tcpx_sockaddr *dst,
+		     int timeout_ms, int bytes, double *ms)
 {
 	static char out[MAX_BYTES], in[MAX_BYTES];
 	double t0 = now(), deadline = t0 + timeout_ms / 1000.0;
@@ -250,7 +347,7 @@ static int probe_one(int family, const struct sockaddr_in *dst, int timeout_ms,
 	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) &&
+	if (connect(fd, &dst->sa, dst->len) &&
 	    errno != EINPROGRESS)
 		goto fail;
 	if (!wait_fd(fd, POLLOUT, deadline) ||
@@ -286,7 +383,7 @@ fail:
 	return -1;
 }
 
-static int do_probe(int family, const struct sockaddr_in *dst, long count,
+static int do_probe(int family, const struct tcpx_sockaddr *dst, long count,
 		    int timeout_ms, int bytes, double seconds)
 {
 	double *ms, end = now() + seconds, p50 = 0, p99 = 0, max = 0;
@@ -332,7 +429,7 @@ static bool stdin_closed(void)
 	return poll(&p, 1, 0) > 0 && read(0, &c, 1) <= 0;
 }
 
-static int do_serve(int family, const struct sockaddr_in *addr, int backlog,
+static int do_serve(int family, const struct tcpx_sockaddr *addr, int backlog,
 		    double seconds)
 {
 	double end = now() + seconds;
@@ -347,7 +444,7 @@ static int do_serve(int family, const struct sockaddr_in *addr, int backlog,
 		return errno == EAFNOSUPPORT ? EXIT_NOFAMILY : 1;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (const struct sockaddr *)addr, sizeof(*addr)) ||
+	if (bind(lfd, &addr->sa, addr->len) ||
 	    listen(lfd, backlog)) {
 		perror("bind/listen");
 		return 1;
@@ -406,8 +503,8 @@ int main(int argc, char **argv)
 	int family, proto;
 	bool have_dst = false, have_src = false;
 	double seconds = -1;
-	struct sockaddr_in dst;
-	uint32_t net = 0, mask = 0;
+	struct tcpx_sockaddr dst;
+	struct src_net src = { .family = AF_UNSPEC };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -417,12 +514,12 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			if (tcpx_parse_addr(optarg, &dst))
+			if (tcpx_parse_addr46(optarg, &dst))
 				usage();
 			have_dst = true;
 			break;
 		case 's':
-			if (parse_net(optarg, &net, &mask))
+			if (parse_net(optarg, &src))
 				usage();
 			have_src = true;
 			break;
@@ -462,18 +559,18 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "flood")) {
 		proto = tcpx_proto_of(fam);
-		if (!have_src || proto < 0)
+		if (!have_src || proto < 0 || src.family != dst.sa.sa_family)
 			usage();
 		if (seconds < 0)
 			seconds = 10;
 		if (count < 0)
 			count = rate ? (long)(rate * seconds) : 1L << 40;
-		return do_flood(&dst, net, mask, proto, rate, seconds,
-				count, mss);
+		return do_flood(&dst, &src, proto, rate, seconds, count, mss);
 	}
 	family = tcpx_family_of(fam);
 	if (family < 0)
 		usage();
+	family = tcpx_family_for(family, &dst);
 	if (!strcmp(mode, "probe"))
 		return do_probe(family, &dst, count < 0 ? 100 : count,
 				timeout_ms, bytes, seconds < 0 ? 600 : seconds);

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libtcpxize.so: LD_PRELOAD'ed by tcpxize(1), makes a program's IPv4 TCP
- * stream sockets tcpx sockets.  tcpx takes sockaddr_in addresses and
- * TCP-level options, so socket() is the only call that must change:
+ * libtcpxize.so: LD_PRELOAD'ed by tcpxize(1), makes a program's IPv4 and
+ * IPv6 TCP stream sockets tcpx sockets.  tcpx takes sockaddr_in and
+ * sockaddr_in6 addresses and TCP-level options, so socket() is the only
+ * call that must change:
  *
- *   socket(AF_INET, SOCK_STREAM[|SOCK_NONBLOCK|SOCK_CLOEXEC], 0|IPPROTO_TCP)
+ *   socket(AF_INET or AF_INET6, SOCK_STREAM[|SOCK_NONBLOCK|SOCK_CLOEXEC],
+ *          0|IPPROTO_TCP)
  *     -> socket(AF_TCPX, same type and flags, 0)
  *
- * UDP, Unix, IPv6, raw and packet sockets are untouched.
+ * A tcpx socket takes its IP version from its first bind() or connect(),
+ * or from its first SOL_IPV6 option: one made for AF_INET6 is made IPv6 at
+ * once (tcpxize_make_v6()), so that it is one from the start, as the
+ * program asked.  UDP, Unix, raw and packet sockets are untouched.
  *
  * With TCPXIZE_PORTS set ("80,6379,5000-5010") the swap is deferred: socket()
  * makes an ordinary TCP socket and remembers it; bind() to a listed local port
@@ -72,8 +77,10 @@ struct tcpxize_opt {
 struct tcpxize_pending {
 	dev_t dev;		/* identity of the socket, so that a reused */
 	ino_t ino;		/* descriptor number is not mistaken for it */
+	int domain;		/* AF_INET or AF_INET6, as the program asked */
 	bool bound;
-	struct sockaddr_in addr;
+	socklen_t addr_len;
+	struct sockaddr_in6 addr;	/* or a sockaddr_in: the bound address */
 	int nopts;
 	struct tcpxize_opt opts[TCPXIZE_MAX_OPTS];
 };
@@ -213,6 +220,24 @@ static bool tcpxize_is_stream(int type, int protocol)
 	       (protocol == 0 || protocol == IPPROTO_TCP);
 }
 
+/*
+ * A tcpx socket stands undecided between IPv4 and IPv6 until its first
+ * bind() or connect(), or its first option at level SOL_IPV6.  One that
+ * replaces an AF_INET6 socket must be IPv6 from the start: a program may
+ * call getsockname() first and expect a sockaddr_in6, or set an IPV6_*
+ * option it assumes applies.  A harmless getsockopt(IPV6_V6ONLY) decides
+ * it.  Failure (a tcpx without IPv6) is only logged: the program's first
+ * IPv6 call then fails the same way.
+ */
+static void tcpxize_make_v6(int fd)
+{
+	socklen_t len = sizeof(int);
+	int v6only;
+
+	if (real_getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &len))
+		tcpxize_log("fd %d: cannot be made IPv6: %s", fd, strerror(errno));
+}
+
 /* Called with tcpxize_lock held. */
 static struct tcpxize_pending *tcpxize_lookup(int fd)
 {
@@ -237,7 +262,7 @@ static void tcpxize_forget(int fd)
 	tcpxize_table[fd] = NULL;
 }
 
-static void tcpxize_track(int fd)
+static void tcpxize_track(int fd, int domain)
 {
 	struct tcpxize_pending *p;
 	struct stat st;
@@ -249,6 +274,7 @@ static void tcpxize_track(int fd)
 		return;
 	p->dev = st.st_dev;
 	p->ino = st.st_ino;
+	p->domain = domain;
 
 	pthread_mutex_lock(&tcpxize_lock);
 	if (fd >= tcpxize_table_len) {
@@ -287,6 +313,8 @@ static int tcpxize_swap(int fd, struct tcpxize_pending *p, const char *why)
 			  SOCK_STREAM | SOCK_CLOEXEC | (fl & O_NONBLOCK ? SOCK_NONBLOCK : 0), 0);
 	if (nfd < 0)
 		goto fail;
+	if (p->domain == AF_INET6)
+		tcpxize_make_v6(nfd);
 	for (i = 0; i < p->nopts; i++) {
 		struct tcpxize_opt *o = &p->opts[i];
 
@@ -296,7 +324,7 @@ static int tcpxize_swap(int fd, struct tcpxize_pending *p, const char *why)
 			tcpxize_log("fd %d: option %d/%d not carried over: %s",
 				    fd, o->level, o->name, strerror(errno));
 	}
-	if (p->bound && real_bind(nfd, (struct sockaddr *)&p->addr, sizeof(p->addr)))
+	if (p->bound && real_bind(nfd, (struct sockaddr *)&p->addr, p->addr_len))
 		goto fail_close;
 	if (dup3(nfd, fd, fdfl & FD_CLOEXEC ? O_CLOEXEC : 0) < 0)
 		goto fail_close;
@@ -315,13 +343,33 @@ fail:
 	return -1;
 }
 
+/* The length of a sockaddr_in or sockaddr_in6 at @addr; 0 if it is neither. */
+static socklen_t tcpxize_addr_len(const struct sockaddr *addr, socklen_t len)
+{
+	socklen_t want;
+
+	if (!addr || len < sizeof(sa_family_t))
+		return 0;
+	switch (addr->sa_family) {
+	case AF_INET:
+		want = sizeof(struct sockaddr_in);
+		break;
+	case AF_INET6:
+		want = sizeof(struct sockaddr_in6);
+		break;
+	default:
+		return 0;
+	}
+	return len < want ? 0 : want;
+}
+
 static unsigned int tcpxize_sin_port(const struct sockaddr *addr, socklen_t len)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
-
-	if (!addr || len < sizeof(*sin) || sin->sin_family != AF_INET)
+	if (!tcpxize_addr_len(addr, len))
 		return 0;
-	return ntohs(sin->sin_port);
+	if (addr->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)addr)->sin_port);
 }
 
 /*
@@ -348,26 +396,31 @@ TCPXIZE_EXPORT int socket(int domain, int type, int protocol)
 	int fd;
 
 	tcpxize_setup();
-	if (domain != AF_INET || !tcpxize_is_stream(type, protocol))
+	if ((domain != AF_INET && domain != AF_INET6) ||
+	    !tcpxize_is_stream(type, protocol))
 		return real_socket(domain, type, protocol);
 
 	if (!tcpxize_filter) {
 		fd = real_socket(tcpxize_family, type, 0);
-		if (fd < 0)
+		if (fd < 0) {
 			tcpxize_log("socket(AF_TCPX=%d): %s", tcpxize_family, strerror(errno));
-		else
-			tcpxize_log("fd %d: tcpx", fd);
+			return fd;
+		}
+		if (domain == AF_INET6)
+			tcpxize_make_v6(fd);
+		tcpxize_log("fd %d: tcpx%s", fd, domain == AF_INET6 ? " (IPv6)" : "");
 		return fd;
 	}
 	fd = real_socket(domain, type, protocol);
 	if (fd >= 0)
-		tcpxize_track(fd);
+		tcpxize_track(fd, domain);
 	return fd;
 }
 
 TCPXIZE_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct tcpxize_pending *p;
+	socklen_t alen;
 	int ret;
 
 	tcpxize_setup();
@@ -380,15 +433,16 @@ TCPXIZE_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		p = NULL;
 	pthread_mutex_unlock(&tcpxize_lock);
 	ret = real_bind(fd, addr, len);
-	if (ret || !p || !addr || len < sizeof(struct sockaddr_in) ||
-	    addr->sa_family != AF_INET)
+	alen = tcpxize_addr_len(addr, len);
+	if (ret || !p || !alen)
 		return ret;
 
 	/* Replayed if a connect() later moves the socket to tcpx. */
 	pthread_mutex_lock(&tcpxize_lock);
 	p = tcpxize_lookup(fd);
 	if (p) {
-		memcpy(&p->addr, addr, sizeof(p->addr));
+		memcpy(&p->addr, addr, alen);
+		p->addr_len = alen;
 		p->bound = true;
 	}
 	pthread_mutex_unlock(&tcpxize_lock);

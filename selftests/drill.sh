@@ -22,15 +22,15 @@
 # each stays inside kselftest's timeout on the debug kernel.
 # TCPX_DRILL_PROTO="tcpx tcp" runs both in one.  TCPX_DRILL_IP="4 6" runs
 # each over IPv4 and IPv6 (points "drill NAME" and "drill6 NAME"; a script
-# marked `// ip: 4` is skipped over IPv6).  Here the default is 4 alone:
-# IPv6 joins when tcpx speaks it.  drill_tcp.sh runs both by default.
+# marked `// ip: 4` is skipped over IPv6); that is the default here, on
+# every lane.  drill_tcp.sh runs both too, IPv4 alone on a slow machine.
 # TCPX_DRILL_TIMESCALE stretches script times (default 2 on a slow
 # machine).  Writes no files outside /tmp.
 . "$(dirname "$0")/tcpx_lib.sh"
 
 DRILL_DIR=$TCPX_SELFTESTS/drill
 PROTOS=${TCPX_DRILL_PROTO:-tcpx}
-IPS=${TCPX_DRILL_IP:-4}		# "4 6" once tcpx speaks IPv6
+IPS=${TCPX_DRILL_IP:-4 6}
 
 tcpx_require /usr/bin/python3 ip timeout
 [ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null

@@ -15,6 +15,11 @@
 #include <net/inet_timewait_sock.h>
 #include <net/net_namespace.h>
 
+/* Every tcpx socket is dual-stack: the IPv6 glue is not optional. */
+#if !IS_ENABLED(CONFIG_IPV6)
+#error "tcpx needs a kernel with CONFIG_IPV6"
+#endif
+
 /* 6.6 passes the table's size; 6.1 relies on its empty sentinel. */
 static inline struct ctl_table_header *
 tcpx_register_net_sysctl(struct net *net, const char *path,

@@ -127,28 +127,37 @@ static void tcpx_destroy_sock(struct sock *sk)
 /*
  * The first bind() or connect() with an address the family takes fixes
  * the socket's family: a sockaddr_in6 makes it IPv6 (dual-stack), a
- * sockaddr_in IPv4.  Socket locked.
+ * sockaddr_in (or bind()'s AF_UNSPEC 0.0.0.0) IPv4.  A sockaddr_in6 too
+ * short for IPv6 is EINVAL, as on an AF_INET6 socket; IPv6 turned off is
+ * EAFNOSUPPORT.  Socket locked.
  */
-static void tcpx_set_family(struct sock *sk, const struct sockaddr *uaddr,
-			    int addr_len)
+static int tcpx_set_family(struct sock *sk, const struct sockaddr *uaddr,
+			   int addr_len)
 {
 	if (tcpx_sk(sk)->family_set ||
 	    addr_len < (int)sizeof(uaddr->sa_family))
-		return;
-	if (uaddr->sa_family == AF_INET6 && addr_len >= SIN6_LEN_RFC2133)
-		tcpx_v6_become(sk);
-	else if (uaddr->sa_family == AF_INET &&
-		 addr_len >= (int)sizeof(struct sockaddr_in))
+		return 0;
+	if (uaddr->sa_family == AF_INET6) {
+		if (addr_len < SIN6_LEN_RFC2133)
+			return -EINVAL;
+		return tcpx_v6_become(sk) ? 0 : -EAFNOSUPPORT;
+	}
+	if ((uaddr->sa_family == AF_INET || uaddr->sa_family == AF_UNSPEC) &&
+	    addr_len >= (int)sizeof(struct sockaddr_in))
 		WRITE_ONCE(tcpx_sk(sk)->family_set, 1);
+	return 0;
 }
 
 static int tcpx_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sock *sk = sock->sk;
+	int err;
 
 	lock_sock(sk);
-	tcpx_set_family(sk, uaddr, addr_len);
+	err = tcpx_set_family(sk, uaddr, addr_len);
 	release_sock(sk);
+	if (err)
+		return err;
 	if (inet_sk(sk)->pinet6)
 		return tcpx_v6_bind(sock, uaddr, addr_len);
 	return inet_bind(sock, uaddr, addr_len);
@@ -157,7 +166,10 @@ static int tcpx_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 /* .connect, under the socket lock (inet_stream_connect()). */
 static int tcpx_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
-	tcpx_set_family(sk, uaddr, addr_len);
+	int err = tcpx_set_family(sk, uaddr, addr_len);
+
+	if (err)
+		return err;
 	if (inet_sk(sk)->pinet6)
 		return tcpx_v6_connect(sk, uaddr, addr_len);
 	return tcpx_v4_connect(sk, uaddr, addr_len);

@@ -95,6 +95,13 @@ static inline void tcpx_set_recverr6(struct sock *sk, bool on)
 #endif
 }
 
+/* A connection's route, no address cached beside it. */
+#ifdef TCPX_HAVE_IP6_DST_STORE_BOOL
+#define tcpx_ip6_dst_store(sk, dst)	ip6_dst_store(sk, dst, NULL, false)
+#else
+#define tcpx_ip6_dst_store(sk, dst)	ip6_dst_store(sk, dst, NULL, NULL)
+#endif
+
 /* A clone's flow label list is the listener's until it drops it. */
 static inline void tcpx_inet6_clear_fl_list(struct sock *sk)
 {

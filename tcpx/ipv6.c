@@ -46,18 +46,24 @@ bool tcpx_sk_v6(const struct sock *sk)
 	return inet_sk(sk)->pinet6;
 }
 
+/* Booted with ipv6.disable=1: IPv6 has no tables, tcpx no IPv6 sockets. */
+static bool tcpx_ipv6_on;
+
 /*
  * An undecided socket turns IPv6, as inet6_create() makes one; a socket
- * whose family is set stays as it is.  The socket is locked.
+ * whose family is set stays as it is.  The socket is locked.  False if
+ * IPv6 is off.
  */
-void tcpx_v6_become(struct sock *sk)
+bool tcpx_v6_become(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct ipv6_pinfo *np = &tsk->inet6;
 	struct net *net = sock_net(sk);
 
 	if (tsk->family_set)
-		return;
+		return true;
+	if (!READ_ONCE(tcpx_ipv6_on))
+		return false;
 	WRITE_ONCE(tsk->family_set, 1);
 	np->hop_limit = -1;
 	np->mcast_hops = IPV6_DEFAULT_MCASTHOPS;
@@ -68,6 +74,7 @@ void tcpx_v6_become(struct sock *sk)
 	tcpx_inet6_init_flags(sk, READ_ONCE(net->ipv6.sysctl.flowlabel_reflect) &
 				  FLOWLABEL_REFLECT_ESTABLISHED);
 	inet_csk(sk)->icsk_af_ops = &tcpx_ipv6_specific;
+	return true;
 }
 
 /* A SOL_IPV6 option names the socket's family as its address would. */
@@ -80,9 +87,24 @@ void tcpx_v6_sockopt_level(struct sock *sk, int level)
 	release_sock(sk);
 }
 
+/*
+ * bind() of an IPv6 socket.  On failure __inet6_bind() resets the IPv6
+ * address only of an AF_INET6 socket (inet_reset_saddr()): tcpx clears it.
+ */
 int tcpx_v6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	return inet6_bind(sock, uaddr, addr_len);
+	struct sock *sk = sock->sk;
+	int err = inet6_bind(sock, uaddr, addr_len);
+
+	if (!err)
+		return 0;
+	lock_sock(sk);
+	if (!inet_sk(sk)->inet_num) {
+		inet_sk(sk)->pinet6->saddr = in6addr_any;
+		sk->sk_v6_rcv_saddr = in6addr_any;
+	}
+	release_sock(sk);
+	return err;
 }
 
 int tcpx_v6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
@@ -287,7 +309,7 @@ int tcpx_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet->inet_rcv_saddr = LOOPBACK4_IPV6;
 	inet->inet_saddr = LOOPBACK4_IPV6;
 	inet->inet_daddr = LOOPBACK4_IPV6;
-	ip6_dst_store(sk, dst, NULL, 0);
+	tcpx_ip6_dst_store(sk, dst);
 	inet_csk(sk)->icsk_ext_hdr_len = opt ? opt->opt_flen + opt->opt_nflen : 0;
 	inet->inet_dport = usin->sin6_port;
 
@@ -549,7 +571,7 @@ static struct sock *__tcpx_v6_syn_recv_sock(const struct sock *sk,
 		tcpx_child_drop(sk, newsk);
 		return NULL;
 	}
-	ip6_dst_store(newsk, dst, NULL, 0);
+	tcpx_ip6_dst_store(newsk, dst);
 	__release(newsk);	/* the child's rest takes it locked */
 	return tcpx_syn_recv_child(sk, skb, req, newsk, dst, req_unhash,
 				   own_req);
@@ -625,19 +647,25 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	const struct ipv6hdr *ip6h = ipv6_hdr(in);
 	const struct tcphdr *th = tcp_hdr(in);
 	u32 mark = IP6_REPLY_MARK(net, in->mark), prio = 0;
+	u8 tclass = 0;
 	struct ipv6hdr *nip6h;
 	struct dst_entry *dst;
 	struct sk_buff *skb;
 	struct flowi6 fl6;
 
-	if ((flags & TCPHDR_RST) && !ipv6_unicast_destination(in))
+	/* A backlogged segment may have lost its route (skb_dst_force()). */
+	if ((flags & TCPHDR_RST) && skb_dst(in) &&
+	    !ipv6_unicast_destination(in))
 		return;
 	if (sk && sk->sk_state == TCP_TIME_WAIT) {
 		mark = mark ? : inet_twsk(sk)->tw_mark;
 		prio = inet_twsk(sk)->tw_priority;
+		tclass = inet_twsk(sk)->tw_tclass;
 	} else if (sk) {
 		mark = mark ? : READ_ONCE(sk->sk_mark);
 		prio = READ_ONCE(sk->sk_priority);
+		if (inet_sk(sk)->pinet6)
+			tclass = inet_sk(sk)->pinet6->tclass;
 	}
 	memset(&fl6, 0, sizeof(fl6));
 	fl6.daddr = ip6h->saddr;
@@ -666,7 +694,7 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	skb_push(skb, sizeof(*nip6h));
 	skb_reset_network_header(skb);
 	nip6h = ipv6_hdr(skb);
-	ip6_flow_hdr(nip6h, 0, 0);
+	ip6_flow_hdr(nip6h, tclass, 0);
 	nip6h->payload_len = htons(skb->len - sizeof(*nip6h));
 	nip6h->nexthdr = tcpx_ipproto;
 	nip6h->hop_limit = ip6_dst_hoplimit(dst);
@@ -752,7 +780,8 @@ static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		u32 mtu = ntohl(info);
 
 		/* An MTU below IPv6's minimum is a lie (RFC 8201 4). */
-		if (sk->sk_state == TCP_LISTEN || mtu < IPV6_MIN_MTU)
+		if (sk->sk_state == TCP_LISTEN || !ip6_sk_accept_pmtu(sk) ||
+		    mtu < IPV6_MIN_MTU)
 			goto out;
 		WRITE_ONCE(tsk->mtu_info, mtu);
 		if (!sock_owned_by_user(sk))
@@ -826,6 +855,10 @@ static const struct inet6_protocol tcpx_v6_protocol = {
 
 int tcpx_ipv6_init(void)
 {
+	if (!ipv6_mod_enabled()) {
+		pr_info("IPv6 is disabled: IPv4 sockets only\n");
+		return 0;
+	}
 	/* IPv6 requests come from the IPv4 ones' slab: proto_register() made it. */
 	tcpx6_request_sock_ops.slab = tcpx_request_sock_ops.slab;
 	tcpx6_request_sock_ops.slab_name = tcpx_request_sock_ops.slab_name;
@@ -833,11 +866,14 @@ int tcpx_ipv6_init(void)
 		pr_err("IPv6 next header %d is taken\n", tcpx_ipproto);
 		return -EBUSY;
 	}
+	WRITE_ONCE(tcpx_ipv6_on, true);
 	return 0;
 }
 
 void tcpx_ipv6_exit(void)
 {
+	if (!tcpx_ipv6_on)
+		return;
 	inet6_del_protocol(&tcpx_v6_protocol, tcpx_ipproto);
 	synchronize_net();
 }

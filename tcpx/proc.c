@@ -13,6 +13,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/inet_timewait_sock.h>
+#include <net/ipv6.h>
 #include <net/tcp.h>
 
 #include "tcpx.h"
@@ -53,8 +54,9 @@ static struct sock *tcpx_socks_get(struct seq_file *seq)
 	hlist_for_each_entry(tsk, &pn->sockets, node) {
 		struct sock *sk = (struct sock *)tsk;
 
+		/* A full socket, even in the instant it says TIME_WAIT. */
 		if (inet_sk_state_load(sk) == TCP_CLOSE ||
-		    tcpx_sk_v6(sk) != st->v6)
+		    !!inet_sk(sk)->pinet6 != st->v6)
 			continue;
 		if (skip--)
 			continue;
@@ -280,6 +282,8 @@ static int tcpx_seq_show(struct seq_file *seq, void *v)
 		seq_puts(seq, "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	else if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	else if (st->phase == TCPX_PROC_SOCKS)
+		tcpx_proc_sock(seq, sk, seq->index - 1);
 	else if (sk->sk_state == TCP_TIME_WAIT)
 		tcpx_proc_tw(seq, inet_twsk(sk), seq->index - 1);
 	else if (sk->sk_state == TCP_NEW_SYN_RECV)
@@ -312,7 +316,9 @@ int tcpx_proc_init_net(struct net *net)
 	if (!proc_create_net("tcpx", 0444, net->proc_net, &tcpx_seq_ops,
 			     sizeof(struct tcpx_iter)))
 		return -ENOMEM;
-	if (!proc_create_net("tcpx6", 0444, net->proc_net, &tcpx6_seq_ops,
+	/* Not without IPv6 (ipv6.disable=1), as tcp6. */
+	if (ipv6_mod_enabled() &&
+	    !proc_create_net("tcpx6", 0444, net->proc_net, &tcpx6_seq_ops,
 			     sizeof(struct tcpx_iter))) {
 		remove_proc_entry("tcpx", net->proc_net);
 		return -ENOMEM;
@@ -322,6 +328,7 @@ int tcpx_proc_init_net(struct net *net)
 
 void tcpx_proc_exit_net(struct net *net)
 {
-	remove_proc_entry("tcpx6", net->proc_net);
+	if (ipv6_mod_enabled())
+		remove_proc_entry("tcpx6", net->proc_net);
 	remove_proc_entry("tcpx", net->proc_net);
 }

@@ -275,7 +275,9 @@ int tcpx_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+		return inet_sk(sk)->pinet6 ?
+		       sock_recv_errqueue(sk, msg, len, SOL_IPV6, IPV6_RECVERR) :
+		       sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {

@@ -505,7 +505,7 @@ void tcpx_ipv4_exit(void);
 
 /* ipv6.c: IPv6's counterparts, the v4-mapped ops of IPv6 sockets */
 bool tcpx_sk_v6(const struct sock *sk);
-void tcpx_v6_become(struct sock *sk);
+bool tcpx_v6_become(struct sock *sk);
 void tcpx_v6_sockopt_level(struct sock *sk, int level);
 int tcpx_v6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
 int tcpx_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);

@@ -529,6 +529,24 @@ static long check_len(struct fuzz_thread *t, long ret, size_t len)
 	return ret;
 }
 
+/*
+ * The same for a receive call, but a datagram socket (socket() of a random
+ * type makes UDP ones under -f tcp) answers MSG_TRUNC with the datagram's
+ * whole length, as recv(2) says.
+ */
+static long check_recv_len(struct fuzz_thread *t, long ret, size_t len,
+			   int flags)
+{
+	socklen_t tlen = sizeof(int);
+	int type;
+
+	if (ret > 0 && (size_t)ret > len && (flags & MSG_TRUNC) &&
+	    !getsockopt(t->cur.fd, SOL_SOCKET, SO_TYPE, &type, &tlen) &&
+	    type != SOCK_STREAM)
+		return ret;
+	return check_len(t, ret, len);
+}
+
 enum { BUF_RECV, BUF_SEND, BUF_RECVFROM, BUF_SENDTO };
 
 /* send(), recv(), sendto() (MSG_FASTOPEN: a connect) or recvfrom(). */
@@ -564,6 +582,8 @@ static long buf_op(struct fuzz_thread *t, int kind)
 	default:
 		ret = sendto(t->cur.fd, buf, len, t->cur.b, sa, alen);
 	}
+	if (kind == BUF_RECV || kind == BUF_RECVFROM)
+		return check_recv_len(t, ret, len, t->cur.b);
 	return check_len(t, ret, len);
 }
 
@@ -667,7 +687,8 @@ static long msg_op(struct fuzz_thread *t, int send_it)
 	}
 	if (send_it)
 		return check_len(t, sendmsg(t->cur.fd, msg, t->cur.b), len);
-	return check_len(t, recvmsg(t->cur.fd, msg, t->cur.b), len);
+	return check_recv_len(t, recvmsg(t->cur.fd, msg, t->cur.b), len,
+			      t->cur.b);
 }
 
 static long op_sendmsg(struct fuzz_thread *t)

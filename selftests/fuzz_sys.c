@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_sys: a syscall fuzzer for tcpx sockets (or, with -f tcp, for Linux
- * TCP, to show the harness itself is sound).
+ * TCP, to show the harness itself is sound; with -f tcp6, for AF_INET6 and
+ * AF_INET TCP sockets, half each, the IPv6 harness too).
  *
- *   fuzz_sys [-f tcpx|tcp|N] [-s SEED] [-n CALLS] [-t THREADS] [-S SLOTS]
- *            [-H SECONDS] [-v]
+ *   fuzz_sys [-f tcpx|tcp|tcp6|N] [-s SEED] [-n CALLS] [-t THREADS]
+ *            [-S SLOTS] [-H SECONDS] [-v]
  *
  * THREADS threads (default 4) issue CALLS (default 100000) random calls in
  * all on the sockets of one small shared table of SLOTS fds (default 8):
@@ -12,11 +13,20 @@
  * table, a dead port, the socket's own address, other addresses), accept,
  * send/recv in all their forms with random MSG_ flag bits, sendfile and
  * splice, shutdown, close, dup, fork, poll and epoll, setsockopt and
- * getsockopt of every name 0..OPT_NAMES-1 at SOL_SOCKET, SOL_IP, SOL_TCPX
- * and IPPROTO_TCP with random lengths, values and buffers (NULL, a page
- * that faults, one that ends at such a page), ioctls and fcntls.  The table
- * is shared on purpose: one thread's close or shutdown races another's
+ * getsockopt of every name 0..OPT_NAMES-1 at SOL_SOCKET, SOL_IP, SOL_IPV6,
+ * SOL_TCPX and IPPROTO_TCP with random lengths, values and buffers (NULL, a
+ * page that faults, one that ends at such a page), ioctls and fcntls, and
+ * reads of /proc/net/tcpx6 and /proc/net/tcpx (tcp6, tcp for TCP).  The
+ * table is shared on purpose: one thread's close or shutdown races another's
  * send or recv on the same fd.
+ *
+ * Addresses (bind, connect, sendto, sendmsg) are sockaddr_in or, as often,
+ * sockaddr_in6: ::1, ::, v4-mapped ones (::ffff:127.0.0.1), fe80::1 with and
+ * without a scope id, multicast, unroutable and random ones, with lengths
+ * 0..28 and others, AF_INET6 at AF_INET's length and the reverse.  Mostly
+ * the family a socket already speaks, but any family on any socket: a tcpx
+ * socket's first address makes it IPv4 or IPv6, and a listener of the table
+ * on [::] gets IPv4 clients (127.0.0.1) as an IPv4 one gets v4-mapped ones.
  *
  * No call may block the fuzzer: sockets start with SO_RCVTIMEO and
  * SO_SNDTIMEO of 20 ms, and a watchdog signals (SIGUSR1, no SA_RESTART) a
@@ -26,7 +36,8 @@
  * calls, and the program exits at once.
  *
  * Output: "seed S ..." first; "BUG ..." for an answer no kernel may give (a
- * count above the length asked, an errno that is not one); at the end
+ * count above the length asked, an errno that is not one, a /proc/net file
+ * that does not begin with its header); at the end
  * "calls N in T s: R calls/s", and with -v the time each kind of call took
  * in all threads, "time CALL MS", and a histogram of its outcomes,
  * "hist CALL ERRNO-NAME|ok COUNT".
@@ -42,6 +53,7 @@
 #include <linux/types.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <linux/in6.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -92,7 +104,7 @@ enum fuzz_op {
 	OP_SEND, OP_SENDTO, OP_SENDMSG, OP_RECV, OP_RECVFROM, OP_RECVMSG,
 	OP_RW, OP_SENDFILE, OP_SPLICE, OP_SHUTDOWN, OP_CLOSE, OP_DUP,
 	OP_FORK, OP_POLL, OP_EPOLL, OP_SETSOCKOPT, OP_GETSOCKOPT, OP_IOCTL,
-	OP_GETNAME, OP_FCNTL,
+	OP_GETNAME, OP_FCNTL, OP_PROC,
 	OP_MAX
 };
 
@@ -115,6 +127,7 @@ struct fuzz_thread {
 	int epfd;
 	int pipe[2];		/* non-blocking, for splice() */
 	int outfd;		/* sendfile()'s output file */
+	int procfd[2];		/* /proc/net/tcpx, tcpx6 (-1: none) */
 	char *buf;		/* BUF_SIZE bytes, then a PROT_NONE page */
 	__s64 start_ns;	/* of the running call, 0 between calls */
 	__s64 kicked_ns;
@@ -126,6 +139,8 @@ struct fuzz_thread {
 
 static struct {
 	int family;
+	int family2;		/* -f tcp6: AF_INET, for every other socket() */
+	const char *proc;	/* /proc/net/ file: "tcpx" or "tcp" (and 6) */
 	int tcpx_level;		/* SOL_TCPX */
 	int tcpx_proto;		/* the module's IP protocol, for socket() */
 	unsigned long long seed;
@@ -148,7 +163,7 @@ static const char *const op_names[OP_MAX] = {
 	"send", "sendto", "sendmsg", "recv", "recvfrom", "recvmsg",
 	"rw", "sendfile", "splice", "shutdown", "close", "dup",
 	"fork", "poll", "epoll", "setsockopt", "getsockopt", "ioctl",
-	"getname", "fcntl",
+	"getname", "fcntl", "proc",
 };
 
 /* How often each call is made, relative to the others. */
@@ -159,7 +174,7 @@ static const int op_weights[OP_MAX] = {
 	[OP_SENDFILE] = 2, [OP_SPLICE] = 3, [OP_SHUTDOWN] = 3, [OP_CLOSE] = 4,
 	[OP_DUP] = 2, [OP_FORK] = 1, [OP_POLL] = 3, [OP_EPOLL] = 3,
 	[OP_SETSOCKOPT] = 14, [OP_GETSOCKOPT] = 10, [OP_IOCTL] = 6,
-	[OP_GETNAME] = 2, [OP_FCNTL] = 2,
+	[OP_GETNAME] = 2, [OP_FCNTL] = 2, [OP_PROC] = 1,
 };
 
 static __s64 now_ns(void)
@@ -346,23 +361,191 @@ static in_addr_t pick_ip(struct fuzz_thread *t)
 	return htonl(PICK(t, ips));
 }
 
-/* The address of a socket of the table (0: none), any address as loopback. */
-static int slot_addr(int fd, struct sockaddr_in *sin)
+/* An address of IPv6's: loopback, any, v4-mapped, link-local, others. */
+static void pick_ip6(struct fuzz_thread *t, struct sockaddr_in6 *sin6)
 {
-	socklen_t len = sizeof(*sin);
+	struct in6_addr *a = &sin6->sin6_addr;
+	int i;
 
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)sin, &len) ||
-	    sin->sin_family != AF_INET || !sin->sin_port)
+	switch (below(t, 12)) {
+	case 0: case 1: case 2:
+		a->s6_addr[15] = 1;			/* ::1 */
+		break;
+	case 3:
+		break;					/* :: */
+	case 4: case 5:
+		a->s6_addr32[2] = htonl(0xffff);	/* ::ffff:a.b.c.d */
+		a->s6_addr32[3] = pick_ip(t);
+		break;
+	case 6: case 7:
+		/* fe80::1 (on lo in fuzz_sys.sh), without a scope id or with one */
+		a->s6_addr32[0] = htonl(0xfe800000);
+		a->s6_addr[15] = 1;
+		if (!chance(t, 3))
+			sin6->sin6_scope_id = chance(t, 4) ? (__u32)rnd(t) : 1;
+		break;
+	case 8:
+		a->s6_addr32[0] = htonl(0xff020000);	/* ff02::1 */
+		a->s6_addr[15] = 1;
+		break;
+	case 9:
+		a->s6_addr32[0] = htonl(0x20010db8);	/* 2001:db8::1: no route */
+		a->s6_addr[15] = 1;
+		break;
+	case 10:
+		a->s6_addr32[3] = htonl(INADDR_LOOPBACK);	/* ::127.0.0.1 */
+		break;
+	default:
+		for (i = 0; i < 16; i++)
+			a->s6_addr[i] = rnd(t);
+	}
+	if (chance(t, 8))
+		sin6->sin6_flowinfo = rnd(t);
+	if (chance(t, 16))
+		sin6->sin6_scope_id = rnd(t);
+}
+
+/*
+ * The address of a socket of the table (0: none), in family @family, any
+ * address as loopback: an IPv4 one as v4-mapped for IPv6, an IPv6 one on
+ * [::] (or v4-mapped) as 127.0.0.1 (or its own) for IPv4, [::] as ::1 or
+ * (@mapped) ::ffff:127.0.0.1 for IPv6.  0 for an IPv6 address that IPv4
+ * cannot reach.
+ */
+static int slot_addr(int fd, int family, int mapped, struct sockaddr_storage *ss)
+{
+	struct sockaddr_storage own;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss, *osin;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss, *osin6;
+	socklen_t len = sizeof(own);
+	in_addr_t ip;
+
+	osin = (struct sockaddr_in *)&own;
+	osin6 = (struct sockaddr_in6 *)&own;
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&own, &len) ||
+	    !osin->sin_port)
 		return 0;
-	if (!sin->sin_addr.s_addr)
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (own.ss_family == AF_INET) {
+		ip = osin->sin_addr.s_addr ?: htonl(INADDR_LOOPBACK);
+	} else if (own.ss_family != AF_INET6) {
+		return 0;
+	} else if (IN6_IS_ADDR_V4MAPPED(&osin6->sin6_addr)) {
+		ip = osin6->sin6_addr.s6_addr32[3] ?: htonl(INADDR_LOOPBACK);
+	} else if (family == AF_INET6) {
+		*sin6 = *osin6;
+		sin6->sin6_flowinfo = 0;
+		if (!IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+			return 1;
+		if (!mapped) {
+			sin6->sin6_addr.s6_addr[15] = 1;
+			return 1;
+		}
+		ip = htonl(INADDR_LOOPBACK);
+	} else if (IN6_IS_ADDR_UNSPECIFIED(&osin6->sin6_addr)) {
+		ip = htonl(INADDR_LOOPBACK);
+	} else {
+		return 0;
+	}
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = osin->sin_port;
+		sin->sin_addr.s_addr = ip;
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = osin->sin_port;
+		sin6->sin6_addr.s6_addr32[2] = htonl(0xffff);
+		sin6->sin6_addr.s6_addr32[3] = ip;
+	}
 	return 1;
 }
 
 /*
+ * The family of the next address for the socket of the call: the one it
+ * speaks (its name has a port, or is IPv6) three times in four, either
+ * otherwise.
+ */
+static int pick_family(struct fuzz_thread *t)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (!chance(t, 4) && t->cur.fd >= 0 &&
+	    !getsockname(t->cur.fd, (struct sockaddr *)&ss, &len) &&
+	    (ss.ss_family == AF_INET6 ||
+	     (ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_port)))
+		return ss.ss_family;
+	return chance(t, 2) ? AF_INET6 : AF_INET;
+}
+
+/* The same as pick_addr(), for a sockaddr_in6. */
+static socklen_t pick_addr6(struct fuzz_thread *t, int own,
+			    struct sockaddr_storage *ss)
+{
+	static const socklen_t lens[] = {
+		0, 2, 8, 16, 16, 23, 24, 27, 29, sizeof(*ss), sizeof(*ss) + 1,
+		4096, (socklen_t)-1,
+	};
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = sizeof(*sin6);
+
+	memset(ss, 0, sizeof(*ss));
+	sin6->sin6_family = AF_INET6;
+	pick_ip6(t, sin6);
+	switch (below(t, 10)) {
+	case 0: case 1: case 2: case 3:
+		/* a socket of the table: a live listener, or not */
+		if (slot_addr(pick_listener(t, pick_fd(t)), AF_INET6,
+			      chance(t, 3), ss))
+			break;
+		fallthrough;
+	case 4: case 5:
+		sin6->sin6_port = htons(PORT_BASE + below(t, PORT_POOL));
+		break;
+	case 6:
+		memset(&sin6->sin6_addr, 0, sizeof(sin6->sin6_addr));
+		if (chance(t, 2)) {
+			sin6->sin6_addr.s6_addr32[2] = htonl(0xffff);
+			sin6->sin6_addr.s6_addr32[3] = htonl(INADDR_LOOPBACK);
+		} else {
+			sin6->sin6_addr.s6_addr[15] = 1;
+		}
+		sin6->sin6_port = htons(PORT_DEAD);
+		break;
+	case 7:
+		if (slot_addr(own, AF_INET6, chance(t, 3), ss))
+			break;
+		fallthrough;
+	case 8:
+		sin6->sin6_port = chance(t, 2) ? 0 : htons(below(t, 65536));
+		break;
+	default:
+		/* no well formed address */
+		sin6->sin6_port = htons(PORT_BASE + below(t, PORT_POOL));
+		switch (below(t, 5)) {
+		case 0:
+			sin6->sin6_family = AF_UNSPEC;	/* connect: disconnect */
+			break;
+		case 1:
+			sin6->sin6_family = AF_INET;	/* at IPv6's length */
+			break;
+		case 2:
+			sin6->sin6_family = below(t, 65536);
+			break;
+		case 3:
+			len = below(t, sizeof(*sin6) + 1);	/* 0..28 */
+			break;
+		default:
+			len = PICK(t, lens);
+		}
+	}
+	return len;
+}
+
+/*
  * An address for bind() (@own: the socket's own fd, for connect's self
- * address) or connect(): mostly well formed, sometimes with the wrong
- * family or length.  Returns the length to pass.
+ * address) or connect(): IPv4 or IPv6 (pick_family()), mostly well formed,
+ * sometimes with the wrong family or length.  Returns the length to pass.
  */
 static socklen_t pick_addr(struct fuzz_thread *t, int own,
 			   struct sockaddr_storage *ss)
@@ -374,13 +557,15 @@ static socklen_t pick_addr(struct fuzz_thread *t, int own,
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	socklen_t len = sizeof(*sin);
 
+	if (pick_family(t) == AF_INET6)
+		return pick_addr6(t, own, ss);
 	memset(ss, 0, sizeof(*ss));
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = pick_ip(t);
 	switch (below(t, 10)) {
 	case 0: case 1: case 2: case 3:
-		/* a socket of the table: a live listener, or not */
-		if (slot_addr(pick_listener(t, pick_fd(t)), sin))
+		/* a socket of the table: a live listener (on [::] too), or not */
+		if (slot_addr(pick_listener(t, pick_fd(t)), AF_INET, 0, ss))
 			break;
 		fallthrough;
 	case 4: case 5:
@@ -391,7 +576,7 @@ static socklen_t pick_addr(struct fuzz_thread *t, int own,
 		sin->sin_port = htons(PORT_DEAD);
 		break;
 	case 7:
-		if (slot_addr(own, sin))
+		if (slot_addr(own, AF_INET, 0, ss))
 			break;
 		fallthrough;
 	case 8:
@@ -404,7 +589,7 @@ static socklen_t pick_addr(struct fuzz_thread *t, int own,
 			sin->sin_family = AF_UNSPEC;	/* connect: disconnect */
 			break;
 		case 1:
-			sin->sin_family = AF_INET6;
+			sin->sin_family = AF_INET6;	/* at IPv4's length */
 			break;
 		case 2:
 			sin->sin_family = below(t, 65536);
@@ -414,6 +599,27 @@ static socklen_t pick_addr(struct fuzz_thread *t, int own,
 		}
 	}
 	return len;
+}
+
+/*
+ * An address for a BUG report: an IPv4 one as a number, an IPv6 one as its
+ * first and last 32 bits (fe80::1 is 0xfe80000000000001), the v4-mapped
+ * ones with 0xffff above; the port; for IPv6, 6 in the 100000s of the port.
+ */
+static void note_addr(struct fuzz_thread *t, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	if (ss->ss_family != AF_INET6) {
+		t->cur.a = ntohl(sin->sin_addr.s_addr);
+		t->cur.b = ntohs(sin->sin_port);
+		return;
+	}
+	t->cur.a = (long)((unsigned long)(ntohl(sin6->sin6_addr.s6_addr32[0]) ^
+					  ntohl(sin6->sin6_addr.s6_addr32[2])) << 32 |
+			  ntohl(sin6->sin6_addr.s6_addr32[3]));
+	t->cur.b = 600000 + ntohs(sin6->sin6_port);
 }
 
 /* ---- the calls; each returns the answer of its main call, errno kept ---- */
@@ -442,7 +648,8 @@ static long op_socket(struct fuzz_thread *t)
 		type |= SOCK_CLOEXEC;
 	t->cur.a = type;
 	t->cur.b = proto;
-	fd = socket(fz.family, type, proto);
+	t->cur.c = fz.family2 && chance(t, 2) ? fz.family2 : fz.family;
+	fd = socket(t->cur.c, type, proto);
 	if (fd < 0)
 		return fd;
 	set_timeouts(fd);
@@ -455,8 +662,7 @@ static long op_bind(struct fuzz_thread *t)
 	struct sockaddr_storage ss;
 	socklen_t len = pick_addr(t, -1, &ss);
 
-	t->cur.a = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
-	t->cur.b = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	note_addr(t, &ss);
 	t->cur.c = len;
 	return bind(t->cur.fd, chance(t, 50) ? NULL : (struct sockaddr *)&ss, len);
 }
@@ -488,8 +694,7 @@ static long op_connect(struct fuzz_thread *t)
 
 	pick_blocking(t, t->cur.fd);
 	len = pick_addr(t, t->cur.fd, &ss);
-	t->cur.a = ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
-	t->cur.b = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	note_addr(t, &ss);
 	t->cur.c = len;
 	return connect(t->cur.fd, chance(t, 50) ? NULL : (struct sockaddr *)&ss, len);
 }
@@ -500,7 +705,7 @@ static long op_accept(struct fuzz_thread *t)
 		0, SOCK_NONBLOCK, SOCK_CLOEXEC, SOCK_NONBLOCK | SOCK_CLOEXEC, 1,
 		O_APPEND,
 	};
-	static const socklen_t lens[] = { 0, 4, 16, 128, (socklen_t)-1 };
+	static const socklen_t lens[] = { 0, 4, 16, 28, 128, (socklen_t)-1 };
 	struct sockaddr_storage ss;
 	socklen_t len = PICK(t, lens), *lenp = &len;
 	struct sockaddr *sa = (struct sockaddr *)&ss;
@@ -529,12 +734,30 @@ static long check_len(struct fuzz_thread *t, long ret, size_t len)
 	return ret;
 }
 
+/*
+ * The same for a receive call, but a datagram socket (socket() of a random
+ * type makes UDP ones under -f tcp and tcp6) answers MSG_TRUNC with the
+ * datagram's whole length, as recv(2) says.
+ */
+static long check_recv_len(struct fuzz_thread *t, long ret, size_t len,
+			   int flags)
+{
+	socklen_t tlen = sizeof(int);
+	int type;
+
+	if (ret > 0 && (size_t)ret > len && (flags & MSG_TRUNC) &&
+	    !getsockopt(t->cur.fd, SOL_SOCKET, SO_TYPE, &type, &tlen) &&
+	    type != SOCK_STREAM)
+		return ret;
+	return check_len(t, ret, len);
+}
+
 enum { BUF_RECV, BUF_SEND, BUF_RECVFROM, BUF_SENDTO };
 
 /* send(), recv(), sendto() (MSG_FASTOPEN: a connect) or recvfrom(). */
 static long buf_op(struct fuzz_thread *t, int kind)
 {
-	static const socklen_t lens[] = { 0, 2, 16, 128, (socklen_t)-1 };
+	static const socklen_t lens[] = { 0, 2, 16, 28, 128, (socklen_t)-1 };
 	struct sockaddr *sa = NULL;
 	struct sockaddr_storage ss;
 	socklen_t alen = 0;
@@ -564,6 +787,8 @@ static long buf_op(struct fuzz_thread *t, int kind)
 	default:
 		ret = sendto(t->cur.fd, buf, len, t->cur.b, sa, alen);
 	}
+	if (kind == BUF_RECV || kind == BUF_RECVFROM)
+		return check_recv_len(t, ret, len, t->cur.b);
 	return check_len(t, ret, len);
 }
 
@@ -581,6 +806,9 @@ static long op_sendto(struct fuzz_thread *t)
 static void pick_control(struct fuzz_thread *t, struct msghdr *msg, char *cbuf,
 			 size_t size)
 {
+	static const int cmsg_levels[] = {
+		SOL_SOCKET, SOL_SOCKET, SOL_IP, SOL_IP, SOL_IPV6,
+	};
 	struct cmsghdr *cm = (struct cmsghdr *)cbuf;
 	size_t i;
 
@@ -593,7 +821,7 @@ static void pick_control(struct fuzz_thread *t, struct msghdr *msg, char *cbuf,
 		break;
 	case 1:
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		cm->cmsg_level = chance(t, 2) ? SOL_SOCKET : SOL_IP;
+		cm->cmsg_level = PICK(t, cmsg_levels);
 		cm->cmsg_type = below(t, OPT_NAMES);
 		*(int *)CMSG_DATA(cm) = chance(t, 2) ? 1 : (int)rnd(t);
 		msg->msg_controllen = CMSG_SPACE(sizeof(int));
@@ -667,7 +895,8 @@ static long msg_op(struct fuzz_thread *t, int send_it)
 	}
 	if (send_it)
 		return check_len(t, sendmsg(t->cur.fd, msg, t->cur.b), len);
-	return check_len(t, recvmsg(t->cur.fd, msg, t->cur.b), len);
+	return check_recv_len(t, recvmsg(t->cur.fd, msg, t->cur.b), len,
+			      t->cur.b);
 }
 
 static long op_sendmsg(struct fuzz_thread *t)
@@ -848,10 +1077,10 @@ static long op_epoll(struct fuzz_thread *t)
 	return ret;
 }
 
-/* A level: the four named, the module's protocol number, or any. */
+/* A level: the five named, the module's protocol number, or any. */
 static int pick_level(struct fuzz_thread *t)
 {
-	switch (below(t, 13)) {
+	switch (below(t, 16)) {
 	case 0: case 1: case 2:
 		return SOL_SOCKET;
 	case 3: case 4: case 5:
@@ -860,9 +1089,76 @@ static int pick_level(struct fuzz_thread *t)
 		return fz.tcpx_level;
 	case 9: case 10: case 11:
 		return IPPROTO_TCP;
+	case 12: case 13: case 14:
+		return SOL_IPV6;
 	default:
 		return chance(t, 2) ? fz.tcpx_proto : (int)rnd(t);
 	}
+}
+
+/*
+ * A SOL_IPV6 option value in @buf (@size bytes, at least SMALL_SIZE): an
+ * int of IPv6's edges (hop limits, traffic classes, MTUs, PMTU discovery
+ * modes, IPV6_ADDRFORM's families), or a struct its options take
+ * (ipv6_mreq, group_req, in6_pktinfo, in6_flowlabel_req, a hop-by-hop
+ * header).  Returns the struct's size, to pass as the length.
+ */
+static socklen_t fill_value6(struct fuzz_thread *t, char *buf, size_t size)
+{
+	static const int ints[] = {
+		-1, 0, 1, 2, 3, 5, 6, 255, 256, 1279, 1280, 1500, 65535, 65536,
+		AF_INET, AF_INET6, INT_MIN, INT_MAX,
+	};
+	struct in6_addr mc = { .s6_addr = { 0xff, 0x02, [15] = 1 } };
+	struct ipv6_mreq mr = { .ipv6mr_multiaddr = mc, .ipv6mr_interface = 1 };
+	struct in6_pktinfo pi = { .ipi6_addr = in6addr_loopback, .ipi6_ifindex = 1 };
+	struct in6_flowlabel_req fl = {
+		.flr_dst = in6addr_loopback,
+		.flr_action = IPV6_FL_A_GET,
+		.flr_share = IPV6_FL_S_EXCL,
+		.flr_flags = IPV6_FL_F_CREATE,
+		.flr_linger = 1,
+	};
+	struct group_req gr = { .gr_interface = 1 };
+	struct sockaddr_in6 *grp = (struct sockaddr_in6 *)&gr.gr_group;
+	/* next header 0, length 0 (8 bytes), a PadN of 4 */
+	static const char hbh[8] = { 0, 0, 1, 4 };
+	const void *src;
+	socklen_t n;
+	int v;
+
+	switch (below(t, 6)) {
+	case 0:
+		src = &mr;
+		n = sizeof(mr);
+		break;
+	case 1:
+		grp->sin6_family = AF_INET6;
+		grp->sin6_addr = mc;
+		src = &gr;
+		n = sizeof(gr);
+		break;
+	case 2:
+		src = &pi;
+		n = sizeof(pi);
+		break;
+	case 3:
+		fl.flr_label = chance(t, 2) ? 0 : htonl(below(t, 1 << 20));
+		fl.flr_action = below(t, 4);
+		src = &fl;
+		n = sizeof(fl);
+		break;
+	case 4:
+		src = hbh;
+		n = sizeof(hbh);
+		break;
+	default:
+		v = PICK(t, ints);
+		memcpy(buf, &v, sizeof(v));
+		return sizeof(v);
+	}
+	memcpy(buf, src, n < size ? n : size);
+	return n;
 }
 
 /*
@@ -906,13 +1202,18 @@ static void fill_value(struct fuzz_thread *t, char *buf, size_t size)
 	}
 }
 
-/* An option's buffer and length: the big buffer, the small one, NULL, a fault. */
-static char *pick_optval(struct fuzz_thread *t, socklen_t *len)
+/*
+ * An option's buffer and length: the big buffer, the small one, NULL, a
+ * fault.  At SOL_IPV6, half the values are IPv6's, given a third of the time
+ * at their own size.
+ */
+static char *pick_optval(struct fuzz_thread *t, int level, socklen_t *len)
 {
 	static const socklen_t lens[] = {
 		0, 1, 2, 4, 4, 4, 8, 12, 16, 40, 64, 256, 4096, 65536,
 		BUF_SIZE + 1, (socklen_t)-1, (socklen_t)INT_MIN,
 	};
+	socklen_t size;
 	char *buf;
 
 	*len = PICK(t, lens);
@@ -927,16 +1228,23 @@ static char *pick_optval(struct fuzz_thread *t, socklen_t *len)
 	default:
 		buf = t->buf;
 	}
+	if (level == SOL_IPV6 && chance(t, 2)) {
+		size = fill_value6(t, buf, buf == t->buf ? BUF_SIZE : SMALL_SIZE);
+		if (chance(t, 3))
+			*len = size;
+		return buf;
+	}
 	fill_value(t, buf, buf == t->buf ? BUF_SIZE : SMALL_SIZE);
 	return buf;
 }
 
 static long op_setsockopt(struct fuzz_thread *t)
 {
+	int level = pick_level(t);
 	socklen_t len;
-	char *val = pick_optval(t, &len);
+	char *val = pick_optval(t, level, &len);
 
-	t->cur.a = pick_level(t);
+	t->cur.a = level;
 	t->cur.b = chance(t, 40) ? (int)rnd(t) : (int)below(t, OPT_NAMES);
 	t->cur.c = len;
 	return setsockopt(t->cur.fd, t->cur.a, t->cur.b, val, len);
@@ -944,14 +1252,15 @@ static long op_setsockopt(struct fuzz_thread *t)
 
 static long op_getsockopt(struct fuzz_thread *t)
 {
+	int level = pick_level(t);
 	socklen_t len, given, *lenp = &len;
-	char *val = pick_optval(t, &len);
+	char *val = pick_optval(t, level, &len);
 	long ret;
 
 	given = len;
 	if (chance(t, 20))
 		lenp = chance(t, 2) ? NULL : (socklen_t *)(t->buf + BUF_SIZE);
-	t->cur.a = pick_level(t);
+	t->cur.a = level;
 	t->cur.b = chance(t, 40) ? (int)rnd(t) : (int)below(t, OPT_NAMES);
 	t->cur.c = len;
 	ret = getsockopt(t->cur.fd, t->cur.a, t->cur.b, val, lenp);
@@ -1001,7 +1310,7 @@ static long op_ioctl(struct fuzz_thread *t)
 
 static long op_getname(struct fuzz_thread *t)
 {
-	static const socklen_t lens[] = { 0, 2, 16, 128, (socklen_t)-1 };
+	static const socklen_t lens[] = { 0, 2, 16, 24, 28, 128, (socklen_t)-1 };
 	struct sockaddr_storage ss;
 	socklen_t len = PICK(t, lens);
 
@@ -1022,6 +1331,65 @@ static long op_fcntl(struct fuzz_thread *t)
 		return cur;
 	t->cur.a = cur ^ PICK(t, fl);
 	return fcntl(t->cur.fd, F_SETFL, t->cur.a);
+}
+
+/* "/proc/net/tcpx6" (@v6) or "/proc/net/tcpx"; tcp6, tcp for TCP. */
+static void proc_path(char *path, size_t size, int v6)
+{
+	snprintf(path, size, "/proc/net/%s%s", fz.proc, v6 ? "6" : "");
+}
+
+/*
+ * /proc/net/tcpx6 (three times in four) or /proc/net/tcpx, read in chunks
+ * of random sizes, from the start or an offset, while the other threads
+ * change what it lists: no read may answer more than it was asked, and the
+ * file begins with its header.  Mostly the thread's own open file, from
+ * setup_thread(): its number never comes back as a socket of the table,
+ * which another thread's dup2() onto a stale number could put in place of
+ * a file opened now (so such a file's header is not checked).  Answers the
+ * bytes read.
+ */
+static long op_proc(struct fuzz_thread *t)
+{
+	static const size_t sizes[] = {
+		1, 7, 64, 149, 150, 151, 1000, 4096, 4096, 65536,
+	};
+	int fd, err, i, n = 1 + below(t, 64), fresh = chance(t, 4);
+	long ret = 0, total = 0;
+	char path[32];
+	size_t len;
+	off_t off;
+
+	t->cur.a = !chance(t, 4);
+	fd = t->procfd[t->cur.a];
+	if (fresh) {
+		proc_path(path, sizeof(path), t->cur.a);
+		fd = open(path, O_RDONLY);
+	}
+	t->cur.fd = fd;
+	if (fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	off = lseek(fd, chance(t, 4) ? below(t, 8192) : 0, SEEK_SET);
+	t->cur.c = off;
+	for (i = 0; i < n; i++) {
+		len = PICK(t, sizes);
+		ret = check_len(t, read(fd, t->buf, len), len);
+		if (ret <= 0)
+			break;
+		if (!fresh && !off && !total && ret >= 4 &&
+		    memcmp(t->buf, "  sl", 4))
+			bug(t, "a /proc file began with no header, bytes", ret);
+		total += ret;
+	}
+	if (fresh) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	t->cur.b = total;
+	return ret < 0 ? ret : total;
 }
 
 static long run_op(struct fuzz_thread *t, int op);
@@ -1077,7 +1445,7 @@ static long (*const op_fns[OP_MAX])(struct fuzz_thread *t) = {
 	[OP_POLL] = op_poll, [OP_EPOLL] = op_epoll,
 	[OP_SETSOCKOPT] = op_setsockopt, [OP_GETSOCKOPT] = op_getsockopt,
 	[OP_IOCTL] = op_ioctl, [OP_GETNAME] = op_getname,
-	[OP_FCNTL] = op_fcntl,
+	[OP_FCNTL] = op_fcntl, [OP_PROC] = op_proc,
 };
 
 /* One call, timed for the watchdog and counted in the histogram. */
@@ -1205,6 +1573,7 @@ static int setup_signals(void)
 
 static int setup_thread(struct fuzz_thread *t, int idx)
 {
+	char path[32];
 	int i;
 
 	t->idx = idx;
@@ -1221,6 +1590,10 @@ static int setup_thread(struct fuzz_thread *t, int idx)
 		t->buf[i] = i;
 	t->epfd = epoll_create1(0);
 	t->outfd = memfd_create("fuzz_sys_out", 0);
+	for (i = 0; i < 2; i++) {
+		proc_path(path, sizeof(path), i);
+		t->procfd[i] = open(path, O_RDONLY);
+	}
 	if (t->epfd < 0 || t->outfd < 0 || pipe2(t->pipe, O_NONBLOCK))
 		return tcpx_fail("setup");
 	return 0;
@@ -1282,7 +1655,7 @@ static void report(double secs)
 static int print_usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [-f tcpx|tcp|N] [-s SEED] [-n CALLS] [-t THREADS] [-S SLOTS] [-H SECONDS] [-v]\n",
+		"usage: %s [-f tcpx|tcp|tcp6|N] [-s SEED] [-n CALLS] [-t THREADS] [-S SLOTS] [-H SECONDS] [-v]\n",
 		prog);
 	return 1;
 }
@@ -1295,6 +1668,12 @@ static int parse_args(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "f:s:n:t:S:H:v")) != -1) {
 		switch (opt) {
 		case 'f':
+			fz.family2 = 0;
+			if (!strcmp(optarg, "tcp6")) {
+				fz.family = AF_INET6;
+				fz.family2 = AF_INET;
+				break;
+			}
 			fz.family = tcpx_family_of(optarg);
 			if (fz.family < 0)
 				return -1;
@@ -1350,6 +1729,7 @@ int main(int argc, char **argv)
 	fz.hang_s = 30;
 	if (parse_args(argc, argv))
 		return print_usage(argv[0]);
+	fz.proc = fz.family == AF_INET || fz.family == AF_INET6 ? "tcp" : "tcpx";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("seed %llu family %d calls %lu threads %d slots %d\n", fz.seed,
 	       fz.family, fz.calls, fz.nthreads, fz.nslots);

@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The syscall fuzzer (fuzz_sys.c): threads of random socket calls on a
-# shared table of tcpx sockets, in a fresh namespace, after a shorter run of
-# the same on Linux TCP that shows the harness is sound.  Fails on a HANG
-# or an impossible answer (the program's exit status) or a fuzzer that does
-# not end; tcpx sockets left in the namespace after a bounded wait; tcpx
-# slab objects above their count before the run once the namespace is
-# gone; a new kmemleak report (debug kernel; absent kmemleak is a visible
-# skip); a hung task or a splat in the kernel log.
+# shared table of tcpx sockets, over IPv4 and IPv6, in a fresh namespace,
+# after a shorter run of the same on Linux TCP (AF_INET6 and AF_INET
+# sockets, -f tcp6) that shows the harness is sound.  Fails on a HANG or
+# an impossible answer (the program's exit status) or a fuzzer that does
+# not end; tcpx sockets (/proc/net/tcpx and tcpx6) left in the namespace
+# after a bounded wait; tcpx slab objects above their count before the run
+# once the namespace is gone; a new kmemleak report (debug kernel; absent
+# kmemleak is a visible skip); a hung task or a splat in the kernel log.
 #
 #   [ $NS_TCP ]  [ $NS_FUZZ ]   one namespace per run, loopback only
+#                                (127.0.0.1, ::1, fe80::1)
 #
 # Environment: FUZZ_CALLS (tcpx calls, default 100000 on the debug kernel,
 # 200000 on others), FUZZ_TCP_CALLS (default a fiftieth of it), FUZZ_THREADS
@@ -126,9 +128,17 @@ deadline=$((60 + calls / 200))
 [ -w "$HUNG" ] && echo 30 > "$HUNG"
 mark start
 
+# fe80::1 on lo: the fuzzer's link-local addresses, with a scope id, can
+# be bound and connected to.
+link_local() {
+	ip -n "$1" -6 addr add fe80::1/64 dev lo nodad ||
+		echo "# no fe80::1 in $1: link-local addresses are only refused"
+}
+
 tcpx_ns_new NS_TCP || ktap_exit_fail_msg "cannot create a namespace"
+link_local "$NS_TCP"
 tcpx_check "Linux TCP: $tcp_calls calls, no HANG or impossible answer (seed $seed)" \
-	fuzz tcp "$NS_TCP" tcp "$tcp_calls"
+	fuzz tcp "$NS_TCP" tcp6 "$tcp_calls"
 ns_del "$NS_TCP"
 
 # TIME-WAIT 2 s and FIN-WAIT-2 1 s, and an orphan that gets no answer to
@@ -139,6 +149,7 @@ ns_del "$NS_TCP"
 # waits out about 100 s of backoff, on TCP as on tcpx (conn_api's
 # orphan_unroutable compares the two).
 tcpx_ns_new NS_FUZZ || ktap_exit_fail_msg "cannot create a namespace"
+link_local "$NS_FUZZ"
 ip netns exec "$NS_FUZZ" sysctl -qw net.tcpx.msl=1 net.tcpx.fin_timeout=1 \
 	net.tcpx.orphan_retries=1
 slab_counts > "$OUT/slab.before"
@@ -148,12 +159,17 @@ tcpx_check "tcpx: $calls calls, no HANG or impossible answer (seed $seed)" \
 	fuzz tcpx "$NS_FUZZ" tcpx "$calls"
 end=$SECONDS
 
+# IPv4 sockets in /proc/net/tcpx, IPv6 ones (v4-mapped too) in tcpx6.
+all_proc_lines() {
+	tcpx_proc_lines "$NS_FUZZ"
+	tcpx_proc_lines "$NS_FUZZ" /proc/net/tcpx6
+}
 no_sockets() {
-	[ -z "$(tcpx_proc_lines "$NS_FUZZ")" ]
+	[ -z "$(all_proc_lines)" ]
 }
 sockets_gone() {
 	tcpx_wait_for 60 no_sockets && return 0
-	tcpx_proc_lines "$NS_FUZZ" | head -n 20 | sed 's/^/# left: /'
+	all_proc_lines | head -n 20 | sed 's/^/# left: /'
 	return 1
 }
 tcpx_check "the namespace's tcpx sockets are gone within 60 s" sockets_gone

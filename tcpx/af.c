@@ -127,9 +127,10 @@ static void tcpx_destroy_sock(struct sock *sk)
 /*
  * The first bind() or connect() with an address the family takes fixes
  * the socket's family: a sockaddr_in6 makes it IPv6 (dual-stack), a
- * sockaddr_in (or bind()'s AF_UNSPEC 0.0.0.0) IPv4.  A sockaddr_in6 too
- * short for IPv6 is EINVAL, as on an AF_INET6 socket; IPv6 turned off is
- * EAFNOSUPPORT.  Socket locked.
+ * sockaddr_in (or bind()'s AF_UNSPEC 0.0.0.0) IPv4.  An AF_INET6 address
+ * too short for a sockaddr_in6 decides nothing: IPv4 refuses its family
+ * (EAFNOSUPPORT), as before IPv6.  IPv6 turned off is EAFNOSUPPORT.
+ * Socket locked.
  */
 static int tcpx_set_family(struct sock *sk, const struct sockaddr *uaddr,
 			   int addr_len)
@@ -137,11 +138,8 @@ static int tcpx_set_family(struct sock *sk, const struct sockaddr *uaddr,
 	if (tcpx_sk(sk)->family_set ||
 	    addr_len < (int)sizeof(uaddr->sa_family))
 		return 0;
-	if (uaddr->sa_family == AF_INET6) {
-		if (addr_len < SIN6_LEN_RFC2133)
-			return -EINVAL;
+	if (uaddr->sa_family == AF_INET6 && addr_len >= SIN6_LEN_RFC2133)
 		return tcpx_v6_become(sk) ? 0 : -EAFNOSUPPORT;
-	}
 	if ((uaddr->sa_family == AF_INET || uaddr->sa_family == AF_UNSPEC) &&
 	    addr_len >= (int)sizeof(struct sockaddr_in))
 		WRITE_ONCE(tcpx_sk(sk)->family_set, 1);

@@ -95,6 +95,18 @@ static inline void tcpx_set_recverr6(struct sock *sk, bool on)
 #endif
 }
 
+/*
+ * af_ops syn_recv_sock's last parameter in Debian's 6.1 and 6.12 (a stable
+ * backport): a hook for a v4-mapped child's IPv6 options, which tcpx's
+ * families set themselves.
+ */
+#ifdef TCPX_HAVE_OPT_CHILD_INIT
+#define TCPX_SYN_RECV_SOCK_HOOK \
+	, void (*opt_child_init)(struct sock *newsk, const struct sock *sk)
+#else
+#define TCPX_SYN_RECV_SOCK_HOOK
+#endif
+
 /* A connection's route, no address cached beside it. */
 #ifdef TCPX_HAVE_IP6_DST_STORE_BOOL
 #define tcpx_ip6_dst_store(sk, dst)	ip6_dst_store(sk, dst, NULL, false)

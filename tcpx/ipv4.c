@@ -340,28 +340,13 @@ struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				   own_req);
 }
 
-#ifdef TCPX_HAVE_OPT_CHILD_INIT
-/*
- * The kernel's signature has a hook for a child's IPv6 options (a stable
- * backport, TCP's v4-mapped children); tcpx's IPv6 listeners pass their
- * own, not through here.
- */
+/* af_ops syn_recv_sock: the child of an IPv4 listener. */
 static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 					  struct sk_buff *skb,
 					  struct request_sock *req,
 					  struct dst_entry *dst,
 					  struct request_sock *req_unhash,
-					  bool *own_req,
-					  void (*opt_child_init)(struct sock *newsk,
-								 const struct sock *sk))
-#else
-static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
-					  struct sk_buff *skb,
-					  struct request_sock *req,
-					  struct dst_entry *dst,
-					  struct request_sock *req_unhash,
-					  bool *own_req)
-#endif
+					  bool *own_req TCPX_SYN_RECV_SOCK_HOOK)
 {
 	return __tcpx_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req,
 				       NULL);
@@ -395,7 +380,7 @@ static void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	const struct iphdr *iph = ip_hdr(in);
-	u32 mark = IP4_REPLY_MARK(net, in->mark), prio = 0;
+	u32 mark = IP4_REPLY_MARK(net, in->mark), prio;
 	struct sk_buff *skb;
 	struct flowi4 fl4;
 	struct rtable *rt;
@@ -405,27 +390,18 @@ static void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 	if ((flags & TCPHDR_RST) && skb_rtable(in) &&
 	    skb_rtable(in)->rt_type != RTN_LOCAL)
 		return;
-	if (sk && sk->sk_state == TCP_TIME_WAIT) {
-		mark = mark ? : inet_twsk(sk)->tw_mark;
-		prio = inet_twsk(sk)->tw_priority;
-	} else if (sk) {
-		mark = mark ? : READ_ONCE(sk->sk_mark);
-		prio = READ_ONCE(sk->sk_priority);
-	}
+	tcpx_reply_mark(sk, &mark, &prio);
 	flowi4_init_output(&fl4, inet_iif(in), mark, 0, RT_SCOPE_UNIVERSE,
 			   tcpx_ipproto, 0, iph->saddr, iph->daddr, th->source,
 			   th->dest, sock_net_uid(net, NULL));
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return;
-	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
+	skb = tcpx_reply_skb(in, seq, ack, flags, win, o);
 	if (!skb) {
 		ip_rt_put(rt);
 		return;
 	}
-	skb_reserve(skb, TCPX_MAX_HEADER);
-	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
-	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
 
 	skb_push(skb, sizeof(*niph));
 	skb_reset_network_header(skb);
@@ -446,9 +422,7 @@ static void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 	skb->priority = prio;
 	__tcpx_v4_send_check(skb, niph->saddr, niph->daddr);
 
-	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
-	if (flags & TCPHDR_RST)
-		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
+	tcpx_reply_count(net, flags);
 	ip_local_out(net, NULL, skb);
 }
 

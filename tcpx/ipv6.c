@@ -577,23 +577,13 @@ static struct sock *__tcpx_v6_syn_recv_sock(const struct sock *sk,
 				   own_req);
 }
 
-#ifdef TCPX_HAVE_OPT_CHILD_INIT
+/* af_ops syn_recv_sock: the child of an IPv6 listener. */
 static struct sock *tcpx_v6_syn_recv_sock(const struct sock *sk,
 					  struct sk_buff *skb,
 					  struct request_sock *req,
 					  struct dst_entry *dst,
 					  struct request_sock *req_unhash,
-					  bool *own_req,
-					  void (*opt_child_init)(struct sock *newsk,
-								 const struct sock *sk))
-#else
-static struct sock *tcpx_v6_syn_recv_sock(const struct sock *sk,
-					  struct sk_buff *skb,
-					  struct request_sock *req,
-					  struct dst_entry *dst,
-					  struct request_sock *req_unhash,
-					  bool *own_req)
-#endif
+					  bool *own_req TCPX_SYN_RECV_SOCK_HOOK)
 {
 	return __tcpx_v6_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req);
 }
@@ -646,7 +636,7 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(in);
 	const struct tcphdr *th = tcp_hdr(in);
-	u32 mark = IP6_REPLY_MARK(net, in->mark), prio = 0;
+	u32 mark = IP6_REPLY_MARK(net, in->mark), prio;
 	u8 tclass = 0;
 	struct ipv6hdr *nip6h;
 	struct dst_entry *dst;
@@ -657,16 +647,11 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	if ((flags & TCPHDR_RST) && skb_dst(in) &&
 	    !ipv6_unicast_destination(in))
 		return;
-	if (sk && sk->sk_state == TCP_TIME_WAIT) {
-		mark = mark ? : inet_twsk(sk)->tw_mark;
-		prio = inet_twsk(sk)->tw_priority;
+	tcpx_reply_mark(sk, &mark, &prio);
+	if (sk && sk->sk_state == TCP_TIME_WAIT)
 		tclass = inet_twsk(sk)->tw_tclass;
-	} else if (sk) {
-		mark = mark ? : READ_ONCE(sk->sk_mark);
-		prio = READ_ONCE(sk->sk_priority);
-		if (inet_sk(sk)->pinet6)
-			tclass = inet_sk(sk)->pinet6->tclass;
-	}
+	else if (sk && inet_sk(sk)->pinet6)
+		tclass = inet_sk(sk)->pinet6->tclass;
 	memset(&fl6, 0, sizeof(fl6));
 	fl6.daddr = ip6h->saddr;
 	fl6.saddr = ip6h->daddr;
@@ -680,15 +665,11 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 	if (IS_ERR(dst))
 		return;
-	skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
+	skb = tcpx_reply_skb(in, seq, ack, flags, win, o);
 	if (!skb) {
 		dst_release(dst);
 		return;
 	}
-	skb_reserve(skb, TCPX_MAX_HEADER);
-	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
-	skb_reset_transport_header(skb);
-	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
 	__tcpx_v6_send_check(skb, &fl6.saddr, &fl6.daddr);
 
 	skb_push(skb, sizeof(*nip6h));
@@ -705,9 +686,7 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	skb->mark = mark;
 	skb->priority = prio;
 
-	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
-	if (flags & TCPHDR_RST)
-		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
+	tcpx_reply_count(net, flags);
 	ip6_local_out(net, NULL, skb);
 }
 

@@ -87,6 +87,49 @@ void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 }
 
 /*
+ * What a reply outside a connection takes from the sock it answers for (a
+ * full socket, a TIME-WAIT one, or NULL): its SO_MARK, unless *mark holds
+ * the segment's reflected one, and its SO_PRIORITY, as tcp_v4_send_reset().
+ */
+void tcpx_reply_mark(const struct sock *sk, u32 *mark, u32 *prio)
+{
+	*prio = 0;
+	if (sk && sk->sk_state == TCP_TIME_WAIT) {
+		*mark = *mark ? : inet_twsk(sk)->tw_mark;
+		*prio = inet_twsk(sk)->tw_priority;
+	} else if (sk) {
+		*mark = *mark ? : READ_ONCE(sk->sk_mark);
+		*prio = READ_ONCE(sk->sk_priority);
+	}
+}
+
+/*
+ * The segment of a reply to "in", its ports swapped, room left in front
+ * for the family's header; NULL without memory.
+ */
+struct sk_buff *tcpx_reply_skb(const struct sk_buff *in, u32 seq, u32 ack,
+			       u8 flags, u16 win, const struct tcpx_out_opts *o)
+{
+	const struct tcphdr *th = tcp_hdr(in);
+	struct sk_buff *skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, TCPX_MAX_HEADER);
+	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
+	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
+	return skb;
+}
+
+/* A reply leaves: counted as TCP counts its own. */
+void tcpx_reply_count(struct net *net, u8 flags)
+{
+	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
+	if (flags & TCPHDR_RST)
+		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
+}
+
+/*
  * RFC 2018 4: the blocks input.c keeps, the one holding the segment that
  * triggered the ACK first, then those reported most recently; if room is
  * left (blocks forgotten when the queue was pruned, or more than

@@ -604,6 +604,10 @@ enum {
 void __tcpx_push_pending(struct sock *sk, int how);
 void tcpx_push_pending(struct sock *sk);
 unsigned int tcpx_opts_len(const struct tcpx_out_opts *o);
+void tcpx_reply_mark(const struct sock *sk, u32 *mark, u32 *prio);
+struct sk_buff *tcpx_reply_skb(const struct sk_buff *in, u32 seq, u32 ack,
+			       u8 flags, u16 win, const struct tcpx_out_opts *o);
+void tcpx_reply_count(struct net *net, u8 flags);
 void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 		      u32 seq, u32 ack, u8 flags, u16 win,
 		      const struct tcpx_out_opts *o);

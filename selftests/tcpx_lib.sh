@@ -284,6 +284,9 @@ tcpx_dump() {
 	for ns in "${TCPX_NS_LIST[@]}"; do
 		echo "# [$ns] /proc/net/tcpx:"
 		ip netns exec "$ns" cat /proc/net/tcpx 2>&1 | sed 's/^/#   /'
+		# IPv6 sockets, when there are any.
+		ip netns exec "$ns" awk 'NR == 2 { print "# [" ns "] /proc/net/tcpx6:" } NR > 1 { print "#   " $0 }' \
+			ns="$ns" /proc/net/tcpx6 2>/dev/null
 	done
 	dmesg | tail -n 10 | sed 's/^/# dmesg: /'
 }

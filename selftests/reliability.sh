@@ -15,6 +15,11 @@
 # is checked byte for byte (tcpx_xfer compares with the stream it expects,
 # and each end's hash of what it sent must equal the other's of what came).
 #
+# The profile with everything runs over IPv6 as well (fd00:1::1 and
+# fd00:1::2 on the same link, tcpx_topo_ipv6): tcpx's IPv6 sockets, and
+# Linux TCP's AF_INET6 ones for its bounds, measured in the same run
+# (about 25 s more on the stock lane, 15 s on the debug one: SIZE_SLOW).
+#
 # Sizes (each way, per profile): SIZE, and SIZE_SLOW for the profile with
 # everything and 20 ms delay.  Stock lane 4 MiB and 1 MiB, TCPX_SLOW=1
 # 1 MiB and 256 KiB; TCPX_XFER_SIZE / TCPX_XFER_SIZE_SLOW override (the
@@ -44,14 +49,20 @@ RATE=$(awk -v s="$(numfmt --from=iec "$SIZE")" 'BEGIN { printf "%dkbit", s * 8 /
 
 xfer_require
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 18
 tcpx_topo_pair || ktap_exit_fail_msg "cannot build the topology"
+tcpx_topo_ipv6 || ktap_exit_fail_msg "cannot add IPv6 to the topology"
 # Permanent neighbours: a silenced link must not leave ARP failed behind
-# for the next test (EHOSTUNREACH instead of the timeout under test).
-ip -n "$NS_CLI" neigh replace "$SRV" dev veth-c nud permanent \
-	lladdr "$(ip -n "$NS_SRV" -br link show veth-s | awk '{ print $3 }')"
-ip -n "$NS_SRV" neigh replace "$CLI" dev veth-s nud permanent \
-	lladdr "$(ip -n "$NS_CLI" -br link show veth-c | awk '{ print $3 }')"
+# for the next test (EHOSTUNREACH instead of the timeout under test), nor
+# may netem's losses hit neighbour discovery.
+mac_s=$(ip -n "$NS_SRV" -br link show veth-s | awk '{ print $3 }')
+mac_c=$(ip -n "$NS_CLI" -br link show veth-c | awk '{ print $3 }')
+for a in "$SRV" "$TCPX_SRV6"; do
+	ip -n "$NS_CLI" neigh replace "$a" dev veth-c nud permanent lladdr "$mac_s"
+done
+for a in "$CLI" "$TCPX_CLI6"; do
+	ip -n "$NS_SRV" neigh replace "$a" dev veth-s nud permanent lladdr "$mac_c"
+done
 ktap_print_msg "family $FAMILY, $SIZE / $SIZE_SLOW each way, burst and silence at $RATE"
 
 # and_tcp CMD NAME ARGS...: CMD NAME ARGS..., then the same over Linux TCP
@@ -95,7 +106,7 @@ efficient() {
 	local name=$1 f t
 	shift
 	f=$(eff_rate "$name") && t=$(eff_rate "$name.tcp") || return 1
-	echo "# $name: retransmitted per 1000 segments: $FAMILY $f, tcp $t"
+	echo "# $name: retransmitted per 1000 segments: $(fam_name) $f, tcp $t"
 	eff_within "$f" "$t" && return 0
 	echo "# $name: outside the bound: a second pair, pooled with the first"
 	"$@" "$name.2" || return 1
@@ -129,17 +140,22 @@ profile_as() {
 	profile "${args[-1]}" "${args[@]:0:$#-1}"
 }
 
-for p in "loss|10% loss, $SIZE each way|$SIZE|loss 10%" \
-	 "reorder|25% reordering with 10 ms delay, $SIZE each way|$SIZE|delay 10ms reorder 25% 50%" \
-	 "dup|10% duplication, $SIZE each way|$SIZE|duplicate 10%" \
-	 "corrupt|1% corruption, $SIZE each way|$SIZE|corrupt 1%" \
-	 "all|loss, reordering, duplication, corruption, 20 +- 10 ms, $SIZE_SLOW each way|$SIZE_SLOW|delay 20ms 10ms loss 10% duplicate 10% corrupt 1% reorder 25% 50%"; do
-	IFS='|' read -r name desc size args <<< "$p"
+# NAME|AF|DESCRIPTION|SIZE|NETEM: AF 4 or 6 (xfer_af), the IPv6 points'
+# descriptions begin with "IPv6: ".
+ALL="delay 20ms 10ms loss 10% duplicate 10% corrupt 1% reorder 25% 50%"
+ALL_DESC="loss, reordering, duplication, corruption, 20 +- 10 ms, $SIZE_SLOW each way"
+for p in "loss|4|10% loss, $SIZE each way|$SIZE|loss 10%" \
+	 "reorder|4|25% reordering with 10 ms delay, $SIZE each way|$SIZE|delay 10ms reorder 25% 50%" \
+	 "dup|4|10% duplication, $SIZE each way|$SIZE|duplicate 10%" \
+	 "corrupt|4|1% corruption, $SIZE each way|$SIZE|corrupt 1%" \
+	 "all|4|$ALL_DESC|$SIZE_SLOW|$ALL" \
+	 "all6|6|IPv6: $ALL_DESC|$SIZE_SLOW|$ALL"; do
+	IFS='|' read -r name af desc size args <<< "$p"
 	# shellcheck disable=SC2086 # netem's arguments
-	check "$desc" profile "$name" "$size" $args
+	check "$desc" xfer_af "$af" profile "$name" "$size" $args
 	# shellcheck disable=SC2086
 	check "$desc: retransmissions within max(2x, +$EFF_ABS/1000) of TCP's" \
-		efficient "$name" profile_as "$size" $args
+		xfer_af "$af" efficient "$name" profile_as "$size" $args
 done
 
 # is_num VALUE: VALUE is a non-negative integer (an empty one is not).
@@ -188,7 +204,7 @@ impaired_xfer() {
 	xfer_client "$name" "$T" -- -n "$size"
 	wait $!
 	xfer_wait_server "$name" "$XFER_START_WAIT"
-	echo "# $name: $FAMILY $(kv "$XFER_TMP/$name.cli" elapsed_ms) ms," \
+	echo "# $name: $(fam_name) $(kv "$XFER_TMP/$name.cli" elapsed_ms) ms," \
 		"retrans $(kv "$XFER_TMP/$name.cli" total_retrans)/$(kv "$XFER_TMP/$name.srv" total_retrans)"
 	xfer_checked "$name" || rc=1
 	d=

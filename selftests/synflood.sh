@@ -18,6 +18,13 @@
 # and one older than two clock periods (net.tcpx.syncookie_period set to
 # 2 s) must be refused, every MSS of the cookie table must survive, and the
 # data in the third ACK must arrive.
+#
+# The defence over IPv6 last (tcpx_topo_ipv6: the server fd00:1::2, the
+# client fd00:1::1, forged sources in fd00:99::/64 behind fd00:3::1): a
+# listener on [::], a flood of forged IPv6 SYNs, real IPv6 clients as in
+# the IPv4 test (the same code, cookie_defence), and IPv4 clients under
+# that flood, v4-mapped on the same dual-stack listener, through cookies
+# too.
 . "$(dirname "$0")/tcpx_lib.sh"
 
 FLOOD=${TCPX_SYNFLOOD:-$TCPX_SELFTESTS/tcpx-synflood}
@@ -31,17 +38,20 @@ tcpx_require_built "$FLOOD"
 
 if [ "$TCPX_SLOW" = 1 ]; then
 	REAL=200	# real connects under flood (stock: the issue's 1000)
+	REAL4=20	# IPv4 ones to the [::] listener under the IPv6 flood
 	ATTACKED=4	# real connects against the flood with cookies off
 	SLABSECS=15
 else
 	REAL=1000
+	REAL4=100
 	ATTACKED=6
 	SLABSECS=15
 fi
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 17
 tcpx_topo_flood || ktap_exit_fail_msg "topology"
+tcpx_topo_ipv6 || ktap_exit_fail_msg "IPv6 topology"
 
 sysctl_srv() { ip netns exec "$NS_SRV" sh -c "echo $2 > /proc/sys/net/tcpx/$1"; }
 stat_srv() { tcpx_stat "$NS_SRV" "$1"; }
@@ -51,8 +61,8 @@ synrecv_count() {	# [PORT]
 }
 
 SERVE_PID=
-serve_start() {		# [BACKLOG [PORT]]
-	ip netns exec "$NS_SRV" "$FLOOD" serve --bind "0.0.0.0:${2:-8080}" \
+serve_start() {		# [BACKLOG [PORT [ANY]]]: ANY 0.0.0.0 or [::]
+	ip netns exec "$NS_SRV" "$FLOOD" serve --bind "${3:-0.0.0.0}:${2:-8080}" \
 		--backlog "${1:-128}" --seconds 900 > /tmp/synflood-serve.$$ &
 	SERVE_PID=$!
 	TCPX_PIDS+=("$SERVE_PID")
@@ -65,8 +75,8 @@ serve_stop() {
 }
 
 FLOOD_PID=
-flood_start() {		# SECONDS
-	ip netns exec "$NS_FLD" "$FLOOD" flood --dst $SRV --src "$TCPX_FLOOD_NET" \
+flood_start() {		# SECONDS [DST NET]
+	ip netns exec "$NS_FLD" "$FLOOD" flood --dst "${2:-$SRV}" --src "${3:-$TCPX_FLOOD_NET}" \
 		--rate 0 --seconds "$1" > /tmp/synflood-flood.$$ &
 	FLOOD_PID=$!
 	TCPX_PIDS+=("$FLOOD_PID")
@@ -78,10 +88,10 @@ flood_stop() {
 	rm -f /tmp/synflood-flood.$$
 }
 
-# probe COUNT TIMEOUT_MS: sets OK and FAIL from a probe run.
+# probe COUNT TIMEOUT_MS [DST]: sets OK and FAIL from a probe run.
 probe() {
 	local out
-	out=$(ip netns exec "$NS_CLI" "$FLOOD" probe --dst $SRV --count "$1" \
+	out=$(ip netns exec "$NS_CLI" "$FLOOD" probe --dst "${3:-$SRV}" --count "$1" \
 		--timeout "$2" --seconds 200)
 	echo "# $out"
 	OK=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
@@ -119,22 +129,44 @@ serve_stop
 # The first flood's requests die with their closed listener (their timers
 # find it gone); the next listener starts with an empty SYN queue.
 echo "# t=${SECONDS}s"
+# cookie_defence 4|6: with syncookies=1, a listener on 8080 (0.0.0.0, or
+# [::] for 6) and, under a flood of forged SYNs of that family, REAL real
+# connects of it one after the other: at least 99% exchange data, and
+# they came through cookies (SyncookiesSent grows past REAL with the
+# flood's, SyncookiesRecv by at least half of REAL: only real clients
+# answer).  With 6 then REAL4 IPv4 clients under the same flood, to the
+# same dual-stack listener: at least 99% too, and through cookies.  The
+# listener stays up.
+cookie_defence() {
+	local dst=$SRV net=$TCPX_FLOOD_NET any=0.0.0.0 v= sent0 recv0 sent1 recv1 recv2 ok
+	if [ "$1" = 6 ]; then
+		dst="[$TCPX_SRV6]:8080" net=$TCPX_FLOOD_NET6 any="[::]" v="IPv6: "
+	fi
+	sysctl_srv syncookies 1
+	serve_start 128 8080 "$any" || ktap_exit_fail_msg "server did not start"
+	sent0=$(stat_srv SyncookiesSent)
+	recv0=$(stat_srv SyncookiesRecv)
+	flood_start 300 "$dst" "$net"
+	sleep 3
+	probe "$REAL" 3000 "$dst"
+	ok=$OK
+	recv1=$(stat_srv SyncookiesRecv)
+	[ "$1" = 6 ] && probe "$REAL4" 3000 "$SRV"
+	recv2=$(stat_srv SyncookiesRecv)
+	flood_stop
+	sent1=$(stat_srv SyncookiesSent)
+	echo "# ${v}syncookies=1: SyncookiesSent +$((sent1 - sent0)) SyncookiesRecv +$((recv1 - recv0))"
+	tcpx_check "${v}syncookies=1 under flood: $ok of $REAL real connects exchange data (>= 99%)" \
+		test "$((ok * 100))" -ge "$((REAL * 99))"
+	tcpx_check "${v}syncookies=1: SyncookiesSent and SyncookiesRecv rise (the real clients came through cookies)" \
+		test "$((sent1 - sent0))" -gt "$REAL" -a "$((recv1 - recv0))" -ge "$((REAL / 2))"
+	[ "$1" = 6 ] || return 0
+	echo "# IPv4 clients to [::]: SyncookiesRecv +$((recv2 - recv1))"
+	tcpx_check "IPv4 clients under the IPv6 flood reach the [::] listener through cookies: $OK of $REAL4 (>= 99%)" \
+		test "$((OK * 100))" -ge "$((REAL4 * 99))" -a "$((recv2 - recv1))" -ge "$((REAL4 / 2))"
+}
 # 3, 4: the defence.
-sysctl_srv syncookies 1
-serve_start 128 || ktap_exit_fail_msg "server did not start"
-sent0=$(stat_srv SyncookiesSent)
-recv0=$(stat_srv SyncookiesRecv)
-flood_start 300
-sleep 3
-probe "$REAL" 3000
-flood_stop
-sent1=$(stat_srv SyncookiesSent)
-recv1=$(stat_srv SyncookiesRecv)
-echo "# syncookies=1: SyncookiesSent +$((sent1 - sent0)) SyncookiesRecv +$((recv1 - recv0))"
-tcpx_check "syncookies=1 under flood: $OK of $REAL real connects exchange data (>= 99%)" \
-	test "$((OK * 100))" -ge "$((REAL * 99))"
-tcpx_check "syncookies=1: SyncookiesSent and SyncookiesRecv rise (the real clients came through cookies)" \
-	test "$((sent1 - sent0))" -gt "$REAL" -a "$((recv1 - recv0))" -ge "$((REAL / 2))"
+cookie_defence 4
 
 echo "# t=${SECONDS}s"
 # 5: syncookies=2, no flood: every SYN gets a cookie, no request is kept.
@@ -284,6 +316,12 @@ serve_stop
 echo "# SYN+ACK window: request sock $w_req, cookie $w_ck"
 tcpx_check "a cookie's SYN+ACK window is a request sock's" \
 	test -n "$w_req" -a "$w_req" = "$w_ck"
+
+echo "# t=${SECONDS}s"
+# 15, 16, 17: the defence over IPv6, and IPv4 clients to its listener.
+cookie_defence 6
+serve_stop
+sysctl_srv syncookies 0
 
 echo "# t=${SECONDS}s"
 ktap_finished

@@ -17,6 +17,12 @@
 #                      sources in 10.99.0.0/16 ($TCPX_FLOOD_NET), which
 #                      $NS_SRV routes back to $NS_FLD, where a blackhole
 #                      route ends the SYN+ACKs to them.
+#
+#   tcpx_topo_ipv6:    IPv6 as well on the links built above (/64, no
+#                      DAD): $TCPX_CLI6 fd00:1::1 and $TCPX_SRV6 fd00:1::2
+#                      on the pair; with a flood namespace fd00:3::1 (fld)
+#                      and fd00:3::2 (srv), forged sources in fd00:99::/64
+#                      ($TCPX_FLOOD_NET6), routed and blackholed as above.
 
 KSFT_DIR=${KSFT_DIR:-${TCPX_CACHE:-/var/cache/tcpx}/src/linux-source-6.12/tools/testing/selftests}
 # shellcheck source=/dev/null
@@ -132,6 +138,20 @@ tcpx_topo_flood() {
 	ip -n "$NS_FLD" route add 10.0.1.0/24 via 10.0.3.2
 	ip -n "$NS_FLD" route add blackhole "$TCPX_FLOOD_NET"
 	ip -n "$NS_SRV" route add "$TCPX_FLOOD_NET" via 10.0.3.1
+}
+
+TCPX_CLI6=fd00:1::1
+TCPX_SRV6=fd00:1::2
+TCPX_FLOOD_NET6=fd00:99::/64
+tcpx_topo_ipv6() {
+	ip -n "$NS_CLI" addr add "$TCPX_CLI6/64" dev veth-c nodad &&
+	ip -n "$NS_SRV" addr add "$TCPX_SRV6/64" dev veth-s nodad || return 1
+	[ -n "$NS_FLD" ] || return 0
+	ip -n "$NS_FLD" addr add fd00:3::1/64 dev veth-f nodad &&
+	ip -n "$NS_SRV" addr add fd00:3::2/64 dev veth-sf nodad || return 1
+	ip -n "$NS_FLD" route add fd00:1::/64 via fd00:3::2
+	ip -n "$NS_FLD" route add blackhole "$TCPX_FLOOD_NET6"
+	ip -n "$NS_SRV" route add "$TCPX_FLOOD_NET6" via fd00:3::1
 }
 
 # tcpx_wait_for SECONDS CMD...: poll CMD until it succeeds or time runs out.
@@ -264,6 +284,9 @@ tcpx_dump() {
 	for ns in "${TCPX_NS_LIST[@]}"; do
 		echo "# [$ns] /proc/net/tcpx:"
 		ip netns exec "$ns" cat /proc/net/tcpx 2>&1 | sed 's/^/#   /'
+		# IPv6 sockets, when there are any.
+		ip netns exec "$ns" awk 'NR == 2 { print "# [" ns "] /proc/net/tcpx6:" } NR > 1 { print "#   " $0 }' \
+			ns="$ns" /proc/net/tcpx6 2>/dev/null
 	done
 	dmesg | tail -n 10 | sed 's/^/# dmesg: /'
 }

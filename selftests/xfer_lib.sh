@@ -9,6 +9,11 @@
 # Every test takes the family from "-f tcp|tcpx" or TCPX_FAMILY (default
 # tcpx): with tcp the same test runs over AF_INET sockets and the
 # net.ipv4.tcp_* sysctls, which is how its bounds were chosen.
+#
+# The address family is a parameter too: "xfer_af 6 CMD..." runs CMD with
+# the IPv6 addresses of tcpx_topo_ipv6 in CLI and SRV, so tcpx_xfer opens
+# IPv6 sockets (tcpx's dual-stack ones, AF_INET6 for TCP) and the
+# family's /proc files are tcpx6 and tcp6; by default IPv4.
 . "$(dirname "${BASH_SOURCE[0]}")/tcpx_lib.sh"
 
 TCPX_XFER=${TCPX_XFER:-$TCPX_SELFTESTS/tcpx_xfer}
@@ -26,6 +31,7 @@ esac
 # shellcheck disable=SC2034 # for the tests that source this
 CLI=10.0.1.1
 SRV=10.0.1.2
+XFER_AF=4
 XFER_PORT=7000
 XFER_TMP=$(mktemp -d /tmp/tcpx-xfer.XXXXXX)
 # Starting a process takes seconds on the debug kernel under TCG.
@@ -43,6 +49,30 @@ xfer_require() {
 	tcpx_require ip tc awk timeout "$@"
 	[ "$FAMILY" = tcp ] || tcpx_require_module
 	tcpx_require_built "$TCPX_XFER"
+}
+
+# xfer_af 4|6 CMD...: CMD with the addresses (CLI, SRV) of that family.
+xfer_af() {
+	local XFER_AF=$1 CLI=$CLI SRV=$SRV
+	shift
+	if [ "$XFER_AF" = 6 ]; then
+		CLI=$TCPX_CLI6 SRV=$TCPX_SRV6
+	fi
+	"$@"
+}
+
+# fam_name: the family and, for IPv6, "/IPv6", for messages.
+fam_name() {
+	echo "$FAMILY$([ "$XFER_AF" = 6 ] && echo /IPv6)"
+}
+
+# fam_proc: the family's /proc/net file name for XFER_AF (tcp, tcpx,
+# tcp6, tcpx6).
+fam_proc() {
+	local f=tcpx
+	[ "$FAMILY" = tcp ] && f=tcp
+	[ "$XFER_AF" = 6 ] && f=${f}6
+	echo "$f"
 }
 
 # fam_ipproto: the IP protocol number the family's segments carry.
@@ -205,10 +235,10 @@ netem_both() {
 
 # fam_established NS: NS has a synchronized connection of the family
 # (ESTABLISHED or, the peer having nothing to send, CLOSE_WAIT: state 01
-# or 08 in /proc/net/tcp or /proc/net/tcpx).
+# or 08 in /proc/net/tcp or /proc/net/tcpx, or their IPv6 twins).
 fam_established() {
-	local f=/proc/net/tcpx
-	[ "$FAMILY" = tcp ] && f=/proc/net/tcp
+	local f
+	f=/proc/net/$(fam_proc)
 	# shellcheck disable=SC2016 # awk's own $4
 	ip netns exec "$1" awk 'NR > 1 && ($4 == "01" || $4 == "08") { f = 1 } END { exit !f }' "$f"
 }
@@ -220,6 +250,7 @@ fam_established() {
 xfer_server_up() {
 	local f=/proc/$XFER_SRV_PID/net/tcpx st
 	[ "$FAMILY" = tcp ] && f=/proc/$XFER_SRV_PID/net/tcp
+	[ "$XFER_AF" = 6 ] && f=${f}6
 	[ -r "$f" ] || return 2
 	while read -r _ _ _ st _; do
 		case $st in 01 | 04 | 05 | 08) return 0 ;; esac
@@ -309,8 +340,9 @@ xfer() {
 	xfer_start "$name" -- -t "$secs" "$@" || return 1
 	xfer_client "$name" "$secs" -- "$@"
 	xfer_wait_server "$name" "$XFER_START_WAIT"
-	echo "# $name: $FAMILY $(kv "$XFER_TMP/$name.cli" elapsed_ms) ms," \
-		"retrans $(kv "$XFER_TMP/$name.cli" total_retrans)/$(kv "$XFER_TMP/$name.srv" total_retrans)"
+	echo "# $name: $(fam_name) $(kv "$XFER_TMP/$name.cli" elapsed_ms) ms," \
+		"retrans $(kv "$XFER_TMP/$name.cli" total_retrans)/$(kv "$XFER_TMP/$name.srv" total_retrans)," \
+		"mss $(kv "$XFER_TMP/$name.cli" snd_mss)"
 	xfer_checked "$name"
 }
 

@@ -94,6 +94,9 @@ lower_mtu() {
 pmtu_xfer() {
 	local name=$1 rc o0 i0
 	ip -n "$NS_RTR" link set veth-rs mtu 1500
+	# An MTU below 1280 (IPv4's 1000) took IPv6 off the link, and with it
+	# the router's address there: back, usable at once.
+	ip -n "$NS_RTR" addr replace fd00:2::1/64 dev veth-rs nodad
 	ip netns exec "$NS_CLI" ip route flush cache
 	ip netns exec "$NS_CLI" ip -6 route flush cache
 	# A short queue (100 packets, 150 ms): the data waits in the client.

@@ -6,9 +6,11 @@
 # tcpx_set_state tracepoint, TIME-WAIT's 2*MSL and its counter, simultaneous
 # open and close, the counters of a refused and of a normal connection,
 # many connections leaving nothing behind (/proc/net/tcpx, slab objects),
-# and malformed segments dropped and counted.
+# and malformed segments dropped and counted.  The handshake, the teardowns
+# and the state sequences run over IPv6 too (test points "... (IPv6)").
 #
 #   [ $NS_CLI ] 10.0.1.1 veth-c ------ veth-s 10.0.1.2 [ $NS_SRV ]
+#             fd00:1::1                       fd00:1::2
 #     tcpx_conn client                        tcpx_conn server
 #     tcpdump, raw proto-253 sender           (netem delay for test 6)
 #
@@ -28,6 +30,8 @@ else
 fi
 CLI=10.0.1.1
 SRV=10.0.1.2
+CLI6=fd00:1::1
+SRV6=fd00:1::2
 
 tcpx_require ip tc awk tcpdump timeout "$PYTHON"
 tcpx_require_module
@@ -46,8 +50,13 @@ lifecycle_cleanup() {
 trap lifecycle_cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 26
 tcpx_topo_pair || ktap_exit_fail_msg "cannot build the topology"
+# IPv6 beside IPv4 on the same link (nodad: usable at once).
+if ! ip -n "$NS_CLI" addr add "$CLI6/64" dev veth-c nodad ||
+   ! ip -n "$NS_SRV" addr add "$SRV6/64" dev veth-s nodad; then
+	ktap_exit_fail_msg "cannot add the IPv6 addresses"
+fi
 # Short TIME-WAITs, so one test's leftovers do not reach into the next.
 for ns in "$NS_CLI" "$NS_SRV"; do
 	ip netns exec "$ns" sh -c 'echo 1 > /proc/sys/net/tcpx/msl'
@@ -63,6 +72,33 @@ if [ -d "$TRACEFS/instances" ] && [ -d "$TRACEFS/events/tcpx" ]; then
 fi
 
 # --- helpers -------------------------------------------------------------
+
+# The tests that run over both IP versions take one, AF: 4 or 6.
+
+# cli_addr AF, srv_addr AF: the client's and the server's address.
+cli_addr() {
+	if [ "$1" = 6 ]; then echo "$CLI6"; else echo "$CLI"; fi
+}
+srv_addr() {
+	if [ "$1" = 6 ]; then echo "$SRV6"; else echo "$SRV"; fi
+}
+
+# ep ADDR PORT: an endpoint as the tools take and print it, and as cap_segs
+# prints it: "10.0.1.1:41001", "[fd00:1::1]:41001".
+ep() {
+	if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi
+}
+
+# af_name AF: "" for IPv4, " (IPv6)" for IPv6: the test points' suffix.
+af_name() {
+	[ "$1" = 6 ] && echo " (IPv6)"
+}
+
+# af_port AF PORT: the IPv4 test's PORT, or PORT + 20 for its IPv6 twin,
+# so that no TIME-WAIT of one meets the other.
+af_port() {
+	echo $(($2 + ($1 == 6 ? 20 : 0)))
+}
 
 # msl NS SECONDS
 msl() {
@@ -99,12 +135,13 @@ quiesce() {
 	tcpx_wait_for 30 proc_empty "$NS_CLI" && tcpx_wait_for 30 proc_empty "$NS_SRV"
 }
 
-# server_start PORT ARGS...: tcpx_conn server in $NS_SRV on $SRV:PORT, in the
-# background (SRV_PID, output in $TMPD/srv.out); waits until it listens.
+# server_start ADDR:PORT ARGS...: tcpx_conn server in $NS_SRV on ADDR:PORT
+# (an address of $NS_SRV, IPv6 in brackets: ep), in the background (SRV_PID,
+# output in $TMPD/srv.out); waits until it listens.
 server_start() {
-	local port=$1
+	local srv=$1
 	shift
-	tcpx_bg SRV_PID "$TMPD/srv.out" listening "$NS_SRV" "$TCPX_CONN" server "$SRV:$port" "$@"
+	tcpx_bg SRV_PID "$TMPD/srv.out" listening "$NS_SRV" "$TCPX_CONN" server "$srv" "$@"
 }
 
 # server_wait: the server's exit status, and it said "ok".
@@ -117,11 +154,11 @@ server_wait() {
 	return 1
 }
 
-# client_run PORT ARGS...: tcpx_conn client in $NS_CLI to $SRV:PORT.
+# client_run ADDR:PORT ARGS...: tcpx_conn client in $NS_CLI to ADDR:PORT.
 client_run() {
-	local port=$1 rc
+	local srv=$1 rc
 	shift
-	timeout 300 ip netns exec "$NS_CLI" "$TCPX_CONN" client "$SRV:$port" "$@" \
+	timeout 300 ip netns exec "$NS_CLI" "$TCPX_CONN" client "$srv" "$@" \
 		> "$TMPD/cli.out" 2>&1
 	rc=$?
 	[ $rc = 0 ] && grep -q '^ok' "$TMPD/cli.out" && return 0
@@ -130,7 +167,8 @@ client_run() {
 	return 1
 }
 
-# conn PORT "SERVER ARGS" "CLIENT ARGS": one whole connection.
+# conn ADDR:PORT "SERVER ARGS" "CLIENT ARGS": one whole connection to the
+# server on ADDR:PORT.
 conn() {
 	# shellcheck disable=SC2086
 	server_start "$1" $2 || return 1
@@ -143,14 +181,20 @@ conn() {
 	server_wait
 }
 
-# cap_start NS DEV: capture tcpx segments on DEV into $TMPD/cap.pcap.
+# cap_start NS DEV [AF]: capture tcpx segments on DEV into $TMPD/cap.pcap,
+# over IPv4 (AF 4, the default) or IPv6 (AF 6: next header 253 right after
+# the fixed header; tcpx sends no extension headers).
 cap_start() {
-	tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" ip proto 253
+	local ip=ip
+	[ "${3:-4}" = 6 ] && ip=ip6
+	tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" $ip proto 253
 }
 
-# cap_segs: the capture, one segment a line:
+# cap_segs: the capture, IPv4 and IPv6, one segment a line:
 #   SRC:SPORT DST:DPORT FLAGS SEQ ACK LEN
-# FLAGS as SYN, SYN+ACK, FIN+PSH+ACK...; LEN is the payload length.
+# endpoints as ep prints them (IPv6 addresses in RFC 5952's form, as
+# inet_ntop and %pISc print them, in brackets); FLAGS as SYN, SYN+ACK,
+# FIN+PSH+ACK...; LEN is the payload length.
 cap_segs() {
 	tcpdump -r "$TMPD/cap.pcap" -nn -x 2>/dev/null | awk '
 	function h(s,   i, n) {
@@ -164,11 +208,45 @@ cap_segs() {
 	function ip(off) {
 		return num(off, 1) "." num(off + 1, 1) "." num(off + 2, 1) "." num(off + 3, 1)
 	}
-	function flush(   ihl, t, doff, fl, f) {
+	# ip6: the longest run of two or more zero groups (the first of
+	# equals) as "::", the rest in lower-case hex without leading zeros.
+	function ip6(off,   i, g, cs, cl, bs, bl, s) {
+		cl = bl = 0
+		for (i = 0; i < 8; i++) {
+			g[i] = num(off + 2 * i, 2)
+			if (g[i] != 0) { cl = 0; continue }
+			if (cl++ == 0) cs = i
+			if (cl > bl) { bl = cl; bs = cs }
+		}
+		s = ""
+		for (i = 0; i < 8; i++) {
+			if (bl >= 2 && i == bs) {
+				s = s "::"
+				i += bl - 1
+				continue
+			}
+			if (s != "" && substr(s, length(s)) != ":")
+				s = s ":"
+			s = s sprintf("%x", g[i])
+		}
+		return "[" s "]"
+	}
+	function flush(   ihl, t, doff, fl, f, src, dst, len) {
 		if (hex == "")
 			return
-		ihl = (num(0, 1) % 16) * 4
-		t = ihl
+		if (int(num(0, 1) / 16) == 6) {
+			# IPv6: the segment follows the 40-byte fixed header.
+			t = 40
+			src = ip6(8)
+			dst = ip6(24)
+			len = num(4, 2)
+		} else {
+			ihl = (num(0, 1) % 16) * 4
+			t = ihl
+			src = ip(12)
+			dst = ip(16)
+			len = num(2, 2) - ihl
+		}
 		doff = int(num(t + 12, 1) / 16) * 4
 		fl = num(t + 13, 1)
 		f = ""
@@ -177,9 +255,9 @@ cap_segs() {
 		if (bit(fl, 4)) f = f "+RST"
 		if (bit(fl, 8)) f = f "+PSH"
 		if (bit(fl, 16)) f = f "+ACK"
-		printf "%s:%d %s:%d %s %.0f %.0f %d\n", ip(12), num(t, 2), ip(16),
+		printf "%s:%d %s:%d %s %.0f %.0f %d\n", src, num(t, 2), dst,
 		       num(t + 2, 2), substr(f, 2), num(t + 4, 4), num(t + 8, 4),
-		       num(2, 2) - ihl - doff
+		       len - doff
 		hex = ""
 	}
 	/^[0-9]/ { flush(); next }
@@ -242,27 +320,29 @@ trace_times() {
 
 # --- 1. the three-way handshake ------------------------------------------
 
+# handshake PORT CPORT AF
 handshake() {
-	local port=5001 cport=41001 segs x y
-	cap_start "$NS_CLI" veth-c || return 1
-	conn $port "" "--bind $CLI:$cport --first" || { tcpx_cap_stop; return 1; }
+	local af=$3 segs x y cli srv
+	cli=$(ep "$(cli_addr "$af")" "$2") srv=$(ep "$(srv_addr "$af")" "$1")
+	cap_start "$NS_CLI" veth-c "$af" || return 1
+	conn "$srv" "" "--bind $cli --first" || { tcpx_cap_stop; return 1; }
 	tcpx_cap_stop
-	mapfile -t segs < <(cap_segs | grep -F "$CLI:$cport")
+	mapfile -t segs < <(cap_segs | grep -F "$cli")
 	read -r _ _ _ x _ <<<"${segs[0]}"
 	read -r _ _ _ y _ <<<"${segs[1]}"
-	if ! seg_is "${segs[0]}" "$CLI:$cport" SYN - - "SYN" ||
-	   ! seg_is "${segs[1]}" "$SRV:$port" SYN+ACK - "$(seq_add "$x" 1)" "SYN+ACK" ||
-	   ! seg_is "${segs[2]}" "$CLI:$cport" ACK "$(seq_add "$x" 1)" "$(seq_add "$y" 1)" "ACK"; then
+	if ! seg_is "${segs[0]}" "$cli" SYN - - "SYN" ||
+	   ! seg_is "${segs[1]}" "$srv" SYN+ACK - "$(seq_add "$x" 1)" "SYN+ACK" ||
+	   ! seg_is "${segs[2]}" "$cli" ACK "$(seq_add "$x" 1)" "$(seq_add "$y" 1)" "ACK"; then
 		printf '# %s\n' "${segs[@]}"
 		return 1
 	fi
 }
-tcpx_check "handshake: SYN x, SYN+ACK y ack x+1, ACK x+1 ack y+1" handshake
 
 # RFC 7323 7.1: TSvals start at a random offset, not at the uptime in
 # milliseconds (the kernel's monotonic clock), which they would leak.  The
-# handshake's capture: the client's SYN and the server's SYN+ACK.  A random
-# offset lands within 2 minutes of the clock once in 18000 runs.
+# handshake's capture (IPv4 or IPv6): the client's SYN and the server's
+# SYN+ACK.  A random offset lands within 2 minutes of the clock once in
+# 18000 runs.
 ts_offset() {
 	PYTHONPATH=$TCPX_SELFTESTS python3 - "$TMPD/cap.pcap" <<-'PY'
 	import struct, sys, time
@@ -275,9 +355,12 @@ ts_offset() {
 	    pkt = data[off + 16:off + 16 + caplen]
 	    off += 16 + caplen
 	    ip = pkt[14:]
-	    if len(ip) < 20 or ip[0] >> 4 != 4:
+	    if len(ip) >= 40 and ip[0] >> 4 == 6 and ip[6] == 253:
+	        th = ip[40:]
+	    elif len(ip) >= 20 and ip[0] >> 4 == 4 and ip[9] == 253:
+	        th = ip[(ip[0] & 15) * 4:]
+	    else:
 	        continue
-	    th = ip[(ip[0] & 15) * 4:]
 	    if len(th) < 20 or not th[13] & 2:
 	        continue
 	    for o in decode_options(th[20:(th[12] >> 4) * 4]):
@@ -291,32 +374,38 @@ ts_offset() {
 	sys.exit(0 if seen == 2 else 1)
 	PY
 }
-tcpx_check "TSvals on the SYN and SYN+ACK start at a random offset (RFC 7323 7.1)" ts_offset
+for af in 4 6; do
+	tcpx_check "handshake: SYN x, SYN+ACK y ack x+1, ACK x+1 ack y+1$(af_name $af)" \
+		handshake "$(af_port $af 5001)" "$(af_port $af 41001)" $af
+	tcpx_check "TSvals on the SYN and SYN+ACK start at a random offset (RFC 7323 7.1)$(af_name $af)" \
+		ts_offset
+done
 
 # --- 2. teardown, each side the active closer -----------------------------
 
-# teardown PORT CPORT CLOSER: CLOSER (client or server) shuts down first; the
+# teardown PORT CPORT CLOSER AF: CLOSER (client or server) shuts down first; the
 # other side closes 0.5 s after the FIN reached it.  Both send 1000 bytes,
 # so data and its ACKs may come between the four segments; with u the
 # closer's FIN and w the other's, the segments that matter are:
 #   closer FIN seq=u;  other ACK ack=u+1 (alone: no FIN yet);
 #   other FIN seq=w ack=u+1;  closer ACK seq=u+1 ack=w+1
 teardown() {
-	local port=$1 cport=$2 closer=$3 sargs cargs segs from to
+	local closer=$3 af=$4 cli srv sargs cargs segs from to
 	local seg src f q a l u='' w='' n=0 want=(fin ack fin2 ack2)
+	cli=$(ep "$(cli_addr "$af")" "$2") srv=$(ep "$(srv_addr "$af")" "$1")
 	if [ "$closer" = client ]; then
 		sargs="--bytes 1000 --expect 1000 --delay 500"
-		cargs="--bind $CLI:$cport --bytes 1000 --expect 1000 --first"
-		from=$CLI:$cport to=$SRV:$port
+		cargs="--bind $cli --bytes 1000 --expect 1000 --first"
+		from=$cli to=$srv
 	else
 		sargs="--bytes 1000 --expect 1000 --first"
-		cargs="--bind $CLI:$cport --bytes 1000 --expect 1000 --delay 500"
-		from=$SRV:$port to=$CLI:$cport
+		cargs="--bind $cli --bytes 1000 --expect 1000 --delay 500"
+		from=$srv to=$cli
 	fi
-	cap_start "$NS_CLI" veth-c || return 1
-	conn "$port" "$sargs" "$cargs" || { tcpx_cap_stop; return 1; }
+	cap_start "$NS_CLI" veth-c "$af" || return 1
+	conn "$srv" "$sargs" "$cargs" || { tcpx_cap_stop; return 1; }
 	tcpx_cap_stop
-	mapfile -t segs < <(cap_segs | grep -F "$CLI:$cport")
+	mapfile -t segs < <(cap_segs | grep -F "$cli")
 
 	for seg in "${segs[@]}"; do
 		read -r src _ f q a l <<<"$seg"
@@ -375,25 +464,34 @@ teardown() {
 		return 1
 	fi
 }
-tcpx_check "teardown, client closes first: FIN u, ACK u+1, FIN w ack u+1, ACK u+1 w+1" \
-	teardown 5002 41002 client
-tcpx_check "teardown, server closes first: FIN u, ACK u+1, FIN w ack u+1, ACK u+1 w+1" \
-	teardown 5003 41003 server
+for af in 4 6; do
+	tcpx_check "teardown, client closes first: FIN u, ACK u+1, FIN w ack u+1, ACK u+1 w+1$(af_name $af)" \
+		teardown "$(af_port $af 5002)" "$(af_port $af 41002)" client $af
+	tcpx_check "teardown, server closes first: FIN u, ACK u+1, FIN w ack u+1, ACK u+1 w+1$(af_name $af)" \
+		teardown "$(af_port $af 5003)" "$(af_port $af 41003)" server $af
+done
 
 # --- 3. state sequences from the tracepoint --------------------------------
 
+# state_run AF: one traced connection; its client's and server's state
+# sequences in STATES_CLI and STATES_SRV (the tracepoint prints addresses
+# as %pISc: IPv6 ones compressed, without brackets).
 STATES_CLI='' STATES_SRV=
 state_run() {
-	local port=5004 cport=41004
+	local af=$1 port cport cli srv
+	port=$(af_port "$af" 5004) cport=$(af_port "$af" 41004)
+	cli=$(cli_addr "$af") srv=$(srv_addr "$af")
+	STATES_CLI='' STATES_SRV=
 	[ -n "$TRACE" ] || return 0
 	trace_start || return 1
 	# The client closes first; its TIME-WAIT (2*msl = 2 s) ends in CLOSE.
-	conn $port "--delay 300" "--bind $CLI:$cport --first" || { trace_stop; return 1; }
+	conn "$(ep "$srv" "$port")" "--delay 300" "--bind $(ep "$cli" "$cport") --first" ||
+		{ trace_stop; return 1; }
 	tcpx_wait_for 15 grep -q "sport=$cport .*oldstate=TIME_WAIT newstate=CLOSE" \
 		"$TRACE/trace"
 	trace_stop
-	STATES_CLI=$(trace_states "$CLI" "$cport" "$SRV" "$port")
-	STATES_SRV=$(trace_states "$SRV" "$port" "$CLI" "$cport")
+	STATES_CLI=$(trace_states "$cli" "$cport" "$srv" "$port")
+	STATES_SRV=$(trace_states "$srv" "$port" "$cli" "$cport")
 }
 states_are() {
 	if [ "$2" != "$3" ]; then
@@ -402,19 +500,21 @@ states_are() {
 		return 1
 	fi
 }
-if [ -z "$TRACE" ]; then
-	ktap_print_msg "no tracefs instance for the tcpx events"
-	ktap_test_skip "client states: CLOSE SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE"
-	ktap_test_skip "server states: LISTEN SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE"
-else
-	state_run || ktap_print_msg "the traced connection failed"
-	tcpx_check "client states: CLOSE SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE" \
-		states_are client "$STATES_CLI" \
+[ -n "$TRACE" ] || ktap_print_msg "no tracefs instance for the tcpx events"
+for af in 4 6; do
+	c_what="client states: CLOSE SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE$(af_name $af)"
+	s_what="server states: LISTEN SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE$(af_name $af)"
+	if [ -z "$TRACE" ]; then
+		ktap_test_skip "$c_what"
+		ktap_test_skip "$s_what"
+		continue
+	fi
+	state_run $af || ktap_print_msg "the traced connection failed$(af_name $af)"
+	tcpx_check "$c_what" states_are client "$STATES_CLI" \
 		"CLOSE>SYN_SENT SYN_SENT>ESTABLISHED ESTABLISHED>FIN_WAIT1 FIN_WAIT1>FIN_WAIT2 FIN_WAIT2>TIME_WAIT TIME_WAIT>CLOSE"
-	tcpx_check "server states: LISTEN SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE" \
-		states_are server "$STATES_SRV" \
+	tcpx_check "$s_what" states_are server "$STATES_SRV" \
 		"LISTEN>SYN_RECV SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK LAST_ACK>CLOSE"
-fi
+done
 
 # --- 4. TIME-WAIT lasts 2*msl, counted while it lasts ----------------------
 
@@ -479,7 +579,7 @@ tw_run() {
 	mon=$!
 	TCPX_PIDS+=("$mon")
 	tcpx_wait_for 20 grep -q ready "$TMPD/tw.out" || return 1
-	conn $port "--delay 200" "--bind $CLI:$cport --first" || return 1
+	conn "$SRV:$port" "--delay 200" "--bind $CLI:$cport --first" || return 1
 	wait "$mon"
 	if [ -n "$TRACE" ]; then
 		tcpx_wait_for 10 grep -q "sport=$cport .*oldstate=TIME_WAIT newstate=CLOSE" \
@@ -617,7 +717,7 @@ counters() {
 	c0=$(stats "$NS_CLI") && s0=$(stats "$NS_SRV") || return 1
 	# The server holds the connection until $TMPD/go exists, then closes.
 	rm -f "$TMPD/go"
-	server_start $port --first --bytes 100 --expect 100 --timeout 60 \
+	server_start "$SRV:$port" --first --bytes 100 --expect 100 --timeout 60 \
 		--hold-until "$TMPD/go" || return 1
 	timeout 120 ip netns exec "$NS_CLI" "$TCPX_CONN" client "$SRV:$port" \
 		--bind "$CLI:$cport" --bytes 100 --expect 100 --timeout 60 \
@@ -667,7 +767,7 @@ cycles() {
 	quiesce || return 1
 	before=$(slab_counts)
 	t0=${EPOCHREALTIME/./}
-	conn $port "--count $CYCLES --echo --timeout 30" \
+	conn "$SRV:$port" "--count $CYCLES --echo --timeout 30" \
 		"--count $CYCLES --bytes 100 --echo --first --timeout 30" || return 1
 	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
 	ktap_print_msg "$CYCLES connections in $ms ms"

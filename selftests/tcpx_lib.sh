@@ -11,6 +11,11 @@
 #   tcpx_topo_router:  [ $NS_CLI ] 10.0.1.1 --veth-- 10.0.1.2 [ $NS_RTR ]
 #                                     10.0.2.1 --veth-- 10.0.2.2 [ $NS_SRV ]
 #
+#   tcpx_topo_router6: tcpx_topo_router, and IPv6 beside IPv4 (nodad:
+#                      usable at once), the router forwarding it:
+#                      [ $NS_CLI ] fd00:1::1 --veth-- fd00:1::2 [ $NS_RTR ]
+#                                  fd00:2::1 --veth-- fd00:2::2 [ $NS_SRV ]
+#
 #   tcpx_topo_flood:   [ $NS_CLI ] 10.0.1.1 --veth-- 10.0.1.2 [ $NS_SRV ]
 #                      [ $NS_FLD ] 10.0.3.1 --veth-- 10.0.3.2 [ $NS_SRV ]
 #                      $NS_FLD reaches 10.0.1.2 via 10.0.3.2 and forges
@@ -129,6 +134,17 @@ tcpx_topo_router() {
 	ip -n "$NS_CLI" route add default via 10.0.1.2
 	ip -n "$NS_SRV" route add default via 10.0.2.1
 	ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+}
+
+tcpx_topo_router6() {
+	tcpx_topo_router || return 1
+	ip -n "$NS_CLI" addr add fd00:1::1/64 dev veth-c nodad &&
+		ip -n "$NS_RTR" addr add fd00:1::2/64 dev veth-rc nodad &&
+		ip -n "$NS_RTR" addr add fd00:2::1/64 dev veth-rs nodad &&
+		ip -n "$NS_SRV" addr add fd00:2::2/64 dev veth-s nodad &&
+		ip -n "$NS_CLI" -6 route add default via fd00:1::2 &&
+		ip -n "$NS_SRV" -6 route add default via fd00:2::1 &&
+		ip netns exec "$NS_RTR" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
 TCPX_FLOOD_NET=10.99.0.0/16

@@ -245,16 +245,19 @@ fam_established() {
 
 # xfer_server_up: the last server's connection is synchronized (as
 # fam_established, or in FIN-WAIT-1/2 for a server that sends nothing,
-# from the server's /proc/PID/net: no process started, each takes seconds
-# on the debug lane); 2 if the server has gone.
+# from the server's /proc/PID/net, tcpx or tcpx6 (tcp, tcp6): no process
+# started, each takes seconds on the debug lane); 2 if the server has gone.
 xfer_server_up() {
 	local f=/proc/$XFER_SRV_PID/net/tcpx st
 	[ "$FAMILY" = tcp ] && f=/proc/$XFER_SRV_PID/net/tcp
 	[ "$XFER_AF" = 6 ] && f=${f}6
 	[ -r "$f" ] || return 2
-	while read -r _ _ _ st _; do
-		case $st in 01 | 04 | 05 | 08) return 0 ;; esac
-	done < "$f"
+	for f in "$f" "${f}6"; do
+		[ -r "$f" ] || continue
+		while read -r _ _ _ st _; do
+			case $st in 01 | 04 | 05 | 08) return 0 ;; esac
+		done < "$f"
+	done
 	return 1
 }
 

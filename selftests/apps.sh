@@ -3,8 +3,8 @@
 #
 # Unmodified programs over tcpx through tools/tcpxize: nginx serving curl,
 # redis-benchmark against redis-server, iperf3 client and server, socat and
-# ncat piping a file with a half-close, and a dual-stack python3 http.server
-# on [::] serving curl over IPv6 and IPv4.  For each: the data arrived intact
+# ncat piping a file with a half-close, and a dual-stack nginx on [::]
+# (ipv6only=off) serving curl over IPv6 and IPv4.  For each: the data arrived intact
 # (hashes, counts, no errors), no TCP segment crossed the veth while tcpx
 # segments (IP protocol, IPv6 next header 253) did (a tcpdump capture per
 # program), and the program's sockets were tcpx sockets (its listener in
@@ -15,7 +15,7 @@
 #     redis-benchmark (tcpxize)            redis-server :6379 (tcpxize -p 6379)
 #     iperf3 -c (tcpxize)                  iperf3 -s :5201 (tcpxize)
 #     ncat / socat (tcpxize)               socat :7000 / ncat :7001 (tcpxize)
-#     curl -6, curl -4 (tcpxize)           http.server [::]:8000 (tcpxize -p 8000)
+#     curl -6, curl -4 (tcpxize)           nginx [::]:8000 (tcpxize -p 8000)
 #     tcpdump on veth-c                    (IPv6: fd00:1::1 and fd00:1::2)
 #
 # Both tcpxize modes are used: everything (socket() swapped) and a port list
@@ -189,6 +189,9 @@ http {
 	}
 }
 EOF
+# The same nginx on [::]:8000, dual-stack, for http6.
+sed -e "s|listen $SRV:80 deferred;|listen [::]:8000 ipv6only=off deferred;|" \
+    -e "s|nginx/nginx.pid|nginx/nginx6.pid|" "$TMPD/nginx.conf" > "$TMPD/nginx6.conf"
 
 # nginx_fetch: 1 KiB twice on one keep-alive connection, then the big file.
 nginx_fetch() {
@@ -354,8 +357,9 @@ run_pipes() {
 	app_checks socat+ncat 7001 "$opens" 2
 }
 
-# --- python3 http.server on [::] (dual-stack, -p 8000: the swap at bind of
-# an AF_INET6 socket, IPV6_V6ONLY 0 replayed) and curl over IPv6 and IPv4
+# --- nginx on [::] (ipv6only=off: nginx sets IPV6_V6ONLY 0 itself; -p 8000:
+# the swap at bind of an AF_INET6 socket, the option replayed) and curl
+# over IPv6 and IPv4
 
 # tcpx_has_ipv6: a tcpx socket (tcpxize's, for AF_INET6) binds [::1]:0.
 tcpx_has_ipv6() {
@@ -381,7 +385,7 @@ http_fetch() {
 }
 
 run_http6() {
-	local what="http.server [::]:8000" t
+	local what="nginx [::]:8000" t
 
 	if ! tcpx_has_ipv6; then
 		for t in "curl -6: $BIG_KB KiB" "curl -4 (v4-mapped): 1 KiB" \
@@ -394,8 +398,8 @@ run_http6() {
 	ip -n "$NS_SRV" addr add "$SRV6/64" dev veth-s nodad
 	opens=$(tcpx_stat "$NS_CLI" ActiveOpens)
 	capture_start http6
-	if start_server -6 8000 "$TMPD/http6.log" -p 8000 python3 -m http.server \
-			--bind :: --directory "$TMPD/www" 8000; then
+	if start_server -6 8000 "$TMPD/http6.log" -p 8000 nginx \
+			-c "$TMPD/nginx6.conf" -e "$TMPD/nginx/error6.log"; then
 		tcpx_check "$what: curl over IPv6, $BIG_KB KiB, identical" \
 			http_fetch "http://[$SRV6]:8000" big
 		tcpx_check "$what: curl over IPv4 (v4-mapped), 1 KiB, identical" \

@@ -74,15 +74,18 @@ cli() { timeout -k 5 120 ip netns exec "$NS_CLI" "$TCPXIZE" run "$@"; }
 # while one program runs, headers only.
 capture_start() {
 	CAP=$TMPD/$1.pcap
-	ip netns exec "$NS_CLI" tcpdump -i veth-c -s 96 -U -n -w "$CAP" \
-		'tcp or ip proto 253 or ip6 proto 253' 2> "$TMPD/$1.tcpdump" &
+	# --immediate-mode: a last small exchange must not wait in the ring
+	# buffer for its block to time out when the capture stops.
+	ip netns exec "$NS_CLI" tcpdump --immediate-mode -i veth-c -s 96 -U -n \
+		-w "$CAP" 'tcp or ip proto 253 or ip6 proto 253' \
+		2> "$TMPD/$1.tcpdump" &
 	CAP_PID=$!
 	tcpx_wait_for 10 grep -q 'listening on' "$TMPD/$1.tcpdump"
 }
 
 capture_stop() {
 	sleep 0.2
-	kill "$CAP_PID" 2>/dev/null
+	kill -INT "$CAP_PID" 2>/dev/null
 	wait "$CAP_PID" 2>/dev/null
 	CAP_PID=
 }

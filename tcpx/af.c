@@ -19,6 +19,7 @@
 #include <linux/poll.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/protocol.h>
 #include <net/tcp_states.h>
 
@@ -119,8 +120,9 @@ static void tcpx_destroy_sock(struct sock *sk)
 	tcpx_write_queue_purge(sk);
 	tcpx_ofo_purge(sk);
 	tcpx_put_port(sk);
+	/* An IPv6 socket's options, flow labels and queued packets. */
 	if (inet_sk(sk)->pinet6)
-		tcpx_v6_destroy_sock(sk);
+		inet6_cleanup_sock(sk);
 	sk_sockets_allocated_dec(sk);
 }
 
@@ -176,7 +178,7 @@ static int tcpx_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 static int tcpx_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	if (inet_sk(sock->sk)->pinet6)
-		return tcpx_v6_getname(sock, uaddr, peer);
+		return inet6_getname(sock, uaddr, peer);
 	return inet_getname(sock, uaddr, peer);
 }
 

@@ -107,11 +107,6 @@ int tcpx_v6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	return err;
 }
 
-int tcpx_v6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
-{
-	return inet6_getname(sock, uaddr, peer);
-}
-
 /*
  * A listener's child, just cloned: the listener's IPv6 state was copied
  * with it, pointers included; it gets its own, empty of options, lists
@@ -128,12 +123,6 @@ void tcpx_v6_child_init(struct sock *newsk, const struct sock *sk)
 	newnp->pktoptions = NULL;
 	newnp->rxpmtu = NULL;
 	tcpx_inet6_clear_fl_list(newsk);
-}
-
-/* .destroy of an IPv6 socket: its options, flow labels, queued packets. */
-void tcpx_v6_destroy_sock(struct sock *sk)
-{
-	inet6_cleanup_sock(sk);
 }
 
 /* TIME-WAIT keeps the socket's IPv6 addresses and family. */
@@ -359,12 +348,6 @@ static void tcpx_v6_send_check(struct sock *sk, struct sk_buff *skb)
 			     &sk->sk_v6_daddr);
 }
 
-/* The segment's interface, for link-local addresses and replies. */
-static int tcpx_v6_iif(const struct sk_buff *skb)
-{
-	return inet6_iif(skb);
-}
-
 /* A request's addresses: the SYN's, swapped; a link-local peer's interface. */
 static void tcpx_v6_init_req(struct request_sock *req,
 			     const struct sk_buff *skb)
@@ -375,7 +358,7 @@ static void tcpx_v6_init_req(struct request_sock *req,
 	ireq->ir_v6_loc_addr = ipv6_hdr(skb)->daddr;
 	if (!ireq->ir_iif &&
 	    ipv6_addr_type(&ireq->ir_v6_rmt_addr) & IPV6_ADDR_LINKLOCAL)
-		ireq->ir_iif = tcpx_v6_iif(skb);
+		ireq->ir_iif = inet6_iif(skb);
 }
 
 static u32 tcpx_v6_init_seq(const struct net *net, const struct sk_buff *skb)
@@ -432,7 +415,7 @@ static struct dst_entry *tcpx_v6_route_syn(const struct sock *sk,
 	fl6->saddr = ipv6_hdr(syn)->daddr;
 	fl6->flowi6_oif = inet_request_bound_dev_if(sk, syn);
 	if (!fl6->flowi6_oif && rt6_need_strict(&fl6->daddr))
-		fl6->flowi6_oif = tcpx_v6_iif(syn);
+		fl6->flowi6_oif = inet6_iif(syn);
 	fl6->flowi6_mark = inet_request_mark(sk, syn);
 	fl6->fl6_dport = tcp_hdr(syn)->source;
 	fl6->fl6_sport = tcp_hdr(syn)->dest;
@@ -551,7 +534,7 @@ static struct sock *__tcpx_v6_syn_recv_sock(const struct sock *sk,
 	newinet->inet_saddr = LOOPBACK4_IPV6;
 	newinet->inet_rcv_saddr = LOOPBACK4_IPV6;
 	RCU_INIT_POINTER(newinet->inet_opt, NULL);
-	newnp->mcast_oif = tcpx_v6_iif(skb);
+	newnp->mcast_oif = inet6_iif(skb);
 	newnp->mcast_hops = ipv6_hdr(skb)->hop_limit;
 	newnp->rcv_flowinfo = ip6_flowinfo(ipv6_hdr(skb));
 
@@ -657,7 +640,7 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	fl6.saddr = ip6h->daddr;
 	fl6.flowi6_proto = tcpx_ipproto;
 	if (rt6_need_strict(&fl6.daddr))
-		fl6.flowi6_oif = tcpx_v6_iif(in);
+		fl6.flowi6_oif = inet6_iif(in);
 	fl6.flowi6_mark = mark;
 	fl6.fl6_dport = th->source;
 	fl6.fl6_sport = th->dest;
@@ -695,7 +678,7 @@ static struct sock *tcpx_v6_skb_listener(struct net *net, struct sk_buff *skb)
 {
 	return tcpx_v6_lookup_listener(net, &ipv6_hdr(skb)->daddr,
 				       ntohs(tcp_hdr(skb)->dest),
-				       tcpx_v6_iif(skb), inet6_sdif(skb));
+				       inet6_iif(skb), inet6_sdif(skb));
 }
 
 const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops = {
@@ -809,11 +792,11 @@ static int tcpx_v6_rcv(struct sk_buff *skb)
 
 	sk = tcpx_v6_lookup_established(net, &hdr->saddr, th->source,
 					&hdr->daddr, ntohs(th->dest),
-					tcpx_v6_iif(skb), inet6_sdif(skb));
+					inet6_iif(skb), inet6_sdif(skb));
 	refcounted = true;
 	if (!sk) {
 		sk = tcpx_v6_lookup_listener(net, &hdr->daddr, ntohs(th->dest),
-					     tcpx_v6_iif(skb),
+					     inet6_iif(skb),
 					     inet6_sdif(skb));
 		refcounted = false;
 	}

@@ -236,13 +236,26 @@ static void tcpx_retransmit_timer(struct sock *sk)
 	tcpx_reset_rto(sk);
 }
 
-/* The owner holds the socket: the timer tries again shortly (true). */
-static bool tcpx_timer_deferred(struct sock *sk, struct timer_list *timer)
+/* A timer's handler lets the socket go, and the armed timer's reference. */
+static void tcpx_timer_unlock(struct sock *sk)
+	__releases(&sk->sk_lock.slock)
 {
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/*
+ * A timer's handler takes the socket's spinlock: true if it may run now,
+ * false if the owner holds the socket (the timer tries again shortly).
+ */
+static bool tcpx_timer_lock(struct sock *sk, struct timer_list *timer)
+	__acquires(&sk->sk_lock.slock)
+{
+	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk))
-		return false;
+		return true;
 	sk_reset_timer(sk, timer, jiffies + TCPX_TIMER_RETRY);
-	return true;
+	return false;
 }
 
 static void tcpx_write_timer(struct timer_list *t)
@@ -251,9 +264,8 @@ static void tcpx_write_timer(struct timer_list *t)
 		from_timer(icsk, t, icsk_retransmit_timer);
 	struct sock *sk = &icsk->icsk_inet.sk;
 
-	bh_lock_sock(sk);
-	if (!tcpx_timer_deferred(sk, &icsk->icsk_retransmit_timer) &&
-	    sk->sk_state != TCP_CLOSE && icsk->icsk_pending) {
+	if (tcpx_timer_lock(sk, t) && sk->sk_state != TCP_CLOSE &&
+	    icsk->icsk_pending) {
 		if (time_after(icsk->icsk_timeout, jiffies)) {
 			sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
 				       icsk->icsk_timeout);
@@ -267,8 +279,7 @@ static void tcpx_write_timer(struct timer_list *t)
 				tcpx_retransmit_timer(sk);
 		}
 	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	tcpx_timer_unlock(sk);
 }
 
 static void tcpx_delack_timer(struct timer_list *t)
@@ -277,15 +288,13 @@ static void tcpx_delack_timer(struct timer_list *t)
 		from_timer(icsk, t, icsk_delack_timer);
 	struct sock *sk = &icsk->icsk_inet.sk;
 
-	bh_lock_sock(sk);
-	if (!tcpx_timer_deferred(sk, &icsk->icsk_delack_timer) &&
+	if (tcpx_timer_lock(sk, t) &&
 	    icsk->icsk_ack.pending & ICSK_ACK_TIMER &&
 	    sk->sk_state != TCP_CLOSE) {
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_DELAYEDACKS);
 		tcpx_send_ack(sk);
 	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	tcpx_timer_unlock(sk);
 }
 
 /* SO_KEEPALIVE, as tcp_set_keepalive(): arms the timer on a connection. */
@@ -325,8 +334,7 @@ static void tcpx_keepalive_timer(struct timer_list *t)
 	struct sock *sk = &icsk->icsk_inet.sk;
 	u32 elapsed, user_timeout;
 
-	bh_lock_sock(sk);
-	if (tcpx_timer_deferred(sk, &icsk->icsk_keepalive_timer))
+	if (!tcpx_timer_lock(sk, t))
 		goto out;
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD)) {
 		tcpx_done(sk);
@@ -364,8 +372,7 @@ static void tcpx_keepalive_timer(struct timer_list *t)
 resched:
 	inet_csk_reset_keepalive_timer(sk, elapsed);
 out:
-	bh_unlock_sock(sk);
-	sock_put(sk);
+	tcpx_timer_unlock(sk);
 }
 
 void tcpx_init_xmit_timers(struct sock *sk)

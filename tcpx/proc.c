@@ -22,7 +22,8 @@
 
 enum { TCPX_PROC_SOCKS, TCPX_PROC_EHASH, TCPX_PROC_DONE };
 
-static const struct seq_operations tcpx6_seq_ops;
+/* Each file's family: the data of its proc entry. */
+static const sa_family_t tcpx_proc_ipv4 = AF_INET, tcpx_proc_ipv6 = AF_INET6;
 
 struct tcpx_iter {
 	struct seq_net_private	p;
@@ -135,7 +136,8 @@ static void *tcpx_seq_start(struct seq_file *seq, loff_t *pos)
 	loff_t i;
 	struct sock *sk;
 
-	st->v6 = seq->op == &tcpx6_seq_ops;
+	st->v6 = *(const sa_family_t *)pde_data(file_inode(seq->file)) ==
+		 AF_INET6;
 	st->phase = TCPX_PROC_SOCKS;
 	st->num = 0;
 	if (!*pos)
@@ -304,22 +306,17 @@ static const struct seq_operations tcpx_seq_ops = {
 	.show	= tcpx_seq_show,
 };
 
-static const struct seq_operations tcpx6_seq_ops = {
-	.start	= tcpx_seq_start,
-	.next	= tcpx_seq_next,
-	.stop	= tcpx_seq_stop,
-	.show	= tcpx_seq_show,
-};
-
 int tcpx_proc_init_net(struct net *net)
 {
-	if (!proc_create_net("tcpx", 0444, net->proc_net, &tcpx_seq_ops,
-			     sizeof(struct tcpx_iter)))
+	if (!proc_create_net_data("tcpx", 0444, net->proc_net, &tcpx_seq_ops,
+				  sizeof(struct tcpx_iter),
+				  (void *)&tcpx_proc_ipv4))
 		return -ENOMEM;
 	/* Not without IPv6 (ipv6.disable=1), as tcp6. */
 	if (ipv6_mod_enabled() &&
-	    !proc_create_net("tcpx6", 0444, net->proc_net, &tcpx6_seq_ops,
-			     sizeof(struct tcpx_iter))) {
+	    !proc_create_net_data("tcpx6", 0444, net->proc_net, &tcpx_seq_ops,
+				  sizeof(struct tcpx_iter),
+				  (void *)&tcpx_proc_ipv6)) {
 		remove_proc_entry("tcpx", net->proc_net);
 		return -ENOMEM;
 	}

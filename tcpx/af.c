@@ -158,9 +158,8 @@ static int tcpx_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	release_sock(sk);
 	if (err)
 		return err;
-	if (inet_sk(sk)->pinet6)
-		return tcpx_v6_bind(sock, uaddr, addr_len);
-	return inet_bind(sock, uaddr, addr_len);
+	return inet_sk(sk)->pinet6 ? tcpx_v6_bind(sock, uaddr, addr_len) :
+				     inet_bind(sock, uaddr, addr_len);
 }
 
 /* .connect, under the socket lock (inet_stream_connect()). */
@@ -170,9 +169,8 @@ static int tcpx_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 
 	if (err)
 		return err;
-	if (inet_sk(sk)->pinet6)
-		return tcpx_v6_connect(sk, uaddr, addr_len);
-	return tcpx_v4_connect(sk, uaddr, addr_len);
+	return inet_sk(sk)->pinet6 ? tcpx_v6_connect(sk, uaddr, addr_len) :
+				     tcpx_v4_connect(sk, uaddr, addr_len);
 }
 
 static int tcpx_getname(struct socket *sock, struct sockaddr *uaddr, int peer)

@@ -55,6 +55,29 @@ void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 }
 
 /*
+ * connect() of every family, its route found: SYN-SENT before hashing, so
+ * nothing is ever hashed in CLOSE; the TIME-WAIT sock of a bound port's
+ * 4-tuple recycled (*tw_isn its ISN, else 0); a port and the 4-tuple
+ * into ehash.
+ */
+int tcpx_connect_hash(struct sock *sk, u32 *tw_isn)
+{
+	tcpx_set_state(sk, TCP_SYN_SENT);
+	*tw_isn = tcpx_tw_recycle(sk);
+	return tcpx_hash_connect(sk);
+}
+
+/* connect() failed past its route: the socket closed, unhashed, unrouted. */
+int tcpx_connect_fail(struct sock *sk, int err)
+{
+	tcpx_set_state(sk, TCP_CLOSE);
+	tcpx_reset_saddr(sk);
+	sk->sk_route_caps = 0;
+	inet_sk(sk)->inet_dport = 0;
+	return err;
+}
+
+/*
  * connect()'s end for every family, its route set and its 4-tuple hashed:
  * the options our SYN offers (tcpx_rcv_synsent() keeps what the peer
  * takes), and the SYN.
@@ -377,7 +400,7 @@ int tcpx_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!th->syn && tcpx_cookie_wanted(sk)) {
 			/* Softirq, or a listener's backlog: children lock in BH. */
 			local_bh_disable();
-			child = tcpx_skb_af(skb)->cookie_check(sk, skb);
+			child = tcpx_cookie_check(sk, skb);
 			if (child && child != sk) {
 				__acquire(child);	/* returned locked */
 				tcpx_child_rcv(sk, child, skb);
@@ -472,7 +495,7 @@ drop:
  * A child that cannot be (no route, no port): freed before anyone saw it,
  * its clone lock dropped, counted as a listen drop, as TCP's put_and_exit.
  */
-void tcpx_child_drop(const struct sock *sk, struct sock *newsk)
+static void tcpx_child_drop(const struct sock *sk, struct sock *newsk)
 {
 	inet_csk_prepare_forced_close(newsk);
 	tcpx_done(newsk);
@@ -480,10 +503,11 @@ void tcpx_child_drop(const struct sock *sk, struct sock *newsk)
 }
 
 /*
- * The family set the child's addresses and routed it (dst): the
- * connection the handshake agreed on, hashed in place of req_unhash (a
- * cookie's child replaces none).  The child, still locked, or NULL if
- * another CPU completed the same request first.
+ * The family set the child's addresses and routed it (dst, NULL if no
+ * route: the child is dropped): the connection the handshake agreed on,
+ * hashed in place of req_unhash (a cookie's child replaces none).  The
+ * child, still locked, or NULL if another CPU completed the same request
+ * first.
  */
 struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 				 struct request_sock *req, struct sock *newsk,
@@ -496,6 +520,11 @@ struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 	bool found_dup_sk = false;
 
 	__acquire(newsk);	/* the caller's, locked */
+	if (!dst) {
+		__release(newsk);	/* tcpx_child_drop() unlocks it */
+		tcpx_child_drop(sk, newsk);
+		return NULL;
+	}
 	tcpx_init_connection(newsk, dst, treq->snt_isn);
 	/*
 	 * Born with its SYN acknowledged (tcpx_check_req() saw to that), as

@@ -583,6 +583,28 @@ void tcpx_unhash(struct sock *sk)
 }
 
 /*
+ * The sock hashed on a connecting socket's own 4-tuple, in the table of
+ * the family it speaks on the wire: a reference held, or NULL.  Under
+ * RCU, BHs off.
+ */
+struct sock *tcpx_lookup_own(const struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+
+	if (tcpx_sk_v6_wire(sk))
+		return tcpx_v6_lookup_established(net, &sk->sk_v6_daddr,
+						  inet->inet_dport,
+						  &sk->sk_v6_rcv_saddr,
+						  inet->inet_num,
+						  sk->sk_bound_dev_if, 0);
+	return __inet_lookup_established(net, &tcpx_hashinfo, inet->inet_daddr,
+					 inet->inet_dport,
+					 inet->inet_rcv_saddr, inet->inet_num,
+					 sk->sk_bound_dev_if, 0);
+}
+
+/*
  * connect(): a port, and the 4-tuple into ehash, unique.  A bound socket
  * keeps its port; otherwise an ephemeral one no bind() holds, as
  * __inet_hash_connect() picks it.  A TIME-WAIT sock of the tuple was

@@ -35,6 +35,22 @@ void tcpx_pmtu_lowered(struct sock *sk, u32 mtu)
 	tcpx_resend_oversized(sk);
 }
 
+/*
+ * An ICMP or ICMPv6 "too big" for a connection: its af_ops mtu_reduced
+ * now, or from release_cb (TCPX_MTU_REDUCED_DEFERRED) if the owner holds
+ * the socket.  BH, the socket's spinlock held.
+ */
+void tcpx_icmp_mtu(struct sock *sk, u32 mtu)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	WRITE_ONCE(tsk->mtu_info, mtu);
+	if (!sock_owned_by_user(sk))
+		inet_csk(sk)->icsk_af_ops->mtu_reduced(sk);
+	else if (!test_and_set_bit(TCPX_MTU_REDUCED_DEFERRED, &tsk->deferred))
+		sock_hold(sk);
+}
+
 /* IPv4's af_ops mtu_reduced: now, or from release_cb if the owner held sk. */
 void tcpx_v4_mtu_reduced(struct sock *sk)
 {
@@ -118,7 +134,6 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 	const int code = icmp_hdr(skb)->code;
 	struct net *net = dev_net(skb->dev);
 	const struct tcphdr *th;
-	struct tcpx_sock *tsk;
 	struct sock *sk;
 	u32 seq;
 	int err;
@@ -159,7 +174,6 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 	if (unlikely(iph->ttl < inet_sk(sk)->min_ttl))
 		goto out;
 
-	tsk = tcpx_sk(sk);
 	if (!tcpx_icmp_in_flight(sk, seq))
 		goto out;
 
@@ -183,12 +197,7 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 		if (code == ICMP_FRAG_NEEDED) {
 			if (sk->sk_state == TCP_LISTEN)
 				goto out;
-			WRITE_ONCE(tsk->mtu_info, info);
-			if (!sock_owned_by_user(sk))
-				tcpx_v4_mtu_reduced(sk);
-			else if (!test_and_set_bit(TCPX_MTU_REDUCED_DEFERRED,
-						   &tsk->deferred))
-				sock_hold(sk);
+			tcpx_icmp_mtu(sk, info);
 			goto out;
 		}
 		err = icmp_err_convert[code].errno;

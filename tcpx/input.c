@@ -3,12 +3,12 @@
  * Input: what every family's receive entry shares, and the connection
  * state machine.
  *
- * The family's handler (tcpx_v4_rcv() in ipv4.c) runs in softirq context:
- * it checks the header (tcpx_rcv_pull()) and the checksum, fills the
- * control block (tcpx_rcv_fill_cb()) and finds the socket (established or
- * request sock in ehash, then listener, TIME-WAIT); tcpx_rcv_sk() hands
- * the segment over under the socket's spinlock, or to its backlog while a
- * process owns the socket.
+ * The family's handler (tcpx_v4_rcv() in ipv4.c, tcpx_v6_rcv() in ipv6.c)
+ * runs in softirq context: tcpx_rcv_begin() checks the header and the
+ * checksum and fills the control block, the family finds the socket
+ * in ehash (established, request or TIME-WAIT sock), and tcpx_rcv_sk() the
+ * listener if none, and hands the segment over under the socket's spinlock, or to
+ * its backlog while a process owns the socket.
  *
  * tcpx_rcv_state_process() is RFC 9293 3.10.7 "SEGMENT ARRIVES" for the
  * SYN-SENT and synchronized states, step by step, with RFC 5961's checks
@@ -1174,7 +1174,7 @@ static u32 tcpx_backlog_limit(const struct sock *sk)
  * The header of an arriving segment, before its checksum: the fixed part
  * and the options pulled into the linear area, a sane data offset.
  */
-bool tcpx_rcv_pull(struct sk_buff *skb)
+static bool tcpx_rcv_pull(struct sk_buff *skb)
 {
 	const struct tcphdr *th;
 
@@ -1187,7 +1187,7 @@ bool tcpx_rcv_pull(struct sk_buff *skb)
 }
 
 /* The control block of a checksummed segment; false: malformed options. */
-bool tcpx_rcv_fill_cb(struct sk_buff *skb)
+static bool tcpx_rcv_fill_cb(struct sk_buff *skb)
 {
 	const struct tcphdr *th = (const struct tcphdr *)skb->data;
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
@@ -1201,15 +1201,59 @@ bool tcpx_rcv_fill_cb(struct sk_buff *skb)
 	return true;
 }
 
-/*
- * A segment whose socket the family's lookup found (sk, a reference held
- * if refcounted), or none (sk NULL): the policy checks, then the TIME-WAIT
- * sock, the request sock, the listener or the full socket takes it.
- */
-int tcpx_rcv_sk(struct net *net, struct sock *sk, struct sk_buff *skb,
-		bool refcounted, unsigned short family)
+/* A malformed segment of either family: counted and freed. */
+void tcpx_rcv_bad(struct sk_buff *skb)
 {
+	tcpx_inc_stats(dev_net(skb->dev), TCPX_MIB_INERRS);
+	kfree_skb(skb);
+}
+
+/*
+ * What a family's handler does first, before its lookup: count the
+ * segment, pull and check its header, verify the checksum over the
+ * family's pseudo-header, fill the control block.  False: the segment
+ * is gone, counted.
+ */
+bool tcpx_rcv_begin(struct sk_buff *skb,
+		    __wsum pseudo(struct sk_buff *skb, int proto))
+{
+	struct net *net = dev_net(skb->dev);
+
+	tcpx_inc_stats(net, TCPX_MIB_INSEGS);
+	if (skb->pkt_type != PACKET_HOST) {
+		kfree_skb(skb);
+		return false;
+	}
+	if (!tcpx_rcv_pull(skb))
+		goto bad;
+	if (skb_checksum_init(skb, tcpx_ipproto, pseudo) ||
+	    skb_checksum_complete(skb)) {
+		tcpx_inc_stats(net, TCPX_MIB_INCSUMERRORS);
+		goto bad;
+	}
+	if (tcpx_rcv_fill_cb(skb))
+		return true;
+bad:
+	tcpx_rcv_bad(skb);
+	return false;
+}
+
+/*
+ * A segment and what the family's lookup in ehash found for it (sk, a
+ * reference held), or its listener (no reference), or none: the policy
+ * checks, then the TIME-WAIT sock, the request sock, the listener or the
+ * full socket takes it.
+ */
+int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family)
+{
+	struct net *net = dev_net(skb->dev);
+	bool refcounted = true;
 	int ret = 0;
+
+	if (!sk) {
+		sk = tcpx_skb_af(skb)->lookup_listener(net, skb);
+		refcounted = false;
+	}
 
 	if (!sk) {
 		if (!xfrm_policy_check(NULL, XFRM_POLICY_IN, skb, family))

@@ -57,26 +57,6 @@ int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	return 0;
 }
 
-/* connect() from a bound port: its 4-tuple's TIME-WAIT sock may go. */
-static u32 tcpx_v4_tw_recycle(struct sock *sk)
-{
-	const struct inet_sock *inet = inet_sk(sk);
-	u32 isn;
-
-	if (!inet->inet_num)
-		return 0;
-	local_bh_disable();
-	isn = tcpx_tw_recycle(__inet_lookup_established(sock_net(sk),
-							&tcpx_hashinfo,
-							inet->inet_daddr,
-							inet->inet_dport,
-							inet->inet_rcv_saddr,
-							inet->inet_num,
-							sk->sk_bound_dev_if, 0));
-	local_bh_enable();
-	return isn;
-}
-
 /* RFC 9293 3.10.1 OPEN, active: pick a route and a port, send SYN. */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
@@ -115,10 +95,7 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet->inet_dport = usin->sin_port;
 	sk_daddr_set(sk, daddr);
 
-	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
-	tcpx_set_state(sk, TCP_SYN_SENT);
-	tw_isn = tcpx_v4_tw_recycle(sk);
-	err = tcpx_hash_connect(sk);
+	err = tcpx_connect_hash(sk, &tw_isn);
 	if (err)
 		goto failure;
 
@@ -149,26 +126,17 @@ int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		return 0;
 
 failure:
-	tcpx_set_state(sk, TCP_CLOSE);
-	tcpx_reset_saddr(sk);
 	ip_rt_put(rt);
-	sk->sk_route_caps = 0;
-	inet->inet_dport = 0;
-	return err;
+	return tcpx_connect_fail(sk, err);
 }
 
-/* The checksum over the IPv4 pseudo-header (RFC 9293 3.1), in software. */
+/* The checksum over the IPv4 pseudo-header (RFC 9293 3.1). */
 static void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr,
 				 __be32 daddr)
 {
-	struct tcphdr *th = tcp_hdr(skb);
-	int len = skb->len - skb_transport_offset(skb);
-
-	th->check = 0;
-	th->check = csum_tcpudp_magic(saddr, daddr, len, tcpx_ipproto,
-				      skb_checksum(skb, skb_transport_offset(skb),
-						   len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	tcpx_csum_fill(skb, csum_tcpudp_nofold(saddr, daddr, skb->len -
+					       skb_transport_offset(skb),
+					       tcpx_ipproto, 0));
 }
 
 /* A connection's segment, between the socket's addresses. */
@@ -282,13 +250,6 @@ int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 				 &tcpx_request_sock_ipv4_ops, sk, skb);
 }
 
-/* An ACK to a listener that may answer a cookie, as cookie_v4_check(). */
-static struct sock *tcpx_v4_cookie_check(struct sock *sk, struct sk_buff *skb)
-{
-	return tcpx_cookie_check(&tcpx_request_sock_ops,
-				 &tcpx_request_sock_ipv4_ops, sk, skb);
-}
-
 /*
  * The child of a completed handshake (TCP's tcp_v4_syn_recv_sock()):
  * conn.c's clone of the listener, with the request's IPv4 addresses, no IP
@@ -329,12 +290,8 @@ struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 
 	if (!dst)
 		dst = inet_csk_route_child_sock(sk, newsk, req);
-	if (!dst) {
-		__release(newsk);	/* tcpx_child_drop() unlocks it */
-		tcpx_child_drop(sk, newsk);
-		return NULL;
-	}
-	sk_setup_caps(newsk, dst);
+	if (dst)
+		sk_setup_caps(newsk, dst);
 	__release(newsk);	/* the child's rest takes it locked */
 	return tcpx_syn_recv_child(sk, skb, req, newsk, dst, req_unhash,
 				   own_req);
@@ -368,40 +325,32 @@ const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
 };
 
 /*
- * A reply to segment "in" sent outside a connection's output path: RST for
- * a stray segment, ACK from TIME-WAIT.  Addresses and ports are in's,
- * swapped.  sk (a full socket, a TIME-WAIT one, or NULL) lends its
- * SO_MARK and SO_PRIORITY, as in tcp_v4_send_reset(); without one the
- * mark is reflected when fwmark_reflect asks.
+ * A reply outside a connection (output.c's tcpx_reply()): from and to the
+ * addresses of "in", swapped.  Without a sock to lend its mark, the
+ * segment's is reflected when fwmark_reflect asks.
  */
 static void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
-			       const struct sk_buff *in, u32 seq, u32 ack,
-			       u8 flags, u16 win, const struct tcpx_out_opts *o)
+			       const struct sk_buff *in, struct sk_buff *skb)
 {
-	const struct tcphdr *th = tcp_hdr(in);
-	const struct iphdr *iph = ip_hdr(in);
 	u32 mark = IP4_REPLY_MARK(net, in->mark), prio;
-	struct sk_buff *skb;
+	const struct iphdr *iph = ip_hdr(in);
+	struct iphdr *niph;
 	struct flowi4 fl4;
 	struct rtable *rt;
-	struct iphdr *niph;
 
 	/* No RST to a broadcast or multicast address (tcp_v4_send_reset()). */
-	if ((flags & TCPHDR_RST) && skb_rtable(in) &&
+	if (tcp_hdr(skb)->rst && skb_rtable(in) &&
 	    skb_rtable(in)->rt_type != RTN_LOCAL)
-		return;
+		goto drop;
 	tcpx_reply_mark(sk, &mark, &prio);
 	flowi4_init_output(&fl4, inet_iif(in), mark, 0, RT_SCOPE_UNIVERSE,
-			   tcpx_ipproto, 0, iph->saddr, iph->daddr, th->source,
-			   th->dest, sock_net_uid(net, NULL));
+			   tcpx_ipproto, 0, iph->saddr, iph->daddr,
+			   tcp_hdr(in)->source, tcp_hdr(in)->dest,
+			   sock_net_uid(net, NULL));
 	rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
-		return;
-	skb = tcpx_reply_skb(in, seq, ack, flags, win, o);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
+		goto drop;
+	__tcpx_v4_send_check(skb, fl4.saddr, fl4.daddr);
 
 	skb_push(skb, sizeof(*niph));
 	skb_reset_network_header(skb);
@@ -415,18 +364,16 @@ static void tcpx_v4_send_reply(struct net *net, const struct sock *sk,
 	niph->protocol = tcpx_ipproto;
 	niph->saddr = fl4.saddr;
 	niph->daddr = fl4.daddr;
-	skb_dst_set(skb, &rt->dst);
-	ip_select_ident(net, skb, NULL);
 	skb->protocol = htons(ETH_P_IP);
-	skb->mark = mark;
-	skb->priority = prio;
-	__tcpx_v4_send_check(skb, niph->saddr, niph->daddr);
-
-	tcpx_reply_count(net, flags);
+	tcpx_reply_out(net, skb, &rt->dst, mark, prio);
+	ip_select_ident(net, skb, NULL);
 	ip_local_out(net, NULL, skb);
+	return;
+drop:
+	kfree_skb(skb);
 }
 
-/* The listener for a SYN that ends a TIME-WAIT (minisocks.c). */
+/* The listener of a segment (input.c, minisocks.c). */
 static struct sock *tcpx_v4_lookup_listener(struct net *net,
 					    struct sk_buff *skb)
 {
@@ -442,52 +389,28 @@ static struct sock *tcpx_v4_lookup_listener(struct net *net,
 const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops = {
 	.send_reply	= tcpx_v4_send_reply,
 	.lookup_listener = tcpx_v4_lookup_listener,
-	.cookie_check	= tcpx_v4_cookie_check,
+	.rsk_ops	= &tcpx_request_sock_ops,
+	.req_ops	= &tcpx_request_sock_ipv4_ops,
 };
 
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {
-	struct net *net = dev_net(skb->dev);
-	const struct tcphdr *th;
 	const struct iphdr *iph;
-	bool refcounted;
-	struct sock *sk;
+	const struct tcphdr *th;
 
-	tcpx_inc_stats(net, TCPX_MIB_INSEGS);
-
-	if (skb->pkt_type != PACKET_HOST)
-		goto discard;
-	if (!tcpx_rcv_pull(skb))
-		goto bad;
-	if (skb_checksum_init(skb, tcpx_ipproto, inet_compute_pseudo) ||
-	    skb_checksum_complete(skb)) {
-		tcpx_inc_stats(net, TCPX_MIB_INCSUMERRORS);
-		goto bad;
-	}
-	if (!tcpx_rcv_fill_cb(skb))
-		goto bad;
+	if (!tcpx_rcv_begin(skb, inet_compute_pseudo))
+		return 0;
 	th = (const struct tcphdr *)skb->data;
 	iph = ip_hdr(skb);
-
-	sk = __inet_lookup_established(net, &tcpx_hashinfo, iph->saddr,
-				       th->source, iph->daddr, ntohs(th->dest),
-				       inet_iif(skb), inet_sdif(skb));
-	refcounted = true;
-	if (!sk) {
-		sk = __inet_lookup_listener(net, &tcpx_hashinfo, skb,
-					    th->doff * 4, iph->saddr,
-					    th->source, iph->daddr,
-					    ntohs(th->dest), inet_iif(skb),
-					    inet_sdif(skb));
-		refcounted = false;
-	}
-	return tcpx_rcv_sk(net, sk, skb, refcounted, AF_INET);
-
-bad:
-	tcpx_inc_stats(net, TCPX_MIB_INERRS);
-discard:
-	kfree_skb(skb);
-	return 0;
+	return tcpx_rcv_sk(skb, __inet_lookup_established(dev_net(skb->dev),
+							  &tcpx_hashinfo,
+							  iph->saddr,
+							  th->source,
+							  iph->daddr,
+							  ntohs(th->dest),
+							  inet_iif(skb),
+							  inet_sdif(skb)),
+			   AF_INET);
 }
 
 static struct net_protocol tcpx_protocol = {

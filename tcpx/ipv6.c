@@ -175,28 +175,6 @@ static u32 tcpx_v6_ts_off(const struct net *net, const struct in6_addr *saddr,
 	return siphash(&c, sizeof(c), &tcpx_pernet(net)->ts_key);
 }
 
-/* connect() from a bound port: its 4-tuple's TIME-WAIT sock may go. */
-static u32 tcpx_v6_tw_recycle(struct sock *sk)
-{
-	const struct inet_sock *inet = inet_sk(sk);
-	u32 isn;
-
-	if (!inet->inet_num)
-		return 0;
-	rcu_read_lock();
-	local_bh_disable();
-	isn = tcpx_tw_recycle(tcpx_v6_lookup_established(sock_net(sk),
-							 &sk->sk_v6_daddr,
-							 inet->inet_dport,
-							 &sk->sk_v6_rcv_saddr,
-							 inet->inet_num,
-							 sk->sk_bound_dev_if,
-							 0));
-	local_bh_enable();
-	rcu_read_unlock();
-	return isn;
-}
-
 /*
  * connect() to a v4-mapped address: the IPv4 connect, the socket's ops
  * IPv4's with IPv6 options (as tcp_v6_connect()).
@@ -302,44 +280,30 @@ int tcpx_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	inet_csk(sk)->icsk_ext_hdr_len = opt ? opt->opt_flen + opt->opt_nflen : 0;
 	inet->inet_dport = usin->sin6_port;
 
-	/* SYN-SENT before hashing, so nothing is ever hashed in CLOSE. */
-	tcpx_set_state(sk, TCP_SYN_SENT);
-	tw_isn = tcpx_v6_tw_recycle(sk);
-	err = tcpx_hash_connect(sk);
-	if (err)
-		goto failure;
-	sk_set_txhash(sk);
-	err = tcpx_connect_syn(sk, dst,
-			       tw_isn ? : tcpx_v6_isn(sock_net(sk), &np->saddr,
-						      &sk->sk_v6_daddr,
-						      inet->inet_sport,
-						      inet->inet_dport),
-			       tcpx_v6_ts_off(sock_net(sk), &np->saddr,
-					      &sk->sk_v6_daddr));
-	if (!err)
-		return 0;
-
-failure:
-	tcpx_set_state(sk, TCP_CLOSE);
-	tcpx_reset_saddr(sk);
-	sk->sk_route_caps = 0;
-	inet->inet_dport = 0;
-	return err;
+	err = tcpx_connect_hash(sk, &tw_isn);
+	if (!err) {
+		sk_set_txhash(sk);
+		err = tcpx_connect_syn(sk, dst,
+				       tw_isn ? : tcpx_v6_isn(sock_net(sk),
+							      &np->saddr,
+							      &sk->sk_v6_daddr,
+							      inet->inet_sport,
+							      inet->inet_dport),
+				       tcpx_v6_ts_off(sock_net(sk), &np->saddr,
+						      &sk->sk_v6_daddr));
+	}
+	return err ? tcpx_connect_fail(sk, err) : 0;
 }
 
-/* The checksum over the IPv6 pseudo-header (RFC 8200 8.1), in software. */
+/* The checksum over the IPv6 pseudo-header (RFC 8200 8.1). */
 static void __tcpx_v6_send_check(struct sk_buff *skb,
 				 const struct in6_addr *saddr,
 				 const struct in6_addr *daddr)
 {
-	struct tcphdr *th = tcp_hdr(skb);
 	int len = skb->len - skb_transport_offset(skb);
 
-	th->check = 0;
-	th->check = csum_ipv6_magic(saddr, daddr, len, tcpx_ipproto,
-				    skb_checksum(skb, skb_transport_offset(skb),
-						 len, 0));
-	skb->ip_summed = CHECKSUM_NONE;
+	tcpx_csum_fill(skb, ~csum_unfold(csum_ipv6_magic(saddr, daddr, len,
+							 tcpx_ipproto, 0)));
 }
 
 static void tcpx_v6_send_check(struct sock *sk, struct sk_buff *skb)
@@ -453,14 +417,8 @@ static const struct tcpx_request_sock_ops tcpx_request_sock_ipv6_ops = {
 	.net_header_len	= sizeof(struct ipv6hdr),
 };
 
-/* The kernel's, for IPv6 requests; its slab is the IPv4 one's (same size). */
-struct request_sock_ops tcpx6_request_sock_ops __read_mostly = {
-	.family		= AF_INET6,
-	.obj_size	= sizeof(struct tcpx_request_sock),
-	.rtx_syn_ack	= tcpx_rtx_synack,
-	.destructor	= tcpx_reqsk_destructor,
-	.syn_ack_timeout = tcpx_syn_ack_timeout,
-};
+/* The kernel's, for IPv6 requests: IPv4's, slab included, but the family. */
+struct request_sock_ops tcpx6_request_sock_ops __read_mostly;
 
 /* A SYN for an IPv6 listener: IPv4 ones are IPv4's (v4-mapped children). */
 static int tcpx_v6_conn_request(struct sock *sk, struct sk_buff *skb)
@@ -472,12 +430,6 @@ static int tcpx_v6_conn_request(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 	return tcpx_conn_request(&tcpx6_request_sock_ops,
-				 &tcpx_request_sock_ipv6_ops, sk, skb);
-}
-
-static struct sock *tcpx_v6_cookie_check(struct sock *sk, struct sk_buff *skb)
-{
-	return tcpx_cookie_check(&tcpx6_request_sock_ops,
 				 &tcpx_request_sock_ipv6_ops, sk, skb);
 }
 
@@ -499,12 +451,12 @@ static void tcpx_v6_mapped_child_init(struct sock *newsk, const struct sock *sk)
  * an IPv6 one's takes the request's addresses, a copy of the listener's
  * IPv6 options and a route of its own.
  */
-static struct sock *__tcpx_v6_syn_recv_sock(const struct sock *sk,
-					    struct sk_buff *skb,
-					    struct request_sock *req,
-					    struct dst_entry *dst,
-					    struct request_sock *req_unhash,
-					    bool *own_req)
+static struct sock *tcpx_v6_syn_recv_sock(const struct sock *sk,
+					  struct sk_buff *skb,
+					  struct request_sock *req,
+					  struct dst_entry *dst,
+					  struct request_sock *req_unhash,
+					  bool *own_req TCPX_SYN_RECV_SOCK_HOOK)
 {
 	const struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
 	struct inet_request_sock *ireq = inet_rsk(req);
@@ -549,26 +501,11 @@ static struct sock *__tcpx_v6_syn_recv_sock(const struct sock *sk,
 
 	if (!dst)
 		dst = inet6_csk_route_req(sk, &fl6, req, tcpx_ipproto);
-	if (!dst) {
-		__release(newsk);	/* tcpx_child_drop() unlocks it */
-		tcpx_child_drop(sk, newsk);
-		return NULL;
-	}
-	tcpx_ip6_dst_store(newsk, dst);
+	if (dst)
+		tcpx_ip6_dst_store(newsk, dst);
 	__release(newsk);	/* the child's rest takes it locked */
 	return tcpx_syn_recv_child(sk, skb, req, newsk, dst, req_unhash,
 				   own_req);
-}
-
-/* af_ops syn_recv_sock: the child of an IPv6 listener. */
-static struct sock *tcpx_v6_syn_recv_sock(const struct sock *sk,
-					  struct sk_buff *skb,
-					  struct request_sock *req,
-					  struct dst_entry *dst,
-					  struct request_sock *req_unhash,
-					  bool *own_req TCPX_SYN_RECV_SOCK_HOOK)
-{
-	return __tcpx_v6_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req);
 }
 
 /* IPv6's af_ops mtu_reduced: now, or from release_cb if the owner held sk. */
@@ -609,27 +546,23 @@ static const struct inet_connection_sock_af_ops tcpx_ipv6_mapped = {
 };
 
 /*
- * A reply to IPv6 segment "in" sent outside a connection's output path
- * (as tcpx_v4_send_reply()): RST for a stray segment, ACK from TIME-WAIT
- * or for a request.  No RST answers a segment to a multicast address.
+ * A reply outside a connection (output.c's tcpx_reply()), as IPv4's: no
+ * RST answers a segment to a multicast address; the traffic class is the
+ * sock's.
  */
 static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
-			       const struct sk_buff *in, u32 seq, u32 ack,
-			       u8 flags, u16 win, const struct tcpx_out_opts *o)
+			       const struct sk_buff *in, struct sk_buff *skb)
 {
-	const struct ipv6hdr *ip6h = ipv6_hdr(in);
-	const struct tcphdr *th = tcp_hdr(in);
 	u32 mark = IP6_REPLY_MARK(net, in->mark), prio;
-	u8 tclass = 0;
+	const struct ipv6hdr *ip6h = ipv6_hdr(in);
 	struct ipv6hdr *nip6h;
 	struct dst_entry *dst;
-	struct sk_buff *skb;
 	struct flowi6 fl6;
+	u8 tclass = 0;
 
 	/* A backlogged segment may have lost its route (skb_dst_force()). */
-	if ((flags & TCPHDR_RST) && skb_dst(in) &&
-	    !ipv6_unicast_destination(in))
-		return;
+	if (tcp_hdr(skb)->rst && skb_dst(in) && !ipv6_unicast_destination(in))
+		goto drop;
 	tcpx_reply_mark(sk, &mark, &prio);
 	if (sk && sk->sk_state == TCP_TIME_WAIT)
 		tclass = inet_twsk(sk)->tw_tclass;
@@ -642,17 +575,12 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	if (rt6_need_strict(&fl6.daddr))
 		fl6.flowi6_oif = inet6_iif(in);
 	fl6.flowi6_mark = mark;
-	fl6.fl6_dport = th->source;
-	fl6.fl6_sport = th->dest;
+	fl6.fl6_dport = tcp_hdr(in)->source;
+	fl6.fl6_sport = tcp_hdr(in)->dest;
 	fl6.flowi6_uid = sock_net_uid(net, NULL);
 	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 	if (IS_ERR(dst))
-		return;
-	skb = tcpx_reply_skb(in, seq, ack, flags, win, o);
-	if (!skb) {
-		dst_release(dst);
-		return;
-	}
+		goto drop;
 	__tcpx_v6_send_check(skb, &fl6.saddr, &fl6.daddr);
 
 	skb_push(skb, sizeof(*nip6h));
@@ -664,16 +592,15 @@ static void tcpx_v6_send_reply(struct net *net, const struct sock *sk,
 	nip6h->hop_limit = ip6_dst_hoplimit(dst);
 	nip6h->saddr = fl6.saddr;
 	nip6h->daddr = fl6.daddr;
-	skb_dst_set(skb, dst);
 	skb->protocol = htons(ETH_P_IPV6);
-	skb->mark = mark;
-	skb->priority = prio;
-
-	tcpx_reply_count(net, flags);
+	tcpx_reply_out(net, skb, dst, mark, prio);
 	ip6_local_out(net, NULL, skb);
+	return;
+drop:
+	kfree_skb(skb);
 }
 
-/* The listener for a SYN that ends a TIME-WAIT (minisocks.c). */
+/* The listener of a segment (input.c, minisocks.c). */
 static struct sock *tcpx_v6_skb_listener(struct net *net, struct sk_buff *skb)
 {
 	return tcpx_v6_lookup_listener(net, &ipv6_hdr(skb)->daddr,
@@ -684,7 +611,8 @@ static struct sock *tcpx_v6_skb_listener(struct net *net, struct sk_buff *skb)
 const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops = {
 	.send_reply	= tcpx_v6_send_reply,
 	.lookup_listener = tcpx_v6_skb_listener,
-	.cookie_check	= tcpx_v6_cookie_check,
+	.rsk_ops	= &tcpx6_request_sock_ops,
+	.req_ops	= &tcpx_request_sock_ipv6_ops,
 };
 
 /* ICMPv6 errors (tcp_v6_err()): the quoted header names the connection. */
@@ -694,7 +622,6 @@ static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 	const struct ipv6hdr *hdr = (const struct ipv6hdr *)skb->data;
 	const struct tcphdr *th = (const struct tcphdr *)(skb->data + offset);
 	struct net *net = dev_net(skb->dev);
-	struct tcpx_sock *tsk;
 	struct sock *sk;
 	bool fatal;
 	int err;
@@ -724,7 +651,6 @@ static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		tcpx_inc_stats(net, TCPX_MIB_LOCKDROPPEDICMPS);
 	if (sk->sk_state == TCP_CLOSE)
 		goto out;
-	tsk = tcpx_sk(sk);
 	if (!tcpx_icmp_in_flight(sk, seq))
 		goto out;
 
@@ -745,12 +671,7 @@ static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		if (sk->sk_state == TCP_LISTEN || !ip6_sk_accept_pmtu(sk) ||
 		    mtu < IPV6_MIN_MTU)
 			goto out;
-		WRITE_ONCE(tsk->mtu_info, mtu);
-		if (!sock_owned_by_user(sk))
-			tcpx_v6_mtu_reduced(sk);
-		else if (!test_and_set_bit(TCPX_MTU_REDUCED_DEFERRED,
-					   &tsk->deferred))
-			sock_hold(sk);
+		tcpx_icmp_mtu(sk, mtu);
 		goto out;
 	}
 	tcpx_icmp_report(sk, err, tcpx_recverr6(sk));
@@ -762,51 +683,30 @@ out:
 
 static int tcpx_v6_rcv(struct sk_buff *skb)
 {
-	struct net *net = dev_net(skb->dev);
 	const struct ipv6hdr *hdr;
 	const struct tcphdr *th;
-	bool refcounted;
-	struct sock *sk;
 
-	tcpx_inc_stats(net, TCPX_MIB_INSEGS);
-
-	if (skb->pkt_type != PACKET_HOST)
-		goto discard;
-	if (!tcpx_rcv_pull(skb))
-		goto bad;
-	if (skb_checksum_init(skb, tcpx_ipproto, ip6_compute_pseudo) ||
-	    skb_checksum_complete(skb)) {
-		tcpx_inc_stats(net, TCPX_MIB_INCSUMERRORS);
-		goto bad;
-	}
+	if (!tcpx_rcv_begin(skb, ip6_compute_pseudo))
+		return 0;
 	hdr = ipv6_hdr(skb);
 	/*
 	 * No IPv4 peer hides behind a v4-mapped address on the wire (RFC
 	 * 4038 4.2); IPv4 socks keep v4-mapped sk_v6_daddr.
 	 */
-	if (ipv6_addr_v4mapped(&hdr->saddr) || ipv6_addr_v4mapped(&hdr->daddr))
-		goto bad;
-	if (!tcpx_rcv_fill_cb(skb))
-		goto bad;
-	th = (const struct tcphdr *)skb->data;
-
-	sk = tcpx_v6_lookup_established(net, &hdr->saddr, th->source,
-					&hdr->daddr, ntohs(th->dest),
-					inet6_iif(skb), inet6_sdif(skb));
-	refcounted = true;
-	if (!sk) {
-		sk = tcpx_v6_lookup_listener(net, &hdr->daddr, ntohs(th->dest),
-					     inet6_iif(skb),
-					     inet6_sdif(skb));
-		refcounted = false;
+	if (ipv6_addr_v4mapped(&hdr->saddr) ||
+	    ipv6_addr_v4mapped(&hdr->daddr)) {
+		tcpx_rcv_bad(skb);
+		return 0;
 	}
-	return tcpx_rcv_sk(net, sk, skb, refcounted, AF_INET6);
-
-bad:
-	tcpx_inc_stats(net, TCPX_MIB_INERRS);
-discard:
-	kfree_skb(skb);
-	return 0;
+	th = (const struct tcphdr *)skb->data;
+	return tcpx_rcv_sk(skb, tcpx_v6_lookup_established(dev_net(skb->dev),
+							   &hdr->saddr,
+							   th->source,
+							   &hdr->daddr,
+							   ntohs(th->dest),
+							   inet6_iif(skb),
+							   inet6_sdif(skb)),
+			   AF_INET6);
 }
 
 static const struct inet6_protocol tcpx_v6_protocol = {
@@ -821,9 +721,9 @@ int tcpx_ipv6_init(void)
 		pr_info("IPv6 is disabled: IPv4 sockets only\n");
 		return 0;
 	}
-	/* IPv6 requests come from the IPv4 ones' slab: proto_register() made it. */
-	tcpx6_request_sock_ops.slab = tcpx_request_sock_ops.slab;
-	tcpx6_request_sock_ops.slab_name = tcpx_request_sock_ops.slab_name;
+	/* After proto_register(), which made the IPv4 requests' slab. */
+	tcpx6_request_sock_ops = tcpx_request_sock_ops;
+	tcpx6_request_sock_ops.family = AF_INET6;
 	if (inet6_add_protocol(&tcpx_v6_protocol, tcpx_ipproto) < 0) {
 		pr_err("IPv6 next header %d is taken\n", tcpx_ipproto);
 		return -EBUSY;

@@ -82,15 +82,19 @@ static u32 tcpx_tw_isn(const struct tcpx_timewait_sock *ttw)
  * the new one, so the TIME-WAIT sock goes and the new connection starts
  * above the old sequence space -- as tcp_twsk_unique() does for a bound
  * port.  The kernel's check_established() asks only TCP (6.9+), so tcpx
- * asks first.  sk2: what the family's lookup of the 4-tuple found (its
- * reference is put here), or NULL; BHs are off.  Returns the ISN to use,
- * 0 for none.
+ * asks first.  Returns the ISN to use, 0 for none.
  */
-u32 tcpx_tw_recycle(struct sock *sk2)
+u32 tcpx_tw_recycle(const struct sock *sk)
 {
 	struct tcpx_timewait_sock *ttw;
+	struct sock *sk2;
 	u32 isn = 0;
 
+	if (!inet_sk(sk)->inet_num)
+		return 0;
+	rcu_read_lock();
+	local_bh_disable();
+	sk2 = tcpx_lookup_own(sk);
 	if (sk2 && sk2->sk_state == TCP_TIME_WAIT) {
 		ttw = tcpx_twsk(sk2);
 		if (READ_ONCE(ttw->ts_recent_stamp) &&
@@ -102,6 +106,8 @@ u32 tcpx_tw_recycle(struct sock *sk2)
 	}
 	if (sk2)
 		sock_gen_put(sk2);
+	local_bh_enable();
+	rcu_read_unlock();
 	return isn;
 }
 

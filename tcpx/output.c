@@ -104,28 +104,54 @@ void tcpx_reply_mark(const struct sock *sk, u32 *mark, u32 *prio)
 }
 
 /*
- * The segment of a reply to "in", its ports swapped, room left in front
- * for the family's header; NULL without memory.
+ * The checksum of a segment, in software, over its family's pseudo-header
+ * sum (RFC 9293 3.1, RFC 8200 8.1).
  */
-struct sk_buff *tcpx_reply_skb(const struct sk_buff *in, u32 seq, u32 ack,
-			       u8 flags, u16 win, const struct tcpx_out_opts *o)
+void tcpx_csum_fill(struct sk_buff *skb, __wsum pseudo)
+{
+	int off = skb_transport_offset(skb);
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = 0;
+	th->check = csum_fold(skb_checksum(skb, off, skb->len - off, pseudo));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/*
+ * A reply to segment "in" sent outside a connection's output path: RST
+ * for a stray segment, ACK from TIME-WAIT or for a request.  Its ports are
+ * in's, swapped; the family of "in" routes it from and to in's addresses,
+ * swapped, adds its header and sends it.  sk (a full socket, a TIME-WAIT
+ * one, or NULL) lends its SO_MARK and SO_PRIORITY (tcpx_reply_mark()).
+ */
+static void tcpx_reply(struct net *net, const struct sock *sk,
+		       const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
+		       u16 win, const struct tcpx_out_opts *o)
 {
 	const struct tcphdr *th = tcp_hdr(in);
 	struct sk_buff *skb = alloc_skb(TCPX_MAX_HEADER, GFP_ATOMIC);
 
 	if (!skb)
-		return NULL;
+		return;
 	skb_reserve(skb, TCPX_MAX_HEADER);
 	skb_push(skb, TCPX_HDR_LEN + tcpx_opts_len(o));
 	tcpx_fill_header(skb, th->dest, th->source, seq, ack, flags, win, o);
-	return skb;
+	tcpx_skb_af(in)->send_reply(net, sk, in, skb);
 }
 
-/* A reply leaves: counted as TCP counts its own. */
-void tcpx_reply_count(struct net *net, u8 flags)
+/*
+ * A reply, its route and network header set by its family, leaves (the
+ * family's local_out next): marked, prioritized and counted as TCP counts
+ * its own.
+ */
+void tcpx_reply_out(struct net *net, struct sk_buff *skb,
+		    struct dst_entry *dst, u32 mark, u32 prio)
 {
+	skb_dst_set(skb, dst);
+	skb->mark = mark;
+	skb->priority = prio;
 	tcpx_inc_stats(net, TCPX_MIB_OUTSEGS);
-	if (flags & TCPHDR_RST)
+	if (tcp_hdr(skb)->rst)
 		tcpx_inc_stats(net, TCPX_MIB_OUTRSTS);
 }
 
@@ -911,7 +937,7 @@ void tcpx_send_reply(struct net *net, const struct sock *sk,
 		     const struct sk_buff *in, u32 seq, u32 ack, u8 flags,
 		     u16 win)
 {
-	tcpx_skb_af(in)->send_reply(net, sk, in, seq, ack, flags, win, NULL);
+	tcpx_reply(net, sk, in, seq, ack, flags, win, NULL);
 }
 
 /*
@@ -929,9 +955,8 @@ void tcpx_tw_send_ack(struct inet_timewait_sock *tw, const struct sk_buff *in)
 		opts.tsval = tcpx_ts_now() + ttw->ts_off;
 		opts.tsecr = READ_ONCE(ttw->ts_recent);
 	}
-	tcpx_skb_af(in)->send_reply(twsk_net(tw), (struct sock *)tw, in,
-				    ttw->snd_nxt, READ_ONCE(ttw->rcv_nxt),
-				    TCPHDR_ACK, ttw->rcv_win, &opts);
+	tcpx_reply(twsk_net(tw), (struct sock *)tw, in, ttw->snd_nxt,
+		   READ_ONCE(ttw->rcv_nxt), TCPHDR_ACK, ttw->rcv_win, &opts);
 }
 
 /*
@@ -961,10 +986,9 @@ void tcpx_reqsk_send_ack(const struct sock *sk, const struct sk_buff *in,
 		opts.tsval = tcpx_ts_now() + treq->ts_off;
 		opts.tsecr = READ_ONCE(treq->ts_recent);
 	}
-	tcpx_skb_af(in)->send_reply(sock_net(sk), sk, in, treq->snt_isn + 1,
-				    treq->rcv_isn + 1, TCPHDR_ACK,
-				    tcpx_synack_window(sk) >> ireq->rcv_wscale,
-				    &opts);
+	tcpx_reply(sock_net(sk), sk, in, treq->snt_isn + 1, treq->rcv_isn + 1,
+		   TCPHDR_ACK, tcpx_synack_window(sk) >> ireq->rcv_wscale,
+		   &opts);
 }
 
 /* RFC 9293 3.10.7.1: the reset for a segment that finds no connection. */

@@ -168,12 +168,11 @@ bool tcpx_cookie_wanted(const struct sock *sk)
 /*
  * An ACK that may carry a cookie: the child, locked, if it does; sk if
  * the cookie is wrong (the caller resets); NULL if the ACK is dropped.
- * The family's request ops, as for tcpx_conn_request().
+ * The request ops are those of the segment's family (tcpx_skb_af()).
  */
-struct sock *tcpx_cookie_check(struct request_sock_ops *rsk_ops,
-			       const struct tcpx_request_sock_ops *af_ops,
-			       struct sock *sk, struct sk_buff *skb)
+struct sock *tcpx_cookie_check(struct sock *sk, struct sk_buff *skb)
 {
+	const struct tcpx_request_sock_ops *af_ops = tcpx_skb_af(skb)->req_ops;
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct request_sock *req;
 	bool own_req = false;
@@ -183,7 +182,7 @@ struct sock *tcpx_cookie_check(struct request_sock_ops *rsk_ops,
 	if (tcpx_cookie_valid(af_ops, sk, skb, &mss))
 		return sk;
 	/* The request sock exists only to build the child and to queue it. */
-	req = inet_reqsk_alloc(rsk_ops, sk, false);
+	req = inet_reqsk_alloc(tcpx_skb_af(skb)->rsk_ops, sk, false);
 	if (!req)
 		goto drop;
 	tcpx_init_req(af_ops, sk, skb, req, cb->seq - 1);

@@ -411,6 +411,8 @@ bool tcpx_stream_memory_free(const struct sock *sk, int wake);
 /* conn.c: opening connections, actively and passively */
 void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 			  u32 iss);
+int tcpx_connect_hash(struct sock *sk, u32 *tw_isn);
+int tcpx_connect_fail(struct sock *sk, int err);
 int tcpx_connect_syn(struct sock *sk, const struct dst_entry *dst, u32 iss,
 		     u32 ts_off);
 void tcpx_init_synced(struct sock *sk, u32 irs, u32 snd_wnd, u32 wl1,
@@ -462,7 +464,6 @@ struct sock *tcpx_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				bool *own_req);
 struct sock *tcpx_create_openreq_child(const struct sock *sk,
 				       struct request_sock *req);
-void tcpx_child_drop(const struct sock *sk, struct sock *newsk);
 struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 				 struct request_sock *req, struct sock *newsk,
 				 struct dst_entry *dst,
@@ -474,16 +475,14 @@ void tcpx_reqsk_destructor(struct request_sock *req);
 void tcpx_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
 			struct sock *sk, struct sk_buff *syn, u16 mss);
 bool tcpx_cookie_wanted(const struct sock *sk);
-struct sock *tcpx_cookie_check(struct request_sock_ops *rsk_ops,
-			       const struct tcpx_request_sock_ops *af_ops,
-			       struct sock *sk, struct sk_buff *skb);
+struct sock *tcpx_cookie_check(struct sock *sk, struct sk_buff *skb);
 
 /* minisocks.c: TIME-WAIT */
 extern struct timewait_sock_ops tcpx_timewait_sock_ops;
 void tcpx_time_wait(struct sock *sk, int state);
 void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
-u32 tcpx_tw_recycle(struct sock *sk2);
+u32 tcpx_tw_recycle(const struct sock *sk);
 
 /* ipv4.c: IPv4's connect, checksum, ops tables, replies, protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
@@ -519,6 +518,7 @@ void tcpx_ipv6_exit(void);
 /* icmp.c: ICMP errors about IPv4 segments, what ICMPv6's share */
 int tcpx_v4_err(struct sk_buff *skb, u32 info);
 void tcpx_v4_mtu_reduced(struct sock *sk);
+void tcpx_icmp_mtu(struct sock *sk, u32 mtu);
 void tcpx_pmtu_lowered(struct sock *sk, u32 mtu);
 void tcpx_req_err(struct sock *sk, u32 seq, bool abort);
 bool tcpx_icmp_in_flight(struct sock *sk, u32 seq);
@@ -528,16 +528,19 @@ void tcpx_icmp_report(struct sock *sk, int err, bool recverr);
 /*
  * What the core asks of the family of a segment it received, where no
  * full socket's af_ops can answer: replies outside a connection (RST,
- * the ACKs of TIME-WAIT and request socks), the listener for a SYN that
- * ends a TIME-WAIT, and the cookie check of an ACK to a listener -- the
- * calls TCP's tcp_v4_rcv() and tcp_v4_do_rcv() make themselves.
+ * the ACKs of TIME-WAIT and request socks: skb, the TCP segment built,
+ * is the family's to route, send or free), the listener of a segment
+ * (one no connection took, or a SYN that ends a TIME-WAIT), and the
+ * request ops the cookie check of an ACK to a
+ * listener needs -- what TCP's tcp_v4_rcv() and tcp_v4_do_rcv() call
+ * themselves.
  */
 struct tcpx_skb_af_ops {
 	void (*send_reply)(struct net *net, const struct sock *sk,
-			   const struct sk_buff *in, u32 seq, u32 ack,
-			   u8 flags, u16 win, const struct tcpx_out_opts *o);
+			   const struct sk_buff *in, struct sk_buff *skb);
 	struct sock *(*lookup_listener)(struct net *net, struct sk_buff *skb);
-	struct sock *(*cookie_check)(struct sock *sk, struct sk_buff *skb);
+	struct request_sock_ops *rsk_ops;
+	const struct tcpx_request_sock_ops *req_ops;
 };
 
 /* A segment's family: the IP version it arrived with. */
@@ -551,10 +554,10 @@ tcpx_skb_af(const struct sk_buff *skb)
 
 int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 int tcpx_do_rcv(struct sock *sk, struct sk_buff *skb);
-bool tcpx_rcv_pull(struct sk_buff *skb);
-bool tcpx_rcv_fill_cb(struct sk_buff *skb);
-int tcpx_rcv_sk(struct net *net, struct sock *sk, struct sk_buff *skb,
-		bool refcounted, unsigned short family);
+void tcpx_rcv_bad(struct sk_buff *skb);
+bool tcpx_rcv_begin(struct sk_buff *skb,
+		    __wsum pseudo(struct sk_buff *skb, int proto));
+int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family);
 bool __tcpx_oow_rate_limited(struct net *net, int mib, u32 *last);
 bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   u32 *last);
@@ -603,9 +606,9 @@ void __tcpx_push_pending(struct sock *sk, int how);
 void tcpx_push_pending(struct sock *sk);
 unsigned int tcpx_opts_len(const struct tcpx_out_opts *o);
 void tcpx_reply_mark(const struct sock *sk, u32 *mark, u32 *prio);
-struct sk_buff *tcpx_reply_skb(const struct sk_buff *in, u32 seq, u32 ack,
-			       u8 flags, u16 win, const struct tcpx_out_opts *o);
-void tcpx_reply_count(struct net *net, u8 flags);
+void tcpx_csum_fill(struct sk_buff *skb, __wsum pseudo);
+void tcpx_reply_out(struct net *net, struct sk_buff *skb,
+		    struct dst_entry *dst, u32 mark, u32 prio);
 void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,
 		      u32 seq, u32 ack, u8 flags, u16 win,
 		      const struct tcpx_out_opts *o);
@@ -676,6 +679,7 @@ bool tcpx_reqsk_unlink(struct request_sock *req);
 int tcpx_hash(struct sock *sk);
 void tcpx_unhash(struct sock *sk);
 int tcpx_hash_connect(struct sock *sk);
+struct sock *tcpx_lookup_own(const struct sock *sk);
 struct sock *tcpx_v6_lookup_established(struct net *net,
 					const struct in6_addr *saddr,
 					__be16 sport,

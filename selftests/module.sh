@@ -16,7 +16,7 @@ fi
 tcpx_require_module
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 
 # Lines the kernel logged since the last mark.
 mark() { echo "tcpx-selftest-mark $1" > /dev/kmsg; }
@@ -69,8 +69,12 @@ load_fails() {
 	fi
 	unloaded_clean
 }
-tcpx_check "load fails cleanly when family 2 is taken" \
-	load_fails "family=2" "address family 2 is taken"
+# The last step fails: every step before it is undone.
+tcpx_check "load fails cleanly when family 16 (netlink) is taken" \
+	load_fails "family=16" "address family 16 is taken"
+# TIME-WAIT socks carry AF_INET or AF_INET6: tcpx may be neither.
+tcpx_check "load fails cleanly for family 2 (AF_INET)" \
+	load_fails "family=2" "family 2 is an IP family"
 tcpx_check "load fails cleanly when IP protocol 6 is taken" \
 	load_fails "ipproto=6" "IPv4 protocol 6 is taken"
 tcpx_check "load fails cleanly for family 46 (AF_MAX)" \

@@ -38,17 +38,18 @@ void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	tcpx_sync_mss(sk, dst_mtu(dst));
 	tsk->rcv_wscale = tcpx_select_wscale(sk);
 	tsk->snd_cwnd = TCPX_INIT_CWND * tsk->mss_cache;
-	tsk->recover = iss;
+	/* Every send sequence variable starts at the ISN (RFC 9293 3.4). */
 	tsk->iss = iss;
-	tsk->snd_una = iss;
-	tsk->bytes_acked = 0;
-	tsk->snd_nxt = iss;
-	tsk->snd_max = iss;
-	tsk->dupacks = 0;
-	tsk->total_retrans = 0;
 	tsk->write_seq = iss;
+	tsk->snd_una = tsk->write_seq;
+	tsk->snd_nxt = tsk->write_seq;
+	tsk->snd_max = tsk->write_seq;
+	tsk->recover = tsk->write_seq;
 	tsk->snd_wl1 = 0;
 	tsk->snd_wnd = 0;
+	tsk->bytes_acked = 0;
+	tsk->dupacks = 0;
+	tsk->total_retrans = 0;
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
 	inet_csk(sk)->icsk_retransmits = 0;
 	inet_csk(sk)->icsk_backoff = 0;

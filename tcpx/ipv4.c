@@ -216,18 +216,8 @@ static int tcpx_v4_send_synack(const struct sock *sk, struct flowi *fl,
 	return ip_build_and_send_pkt(skb, sk, fl4->saddr, fl4->daddr, NULL, 0);
 }
 
-static const struct tcpx_request_sock_ops tcpx_request_sock_ipv4_ops = {
-	.init_req	= tcpx_v4_init_req,
-	.init_seq	= tcpx_v4_init_seq,
-	.init_ts_off	= tcpx_v4_init_ts_off,
-	.cookie		= {
-		.hash	= tcpx_v4_cookie_hash,
-		.route	= tcpx_v4_route_syn,
-	},
-	.route_req	= tcpx_v4_route_req,
-	.send_synack	= tcpx_v4_send_synack,
-	.net_header_len	= sizeof(struct iphdr),
-};
+static const struct tcpx_request_sock_ops tcpx_request_sock_ipv4_ops =
+	TCPX_REQUEST_SOCK_OPS(v4, iphdr);
 
 /* The kernel's, for IPv4 requests: .family tells the LSMs their family. */
 struct request_sock_ops tcpx_request_sock_ops __read_mostly = {
@@ -251,19 +241,14 @@ int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
- * The child of a completed handshake (TCP's tcp_v4_syn_recv_sock()):
- * conn.c's clone of the listener, with the request's IPv4 addresses, no IP
- * options, the multicast and TOS of the segment that completes it, and a
- * route of its own; conn.c finishes it.  child_init makes an IPv6
- * listener's child v4-mapped.  dst is always NULL from tcpx.
+ * The child of a completed handshake on IPv4 (TCP's tcp_v4_syn_recv_sock()),
+ * an IPv6 listener's of an IPv4 client too: conn.c's clone of the listener,
+ * with the request's IPv4 addresses, no IP options, the multicast and TOS
+ * of the segment that completes it, and a route of its own in *dst (NULL
+ * if none: tcpx_syn_recv_child() drops the child).  Locked, or NULL.
  */
-struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
-				     struct request_sock *req,
-				     struct dst_entry *dst,
-				     struct request_sock *req_unhash,
-				     bool *own_req,
-				     void (*child_init)(struct sock *newsk,
-							const struct sock *sk))
+struct sock *tcpx_v4_child(const struct sock *sk, struct sk_buff *skb,
+			   struct request_sock *req, struct dst_entry **dst)
 {
 	struct inet_request_sock *ireq = inet_rsk(req);
 	struct inet_sock *newinet;
@@ -285,19 +270,16 @@ struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	atomic_set(&newinet->inet_id, get_random_u16());
 	/* No IP options (inet_opt is NULL): none of the listener's. */
 	inet_csk(newsk)->icsk_ext_hdr_len = 0;
-	if (child_init)
-		child_init(newsk, sk);
 
-	if (!dst)
-		dst = inet_csk_route_child_sock(sk, newsk, req);
-	if (dst)
-		sk_setup_caps(newsk, dst);
-	__release(newsk);	/* the child's rest takes it locked */
-	return tcpx_syn_recv_child(sk, skb, req, newsk, dst, req_unhash,
-				   own_req);
+	if (!*dst)
+		*dst = inet_csk_route_child_sock(sk, newsk, req);
+	if (*dst)
+		sk_setup_caps(newsk, *dst);
+	__release(newsk);	/* the caller's, still locked */
+	return newsk;
 }
 
-/* af_ops syn_recv_sock: the child of an IPv4 listener. */
+/* af_ops syn_recv_sock: the child of an IPv4 listener (dst NULL from tcpx). */
 static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 					  struct sk_buff *skb,
 					  struct request_sock *req,
@@ -305,24 +287,18 @@ static struct sock *tcpx_v4_syn_recv_sock(const struct sock *sk,
 					  struct request_sock *req_unhash,
 					  bool *own_req TCPX_SYN_RECV_SOCK_HOOK)
 {
-	return __tcpx_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req,
-				       NULL);
+	struct sock *newsk = tcpx_v4_child(sk, skb, req, &dst);
+
+	return newsk ? tcpx_syn_recv_child(sk, skb, req, newsk, dst,
+					   req_unhash, own_req) : NULL;
 }
 
 /*
  * What the core asks of IPv4 for a full socket (as TCP's ipv4_specific):
  * every socket has it, a child from its listener's clone.
  */
-const struct inet_connection_sock_af_ops tcpx_ipv4_specific = {
-	.queue_xmit	= ip_queue_xmit,
-	.send_check	= tcpx_v4_send_check,
-	.conn_request	= tcpx_v4_conn_request,
-	.syn_recv_sock	= tcpx_v4_syn_recv_sock,
-	.net_header_len	= sizeof(struct iphdr),
-	.setsockopt	= ip_setsockopt,
-	.getsockopt	= ip_getsockopt,
-	.mtu_reduced	= tcpx_v4_mtu_reduced,
-};
+const struct inet_connection_sock_af_ops tcpx_ipv4_specific =
+	TCPX_AF_OPS(ip_queue_xmit, v4, iphdr, v4, ip_setsockopt, ip_getsockopt);
 
 /*
  * A reply outside a connection (output.c's tcpx_reply()): from and to the
@@ -374,8 +350,7 @@ drop:
 }
 
 /* The listener of a segment (input.c, minisocks.c). */
-static struct sock *tcpx_v4_lookup_listener(struct net *net,
-					    struct sk_buff *skb)
+static struct sock *tcpx_v4_skb_listener(struct net *net, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
@@ -386,12 +361,8 @@ static struct sock *tcpx_v4_lookup_listener(struct net *net,
 }
 
 /* What the core asks of IPv4 for a segment it received (tcpx_skb_af()). */
-const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops = {
-	.send_reply	= tcpx_v4_send_reply,
-	.lookup_listener = tcpx_v4_lookup_listener,
-	.rsk_ops	= &tcpx_request_sock_ops,
-	.req_ops	= &tcpx_request_sock_ipv4_ops,
-};
+const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops =
+	TCPX_SKB_AF_OPS(v4, tcpx_request_sock_ops, tcpx_request_sock_ipv4_ops);
 
 static int tcpx_v4_rcv(struct sk_buff *skb)
 {

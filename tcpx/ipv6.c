@@ -36,13 +36,17 @@
 static const struct inet_connection_sock_af_ops tcpx_ipv6_specific;
 static const struct inet_connection_sock_af_ops tcpx_ipv6_mapped;
 
-/* An IPv6 socket's (a full sock, a TIME-WAIT one or a request's listener)? */
+/*
+ * An IPv6 socket's (a full sock, a TIME-WAIT one or a request's listener)?
+ * Only a TIME-WAIT sock has a family other than tcpx's (tcpx_v6_tw_init()):
+ * a full sock is briefly in TIME_WAIT state too (tcpx_time_wait()).
+ */
 bool tcpx_sk_v6(const struct sock *sk)
 {
-	if (sk->sk_state == TCP_TIME_WAIT)
-		return tcpx_twsk(sk)->v6;
 	if (sk->sk_state == TCP_NEW_SYN_RECV)
 		sk = inet_reqsk(sk)->rsk_listener;
+	else if (sk->sk_family != tcpx_family)
+		return sk->sk_family == AF_INET6;
 	return inet_sk(sk)->pinet6;
 }
 
@@ -125,12 +129,16 @@ void tcpx_v6_child_init(struct sock *newsk, const struct sock *sk)
 	tcpx_inet6_clear_fl_list(newsk);
 }
 
-/* TIME-WAIT keeps the socket's IPv6 addresses and family. */
+/*
+ * TIME-WAIT keeps the socket's IPv6 addresses, and its family as
+ * tw_family: AF_INET6 for an IPv6 socket (v4-mapped ones too, as TCP's),
+ * AF_INET for an IPv4 one.
+ */
 void tcpx_v6_tw_init(struct inet_timewait_sock *tw, const struct sock *sk)
 {
 	const struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
 
-	tcpx_twsk((struct sock *)tw)->v6 = !!np;
+	tw->tw_family = np ? AF_INET6 : AF_INET;
 	tw->tw_v6_daddr = sk->sk_v6_daddr;
 	tw->tw_v6_rcv_saddr = sk->sk_v6_rcv_saddr;
 	tw->tw_ipv6only = sk->sk_ipv6only;
@@ -404,18 +412,8 @@ static int tcpx_v6_send_synack(const struct sock *sk, struct flowi *fl,
 	return err;
 }
 
-static const struct tcpx_request_sock_ops tcpx_request_sock_ipv6_ops = {
-	.init_req	= tcpx_v6_init_req,
-	.init_seq	= tcpx_v6_init_seq,
-	.init_ts_off	= tcpx_v6_init_ts_off,
-	.cookie		= {
-		.hash	= tcpx_v6_cookie_hash,
-		.route	= tcpx_v6_route_syn,
-	},
-	.route_req	= tcpx_v6_route_req,
-	.send_synack	= tcpx_v6_send_synack,
-	.net_header_len	= sizeof(struct ipv6hdr),
-};
+static const struct tcpx_request_sock_ops tcpx_request_sock_ipv6_ops =
+	TCPX_REQUEST_SOCK_OPS(v6, ipv6hdr);
 
 /* The kernel's, for IPv6 requests: IPv4's, slab included, but the family. */
 struct request_sock_ops tcpx6_request_sock_ops __read_mostly;
@@ -434,7 +432,7 @@ static int tcpx_v6_conn_request(struct sock *sk, struct sk_buff *skb)
 }
 
 /* An IPv6 listener's child of an IPv4 client: v4-mapped, IPv4's ops. */
-static void tcpx_v6_mapped_child_init(struct sock *newsk, const struct sock *sk)
+static void tcpx_v6_mapped_child_init(struct sock *newsk)
 {
 	struct ipv6_pinfo *newnp = inet_sk(newsk)->pinet6;
 
@@ -466,10 +464,14 @@ static struct sock *tcpx_v6_syn_recv_sock(const struct sock *sk,
 	struct sock *newsk;
 	struct flowi6 fl6;
 
-	if (skb->protocol == htons(ETH_P_IP))
-		return __tcpx_v4_syn_recv_sock(sk, skb, req, dst, req_unhash,
-					       own_req,
-					       tcpx_v6_mapped_child_init);
+	if (skb->protocol == htons(ETH_P_IP)) {
+		newsk = tcpx_v4_child(sk, skb, req, &dst);
+		if (!newsk)
+			return NULL;
+		tcpx_v6_mapped_child_init(newsk);
+		return tcpx_syn_recv_child(sk, skb, req, newsk, dst,
+					   req_unhash, own_req);
+	}
 
 	newsk = tcpx_create_openreq_child(sk, req);
 	if (!newsk)
@@ -522,28 +524,14 @@ static void tcpx_v6_mtu_reduced(struct sock *sk)
 		tcpx_pmtu_lowered(sk, dst_mtu(dst));
 }
 
-static const struct inet_connection_sock_af_ops tcpx_ipv6_specific = {
-	.queue_xmit	= inet6_csk_xmit,
-	.send_check	= tcpx_v6_send_check,
-	.conn_request	= tcpx_v6_conn_request,
-	.syn_recv_sock	= tcpx_v6_syn_recv_sock,
-	.net_header_len	= sizeof(struct ipv6hdr),
-	.setsockopt	= tcpx_v6_setsockopt,
-	.getsockopt	= ipv6_getsockopt,
-	.mtu_reduced	= tcpx_v6_mtu_reduced,
-};
+static const struct inet_connection_sock_af_ops tcpx_ipv6_specific =
+	TCPX_AF_OPS(inet6_csk_xmit, v6, ipv6hdr, v6, tcpx_v6_setsockopt,
+		    ipv6_getsockopt);
 
 /* An IPv6 socket connected to an IPv4 peer (TCP's ipv6_mapped). */
-static const struct inet_connection_sock_af_ops tcpx_ipv6_mapped = {
-	.queue_xmit	= ip_queue_xmit,
-	.send_check	= tcpx_v4_send_check,
-	.conn_request	= tcpx_v6_conn_request,
-	.syn_recv_sock	= tcpx_v6_syn_recv_sock,
-	.net_header_len	= sizeof(struct iphdr),
-	.setsockopt	= tcpx_v6_setsockopt,
-	.getsockopt	= ipv6_getsockopt,
-	.mtu_reduced	= tcpx_v4_mtu_reduced,
-};
+static const struct inet_connection_sock_af_ops tcpx_ipv6_mapped =
+	TCPX_AF_OPS(ip_queue_xmit, v4, iphdr, v6, tcpx_v6_setsockopt,
+		    ipv6_getsockopt);
 
 /*
  * A reply outside a connection (output.c's tcpx_reply()), as IPv4's: no
@@ -608,12 +596,8 @@ static struct sock *tcpx_v6_skb_listener(struct net *net, struct sk_buff *skb)
 				       inet6_iif(skb), inet6_sdif(skb));
 }
 
-const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops = {
-	.send_reply	= tcpx_v6_send_reply,
-	.lookup_listener = tcpx_v6_skb_listener,
-	.rsk_ops	= &tcpx6_request_sock_ops,
-	.req_ops	= &tcpx_request_sock_ipv6_ops,
-};
+const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops =
+	TCPX_SKB_AF_OPS(v6, tcpx6_request_sock_ops, tcpx_request_sock_ipv6_ops);
 
 /* ICMPv6 errors (tcp_v6_err()): the quoted header names the connection. */
 static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
@@ -668,13 +652,12 @@ static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		u32 mtu = ntohl(info);
 
 		/* An MTU below IPv6's minimum is a lie (RFC 8201 4). */
-		if (sk->sk_state == TCP_LISTEN || !ip6_sk_accept_pmtu(sk) ||
-		    mtu < IPV6_MIN_MTU)
-			goto out;
-		tcpx_icmp_mtu(sk, mtu);
-		goto out;
+		if (sk->sk_state != TCP_LISTEN && ip6_sk_accept_pmtu(sk) &&
+		    mtu >= IPV6_MIN_MTU)
+			tcpx_icmp_mtu(sk, mtu);
+	} else {
+		tcpx_icmp_report(sk, err, tcpx_recverr6(sk));
 	}
-	tcpx_icmp_report(sk, err, tcpx_recverr6(sk));
 out:
 	bh_unlock_sock(sk);
 	sock_put(sk);

@@ -64,6 +64,11 @@ static int __init tcpx_init(void)
 		       AF_MAX - 1);
 		return -EINVAL;
 	}
+	/* TIME-WAIT socks carry AF_INET or AF_INET6 (tcpx_sk_v6()). */
+	if (tcpx_family == AF_INET || tcpx_family == AF_INET6) {
+		pr_err("family %d is an IP family\n", tcpx_family);
+		return -EINVAL;
+	}
 	if (tcpx_ipproto <= 0 || tcpx_ipproto >= MAX_INET_PROTOS) {
 		pr_err("ipproto %d out of range 1..%d\n", tcpx_ipproto,
 		       MAX_INET_PROTOS - 1);

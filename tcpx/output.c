@@ -629,15 +629,10 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 		kfree_skb(nskb);
 		return -EFAULT;
 	}
+	/* The tail keeps every mark of the segment, and starts at len. */
 	ncb = TCPX_SKB_CB(nskb);
-	memset(ncb, 0, sizeof(*ncb));
+	*ncb = *cb;
 	ncb->seq = cb->seq + len;
-	ncb->end_seq = cb->end_seq;
-	ncb->flags = cb->flags;
-	ncb->tx_us = cb->tx_us;
-	ncb->retrans = cb->retrans;
-	ncb->sacked = cb->sacked;
-	ncb->lost = cb->lost;
 	/*
 	 * pskb_trim() may condense what is left into the head and shrink
 	 * truesize (skb_condense()): the write-queue charge follows it.

@@ -208,7 +208,6 @@ struct tcpx_timewait_sock {
 	u32				ts_off;		/* added to our TSvals */
 	u32				last_oow_ack_time; /* jiffies, RFC 5961 7 */
 	u16				rcv_win;	/* window field of our ACKs */
-	u8				v6:1;	/* an IPv6 socket's, for /proc */
 	struct tcpx_bind_bucket		*bind_bucket;	/* its port (hash.c) */
 };
 
@@ -453,6 +452,20 @@ struct tcpx_request_sock_ops {
 	u16 net_header_len;
 };
 
+/* A family's request ops: its functions are tcpx_<v>_<op>, hdr its header. */
+#define TCPX_REQUEST_SOCK_OPS(v, hdr) {					\
+	.init_req	= tcpx_##v##_init_req,				\
+	.init_seq	= tcpx_##v##_init_seq,				\
+	.init_ts_off	= tcpx_##v##_init_ts_off,			\
+	.cookie		= {						\
+		.hash	= tcpx_##v##_cookie_hash,			\
+		.route	= tcpx_##v##_route_syn,				\
+	},								\
+	.route_req	= tcpx_##v##_route_req,				\
+	.send_synack	= tcpx_##v##_send_synack,			\
+	.net_header_len	= sizeof(struct hdr),				\
+}
+
 int tcpx_conn_request(struct request_sock_ops *rsk_ops,
 		      const struct tcpx_request_sock_ops *af_ops,
 		      struct sock *sk, struct sk_buff *skb);
@@ -484,17 +497,29 @@ void tcpx_tw_rcv(struct inet_timewait_sock *tw, struct sk_buff *skb);
 void tcpx_purge_net(struct net *net);
 u32 tcpx_tw_recycle(const struct sock *sk);
 
+/*
+ * A socket's icsk_af_ops, as TCP's ipv4_specific, ipv6_specific and
+ * ipv6_mapped are made: the family on the wire (w: transmit, checksum,
+ * network header hdr, PMTU), the listener's family (l: a SYN, the child),
+ * and the socket's options (setopt, getopt).
+ */
+#define TCPX_AF_OPS(xmit, w, hdr, l, setopt, getopt) {			\
+	.queue_xmit	= xmit,						\
+	.send_check	= tcpx_##w##_send_check,			\
+	.conn_request	= tcpx_##l##_conn_request,			\
+	.syn_recv_sock	= tcpx_##l##_syn_recv_sock,			\
+	.net_header_len	= sizeof(struct hdr),				\
+	.setsockopt	= setopt,					\
+	.getsockopt	= getopt,					\
+	.mtu_reduced	= tcpx_##w##_mtu_reduced,			\
+}
+
 /* ipv4.c: IPv4's connect, checksum, ops tables, replies, protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb);
 int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb);
-struct sock *__tcpx_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
-				     struct request_sock *req,
-				     struct dst_entry *dst,
-				     struct request_sock *req_unhash,
-				     bool *own_req,
-				     void (*child_init)(struct sock *newsk,
-							const struct sock *sk));
+struct sock *tcpx_v4_child(const struct sock *sk, struct sk_buff *skb,
+			   struct request_sock *req, struct dst_entry **dst);
 int tcpx_pre_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
 extern const struct inet_connection_sock_af_ops tcpx_ipv4_specific;
 extern struct request_sock_ops tcpx_request_sock_ops;
@@ -542,6 +567,14 @@ struct tcpx_skb_af_ops {
 	struct request_sock_ops *rsk_ops;
 	const struct tcpx_request_sock_ops *req_ops;
 };
+
+/* A family's: tcpx_<v>_send_reply, tcpx_<v>_skb_listener, its request ops. */
+#define TCPX_SKB_AF_OPS(v, rsk, req) {					\
+	.send_reply	= tcpx_##v##_send_reply,			\
+	.lookup_listener = tcpx_##v##_skb_listener,			\
+	.rsk_ops	= &(rsk),					\
+	.req_ops	= &(req),					\
+}
 
 /* A segment's family: the IP version it arrived with. */
 static inline const struct tcpx_skb_af_ops *
@@ -642,10 +675,10 @@ int tcpx_send_probe(struct sock *sk);
 void tcpx_release_cb(struct sock *sk);
 
 /* timer.c: RTO, persist, keepalive, delayed ACK */
-void tcpx_init_xmit_timers(struct sock *sk);
-void tcpx_reset_rto(struct sock *sk);
 void tcpx_rtt_sample(struct sock *sk, u32 rtt_us);
 void tcpx_rtt_sample_tsecr(struct sock *sk, const struct tcpx_skb_cb *cb);
+void tcpx_init_xmit_timers(struct sock *sk);
+void tcpx_reset_rto(struct sock *sk);
 void tcpx_arm_probe0(struct sock *sk);
 void tcpx_set_keepalive(struct sock *sk, int val);
 

@@ -198,9 +198,7 @@ static struct dst_entry *tcpx_v4_route_syn(const struct sock *sk,
 	rt = ip_route_output_ports(sock_net(sk), &fl->u.ip4, NULL, iph->saddr,
 				   iph->daddr, th->source, th->dest,
 				   tcpx_ipproto, 0, inet_request_bound_dev_if(sk, syn));
-	if (IS_ERR(rt))
-		return ERR_CAST(rt);
-	return &rt->dst;
+	return IS_ERR(rt) ? NULL : &rt->dst;
 }
 
 /*

@@ -380,6 +380,7 @@ static struct dst_entry *tcpx_v6_route_syn(const struct sock *sk,
 					   struct sk_buff *syn)
 {
 	struct flowi6 *fl6 = &fl->u.ip6;
+	struct dst_entry *dst;
 
 	memset(fl6, 0, sizeof(*fl6));
 	fl6->flowi6_proto = tcpx_ipproto;
@@ -392,7 +393,8 @@ static struct dst_entry *tcpx_v6_route_syn(const struct sock *sk,
 	fl6->fl6_dport = tcp_hdr(syn)->source;
 	fl6->fl6_sport = tcp_hdr(syn)->dest;
 	fl6->flowi6_uid = sk->sk_uid;
-	return ip6_dst_lookup_flow(sock_net(sk), sk, fl6, NULL);
+	dst = ip6_dst_lookup_flow(sock_net(sk), sk, fl6, NULL);
+	return IS_ERR(dst) ? NULL : dst;
 }
 
 /* A SYN+ACK, its route set: from and to the addresses it was routed for. */

@@ -1081,8 +1081,8 @@ int tcpx_send_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
 	struct flowi fl;
 
 	dst = af_ops->cookie.route(sk, &fl, syn);
-	if (IS_ERR(dst))
-		return PTR_ERR(dst);
+	if (!dst)
+		return -EHOSTUNREACH;
 	opts.mss = tcpx_mss_for_mtu(dst_mtu(dst), af_ops->net_header_len);
 	return tcpx_xmit_synack(af_ops, sk, dst, &fl, th->dest, th->source,
 				cookie, TCPX_SKB_CB(syn)->seq + 1, &opts, true);

@@ -427,7 +427,8 @@ void tcpx_reqsk_drop_and_put(struct sock *sk, struct request_sock *req);
  * A family's part in a passive open, as TCP's tcp_request_sock_ops: the
  * request's addresses, ISN and timestamp offset from the segment that
  * opens it, and the route and send of a SYN+ACK.  send_synack sends to
- * the addresses the flow was routed for.
+ * the addresses the flow was routed for.  Both routes are NULL when there
+ * is none, as the kernel's route_req.
  */
 struct tcpx_request_sock_ops {
 	void (*init_req)(struct request_sock *req, const struct sk_buff *skb);

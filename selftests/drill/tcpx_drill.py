@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """tcpx_drill.py: replay packetdrill-style scripts against AF_TCPX or TCP.
 
-    tcpx_drill.py [--proto tcpx|tcp] [--ip 4|6] [--tolerance MS] [--verbose] SCRIPT...
+    tcpx_drill.py [--proto tcpx|tcp] [--ip 4|6] [--tolerance MS] [--limit S] [--jobs N]
+                  [--verbose] SCRIPT...
 
 Each script runs in a private network namespace of its own (unshare), with
 a tun device standing in for the network:
@@ -38,6 +39,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -1540,24 +1542,67 @@ def poll_names(v):
 
 # ---------------------------------------------------------------------------
 
-def run_one(path, cfg):
-    """Run one script in a forked child; True if it passed, a string (the
-    reason) if it does not run over this IP version."""
+class Job:
+    """One script: run in a forked child (pid), or settled without one (a
+    parse error: text, ok False; another IP version: skip, the reason)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lines = None
+        self.pid = None
+        self.out = None         # the child's output, when captured
+        self.text = ''          # printed before the script's result line
+        self.skip = None
+        self.ok = None
+        self.t0 = self.t1 = None
+
+
+def prepare(path, cfg):
+    """A Job for PATH, parsed: settled already if it does not run."""
+    job = Job(path)
     try:
-        lines = parse_script(path)
+        job.lines = parse_script(path)
     except (OSError, ScriptError) as e:
-        print('%s: error: %s' % (path, e))
-        return False
-    if cfg.ip not in lines.ips:
-        return 'IPv%s only%s' % (' and IPv'.join(map(str, lines.ips)),
-                                 ': ' + lines.ip_why if lines.ip_why else '')
+        job.text = '%s: error: %s\n' % (path, e)
+        job.ok = False
+        return job
+    if cfg.ip not in job.lines.ips:
+        job.skip = 'IPv%s only%s' % (' and IPv'.join(map(str, job.lines.ips)),
+                                     ': ' + job.lines.ip_why if job.lines.ip_why else '')
+    return job
+
+
+def nominal_time(lines):
+    """About how long a script takes by its own times (seconds, unscaled):
+    what --jobs starts first."""
+    base = 0.0
+    for line in lines:
+        base = (base if line.rel else 0.0) + line.start
+        if line.end_kind == '...':
+            base += line.end
+    return base
+
+
+def start_one(job, cfg, capture):
+    """Start JOB's script in a forked child, its output into a temporary
+    file if CAPTURE (scripts running side by side), else straight out."""
+    job.t0 = time.monotonic()
+    if job.ok is not None or job.skip:
+        job.t1 = job.t0
+        return
+    if capture:
+        job.out = tempfile.TemporaryFile()
     sys.stdout.flush()
+    sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
         code = 1
+        if capture:
+            os.dup2(job.out.fileno(), 1)
+            os.dup2(job.out.fileno(), 2)
         if cfg.limit:
             signal.alarm(cfg.limit)     # its default action: a hung script dies
-        drill = Drill(lines, cfg)
+        drill = Drill(job.lines, cfg)
         try:
             drill.run()
             code = 0
@@ -1571,14 +1616,64 @@ def run_one(path, cfg):
                       '2001:db8:1::x, MTUs are 20 bytes larger; README)')
             drill.dump()
         except Exception as e:        # setup errors and bugs: never hang
-            print('%s: error: %r' % (path, e))
+            print('%s: error: %r' % (job.path, e))
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    _, status = os.waitpid(pid, 0)
+    job.pid = pid
+
+
+def settle(job, status, cfg):
+    """JOB's child ended with STATUS (os.waitpid's)."""
+    job.t1 = time.monotonic()
+    if job.out is not None:
+        job.out.seek(0)
+        job.text = job.out.read().decode('utf-8', 'replace')
+        job.out.close()
+        job.out = None
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGALRM:
-        print('%s: timed out after %d s' % (path, cfg.limit))
-    return os.waitstatus_to_exitcode(status) == 0
+        job.text += '%s: timed out after %d s\n' % (job.path, cfg.limit)
+    job.ok = os.waitstatus_to_exitcode(status) == 0
+
+
+def report(job):
+    """JOB's output and its result line; True if it failed."""
+    sys.stdout.write(job.text)
+    if job.skip:
+        print('SKIP %s (%s)' % (job.path, job.skip), flush=True)
+        return False
+    print('%s %s (%.2f s)' % ('PASS' if job.ok else 'FAIL', job.path, job.t1 - job.t0),
+          flush=True)
+    return not job.ok
+
+
+def run_all(paths, cfg, jobs):
+    """Run every script, up to JOBS at once, each in a child of its own (in
+    a namespace of its own); report them in the order given, each child's
+    output before its result line.  With more than one job the longest
+    (by its own times) start first.  The number that failed."""
+    todo = [prepare(p, cfg) for p in paths]
+    order = list(todo)
+    if jobs > 1:
+        order.sort(key=lambda j: -nominal_time(j.lines) if j.lines else 0)
+    running = {}
+    failed = 0
+    done = 0
+    while done < len(todo):
+        while order and len(running) < jobs:
+            job = order.pop(0)
+            start_one(job, cfg, jobs > 1)
+            if job.pid is not None:
+                running[job.pid] = job
+        while done < len(todo) and (todo[done].ok is not None or todo[done].skip):
+            failed += report(todo[done])
+            done += 1
+        if running:
+            pid, status = os.waitpid(-1, 0)
+            job = running.pop(pid, None)
+            if job is not None:
+                settle(job, status, cfg)
+    return failed
 
 
 class Config:
@@ -1595,6 +1690,9 @@ def main():
                     help='timing tolerance in milliseconds (default 250)')
     ap.add_argument('--limit', type=int, default=0, metavar='S',
                     help='seconds a script may take before it fails (default: none)')
+    ap.add_argument('--jobs', '-j', type=int, default=1, metavar='N',
+                    help='scripts run at once, each in its own namespace, '
+                    'reported in order (default 1)')
     ap.add_argument('--verbose', '-v', action='store_true')
     ap.add_argument('scripts', nargs='+', metavar='SCRIPT')
     args = ap.parse_args()
@@ -1603,6 +1701,7 @@ def main():
     cfg.proto = args.proto
     cfg.ip = args.ip
     cfg.limit = max(0, args.limit)
+    args.jobs = max(1, args.jobs)
     cfg.verbose = args.verbose
     cfg.tolerance = args.tolerance / 1000.0
     try:
@@ -1635,17 +1734,7 @@ def main():
                 print('FAIL %s (0.00 s)' % path)
             return 1
 
-    failed = 0
-    for path in args.scripts:
-        t = time.monotonic()
-        ok = run_one(path, cfg)
-        if isinstance(ok, str):
-            print('SKIP %s (%s)' % (path, ok), flush=True)
-            continue
-        print('%s %s (%.2f s)' % ('PASS' if ok else 'FAIL', path, time.monotonic() - t),
-              flush=True)
-        failed += not ok
-    return 1 if failed else 0
+    return 1 if run_all(args.scripts, cfg, args.jobs) else 0
 
 
 def tcpx_ip6_missing(family):

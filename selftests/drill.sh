@@ -25,9 +25,10 @@
 # marked `// ip: 4` is skipped over IPv6); that is the default here, on
 # every lane.  drill_tcp.sh runs both too, IPv4 alone on a slow machine.
 # TCPX_DRILL_TIMESCALE stretches script times (default 2 on a slow
-# machine).  TCPX_DRILL_JOBS scripts run at once (default 3), each in a
-# namespace of its own, reported in order: the scripts sleep most of their
-# time (under TCG one at a time keeps a vCPU 7% busy), and the longest,
+# machine).  TCPX_DRILL_JOBS scripts run at once (default 3, 2 on a slow
+# machine), each in a namespace of its own, reported in order: the scripts
+# sleep most of their time (under TCG one at a time keeps a vCPU 7% busy),
+# and the longest,
 # time-wait-restart, is 35 s of waiting (70 s on a slow machine), which
 # then overlaps the others.  TCPX_DRILL_JOBS=1 runs them one at a time.
 # Writes no files outside /tmp.
@@ -36,7 +37,8 @@
 DRILL_DIR=$TCPX_SELFTESTS/drill
 PROTOS=${TCPX_DRILL_PROTO:-tcpx}
 IPS=${TCPX_DRILL_IP:-4 6}
-JOBS=${TCPX_DRILL_JOBS:-3}
+# Two at once on a slow machine (the debug lane): its vCPUs are busier.
+JOBS=${TCPX_DRILL_JOBS:-$([ "${TCPX_SLOW:-0}" = 1 ] && echo 2 || echo 3)}
 
 tcpx_require /usr/bin/python3 ip timeout
 [ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null

@@ -2,13 +2,18 @@
 /*
  * tcpx connections, checked against Linux TCP itself.
  *
- * Every TEST_F runs four times, on AF_TCPX (the family the loaded module
+ * Every TEST_F runs six times, on AF_TCPX (the family the loaded module
  * registered, read from /sys/module/tcpx/parameters/family) and on Linux
- * TCP, as socket_api.c does, each over two address setups:
+ * TCP, as socket_api.c does, each over three address setups:
  *  - tcpx, tcp: sockaddr_in, 127.0.0.1; TCP is AF_INET/SOCK_STREAM and the
  *    tables are /proc/net/tcpx and /proc/net/tcp;
  *  - tcpx6, tcp6: sockaddr_in6, ::1; TCP is AF_INET6 and the tables are
- *    /proc/net/tcpx6 and /proc/net/tcp6.
+ *    /proc/net/tcpx6 and /proc/net/tcp6;
+ *  - tcpx_mapped, tcp_mapped: sockaddr_in6 again, listeners on [::] and
+ *    clients connecting to ::ffff:127.0.0.1, so IPv4 on the wire between
+ *    IPv6 sockets, both ends named v4-mapped and listed in the tcp6-format
+ *    table.  (inet6_api.c checks the names and the dual-stack rules; here
+ *    every connection test runs over such connections.)
  * What "as TCP" means is whatever the running kernel's TCP does, so each
  * tcp variant must pass everywhere and its tcpx variant must then pass with
  * the same body.  Where tcpx is meant to differ (MSG_OOB), the variant says
@@ -611,6 +616,36 @@ FIXTURE_VARIANT_ADD(conn_api, tcp6) {
 	.af		= AF_INET6,
 	.addr		= "::1",
 	.listen		= "::1",
+	.tcp_family	= AF_INET6,
+	.tcp_proc	= TCP6_PROC,
+};
+
+/* IPv4 on the wire between IPv6 sockets: TCP lists them in tcp6. */
+FIXTURE_VARIANT_ADD(conn_api, tcpx_mapped) {
+	.tcpx		= true,
+	.family		= AF_TCPX,
+	.protocol	= IPPROTO_TCPX,
+	.sol		= SOL_TCPX,
+	.proc		= TCPX6_PROC,
+	.oob		= false,
+	.ext_hdrs	= false,
+	.af		= AF_INET6,
+	.addr		= "::ffff:127.0.0.1",
+	.listen		= "::",
+	.tcp_family	= AF_INET6,
+	.tcp_proc	= TCP6_PROC,
+};
+
+FIXTURE_VARIANT_ADD(conn_api, tcp_mapped) {
+	.family		= AF_INET6,
+	.protocol	= IPPROTO_TCP,
+	.sol		= IPPROTO_TCP,
+	.proc		= TCP6_PROC,
+	.oob		= true,
+	.ext_hdrs	= true,
+	.af		= AF_INET6,
+	.addr		= "::ffff:127.0.0.1",
+	.listen		= "::",
 	.tcp_family	= AF_INET6,
 	.tcp_proc	= TCP6_PROC,
 };

@@ -96,6 +96,51 @@ static inline void tcpx_set_recverr6(struct sock *sk, bool on)
 }
 
 /*
+ * A SOL_IPV6 option's bit: an inet6 (or inet) flag from 6.6, before that a
+ * bit-field of ipv6_pinfo (or inet_sock), which the socket lock serializes,
+ * named by TCPX_NP_<flag> (TCPX_INET_<flag>).
+ */
+#ifdef TCPX_HAVE_INET6_FLAGS
+#define tcpx_inet6_assign(sk, flag, on)	inet6_assign_bit(flag, sk, on)
+#else
+#define TCPX_NP_MC6_LOOP		mc_loop
+#define TCPX_NP_MC6_ALL			mc_all
+#define TCPX_NP_RECVERR6_RFC4884	recverr_rfc4884
+#define TCPX_NP_AUTOFLOWLABEL		autoflowlabel
+#define TCPX_NP_AUTOFLOWLABEL_SET	autoflowlabel_set
+#define TCPX_NP_DONTFRAG		dontfrag
+#define TCPX_NP_RTALERT_ISOLATE		rtalert_isolate
+#define TCPX_NP_SNDFLOW			sndflow
+#define tcpx_inet6_assign(sk, flag, on)	\
+	(inet_sk(sk)->pinet6->TCPX_NP_##flag = (on))
+#endif
+
+#ifdef TCPX_HAVE_INET_FLAGS
+#define tcpx_inet_assign(sk, flag, on)	inet_assign_bit(flag, sk, on)
+#else
+#define TCPX_INET_TRANSPARENT		transparent
+#define TCPX_INET_FREEBIND		freebind
+#define tcpx_inet_assign(sk, flag, on)	\
+	(inet_sk(sk)->TCPX_INET_##flag = (on))
+#endif
+
+/* IPV6_ADDR_PREFERENCES, the socket locked: 6.1 has a locked variant. */
+#ifdef TCPX_HAVE___IP6_SOCK_SET_ADDR_PREFERENCES
+#define tcpx_ip6_set_addr_preferences(sk, val) \
+	__ip6_sock_set_addr_preferences(sk, val)
+#else
+#define tcpx_ip6_set_addr_preferences(sk, val) \
+	ip6_sock_set_addr_preferences(sk, val)
+#endif
+
+/* IPV6_RECVERR off: 6.5 keeps the timestamps queued with the errors. */
+#ifdef TCPX_HAVE_SKB_ERRQUEUE_PURGE
+#define tcpx_errqueue_purge(q)	skb_errqueue_purge(q)
+#else
+#define tcpx_errqueue_purge(q)	skb_queue_purge(q)
+#endif
+
+/*
  * af_ops syn_recv_sock's last parameter in Debian's 6.1 and 6.12 (a stable
  * backport): a hook for a v4-mapped child's IPv6 options, which tcpx's
  * families set themselves.

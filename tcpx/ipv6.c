@@ -528,12 +528,12 @@ static void tcpx_v6_mtu_reduced(struct sock *sk)
 
 static const struct inet_connection_sock_af_ops tcpx_ipv6_specific =
 	TCPX_AF_OPS(inet6_csk_xmit, v6, ipv6hdr, v6, tcpx_v6_setsockopt,
-		    ipv6_getsockopt);
+		    tcpx_v6_getsockopt);
 
 /* An IPv6 socket connected to an IPv4 peer (TCP's ipv6_mapped). */
 static const struct inet_connection_sock_af_ops tcpx_ipv6_mapped =
 	TCPX_AF_OPS(ip_queue_xmit, v4, iphdr, v6, tcpx_v6_setsockopt,
-		    ipv6_getsockopt);
+		    tcpx_v6_getsockopt);
 
 /*
  * A reply outside a connection (output.c's tcpx_reply()), as IPv4's: no

@@ -5,9 +5,13 @@
  * and errors follow do_tcp_setsockopt()/do_tcp_getsockopt().  Other levels
  * go to the IPv4 handlers, as for TCP.
  */
+#include <linux/mroute6.h>
+#include <linux/netfilter.h>
 #include <linux/sockptr.h>
 #include <linux/uaccess.h>
+#include <net/compat.h>
 #include <net/tcp.h>
+#include <net/xfrm.h>
 
 #include "tcpx.h"
 
@@ -173,75 +177,451 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
 }
 
 /*
- * SOL_IPV6 options of an IPv6 socket (its af_ops setsockopt).  The
- * kernel's ipv6_setsockopt() takes no socket whose sk_family is not
- * AF_INET6, so these are the ones a TCP socket is given most, with
- * do_ipv6_setsockopt()'s checks; the others fail with ENOPROTOOPT.
- * SOL_IP goes to IPv4's, as for an AF_INET6 TCP socket.
+ * SOL_IPV6 options of an IPv6 socket (its af_ops setsockopt).  The kernel's
+ * do_ipv6_setsockopt() takes no socket whose sk_family is not AF_INET6, so
+ * this is it again for a stream socket: the same checks in the same order,
+ * the same errors.  getsockopt is the kernel's ipv6_getsockopt(), which
+ * reads the fields set here.  What tcpx cannot do (Documentation/tcpx.rst,
+ * "SOL_IPV6"): leasing flow labels and sticky extension headers
+ * (ENOPROTOOPT), turning into an IPv4 socket (IPV6_ADDRFORM), multicast and
+ * anycast memberships (EPROTO, as IPV6_ADD_MEMBERSHIP on TCP) and
+ * IPV6_MINHOPCOUNT (ENOPROTOOPT but for 0: hop limits are not checked).
  */
-int tcpx_v6_setsockopt(struct sock *sk, int level, int optname,
-		       sockptr_t optval, unsigned int optlen)
+
+/* Membership requests: their size (32-bit callers have their own). */
+static unsigned int tcpx_group_req_size(int optname)
+{
+	bool compat = in_compat_syscall();
+
+	if (optname == MCAST_JOIN_GROUP || optname == MCAST_LEAVE_GROUP)
+		return compat ? sizeof(struct compat_group_req) :
+				sizeof(struct group_req);
+	return compat ? sizeof(struct compat_group_source_req) :
+			sizeof(struct group_source_req);
+}
+
+/*
+ * MCAST_{JOIN,LEAVE}_GROUP, MCAST_{JOIN,LEAVE}_SOURCE_GROUP and
+ * MCAST_{BLOCK,UNBLOCK}_SOURCE: read and checked as ipv6_mcast_join_leave()
+ * and do_ipv6_mcast_group_source(); a tcpx socket joins no group, so a
+ * leave finds none, as on a TCP socket that joined none.
+ */
+static int tcpx_v6_mcast_group(int optname, sockptr_t optval,
+			       unsigned int optlen)
+{
+	unsigned int size = tcpx_group_req_size(optname);
+	struct compat_group_source_req cgsr;
+	struct group_source_req gsr;
+	struct sockaddr_storage *group, *source;
+
+	if (optlen < size)
+		return -EINVAL;
+	if (in_compat_syscall()) {
+		if (copy_from_sockptr(&cgsr, optval, size))
+			return -EFAULT;
+		group = &cgsr.gsr_group;
+		source = &cgsr.gsr_source;
+	} else {
+		if (copy_from_sockptr(&gsr, optval, size))
+			return -EFAULT;
+		group = &gsr.gsr_group;
+		source = &gsr.gsr_source;
+	}
+	if (group->ss_family != AF_INET6)
+		return -EADDRNOTAVAIL;
+	if (optname != MCAST_JOIN_GROUP && optname != MCAST_LEAVE_GROUP &&
+	    source->ss_family != AF_INET6)
+		return -EADDRNOTAVAIL;
+	if (!ipv6_addr_is_multicast(&((struct sockaddr_in6 *)group)->sin6_addr))
+		return -EINVAL;
+	return optname == MCAST_LEAVE_GROUP ? -EADDRNOTAVAIL : -EPROTO;
+}
+
+/* net.core.optmem_max: per namespace from 6.9 (compat.h's probe). */
+static int tcpx_optmem_max(const struct net *net)
+{
+#ifdef TCPX_HAVE_NETNS_OPTMEM_MAX
+	return READ_ONCE(net->core.sysctl_optmem_max);
+#else
+	return READ_ONCE(sysctl_optmem_max);
+#endif
+}
+
+/* MCAST_MSFILTER: its length checks (ipv6_set_mcast_msfilter()). */
+static int tcpx_v6_mcast_msfilter(struct sock *sk, unsigned int optlen)
+{
+	unsigned int size0 = in_compat_syscall() ?
+			     offsetof(struct compat_group_filter, gf_slist_flex) :
+			     GROUP_FILTER_SIZE(0);
+	int max = tcpx_optmem_max(sock_net(sk));
+
+	if (optlen < size0)
+		return -EINVAL;
+	if (optlen > max - (in_compat_syscall() ? 4 : 0))
+		return -ENOBUFS;
+	return -EPROTO;
+}
+
+/* IPV6_{JOIN,LEAVE}_ANYCAST (ipv6_sock_ac_join(), ipv6_sock_ac_drop()). */
+static int tcpx_v6_anycast(struct sock *sk, int optname, sockptr_t optval,
+			   unsigned int optlen)
+{
+	struct ipv6_mreq mreq;
+
+	if (optlen < sizeof(mreq))
+		return -EINVAL;
+	if (copy_from_sockptr(&mreq, optval, sizeof(mreq)))
+		return -EFAULT;
+	if (optname == IPV6_LEAVE_ANYCAST)
+		return -ENOENT;
+	if (!ns_capable(sock_net(sk)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	if (ipv6_addr_is_multicast(&mreq.ipv6mr_acaddr))
+		return -EINVAL;
+	return -EPROTO;
+}
+
+/*
+ * IPV6_ADDRFORM: TCP turns an IPv6 socket connected to a v4-mapped peer
+ * into an AF_INET one.  tcpx checks as TCP, then declines: the socket goes
+ * on as it is, dual-stack, which is all ADDRFORM is ever used for.
+ */
+static int tcpx_v6_addrform(struct sock *sk, int val, unsigned int optlen)
+{
+	if (optlen < sizeof(int) || val != PF_INET)
+		return -EINVAL;
+	if (sk->sk_state != TCP_ESTABLISHED)
+		return -ENOTCONN;
+	if (ipv6_only_sock(sk) || !ipv6_addr_v4mapped(&sk->sk_v6_daddr))
+		return -EADDRNOTAVAIL;
+	return -ENOPROTOOPT;
+}
+
+/* IPV6_UNICAST_IF: an interface index in network order, 0 for none. */
+static int tcpx_v6_unicast_if(struct sock *sk, int val, unsigned int optlen)
 {
 	struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
-	int val = 0, err = 0;
+	struct net_device *dev;
+	int ifindex;
 
-	if (level == SOL_IP)
-		return ip_setsockopt(sk, level, optname, optval, optlen);
-	if (level != SOL_IPV6)
-		return -ENOPROTOOPT;
-	if (optlen < sizeof(int))
+	if (optlen != sizeof(int))
 		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
+	ifindex = (__force int)ntohl((__force __be32)val);
+	if (ifindex) {
+		dev = dev_get_by_index(sock_net(sk), ifindex);
+		if (!dev)
+			return -EADDRNOTAVAIL;
+		dev_put(dev);
+		if (READ_ONCE(sk->sk_bound_dev_if))
+			return -EINVAL;
+	}
+	WRITE_ONCE(np->ucast_oif, ifindex);
+	return 0;
+}
 
-	lock_sock(sk);
+/* IPV6_PKTINFO: sticky, what IPV6_PKTOPTIONS reports without a packet. */
+static int tcpx_v6_pktinfo(struct sock *sk, sockptr_t optval,
+			   unsigned int optlen)
+{
+	struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
+	struct in6_pktinfo pkt;
+
+	if (optlen < sizeof(pkt) || sockptr_is_null(optval))
+		return -EINVAL;
+	if (copy_from_sockptr(&pkt, optval, sizeof(pkt)))
+		return -EFAULT;
+	if (!sk_dev_equal_l3scope(sk, pkt.ipi6_ifindex))
+		return -EINVAL;
+	np->sticky_pktinfo.ipi6_ifindex = pkt.ipi6_ifindex;
+	np->sticky_pktinfo.ipi6_addr = pkt.ipi6_addr;
+	return 0;
+}
+
+/* IPV6_RECV* and their RFC 2292 forms: bits TCP reports in IPV6_PKTOPTIONS. */
+static int tcpx_v6_rxopt(struct ipv6_pinfo *np, int optname, bool on)
+{
 	switch (optname) {
-	case IPV6_V6ONLY:
-		if (inet_sk(sk)->inet_num)
-			err = -EINVAL;
-		else
-			sk->sk_ipv6only = !!val;
+	case IPV6_RECVPKTINFO:
+		np->rxopt.bits.rxinfo = on;
 		break;
+	case IPV6_2292PKTINFO:
+		np->rxopt.bits.rxoinfo = on;
+		break;
+	case IPV6_RECVHOPLIMIT:
+		np->rxopt.bits.rxhlim = on;
+		break;
+	case IPV6_2292HOPLIMIT:
+		np->rxopt.bits.rxohlim = on;
+		break;
+	case IPV6_RECVRTHDR:
+		np->rxopt.bits.srcrt = on;
+		break;
+	case IPV6_2292RTHDR:
+		np->rxopt.bits.osrcrt = on;
+		break;
+	case IPV6_RECVHOPOPTS:
+		np->rxopt.bits.hopopts = on;
+		break;
+	case IPV6_2292HOPOPTS:
+		np->rxopt.bits.ohopopts = on;
+		break;
+	case IPV6_RECVDSTOPTS:
+		np->rxopt.bits.dstopts = on;
+		break;
+	case IPV6_2292DSTOPTS:
+		np->rxopt.bits.odstopts = on;
+		break;
+	case IPV6_RECVTCLASS:
+		np->rxopt.bits.rxtclass = on;
+		break;
+	case IPV6_FLOWINFO:
+		np->rxopt.bits.rxflow = on;
+		break;
+	case IPV6_RECVPATHMTU:
+		np->rxopt.bits.rxpmtu = on;
+		break;
+	case IPV6_RECVORIGDSTADDR:
+		np->rxopt.bits.rxorigdstaddr = on;
+		break;
+	case IPV6_RECVFRAGSIZE:
+		np->rxopt.bits.recvfragsize = on;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return 0;
+}
+
+/*
+ * One option, the socket locked; @val the leading int of @optval (0 when
+ * it is shorter or NULL), read as do_ipv6_setsockopt() reads it.
+ */
+static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
+				     sockptr_t optval, unsigned int optlen)
+{
+	struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
+	struct net *net = sock_net(sk);
+	bool on = val != 0;
+	bool short_int = optlen < sizeof(int);
+
+	switch (optname) {
 	case IPV6_UNICAST_HOPS:
-		if (val > 255 || val < -1)
-			err = -EINVAL;
-		else
-			np->hop_limit = val;	/* a bit-field in 6.1 */
-		break;
+		if (short_int || val > 255 || val < -1)
+			return -EINVAL;
+		np->hop_limit = val;	/* a bit-field in 6.1 */
+		return 0;
+	case IPV6_MULTICAST_LOOP:
+		if (short_int || val != on)
+			return -EINVAL;
+		tcpx_inet6_assign(sk, MC6_LOOP, on);
+		return 0;
+	case IPV6_MULTICAST_HOPS:
+	case IPV6_MULTICAST_IF:
+		return -ENOPROTOOPT;	/* not on a stream socket */
+	case IPV6_MTU:
+		if (short_int || (val && val < IPV6_MIN_MTU))
+			return -EINVAL;
+		WRITE_ONCE(np->frag_size, val);
+		return 0;
+	case IPV6_MINHOPCOUNT:
+		if (short_int || val < 0 || val > 255)
+			return -EINVAL;
+		return val ? -ENOPROTOOPT : 0;
+	case IPV6_RECVERR_RFC4884:
+		if (short_int || val < 0 || val > 1)
+			return -EINVAL;
+		tcpx_inet6_assign(sk, RECVERR6_RFC4884, on);
+		return 0;
+	case IPV6_MULTICAST_ALL:
+		if (short_int)
+			return -EINVAL;
+		tcpx_inet6_assign(sk, MC6_ALL, on);
+		return 0;
+	case IPV6_AUTOFLOWLABEL:
+		tcpx_inet6_assign(sk, AUTOFLOWLABEL, on);
+		tcpx_inet6_assign(sk, AUTOFLOWLABEL_SET, 1);
+		return 0;
+	case IPV6_DONTFRAG:
+		tcpx_inet6_assign(sk, DONTFRAG, on);
+		return 0;
+	case IPV6_RECVERR:
+		if (short_int)
+			return -EINVAL;
+		tcpx_set_recverr6(sk, on);
+		if (!on)
+			tcpx_errqueue_purge(&sk->sk_error_queue);
+		return 0;
+	case IPV6_ROUTER_ALERT_ISOLATE:
+		if (short_int)
+			return -EINVAL;
+		tcpx_inet6_assign(sk, RTALERT_ISOLATE, on);
+		return 0;
+	case IPV6_MTU_DISCOVER:
+		if (short_int || val < IPV6_PMTUDISC_DONT ||
+		    val > IPV6_PMTUDISC_OMIT)
+			return -EINVAL;
+		np->pmtudisc = val;	/* a bit-field in 6.1 */
+		return 0;
+	case IPV6_FLOWINFO_SEND:
+		if (short_int)
+			return -EINVAL;
+		tcpx_inet6_assign(sk, SNDFLOW, on);
+		return 0;
+	case IPV6_ADDR_PREFERENCES:
+		if (short_int)
+			return -EINVAL;
+		return tcpx_ip6_set_addr_preferences(sk, val);
+	case IPV6_UNICAST_IF:
+		return tcpx_v6_unicast_if(sk, val, optlen);
+	case IPV6_ADDRFORM:
+		return tcpx_v6_addrform(sk, val, optlen);
+	case IPV6_V6ONLY:
+		if (short_int || inet_sk(sk)->inet_num)
+			return -EINVAL;
+		sk->sk_ipv6only = on;
+		return 0;
+	case IPV6_RECVFRAGSIZE:		/* no length check, as the kernel */
+		return tcpx_v6_rxopt(np, optname, on);
+	case IPV6_RECVPKTINFO:
+	case IPV6_2292PKTINFO:
+	case IPV6_RECVHOPLIMIT:
+	case IPV6_2292HOPLIMIT:
+	case IPV6_RECVRTHDR:
+	case IPV6_2292RTHDR:
+	case IPV6_RECVHOPOPTS:
+	case IPV6_2292HOPOPTS:
+	case IPV6_RECVDSTOPTS:
+	case IPV6_2292DSTOPTS:
+	case IPV6_RECVTCLASS:
+	case IPV6_FLOWINFO:
+	case IPV6_RECVPATHMTU:
+	case IPV6_RECVORIGDSTADDR:
+		if (short_int)
+			return -EINVAL;
+		return tcpx_v6_rxopt(np, optname, on);
 	case IPV6_TCLASS:
-		if (val < -1 || val > 0xff) {
-			err = -EINVAL;
-			break;
-		}
+		if (short_int || val < -1 || val > 0xff)
+			return -EINVAL;
 		/* RFC 3542 6.5: -1 is the default, 0; ECN bits are ours. */
 		val = (max(val, 0) & ~INET_ECN_MASK) | (np->tclass & INET_ECN_MASK);
 		if (np->tclass != val) {
 			np->tclass = val;
 			sk_dst_reset(sk);
 		}
-		break;
-	case IPV6_RECVERR:
-		tcpx_set_recverr6(sk, val);
-		if (!val)
-			skb_queue_purge(&sk->sk_error_queue);
-		break;
-	case IPV6_MTU_DISCOVER:
-		if (val < IPV6_PMTUDISC_DONT || val > IPV6_PMTUDISC_OMIT)
-			err = -EINVAL;
-		else
-			np->pmtudisc = val;
-		break;
-	case IPV6_MTU:
-		if (val && val < IPV6_MIN_MTU)
-			err = -EINVAL;
-		else
-			WRITE_ONCE(np->frag_size, val);
-		break;
-	default:
-		err = -ENOPROTOOPT;
+		return 0;
+	case IPV6_TRANSPARENT:
+		/* The capability first, then the length, as the kernel. */
+		if (on && !sockopt_ns_capable(net->user_ns, CAP_NET_RAW) &&
+		    !sockopt_ns_capable(net->user_ns, CAP_NET_ADMIN))
+			return -EPERM;
+		if (short_int)
+			return -EINVAL;
+		tcpx_inet_assign(sk, TRANSPARENT, on);
+		return 0;
+	case IPV6_FREEBIND:
+		if (short_int)
+			return -EINVAL;
+		tcpx_inet_assign(sk, FREEBIND, on);
+		return 0;
+	case IPV6_PKTINFO:
+		return tcpx_v6_pktinfo(sk, optval, optlen);
+	case IPV6_ADD_MEMBERSHIP:
+	case IPV6_DROP_MEMBERSHIP:
+		if (optlen < sizeof(struct ipv6_mreq))
+			return -EINVAL;
+		return -EPROTO;		/* as on any connection socket */
+	case IPV6_JOIN_ANYCAST:
+	case IPV6_LEAVE_ANYCAST:
+		return tcpx_v6_anycast(sk, optname, optval, optlen);
+	case MCAST_JOIN_GROUP:
+	case MCAST_LEAVE_GROUP:
+	case MCAST_JOIN_SOURCE_GROUP:
+	case MCAST_LEAVE_SOURCE_GROUP:
+	case MCAST_BLOCK_SOURCE:
+	case MCAST_UNBLOCK_SOURCE:
+		return tcpx_v6_mcast_group(optname, optval, optlen);
+	case MCAST_MSFILTER:
+		return tcpx_v6_mcast_msfilter(sk, optlen);
+	case IPV6_ROUTER_ALERT:
+		if (short_int)
+			return -EINVAL;
+		return -ENOPROTOOPT;	/* raw sockets only (ip6_ra_control()) */
+	case IPV6_IPSEC_POLICY:
+	case IPV6_XFRM_POLICY:
+		if (!sockopt_ns_capable(net->user_ns, CAP_NET_ADMIN))
+			return -EPERM;
+		return xfrm_user_policy(sk, optname, optval, optlen);
 	}
+	/*
+	 * Not here, as not in the kernel: IPV6_FLOWLABEL_MGR (its
+	 * ipv6_flowlabel_opt() is not exported), the sticky extension headers
+	 * (IPV6_HOPOPTS, IPV6_RTHDR, IPV6_DSTOPTS, IPV6_RTHDRDSTOPTS,
+	 * IPV6_2292PKTOPTIONS: ipv6_renew_options() and ipv6_update_options()
+	 * are not), and the options no socket has.
+	 */
+	return -ENOPROTOOPT;
+}
+
+static int tcpx_do_v6_setsockopt(struct sock *sk, int optname,
+				 sockptr_t optval, unsigned int optlen)
+{
+	int val = 0, err;
+
+	if (!sockptr_is_null(optval) && optlen >= sizeof(int) &&
+	    copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	/* ip6_mroute_setsockopt(): raw ICMPv6 sockets only. */
+	if (ip6_mroute_opt(optname))
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	err = tcpx_v6_setsockopt_locked(sk, optname, val, optval, optlen);
 	release_sock(sk);
 	return err;
+}
+
+/* SOL_IP goes to IPv4's, as for an AF_INET6 TCP socket (ipv6_setsockopt()). */
+int tcpx_v6_setsockopt(struct sock *sk, int level, int optname,
+		       sockptr_t optval, unsigned int optlen)
+{
+	int err;
+
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level != SOL_IPV6)
+		return -ENOPROTOOPT;
+	err = tcpx_do_v6_setsockopt(sk, optname, optval, optlen);
+#ifdef CONFIG_NETFILTER
+	/* ip6tables' options, as ipv6_setsockopt() passes them on. */
+	if (err == -ENOPROTOOPT && optname != IPV6_IPSEC_POLICY &&
+	    optname != IPV6_XFRM_POLICY)
+		err = nf_setsockopt(sk, PF_INET6, optname, optval, optlen);
+#endif
+	return err;
+}
+
+/*
+ * SOL_IPV6 and SOL_IP reads of an IPv6 socket: the kernel's
+ * ipv6_getsockopt(), which reads what tcpx_v6_setsockopt() set, but for
+ * IPV6_ADDRFORM, which it answers for TCP and UDP only: a connected
+ * socket's family, as TCP's, is AF_INET6.
+ */
+int tcpx_v6_getsockopt(struct sock *sk, int level, int optname,
+		       char __user *optval, int __user *optlen)
+{
+	int len, val = AF_INET6;
+
+	if (level != SOL_IPV6 || optname != IPV6_ADDRFORM)
+		return ipv6_getsockopt(sk, level, optname, optval, optlen);
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (sk->sk_state != TCP_ESTABLISHED)
+		return -ENOTCONN;
+	len = min_t(unsigned int, sizeof(int), len);
+	if (put_user(len, optlen))
+		return -EFAULT;
+	if (copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 int tcpx_setsockopt(struct sock *sk, int level, int optname,

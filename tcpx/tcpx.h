@@ -741,6 +741,8 @@ void tcpx_proc_exit_net(struct net *net);
 /* sockopt.c: socket options */
 int tcpx_v6_setsockopt(struct sock *sk, int level, int optname,
 		       sockptr_t optval, unsigned int optlen);
+int tcpx_v6_getsockopt(struct sock *sk, int level, int optname,
+		       char __user *optval, int __user *optlen);
 int tcpx_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int tcpx_getsockopt(struct sock *sk, int level, int optname,

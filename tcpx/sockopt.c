@@ -392,6 +392,72 @@ static int tcpx_v6_rxopt(struct ipv6_pinfo *np, int optname, bool on)
 	return 0;
 }
 
+/* The options that set one flag of the socket and nothing else. */
+static int tcpx_v6_flag(struct sock *sk, int optname, bool on)
+{
+	switch (optname) {
+	case IPV6_MULTICAST_ALL:
+		tcpx_inet6_assign(sk, MC6_ALL, on);
+		break;
+	case IPV6_DONTFRAG:
+		tcpx_inet6_assign(sk, DONTFRAG, on);
+		break;
+	case IPV6_ROUTER_ALERT_ISOLATE:
+		tcpx_inet6_assign(sk, RTALERT_ISOLATE, on);
+		break;
+	case IPV6_FLOWINFO_SEND:
+		tcpx_inet6_assign(sk, SNDFLOW, on);
+		break;
+	case IPV6_FREEBIND:
+		tcpx_inet_assign(sk, FREEBIND, on);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return 0;
+}
+
+/*
+ * The options whose first check in do_ipv6_setsockopt() is for an int:
+ * a shorter value is EINVAL before anything else is looked at.
+ */
+static bool tcpx_v6_int_first(int optname)
+{
+	switch (optname) {
+	case IPV6_2292DSTOPTS:
+	case IPV6_2292HOPLIMIT:
+	case IPV6_2292HOPOPTS:
+	case IPV6_2292PKTINFO:
+	case IPV6_2292RTHDR:
+	case IPV6_ADDR_PREFERENCES:
+	case IPV6_FLOWINFO:
+	case IPV6_FLOWINFO_SEND:
+	case IPV6_FREEBIND:
+	case IPV6_MINHOPCOUNT:
+	case IPV6_MTU:
+	case IPV6_MTU_DISCOVER:
+	case IPV6_MULTICAST_ALL:
+	case IPV6_MULTICAST_LOOP:
+	case IPV6_RECVDSTOPTS:
+	case IPV6_RECVERR:
+	case IPV6_RECVERR_RFC4884:
+	case IPV6_RECVHOPLIMIT:
+	case IPV6_RECVHOPOPTS:
+	case IPV6_RECVORIGDSTADDR:
+	case IPV6_RECVPATHMTU:
+	case IPV6_RECVPKTINFO:
+	case IPV6_RECVRTHDR:
+	case IPV6_RECVTCLASS:
+	case IPV6_ROUTER_ALERT:
+	case IPV6_ROUTER_ALERT_ISOLATE:
+	case IPV6_TCLASS:
+	case IPV6_UNICAST_HOPS:
+	case IPV6_V6ONLY:
+		return true;
+	}
+	return false;
+}
+
 /*
  * One option, the socket locked; @val the leading int of @optval (0 when
  * it is shorter or NULL), read as do_ipv6_setsockopt() reads it.
@@ -404,14 +470,16 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	bool on = val != 0;
 	bool short_int = optlen < sizeof(int);
 
+	if (short_int && tcpx_v6_int_first(optname))
+		return -EINVAL;
 	switch (optname) {
 	case IPV6_UNICAST_HOPS:
-		if (short_int || val > 255 || val < -1)
+		if (val > 255 || val < -1)
 			return -EINVAL;
 		np->hop_limit = val;	/* a bit-field in 6.1 */
 		return 0;
 	case IPV6_MULTICAST_LOOP:
-		if (short_int || val != on)
+		if (val != on)
 			return -EINVAL;
 		tcpx_inet6_assign(sk, MC6_LOOP, on);
 		return 0;
@@ -419,69 +487,45 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	case IPV6_MULTICAST_IF:
 		return -ENOPROTOOPT;	/* not on a stream socket */
 	case IPV6_MTU:
-		if (short_int || (val && val < IPV6_MIN_MTU))
+		if ((val && val < IPV6_MIN_MTU))
 			return -EINVAL;
 		WRITE_ONCE(np->frag_size, val);
 		return 0;
 	case IPV6_MINHOPCOUNT:
-		if (short_int || val < 0 || val > 255)
+		if (val < 0 || val > 255)
 			return -EINVAL;
 		return val ? -ENOPROTOOPT : 0;
 	case IPV6_RECVERR_RFC4884:
-		if (short_int || val < 0 || val > 1)
+		if (val < 0 || val > 1)
 			return -EINVAL;
 		tcpx_inet6_assign(sk, RECVERR6_RFC4884, on);
-		return 0;
-	case IPV6_MULTICAST_ALL:
-		if (short_int)
-			return -EINVAL;
-		tcpx_inet6_assign(sk, MC6_ALL, on);
 		return 0;
 	case IPV6_AUTOFLOWLABEL:
 		tcpx_inet6_assign(sk, AUTOFLOWLABEL, on);
 		tcpx_inet6_assign(sk, AUTOFLOWLABEL_SET, 1);
 		return 0;
-	case IPV6_DONTFRAG:
-		tcpx_inet6_assign(sk, DONTFRAG, on);
-		return 0;
 	case IPV6_RECVERR:
-		if (short_int)
-			return -EINVAL;
 		tcpx_set_recverr6(sk, on);
 		if (!on)
 			tcpx_errqueue_purge(&sk->sk_error_queue);
 		return 0;
-	case IPV6_ROUTER_ALERT_ISOLATE:
-		if (short_int)
-			return -EINVAL;
-		tcpx_inet6_assign(sk, RTALERT_ISOLATE, on);
-		return 0;
 	case IPV6_MTU_DISCOVER:
-		if (short_int || val < IPV6_PMTUDISC_DONT ||
+		if (val < IPV6_PMTUDISC_DONT ||
 		    val > IPV6_PMTUDISC_OMIT)
 			return -EINVAL;
 		np->pmtudisc = val;	/* a bit-field in 6.1 */
 		return 0;
-	case IPV6_FLOWINFO_SEND:
-		if (short_int)
-			return -EINVAL;
-		tcpx_inet6_assign(sk, SNDFLOW, on);
-		return 0;
 	case IPV6_ADDR_PREFERENCES:
-		if (short_int)
-			return -EINVAL;
 		return tcpx_ip6_set_addr_preferences(sk, val);
 	case IPV6_UNICAST_IF:
 		return tcpx_v6_unicast_if(sk, val, optlen);
 	case IPV6_ADDRFORM:
 		return tcpx_v6_addrform(sk, val, optlen);
 	case IPV6_V6ONLY:
-		if (short_int || inet_sk(sk)->inet_num)
+		if (inet_sk(sk)->inet_num)
 			return -EINVAL;
 		sk->sk_ipv6only = on;
 		return 0;
-	case IPV6_RECVFRAGSIZE:		/* no length check, as the kernel */
-		return tcpx_v6_rxopt(np, optname, on);
 	case IPV6_RECVPKTINFO:
 	case IPV6_2292PKTINFO:
 	case IPV6_RECVHOPLIMIT:
@@ -496,11 +540,16 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	case IPV6_FLOWINFO:
 	case IPV6_RECVPATHMTU:
 	case IPV6_RECVORIGDSTADDR:
-		if (short_int)
-			return -EINVAL;
+	case IPV6_RECVFRAGSIZE:
 		return tcpx_v6_rxopt(np, optname, on);
+	case IPV6_MULTICAST_ALL:
+	case IPV6_DONTFRAG:
+	case IPV6_ROUTER_ALERT_ISOLATE:
+	case IPV6_FLOWINFO_SEND:
+	case IPV6_FREEBIND:
+		return tcpx_v6_flag(sk, optname, on);
 	case IPV6_TCLASS:
-		if (short_int || val < -1 || val > 0xff)
+		if (val < -1 || val > 0xff)
 			return -EINVAL;
 		/* RFC 3542 6.5: -1 is the default, 0; ECN bits are ours. */
 		val = (max(val, 0) & ~INET_ECN_MASK) | (np->tclass & INET_ECN_MASK);
@@ -517,11 +566,6 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 		if (short_int)
 			return -EINVAL;
 		tcpx_inet_assign(sk, TRANSPARENT, on);
-		return 0;
-	case IPV6_FREEBIND:
-		if (short_int)
-			return -EINVAL;
-		tcpx_inet_assign(sk, FREEBIND, on);
 		return 0;
 	case IPV6_PKTINFO:
 		return tcpx_v6_pktinfo(sk, optval, optlen);
@@ -543,8 +587,6 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	case MCAST_MSFILTER:
 		return tcpx_v6_mcast_msfilter(sk, optlen);
 	case IPV6_ROUTER_ALERT:
-		if (short_int)
-			return -EINVAL;
 		return -ENOPROTOOPT;	/* raw sockets only (ip6_ra_control()) */
 	case IPV6_IPSEC_POLICY:
 	case IPV6_XFRM_POLICY:

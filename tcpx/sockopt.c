@@ -392,29 +392,22 @@ static int tcpx_v6_rxopt(struct ipv6_pinfo *np, int optname, bool on)
 	return 0;
 }
 
-/* The options that set one flag of the socket and nothing else. */
-static int tcpx_v6_flag(struct sock *sk, int optname, bool on)
+/*
+ * The options that set one flag of the socket and nothing else: the
+ * caller passes only these five.
+ */
+static void tcpx_v6_flag(struct sock *sk, int optname, bool on)
 {
-	switch (optname) {
-	case IPV6_MULTICAST_ALL:
-		tcpx_inet6_assign(sk, MC6_ALL, on);
-		break;
-	case IPV6_DONTFRAG:
-		tcpx_inet6_assign(sk, DONTFRAG, on);
-		break;
-	case IPV6_ROUTER_ALERT_ISOLATE:
-		tcpx_inet6_assign(sk, RTALERT_ISOLATE, on);
-		break;
-	case IPV6_FLOWINFO_SEND:
-		tcpx_inet6_assign(sk, SNDFLOW, on);
-		break;
-	case IPV6_FREEBIND:
+	if (optname == IPV6_FREEBIND)
 		tcpx_inet_assign(sk, FREEBIND, on);
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	return 0;
+	else if (optname == IPV6_DONTFRAG)
+		tcpx_inet6_assign(sk, DONTFRAG, on);
+	else if (optname == IPV6_MULTICAST_ALL)
+		tcpx_inet6_assign(sk, MC6_ALL, on);
+	else if (optname == IPV6_ROUTER_ALERT_ISOLATE)
+		tcpx_inet6_assign(sk, RTALERT_ISOLATE, on);
+	else
+		tcpx_inet6_assign(sk, SNDFLOW, on);
 }
 
 /*
@@ -547,7 +540,8 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	case IPV6_ROUTER_ALERT_ISOLATE:
 	case IPV6_FLOWINFO_SEND:
 	case IPV6_FREEBIND:
-		return tcpx_v6_flag(sk, optname, on);
+		tcpx_v6_flag(sk, optname, on);
+		return 0;
 	case IPV6_TCLASS:
 		if (val < -1 || val > 0xff)
 			return -EINVAL;

@@ -51,7 +51,18 @@ static inline void tcpx_tp_store_v6(__u8 *p, const struct in6_addr *addr)
 }
 #endif
 
+/*
+ * Every event's first fields, their format and its arguments, as
+ * sunrpc.h's SVC_XPRT_ENDPOINT_FIELDS are shared by its events.
+ */
+#define TCPX_TP_ADDR_FIELDS						\
+	__array(__u8, saddr, sizeof(struct sockaddr_in6))		\
+	__array(__u8, daddr, sizeof(struct sockaddr_in6))		\
+	__field(__u16, sport)						\
+	__field(__u16, dport)
 #define TCPX_TP_ADDR_FMT	"saddr=%pISc sport=%u daddr=%pISc dport=%u"
+#define TCPX_TP_ADDR_ARGS						\
+	__entry->saddr, __entry->sport, __entry->daddr, __entry->dport
 
 /*
  * A socket's (full, request or TIME-WAIT: all from sock_common); an IPv6
@@ -104,16 +115,12 @@ static inline void tcpx_tp_store_v6(__u8 *p, const struct in6_addr *addr)
 DECLARE_EVENT_CLASS(tcpx_sock_class,
 		    TP_PROTO(const struct sock *sk),
 		    TP_ARGS(sk),
-		    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
-				__array(__u8, daddr, sizeof(struct sockaddr_in6))
-				__field(__u16, sport)
-				__field(__u16, dport)
+		    TP_STRUCT__entry(TCPX_TP_ADDR_FIELDS
 				     __field(int, state)),
 		    TP_fast_assign(TCPX_TP_STORE_SK(sk);
 				   __entry->state = sk->sk_state;),
 		    TP_printk(TCPX_TP_ADDR_FMT " state=%s",
-			      __entry->saddr, __entry->sport, __entry->daddr,
-			      __entry->dport, tcpx_show_state(__entry->state))
+			      TCPX_TP_ADDR_ARGS, tcpx_show_state(__entry->state))
 );
 
 DEFINE_EVENT(tcpx_sock_class, tcpx_send_reset,
@@ -126,39 +133,40 @@ DEFINE_EVENT(tcpx_sock_class, tcpx_receive_reset,
 	     TP_ARGS(sk)
 );
 
+/*
+ * As inet_sock_set_state, for full, request and TIME-WAIT socks: with the
+ * socket's IP family (AF_INET6 for an IPv6 socket, v4-mapped too).
+ */
 TRACE_EVENT(tcpx_set_state,
-	    TP_PROTO(const struct sock *sk, int oldstate, int newstate),
+	    TP_PROTO(const struct sock *sk, const int oldstate,
+		     const int newstate),
 	    TP_ARGS(sk, oldstate, newstate),
-	    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
-			__array(__u8, daddr, sizeof(struct sockaddr_in6))
-			__field(__u16, sport)
-			__field(__u16, dport)
+	    TP_STRUCT__entry(TCPX_TP_ADDR_FIELDS
+			     __field(__u16, family)
 			     __field(int, oldstate)
 			     __field(int, newstate)),
 	    TP_fast_assign(TCPX_TP_STORE_SK(sk);
+			   __entry->family = tcpx_sk_v6(sk) ? AF_INET6 : AF_INET;
 			   __entry->oldstate = oldstate;
 			   __entry->newstate = newstate;),
-	    TP_printk(TCPX_TP_ADDR_FMT " oldstate=%s newstate=%s",
-		      __entry->saddr, __entry->sport, __entry->daddr,
-		      __entry->dport, tcpx_show_state(__entry->oldstate),
+	    TP_printk("family=%s " TCPX_TP_ADDR_FMT " oldstate=%s newstate=%s",
+		      __print_symbolic(__entry->family, { AF_INET, "AF_INET" },
+				       { AF_INET6, "AF_INET6" }),
+		      TCPX_TP_ADDR_ARGS, tcpx_show_state(__entry->oldstate),
 		      tcpx_show_state(__entry->newstate))
 );
 
 TRACE_EVENT(tcpx_retransmit,
 	    TP_PROTO(const struct sock *sk, u32 seq),
 	    TP_ARGS(sk, seq),
-	    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
-			__array(__u8, daddr, sizeof(struct sockaddr_in6))
-			__field(__u16, sport)
-			__field(__u16, dport)
+	    TP_STRUCT__entry(TCPX_TP_ADDR_FIELDS
 			     __field(__u32, seq)
 			     __field(int, state)),
 	    TP_fast_assign(TCPX_TP_STORE_SK(sk);
 			   __entry->seq = seq;
 			   __entry->state = sk->sk_state;),
 	    TP_printk(TCPX_TP_ADDR_FMT " seq=%u state=%s",
-		      __entry->saddr, __entry->sport, __entry->daddr,
-		      __entry->dport, __entry->seq,
+		      TCPX_TP_ADDR_ARGS, __entry->seq,
 		      tcpx_show_state(__entry->state))
 );
 
@@ -170,18 +178,14 @@ TRACE_EVENT(tcpx_retransmit,
 TRACE_EVENT(tcpx_syncookie,
 	    TP_PROTO(const struct sk_buff *skb, int result, u16 mss),
 	    TP_ARGS(skb, result, mss),
-	    TP_STRUCT__entry(__array(__u8, saddr, sizeof(struct sockaddr_in6))
-			__array(__u8, daddr, sizeof(struct sockaddr_in6))
-			__field(__u16, sport)
-			__field(__u16, dport)
+	    TP_STRUCT__entry(TCPX_TP_ADDR_FIELDS
 			     __field(int, result)
 			     __field(__u16, mss)),
 	    TP_fast_assign(TCPX_TP_STORE_SKB(skb);
 			   __entry->result = result;
 			   __entry->mss = mss;),
 	    TP_printk(TCPX_TP_ADDR_FMT " %s mss=%u",
-		      __entry->saddr, __entry->sport, __entry->daddr,
-		      __entry->dport,
+		      TCPX_TP_ADDR_ARGS,
 		      __print_symbolic(__entry->result,
 				       { TCPX_COOKIE_SENT, "sent" },
 				       { TCPX_COOKIE_ACCEPTED, "accepted" },

@@ -303,10 +303,19 @@ trace_stop() {
 	echo 0 > "$TRACE/events/tcpx/tcpx_set_state/enable"
 }
 
+# trace_sock SADDR SPORT DADDR DPORT: the trace lines of one socket, its
+# family as the event names it (AF_INET6 for IPv6 and v4-mapped addresses).
+trace_sock() {
+	local fam=AF_INET
+
+	[[ $1 == *:* ]] && fam=AF_INET6
+	grep -F "family=$fam saddr=$1 sport=$2 daddr=$3 dport=$4 " "$TRACE/trace"
+}
+
 # trace_states SADDR SPORT DADDR DPORT: the transitions of one socket (and
 # its request or TIME-WAIT sock), "OLD>NEW" separated by spaces.
 trace_states() {
-	grep -F "saddr=$1 sport=$2 daddr=$3 dport=$4 " "$TRACE/trace" |
+	trace_sock "$@" |
 		sed -n 's/.*oldstate=\([A-Z_0-9]*\) newstate=\([A-Z_0-9]*\).*/\1>\2/p' |
 		tr '\n' ' ' | sed 's/ $//'
 }
@@ -314,7 +323,7 @@ trace_states() {
 # trace_times SADDR SPORT DADDR DPORT: the same, "SECONDS OLD>NEW" a line,
 # with the trace clock's timestamps.
 trace_times() {
-	grep -F "saddr=$1 sport=$2 daddr=$3 dport=$4 " "$TRACE/trace" |
+	trace_sock "$@" |
 		sed -n 's/.* \([0-9]*\.[0-9]*\): tcpx_set_state: .*oldstate=\([A-Z_0-9]*\) newstate=\([A-Z_0-9]*\).*/\1 \2>\3/p'
 }
 

@@ -2642,6 +2642,58 @@ static int wire(int v4, int v6)
 	return net.wire6 ? v6 : v4;
 }
 
+#ifndef IPV6_MINHOPCOUNT
+#define IPV6_MINHOPCOUNT	73
+#endif
+
+static long stat_counter(bool tcpx, const char *name);
+
+/*
+ * IP_MINTTL (IPV6_MINHOPCOUNT on IPv6 on the wire), RFC 5082's GTSM: a
+ * listener that asks for more than the loopback's default TTL (64) takes
+ * no SYN that comes with less.  The client's connect stays pending (the
+ * SYN is dropped without a word, and its retransmission is a second
+ * away), the drop is counted (tcpx MinTTLDrop, TCP TCPMinTTLDrop); a
+ * client that sends with 255 connects.
+ */
+TEST_F_TIMEOUT(conn_api, min_ttl, TEST_TIMEOUT)
+{
+	int l, c, a, ttl = 255;
+	unsigned short port;
+	long d0, d1;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	l = make_listener(_metadata, self->family, 0, 8, &port);
+	ASSERT_EQ(0, setsockopt(l, wire(SOL_IP, SOL_IPV6),
+				wire(IP_MINTTL, IPV6_MINHOPCOUNT), &ttl,
+				sizeof(ttl))) TH_LOG("%s", strerror(errno));
+	d0 = stat_counter(variant->tcpx, "MinTTLDrop");
+	ASSERT_LE(0, d0);
+
+	c = xsocket(self->family, SOCK_NONBLOCK);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(-1, connect_to(c, port));
+	ASSERT_EQ(EINPROGRESS, errno);
+	EXPECT_EQ(0, poll1(c, POLLOUT, 700));
+	EXPECT_EQ(0, poll1(l, POLLIN, 0));
+	d1 = stat_counter(variant->tcpx, "MinTTLDrop");
+	EXPECT_LT(d0, d1) TH_LOG("MinTTLDrop %ld -> %ld", d0, d1);
+	ASSERT_EQ(0, close(c));
+
+	c = xsocket(self->family, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setsockopt(c, wire(SOL_IP, SOL_IPV6),
+				wire(IP_TTL, IPV6_UNICAST_HOPS), &ttl,
+				sizeof(ttl))) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, connect_to(c, port)) TH_LOG("%s", strerror(errno));
+	a = accept(l, NULL, NULL);
+	ASSERT_LE(0, a) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
 /* The room set_netopts() takes in every packet. */
 #define NETOPTS_LEN	wire(4, 8)
 

@@ -171,8 +171,10 @@ int tcpx_v4_err(struct sk_buff *skb, u32 info)
 		tcpx_inc_stats(net, TCPX_MIB_LOCKDROPPEDICMPS);
 	if (sk->sk_state == TCP_CLOSE)
 		goto out;
-	if (unlikely(iph->ttl < inet_sk(sk)->min_ttl))
+	if (unlikely(iph->ttl < READ_ONCE(inet_sk(sk)->min_ttl))) {
+		tcpx_inc_stats(net, TCPX_MIB_MINTTLDROP);
 		goto out;
+	}
 
 	if (!tcpx_icmp_in_flight(sk, seq))
 		goto out;

@@ -1280,6 +1280,13 @@ int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family)
 		}
 		return tcpx_rcv_req(skb, req);
 	}
+	/* IP_MINTTL, IPV6_MINHOPCOUNT: before the policy, as tcp_v4_rcv(). */
+	if (unlikely(tcpx_skb_af(skb)->ttl_below(sk, skb))) {
+		tcpx_inc_stats(net, TCPX_MIB_MINTTLDROP);
+		if (refcounted)
+			sock_put(sk);
+		goto discard;
+	}
 	/*
 	 * The administrator's policy, as tcp_v4_rcv() applies it: IPsec
 	 * input policy (per socket: the protocol is .no_policy), conntrack

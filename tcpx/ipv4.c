@@ -358,6 +358,12 @@ static struct sock *tcpx_v4_skb_listener(struct net *net, struct sk_buff *skb)
 				      inet_iif(skb), inet_sdif(skb));
 }
 
+/* IP_MINTTL (RFC 5082), as tcp_v4_rcv() applies it. */
+static bool tcpx_v4_ttl_below(const struct sock *sk, const struct sk_buff *skb)
+{
+	return ip_hdr(skb)->ttl < READ_ONCE(inet_sk(sk)->min_ttl);
+}
+
 /* What the core asks of IPv4 for a segment it received (tcpx_skb_af()). */
 const struct tcpx_skb_af_ops tcpx_ipv4_skb_ops =
 	TCPX_SKB_AF_OPS(v4, tcpx_request_sock_ops, tcpx_request_sock_ipv4_ops);

@@ -598,6 +598,14 @@ static struct sock *tcpx_v6_skb_listener(struct net *net, struct sk_buff *skb)
 				       inet6_iif(skb), inet6_sdif(skb));
 }
 
+/* IPV6_MINHOPCOUNT (RFC 5082), as tcp_v6_rcv() applies it. */
+static bool tcpx_v6_ttl_below(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
+
+	return np && ipv6_hdr(skb)->hop_limit < READ_ONCE(np->min_hopcount);
+}
+
 const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops =
 	TCPX_SKB_AF_OPS(v6, tcpx6_request_sock_ops, tcpx_request_sock_ipv6_ops);
 
@@ -637,6 +645,12 @@ static int tcpx_v6_err(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		tcpx_inc_stats(net, TCPX_MIB_LOCKDROPPEDICMPS);
 	if (sk->sk_state == TCP_CLOSE)
 		goto out;
+	/* The ICMPv6 packet's own hop limit, as tcp_v6_err(). */
+	if (unlikely(ipv6_hdr(skb)->hop_limit <
+		     READ_ONCE(inet_sk(sk)->pinet6->min_hopcount))) {
+		tcpx_inc_stats(net, TCPX_MIB_MINTTLDROP);
+		goto out;
+	}
 	if (!tcpx_icmp_in_flight(sk, seq))
 		goto out;
 

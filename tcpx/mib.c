@@ -48,6 +48,7 @@ static const char * const tcpx_mib_names[__TCPX_MIB_MAX] = {
 	[TCPX_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
 	[TCPX_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
 	[TCPX_MIB_DEFERACCEPTDROP]	= "DeferAcceptDrop",
+	[TCPX_MIB_MINTTLDROP]		= "MinTTLDrop",
 };
 
 unsigned long tcpx_mib_read(const struct net *net, enum tcpx_mib_field f)

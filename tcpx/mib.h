@@ -50,6 +50,7 @@ enum tcpx_mib_field {
 	TCPX_MIB_OUTOFWINDOWICMPS,	/* ICMP errors quoting no sequence in flight */
 	TCPX_MIB_LOCKDROPPEDICMPS,	/* ICMP errors dropped: socket owned */
 	TCPX_MIB_DEFERACCEPTDROP,	/* bare ACKs held back by DEFER_ACCEPT */
+	TCPX_MIB_MINTTLDROP,		/* below IP_MINTTL, IPV6_MINHOPCOUNT */
 	__TCPX_MIB_MAX
 };
 

@@ -184,8 +184,7 @@ static int tcpx_do_setsockopt(struct sock *sk, int optname, int val)
  * reads the fields set here.  What tcpx cannot do (Documentation/tcpx.rst,
  * "SOL_IPV6"): leasing flow labels and sticky extension headers
  * (ENOPROTOOPT), turning into an IPv4 socket (IPV6_ADDRFORM), multicast and
- * anycast memberships (EPROTO, as IPV6_ADD_MEMBERSHIP on TCP) and
- * IPV6_MINHOPCOUNT (ENOPROTOOPT but for 0: hop limits are not checked).
+ * anycast memberships (EPROTO, as IPV6_ADD_MEMBERSHIP on TCP).
  */
 
 /* Membership requests: their size (32-bit callers have their own). */
@@ -487,7 +486,9 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	case IPV6_MINHOPCOUNT:
 		if (val < 0 || val > 255)
 			return -EINVAL;
-		return val ? -ENOPROTOOPT : 0;
+		/* Read locklessly on receive (tcpx_v6_ttl_below()). */
+		WRITE_ONCE(np->min_hopcount, val);
+		return 0;
 	case IPV6_RECVERR_RFC4884:
 		if (val < 0 || val > 1)
 			return -EINVAL;

@@ -565,14 +565,20 @@ struct tcpx_skb_af_ops {
 	void (*send_reply)(struct net *net, const struct sock *sk,
 			   const struct sk_buff *in, struct sk_buff *skb);
 	struct sock *(*lookup_listener)(struct net *net, struct sk_buff *skb);
+	/* IP_MINTTL or IPV6_MINHOPCOUNT (RFC 5082): below the socket's? */
+	bool (*ttl_below)(const struct sock *sk, const struct sk_buff *skb);
 	struct request_sock_ops *rsk_ops;
 	const struct tcpx_request_sock_ops *req_ops;
 };
 
-/* A family's: tcpx_<v>_send_reply, tcpx_<v>_skb_listener, its request ops. */
+/*
+ * A family's: tcpx_<v>_send_reply, tcpx_<v>_skb_listener,
+ * tcpx_<v>_ttl_below, its request ops.
+ */
 #define TCPX_SKB_AF_OPS(v, rsk, req) {					\
 	.send_reply	= tcpx_##v##_send_reply,			\
 	.lookup_listener = tcpx_##v##_skb_listener,			\
+	.ttl_below	= tcpx_##v##_ttl_below,				\
 	.rsk_ops	= &(rsk),					\
 	.req_ops	= &(req),					\
 }

@@ -562,93 +562,31 @@ FIXTURE_VARIANT(conn_api) {
 	const char *tcp_proc;	/* and their table */
 };
 
-FIXTURE_VARIANT_ADD(conn_api, tcpx) {
-	.tcpx		= true,
-	.family		= AF_TCPX,
-	.protocol	= IPPROTO_TCPX,
-	.sol		= SOL_TCPX,
-	.proc		= TCPX_PROC,
-	.oob		= false,
-	.ext_hdrs	= false,
-	.af		= AF_INET,
-	.addr		= "127.0.0.1",
-	.listen		= "127.0.0.1",
-	.tcp_family	= AF_INET,
-	.tcp_proc	= TCP_PROC,
-};
-
-FIXTURE_VARIANT_ADD(conn_api, tcp) {
-	.family		= AF_INET,
-	.protocol	= IPPROTO_TCP,
-	.sol		= IPPROTO_TCP,
-	.proc		= TCP_PROC,
-	.oob		= true,
-	.ext_hdrs	= true,
-	.af		= AF_INET,
-	.addr		= "127.0.0.1",
-	.listen		= "127.0.0.1",
-	.tcp_family	= AF_INET,
-	.tcp_proc	= TCP_PROC,
-};
-
-FIXTURE_VARIANT_ADD(conn_api, tcpx6) {
-	.tcpx		= true,
-	.family		= AF_TCPX,
-	.protocol	= IPPROTO_TCPX,
-	.sol		= SOL_TCPX,
-	.proc		= TCPX6_PROC,
-	.oob		= false,
-	.ext_hdrs	= false,
-	.af		= AF_INET6,
-	.addr		= "::1",
-	.listen		= "::1",
-	.tcp_family	= AF_INET6,
-	.tcp_proc	= TCP6_PROC,
-};
-
-FIXTURE_VARIANT_ADD(conn_api, tcp6) {
-	.family		= AF_INET6,
-	.protocol	= IPPROTO_TCP,
-	.sol		= IPPROTO_TCP,
-	.proc		= TCP6_PROC,
-	.oob		= true,
-	.ext_hdrs	= true,
-	.af		= AF_INET6,
-	.addr		= "::1",
-	.listen		= "::1",
-	.tcp_family	= AF_INET6,
-	.tcp_proc	= TCP6_PROC,
-};
-
+/*
+ * The variants: tcpx or TCP (the oracle), over one of three sets of
+ * addresses, each with TCP's family and table for the same addresses.
+ */
+#define V_TCPX(table)							\
+	.tcpx = true, .family = AF_TCPX, .protocol = IPPROTO_TCPX,	\
+	.sol = SOL_TCPX, .proc = (table), .oob = false, .ext_hdrs = false
+#define V_TCP(fam, table)						\
+	.family = (fam), .protocol = IPPROTO_TCP, .sol = IPPROTO_TCP,	\
+	.proc = (table), .oob = true, .ext_hdrs = true
+#define V_ADDRS(a, lo, any, fam, table)					\
+	.af = (a), .addr = (lo), .listen = (any), .tcp_family = (fam),	\
+	.tcp_proc = (table)
+#define V_LO4	V_ADDRS(AF_INET, "127.0.0.1", "127.0.0.1", AF_INET, TCP_PROC)
+#define V_LO6	V_ADDRS(AF_INET6, "::1", "::1", AF_INET6, TCP6_PROC)
 /* IPv4 on the wire between IPv6 sockets: TCP lists them in tcp6. */
-FIXTURE_VARIANT_ADD(conn_api, tcpx_mapped) {
-	.tcpx		= true,
-	.family		= AF_TCPX,
-	.protocol	= IPPROTO_TCPX,
-	.sol		= SOL_TCPX,
-	.proc		= TCPX6_PROC,
-	.oob		= false,
-	.ext_hdrs	= false,
-	.af		= AF_INET6,
-	.addr		= "::ffff:127.0.0.1",
-	.listen		= "::",
-	.tcp_family	= AF_INET6,
-	.tcp_proc	= TCP6_PROC,
-};
+#define V_MAPPED							\
+	V_ADDRS(AF_INET6, "::ffff:127.0.0.1", "::", AF_INET6, TCP6_PROC)
 
-FIXTURE_VARIANT_ADD(conn_api, tcp_mapped) {
-	.family		= AF_INET6,
-	.protocol	= IPPROTO_TCP,
-	.sol		= IPPROTO_TCP,
-	.proc		= TCP6_PROC,
-	.oob		= true,
-	.ext_hdrs	= true,
-	.af		= AF_INET6,
-	.addr		= "::ffff:127.0.0.1",
-	.listen		= "::",
-	.tcp_family	= AF_INET6,
-	.tcp_proc	= TCP6_PROC,
-};
+FIXTURE_VARIANT_ADD(conn_api, tcpx) { V_TCPX(TCPX_PROC), V_LO4 };
+FIXTURE_VARIANT_ADD(conn_api, tcp) { V_TCP(AF_INET, TCP_PROC), V_LO4 };
+FIXTURE_VARIANT_ADD(conn_api, tcpx6) { V_TCPX(TCPX6_PROC), V_LO6 };
+FIXTURE_VARIANT_ADD(conn_api, tcp6) { V_TCP(AF_INET6, TCP6_PROC), V_LO6 };
+FIXTURE_VARIANT_ADD(conn_api, tcpx_mapped) { V_TCPX(TCPX6_PROC), V_MAPPED };
+FIXTURE_VARIANT_ADD(conn_api, tcp_mapped) { V_TCP(AF_INET6, TCP6_PROC), V_MAPPED };
 
 /* @str, an address of family @af, into *@ss (port 0); 0 or -1. */
 static int parse_addr(int af, const char *str, struct sockaddr_storage *ss)

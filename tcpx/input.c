@@ -5,10 +5,10 @@
  *
  * The family's handler (tcpx_v4_rcv() in ipv4.c, tcpx_v6_rcv() in ipv6.c)
  * runs in softirq context: tcpx_rcv_begin() checks the header and the
- * checksum and fills the control block, the family finds the socket
- * in ehash (established, request or TIME-WAIT sock), and tcpx_rcv_sk() the
- * listener if none, and hands the segment over under the socket's spinlock, or to
- * its backlog while a process owns the socket.
+ * checksum and fills the control block; the family looks the socket up in
+ * ehash (established, request or TIME-WAIT sock); tcpx_rcv_sk() finds the
+ * listener if there is none there, and hands the segment over under the
+ * socket's spinlock, or to its backlog while a process owns the socket.
  *
  * tcpx_rcv_state_process() is RFC 9293 3.10.7 "SEGMENT ARRIVES" for the
  * SYN-SENT and synchronized states, step by step, with RFC 5961's checks

@@ -479,7 +479,7 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 	case IPV6_MULTICAST_IF:
 		return -ENOPROTOOPT;	/* not on a stream socket */
 	case IPV6_MTU:
-		if ((val && val < IPV6_MIN_MTU))
+		if (val && val < IPV6_MIN_MTU)
 			return -EINVAL;
 		WRITE_ONCE(np->frag_size, val);
 		return 0;
@@ -504,8 +504,7 @@ static int tcpx_v6_setsockopt_locked(struct sock *sk, int optname, int val,
 			tcpx_errqueue_purge(&sk->sk_error_queue);
 		return 0;
 	case IPV6_MTU_DISCOVER:
-		if (val < IPV6_PMTUDISC_DONT ||
-		    val > IPV6_PMTUDISC_OMIT)
+		if (val < IPV6_PMTUDISC_DONT || val > IPV6_PMTUDISC_OMIT)
 			return -EINVAL;
 		np->pmtudisc = val;	/* a bit-field in 6.1 */
 		return 0;

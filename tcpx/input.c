@@ -19,6 +19,7 @@
  * (recovery.c) and congestion control (cong.c).
  */
 #include <linux/filter.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/random.h>
 #include <linux/security.h>
 #include <linux/skbuff.h>
@@ -1280,8 +1281,13 @@ int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family)
 		}
 		return tcpx_rcv_req(skb, req);
 	}
-	/* IP_MINTTL, IPV6_MINHOPCOUNT: before the policy, as tcp_v4_rcv(). */
-	if (unlikely(tcpx_skb_af(skb)->ttl_below(sk, skb))) {
+	/*
+	 * IP_MINTTL, IPV6_MINHOPCOUNT: before the policy, as tcp_v4_rcv().
+	 * Every segment asks: a direct call, not a retpoline.
+	 */
+	if (unlikely(INDIRECT_CALL_2(tcpx_skb_af(skb)->ttl_below,
+				     tcpx_v4_ttl_below, tcpx_v6_ttl_below,
+				     sk, skb))) {
 		tcpx_inc_stats(net, TCPX_MIB_MINTTLDROP);
 		if (refcounted)
 			sock_put(sk);

@@ -359,7 +359,7 @@ static struct sock *tcpx_v4_skb_listener(struct net *net, struct sk_buff *skb)
 }
 
 /* IP_MINTTL (RFC 5082), as tcp_v4_rcv() applies it. */
-static bool tcpx_v4_ttl_below(const struct sock *sk, const struct sk_buff *skb)
+bool tcpx_v4_ttl_below(const struct sock *sk, const struct sk_buff *skb)
 {
 	return ip_hdr(skb)->ttl < READ_ONCE(inet_sk(sk)->min_ttl);
 }

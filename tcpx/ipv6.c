@@ -599,7 +599,7 @@ static struct sock *tcpx_v6_skb_listener(struct net *net, struct sk_buff *skb)
 }
 
 /* IPV6_MINHOPCOUNT (RFC 5082), as tcp_v6_rcv() applies it. */
-static bool tcpx_v6_ttl_below(const struct sock *sk, const struct sk_buff *skb)
+bool tcpx_v6_ttl_below(const struct sock *sk, const struct sk_buff *skb)
 {
 	const struct ipv6_pinfo *np = inet_sk(sk)->pinet6;
 

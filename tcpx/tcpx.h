@@ -517,6 +517,7 @@ u32 tcpx_tw_recycle(const struct sock *sk);
 
 /* ipv4.c: IPv4's connect, checksum, ops tables, replies, protocol handler */
 int tcpx_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+bool tcpx_v4_ttl_below(const struct sock *sk, const struct sk_buff *skb);
 void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb);
 int tcpx_v4_conn_request(struct sock *sk, struct sk_buff *skb);
 struct sock *tcpx_v4_child(const struct sock *sk, struct sk_buff *skb,
@@ -534,6 +535,7 @@ bool tcpx_v6_become(struct sock *sk);
 void tcpx_v6_sockopt_level(struct sock *sk, int level);
 int tcpx_v6_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len);
 int tcpx_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+bool tcpx_v6_ttl_below(const struct sock *sk, const struct sk_buff *skb);
 void tcpx_v6_child_init(struct sock *newsk, const struct sock *sk);
 void tcpx_v6_tw_init(struct inet_timewait_sock *tw, const struct sock *sk);
 extern const struct tcpx_skb_af_ops tcpx_ipv6_skb_ops;
@@ -557,9 +559,8 @@ void tcpx_icmp_report(struct sock *sk, int err, bool recverr);
  * the ACKs of TIME-WAIT and request socks: skb, the TCP segment built,
  * is the family's to route, send or free), the listener of a segment
  * (one no connection took, or a SYN that ends a TIME-WAIT), and the
- * request ops the cookie check of an ACK to a
- * listener needs -- what TCP's tcp_v4_rcv() and tcp_v4_do_rcv() call
- * themselves.
+ * request ops the cookie check of an ACK to a listener needs -- what TCP's
+ * tcp_v4_rcv() and tcp_v4_do_rcv() call themselves.
  */
 struct tcpx_skb_af_ops {
 	void (*send_reply)(struct net *net, const struct sock *sk,

@@ -50,7 +50,7 @@ lifecycle_cleanup() {
 trap lifecycle_cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 26
+ktap_set_plan 28
 tcpx_topo_pair || ktap_exit_fail_msg "cannot build the topology"
 # IPv6 beside IPv4 on the same link (nodad: usable at once).
 if ! ip -n "$NS_CLI" addr add "$CLI6/64" dev veth-c nodad ||
@@ -292,15 +292,22 @@ seg_is() {
 	fi
 }
 
-# trace_start: empty the instance's buffer, enable tcpx_set_state.
+# The kernel's own event for every inet socket's state, tcpx's only.
+SOCK_EV=sock/inet_sock_set_state
+
+# trace_start: empty the instance's buffer, enable tcpx_set_state and the
+# kernel's inet_sock_set_state for tcpx sockets.
 trace_start() {
-	echo 0 > "$TRACE/events/tcpx/tcpx_set_state/enable" &&
+	trace_stop &&
 		: > "$TRACE/trace" &&
+		echo "protocol == 253" > "$TRACE/events/$SOCK_EV/filter" &&
+		echo 1 > "$TRACE/events/$SOCK_EV/enable" &&
 		echo 1 > "$TRACE/events/tcpx/tcpx_set_state/enable"
 }
 
 trace_stop() {
-	echo 0 > "$TRACE/events/tcpx/tcpx_set_state/enable"
+	echo 0 > "$TRACE/events/tcpx/tcpx_set_state/enable" &&
+		echo 0 > "$TRACE/events/$SOCK_EV/enable"
 }
 
 # trace_sock SADDR SPORT DADDR DPORT: the trace lines of one socket, its
@@ -317,6 +324,15 @@ trace_sock() {
 trace_states() {
 	trace_sock "$@" |
 		sed -n 's/.*oldstate=\([A-Z_0-9]*\) newstate=\([A-Z_0-9]*\).*/\1>\2/p' |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
+# full_states SPORT DPORT: the states of the full socket on local port
+# SPORT to DPORT as the kernel's inet_sock_set_state saw them, "OLD>NEW"
+# without the TCP_ prefix, separated by spaces.
+full_states() {
+	grep -F " inet_sock_set_state: " "$TRACE/trace" | grep -F " sport=$1 dport=$2 " |
+		sed -n 's/.*oldstate=TCP_\([A-Z_0-9]*\) newstate=TCP_\([A-Z_0-9]*\).*/\1>\2/p' |
 		tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -485,12 +501,12 @@ done
 # state_run AF: one traced connection; its client's and server's state
 # sequences in STATES_CLI and STATES_SRV (the tracepoint prints addresses
 # as %pISc: IPv6 ones compressed, without brackets).
-STATES_CLI='' STATES_SRV=
+STATES_CLI='' STATES_SRV='' STATES_FULL=
 state_run() {
 	local af=$1 port cport cli srv
 	port=$(af_port "$af" 5004) cport=$(af_port "$af" 41004)
 	cli=$(cli_addr "$af") srv=$(srv_addr "$af")
-	STATES_CLI='' STATES_SRV=
+	STATES_CLI='' STATES_SRV='' STATES_FULL=
 	[ -n "$TRACE" ] || return 0
 	trace_start || return 1
 	# The client closes first; its TIME-WAIT (2*msl = 2 s) ends in CLOSE.
@@ -501,6 +517,7 @@ state_run() {
 	trace_stop
 	STATES_CLI=$(trace_states "$cli" "$cport" "$srv" "$port")
 	STATES_SRV=$(trace_states "$srv" "$port" "$cli" "$cport")
+	STATES_FULL=$(full_states "$cport" "$port")
 }
 states_are() {
 	if [ "$2" != "$3" ]; then
@@ -513,9 +530,11 @@ states_are() {
 for af in 4 6; do
 	c_what="client states: CLOSE SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE$(af_name $af)"
 	s_what="server states: LISTEN SYN_RECV ESTABLISHED CLOSE_WAIT LAST_ACK CLOSE$(af_name $af)"
+	f_what="the client's full socket goes FIN_WAIT2 to CLOSE, never TIME_WAIT, as TCP's (inet_sock_set_state)$(af_name $af)"
 	if [ -z "$TRACE" ]; then
 		ktap_test_skip "$c_what"
 		ktap_test_skip "$s_what"
+		ktap_test_skip "$f_what"
 		continue
 	fi
 	state_run $af || ktap_print_msg "the traced connection failed$(af_name $af)"
@@ -523,6 +542,10 @@ for af in 4 6; do
 		"CLOSE>SYN_SENT SYN_SENT>ESTABLISHED ESTABLISHED>FIN_WAIT1 FIN_WAIT1>FIN_WAIT2 FIN_WAIT2>TIME_WAIT TIME_WAIT>CLOSE"
 	tcpx_check "$s_what" states_are server "$STATES_SRV" \
 		"LISTEN>SYN_RECV SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE_WAIT CLOSE_WAIT>LAST_ACK LAST_ACK>CLOSE"
+	# A lookup may hold the full socket as TIME-WAIT takes over: were it
+	# ever in TIME_WAIT, it would be taken for the TIME-WAIT sock.
+	tcpx_check "$f_what" states_are "full socket" "$STATES_FULL" \
+		"CLOSE>SYN_SENT SYN_SENT>ESTABLISHED ESTABLISHED>FIN_WAIT1 FIN_WAIT1>FIN_WAIT2 FIN_WAIT2>CLOSE"
 done
 
 # --- 4. TIME-WAIT lasts 2*msl, counted while it lasts ----------------------

@@ -180,17 +180,14 @@ static int tcpx_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return inet_getname(sock, uaddr, peer);
 }
 
-void tcpx_set_state(struct sock *sk, int state)
+/* The state and what goes with it, untraced; tcpx_set_state() traces it. */
+void __tcpx_set_state(struct sock *sk, int state)
 {
 	int old = sk->sk_state;
 	struct net *net = sock_net(sk);
 
 	if (old == state)
 		return;
-	/* A TIME-WAIT sock took over; its own end is traced when it goes. */
-	if (old != TCP_TIME_WAIT)
-		trace_tcpx_set_state(sk, old, state);
-
 	switch (state) {
 	case TCP_ESTABLISHED:
 		if (old != TCP_ESTABLISHED)
@@ -219,6 +216,14 @@ void tcpx_set_state(struct sock *sk, int state)
 				tcpx_dec_stats(net, TCPX_MIB_CURRESTAB);
 	}
 	inet_sk_set_state(sk, state);
+}
+
+void tcpx_set_state(struct sock *sk, int state)
+{
+	if (sk->sk_state == state)
+		return;
+	trace_tcpx_set_state(sk, sk->sk_state, state);
+	__tcpx_set_state(sk, state);
 }
 
 /*

@@ -38,8 +38,7 @@ static const struct inet_connection_sock_af_ops tcpx_ipv6_mapped;
 
 /*
  * An IPv6 socket's (a full sock, a TIME-WAIT one or a request's listener)?
- * Only a TIME-WAIT sock has a family other than tcpx's (tcpx_v6_tw_init()):
- * a full sock is briefly in TIME_WAIT state too (tcpx_time_wait()).
+ * Only a TIME-WAIT sock has a family other than tcpx's (tcpx_v6_tw_init()).
  */
 bool tcpx_sk_v6(const struct sock *sk)
 {

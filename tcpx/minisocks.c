@@ -64,7 +64,14 @@ void tcpx_time_wait(struct sock *sk, int state)
 		tw->tw_priority = READ_ONCE(sk->sk_priority);
 		tcpx_v6_tw_init(tw, sk);
 		tcpx_twsk_hashdance(tw, sk, timeo);
-		tcpx_set_state(sk, TCP_TIME_WAIT);
+		/*
+		 * The TIME-WAIT sock goes on in sk's place; sk itself goes
+		 * straight to CLOSE, as TCP's does: a lookup that took it
+		 * before the hashdance must never find a full sock in
+		 * TIME_WAIT and take it for a TIME-WAIT one.
+		 */
+		trace_tcpx_set_state(sk, sk->sk_state, TCP_TIME_WAIT);
+		__tcpx_set_state(sk, TCP_CLOSE);
 	}
 	/* Without memory for a TIME-WAIT sock the connection just ends. */
 	tcpx_done(sk);
@@ -226,6 +233,13 @@ restart:
 			if (!refcount_inc_not_zero(&sk->sk_refcnt))
 				continue;
 			rcu_read_unlock();
+			/* SLAB_TYPESAFE_BY_RCU: reused meanwhile, maybe elsewhere. */
+			if ((sk->sk_state != TCP_TIME_WAIT &&
+			     sk->sk_state != TCP_NEW_SYN_RECV) ||
+			    (net && !net_eq(sock_net(sk), net))) {
+				sock_gen_put(sk);
+				goto restart;
+			}
 			local_bh_disable();
 			if (sk->sk_state == TCP_TIME_WAIT) {
 				inet_twsk_deschedule_put(inet_twsk(sk));
@@ -238,6 +252,7 @@ restart:
 			goto restart;
 		}
 		rcu_read_unlock();
+		cond_resched();
 	}
 }
 

@@ -383,6 +383,7 @@ void tcpx_sock_track(struct sock *sk);
 void tcpx_sock_wait_all(void);
 int tcpx_family_init(void);
 void tcpx_family_exit(void);
+void __tcpx_set_state(struct sock *sk, int state);
 void tcpx_set_state(struct sock *sk, int state);
 void tcpx_done(struct sock *sk);
 void tcpx_destroy_dead(struct sock *sk);

@@ -483,14 +483,16 @@ static void tcpx_sack_touch(struct tcpx_sock *tsk, u32 seq, u32 end_seq)
 /*
  * Hold data beyond rcv_nxt (RFC 9293 3.10.7.4, seventh check: "should"),
  * sorted by sequence number, without overlaps: what is already held is
- * trimmed from the new segment's front, what it covers completely goes.
- * Returns false if the skb was not kept.
+ * trimmed from the new segment's front, what it covers completely goes,
+ * and so does all that lies behind a FIN.  Returns false if the skb was
+ * not kept.
  */
 static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff_head *q = &tsk->ofo_queue;
+	bool fin = cb->flags & TCPHDR_FIN;
 	struct sk_buff *prev = NULL, *next, *p;
 	u32 end;
 
@@ -516,14 +518,26 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 			cb->seq = pend;
 		}
 	}
-	/* Segments the new one covers completely go. */
+	/*
+	 * Segments the new one covers completely go.  Behind a FIN all go:
+	 * nothing follows it, and what they held past it is void (as
+	 * tcp_fin() purges once the FIN is reached); only the part before
+	 * the new segment's end was received twice.
+	 */
 	for (;;) {
+		u32 nseq, nend;
+
 		next = prev ? prev->next : skb_peek(q);
-		if (!next || next == (struct sk_buff *)q ||
-		    tcpx_after(TCPX_SKB_CB(next)->end_seq, cb->end_seq))
+		if (!next || next == (struct sk_buff *)q)
 			break;
-		tcpx_dsack_extend(tsk, TCPX_SKB_CB(next)->seq,
-				  TCPX_SKB_CB(next)->end_seq);
+		nseq = TCPX_SKB_CB(next)->seq;
+		nend = TCPX_SKB_CB(next)->end_seq;
+		if (!fin && tcpx_after(nend, cb->end_seq))
+			break;
+		if (tcpx_before(nseq, cb->end_seq))
+			tcpx_dsack_extend(tsk, nseq,
+					  tcpx_before(nend, cb->end_seq) ?
+					  nend : cb->end_seq);
 		__skb_unlink(next, q);
 		kfree_skb(next);
 	}
@@ -624,6 +638,9 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 			tcpx_send_ack(sk);
 			return false;
 		}
+		/* Out of order, the segment is held as its cb says. */
+		cb->end_seq = wnd_end;
+		cb->flags &= ~TCPHDR_FIN;
 		fin = false;
 	}
 

@@ -117,7 +117,8 @@ REASONS = {
                  'and FIN after the first (RFC 9293 3.10.7.4, seventh and eighth)',
     'zero-window-wl1': 'a zero window at SND.WL1 that acknowledges nothing new: tcpx '
                        'takes it, as Linux 6.12 does (tcp_may_update_window()); 6.1 keeps '
-                       'the old window and sends its ACK at SND.NXT, not at the new edge',
+                       'the old window and sends its ACK (to it or to a later segment) '
+                       'at SND.NXT, not at the new edge',
     'stale-sack': 'the ACK of the FIN that ends FIN-WAIT-1 or FIN-WAIT-2: Linux sends it '
                   'before it updates its SACK blocks (tcp_fin()): they report data its '
                   'own ACK number covers, or data past the FIN it then drops; tcpx '
@@ -795,10 +796,11 @@ def between_edges(seg, edges):
 
 
 def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None,
-             before=(None, 0), after=None):
+             before=(None, 0), after=None, zero_wnd=False):
     """('ok'|reason|None, what): None is an unexplained disagreement.
     BEFORE: the TCP socket's state and snd_max before SEG; AFTER: its state
-    after (None: not known)."""
+    after (None: not known).  ZERO_WND: an earlier segment of the flow
+    offered a zero window."""
     an = [r for r in a if not r.rtx]
     bn = [r for r in b if not r.rtx]
     if [r.key() for r in an] == [r.key() for r in bn]:
@@ -820,8 +822,10 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
         return 'no-ack-flag', 'answer'
     # A zero window at SND.WL1 that acknowledges nothing new: tcpx takes
     # it, as Linux 6.12's tcp_may_update_window(); 6.1's keeps the old
-    # window, so its ACK goes at SND.NXT, tcpx's at the new edge.
-    if OLD_WL1_RULE and seg.flags & ACK and seg.win == 0 and before[0] in SYNCHRONIZED and \
+    # window, so its ACK goes at SND.NXT, tcpx's at the new edge -- this
+    # segment's ACK, or a later one's if the two answers to it agreed.
+    if OLD_WL1_RULE and (seg.flags & ACK and seg.win == 0 or zero_wnd) and \
+            before[0] in SYNCHRONIZED and \
             len(an) == len(bn) and all(
                 x.key()[2:] == y.key()[2:] and x.flags == y.flags and x.pure_ack and
                 y.seq == before[1] and seq_lt(x.seq, y.seq) for x, y in zip(an, bn)):
@@ -885,18 +889,24 @@ def compare(inst, oa, ob, tally, show, replay):
     edge_a, edge_b = dict(oa.edges), dict(ob.edges)
     # flow -> the ACK number of an ACK a kernel delayed (delayed-ack)
     owed_a, owed_b = {}, {}
+    # flows offered a zero window (zero-window-wl1)
+    zero_wnd = set()
     for i, seg in enumerate(inst.segs):
         a, b = oa.answers[i], ob.answers[i]
         edges = (edge_a.get(seg.flow), edge_b.get(seg.flow))
         nxt = inst.segs[i + 1] if i + 1 < len(inst.segs) else None
         after = ob.before[i + 1][0] if nxt and nxt.flow == seg.flow else None
+        zw = seg.flow in zero_wnd
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
-                             last_a, last_b, edges, inst.state, ob.before[i], after)
+                             last_a, last_b, edges, inst.state, ob.before[i], after, zw)
+        if seg.flags & ACK and seg.win == 0:
+            zero_wnd.add(seg.flow)
         # Else, a delayed ACK sent as its timer fired during this segment?
         a1, b1 = late_ack(a, owed_a.get(seg.flow)), late_ack(b, owed_b.get(seg.flow))
         if res is None and (a1, b1) != (a, b):
             res1, what1 = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
-                                   last_a, last_b, edges, inst.state, ob.before[i], after)
+                                   last_a, last_b, edges, inst.state, ob.before[i], after,
+                                   zw)
             if res1 is not None:
                 res, what = ('delayed-ack' if res1 == 'ok' else res1), what1
         for rs, owed in ((a, owed_a), (b, owed_b)):

@@ -101,6 +101,10 @@ REASONS = {
     'delayed-ack': 'an ACK of new in-order data or a FIN may be delayed (RFC 9293 '
                    '3.8.6.3); when each kernel leaves quick-ACK mode is its own policy '
                    '(Linux delays the ACK of a FIN that leaves it in CLOSE-WAIT)',
+    'delayed-ack-wup': 'a segment wholly old while one kernel still owes a delayed ACK: '
+                       'the kernel that acknowledged has moved RCV.WUP and answers a '
+                       'duplicate ACK (with its D-SACK); the other still finds it in its '
+                       'window (tcp_sequence()) and processes it',
     'ack-unsent': 'ESTABLISHED, an ACK of data never sent: tcpx sends the ACK that '
                   'RFC 9293 3.10.7.4 and RFC 5961 5.2 ask for, as Linux does in its '
                   'other states and newer Linux (6.18) in this one too; 6.1 and 6.12 '
@@ -796,11 +800,12 @@ def between_edges(seg, edges):
 
 
 def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None,
-             before=(None, 0), after=None, zero_wnd=False):
+             before=(None, 0), after=None, zero_wnd=False, owed=(None, None)):
     """('ok'|reason|None, what): None is an unexplained disagreement.
     BEFORE: the TCP socket's state and snd_max before SEG; AFTER: its state
     after (None: not known).  ZERO_WND: an earlier segment of the flow
-    offered a zero window."""
+    offered a zero window.  OWED: the ACK number of a delayed ACK each
+    kernel owes on the flow, or None."""
     an = [r for r in a if not r.rtx]
     bn = [r for r in b if not r.rtx]
     if [r.key() for r in an] == [r.key() for r in bn]:
@@ -857,6 +862,13 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
     if before[0] == ESTAB and seg.flags & ACK and not seg.flags & (RST | SYN) and \
             seq_lt(before[1], seg.ack) and not bn and [r.pure_ack for r in an] == [True]:
         return 'ack-unsent', 'answer'
+    # Old text or FIN while one kernel owes the ACK of what came last: the
+    # other's duplicate ACK, the owing one's own answer or none.
+    for xs, ys, owed_y in ((an, bn, owed[1]), (bn, an, owed[0])):
+        if owed_y is not None and seg.seqlen() and not seq_lt(owed_y, end) and \
+                len(xs) == 1 and xs[0].pure_ack and xs[0].ack == owed_y and \
+                len(ys) <= 1 and all(y.pure_ack and y.ack == owed_y for y in ys):
+            return 'delayed-ack-wup', 'answer'
     if len(an) + len(bn) == 1:
         one, silent_last, t = (an[0], last_b, t_b) if an else (bn[0], last_a, t_a)
         if one.pure_ack and (seg.sent_len or seg.flags & FIN) and one.ack == end:
@@ -897,8 +909,10 @@ def compare(inst, oa, ob, tally, show, replay):
         nxt = inst.segs[i + 1] if i + 1 < len(inst.segs) else None
         after = ob.before[i + 1][0] if nxt and nxt.flow == seg.flow else None
         zw = seg.flow in zero_wnd
+        owed = (owed_a.get(seg.flow), owed_b.get(seg.flow))
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
-                             last_a, last_b, edges, inst.state, ob.before[i], after, zw)
+                             last_a, last_b, edges, inst.state, ob.before[i], after, zw,
+                             owed)
         if seg.flags & ACK and seg.win == 0:
             zero_wnd.add(seg.flow)
         # Else, a delayed ACK sent as its timer fired during this segment?
@@ -906,7 +920,7 @@ def compare(inst, oa, ob, tally, show, replay):
         if res is None and (a1, b1) != (a, b):
             res1, what1 = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
                                    last_a, last_b, edges, inst.state, ob.before[i], after,
-                                   zw)
+                                   zw, owed)
             if res1 is not None:
                 res, what = ('delayed-ack' if res1 == 'ok' else res1), what1
         for rs, owed in ((a, owed_a), (b, owed_b)):
@@ -934,7 +948,7 @@ def compare(inst, oa, ob, tally, show, replay):
         if res is not None:
             tally.explained[res] = tally.explained.get(res, 0) + 1
             if res in ('malformed-options', 'window-edge', 'simopen-ack', 'fin-again',
-                       'zero-window-wl1'):
+                       'zero-window-wl1', 'delayed-ack-wup'):
                 # One kernel took the segment (or its window), the other not.
                 tally.skipped += len(inst.segs) - i - 1
                 return

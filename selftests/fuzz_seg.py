@@ -909,10 +909,10 @@ def compare(inst, oa, ob, tally, show, replay):
         nxt = inst.segs[i + 1] if i + 1 < len(inst.segs) else None
         after = ob.before[i + 1][0] if nxt and nxt.flow == seg.flow else None
         zw = seg.flow in zero_wnd
-        owed = (owed_a.get(seg.flow), owed_b.get(seg.flow))
+        owes = (owed_a.get(seg.flow), owed_b.get(seg.flow))
         res, what = classify(seg, a, b, a[0].t if a else 0, b[0].t if b else 0,
                              last_a, last_b, edges, inst.state, ob.before[i], after, zw,
-                             owed)
+                             owes)
         if seg.flags & ACK and seg.win == 0:
             zero_wnd.add(seg.flow)
         # Else, a delayed ACK sent as its timer fired during this segment?
@@ -920,7 +920,7 @@ def compare(inst, oa, ob, tally, show, replay):
         if res is None and (a1, b1) != (a, b):
             res1, what1 = classify(seg, a1, b1, a[0].t if a else 0, b[0].t if b else 0,
                                    last_a, last_b, edges, inst.state, ob.before[i], after,
-                                   zw, owed)
+                                   zw, owes)
             if res1 is not None:
                 res, what = ('delayed-ack' if res1 == 'ok' else res1), what1
         for rs, owed in ((a, owed_a), (b, owed_b)):

@@ -155,12 +155,13 @@ static int sock4(int family4)
 }
 
 /*
- * A listener of @family on @addr, ephemeral port in *@port: IPV6_V6ONLY set
- * to @v6only first (-1: left alone, the bind is the first call).
+ * A listener of @family on @addr:@want (0: an ephemeral port), its port in
+ * *@port: IPV6_V6ONLY set to @v6only first (-1: left alone, the bind is the
+ * first call).
  */
-static int listen6(struct __test_metadata *_metadata, int family,
-		   const struct in6_addr *addr, int v6only,
-		   unsigned short *port)
+static int listen6_at(struct __test_metadata *_metadata, int family,
+		      const struct in6_addr *addr, int v6only, int want,
+		      unsigned short *port)
 {
 	int fd, p;
 
@@ -169,7 +170,8 @@ static int listen6(struct __test_metadata *_metadata, int family,
 	if (v6only >= 0)
 		ASSERT_EQ(0, set_int(fd, SOL_IPV6, IPV6_V6ONLY, v6only))
 			TH_LOG("IPV6_V6ONLY %d: %s", v6only, strerror(errno));
-	ASSERT_EQ(0, bind6(fd, addr, 0)) TH_LOG("bind: %s", strerror(errno));
+	ASSERT_EQ(0, bind6(fd, addr, want))
+		TH_LOG("bind port %d: %s", want, strerror(errno));
 	ASSERT_EQ(0, listen(fd, 8)) TH_LOG("listen: %s", strerror(errno));
 	ASSERT_EQ(0, set_timeouts(fd));
 	/* local_port() reads sin_port: where sin6_port is too. */
@@ -177,6 +179,13 @@ static int listen6(struct __test_metadata *_metadata, int family,
 	ASSERT_LT(0, p);
 	*port = p;
 	return fd;
+}
+
+static int listen6(struct __test_metadata *_metadata, int family,
+		   const struct in6_addr *addr, int v6only,
+		   unsigned short *port)
+{
+	return listen6_at(_metadata, family, addr, v6only, 0, port);
 }
 
 static int accept_t(struct __test_metadata *_metadata, int l)
@@ -250,6 +259,32 @@ static int free_port(int family)
 		port = local_port(fd);
 	close(fd);
 	return port;
+}
+
+/*
+ * A port free for IPv6 and IPv4 sockets of both @family and @other just
+ * now, or -1.  Earlier tests leave TIME-WAIT sockets behind, and a port
+ * picked in one port space may be held in the other.
+ */
+static int free_port2(int family, int other)
+{
+	int i, port, fd;
+
+	for (i = 0; i < 100; i++) {
+		port = free_port(family);
+		if (port < 0)
+			return -1;
+		fd = socket(other, SOCK_STREAM, 0);
+		if (fd < 0)
+			return -1;
+		if (!set_int(fd, SOL_IPV6, IPV6_V6ONLY, 0) &&
+		    !bind6(fd, &in6addr_any, port)) {
+			close(fd);
+			return port;
+		}
+		close(fd);
+	}
+	return -1;
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -929,14 +964,16 @@ TEST_F_TIMEOUT(inet6_api, addr_in_use, TEST_TIMEOUT)
 TEST_F_TIMEOUT(inet6_api, own_port_space, TEST_TIMEOUT)
 {
 	unsigned short port;
-	int other, l, o, c, a;
+	int other, want, l, o, c, a;
 
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	other = variant->tcpx ? AF_INET6 : tcpx_family();
 	if (other < 0)
 		SKIP(return, "tcpx not loaded: no other port space");
-	l = listen6(_metadata, self->family, &in6addr_any, 0, &port);
+	want = free_port2(self->family, other);
+	ASSERT_LT(0, want);
+	l = listen6_at(_metadata, self->family, &in6addr_any, 0, want, &port);
 	o = bound6(_metadata, other, &in6addr_any, 0, port);
 	ASSERT_EQ(0, listen(o, 8));
 
@@ -1073,8 +1110,14 @@ TEST_F_TIMEOUT(inet6_api, time_wait, TEST_TIMEOUT)
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
 	l = listen6(_metadata, self->family, lo6, -1, &port);
-	pair6(_metadata, self->family, l, port, &c, &a);
-	cport = local_port(c);
+	/* A client port no IPv4 socket holds, for the last bind below. */
+	cport = free_port(self->family);
+	ASSERT_LT(0, cport);
+	c = sock6(self->family);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, bind6(c, lo6, cport));
+	ASSERT_EQ(0, connect6(c, lo6, port));
+	a = accept_t(_metadata, l);
 	ASSERT_EQ(0, close(c));
 	ASSERT_EQ(0, recv(a, buf, sizeof(buf), 0));
 	ASSERT_EQ(0, close(a));
@@ -1731,7 +1774,7 @@ TEST_F_TIMEOUT(inet6_api, proc, TEST_TIMEOUT)
 	const struct in6_addr *lo6 = &in6addr_loopback;
 	struct in6_addr m = mapped(LOOPBACK);
 	unsigned short port, port2, tport;
-	int l, l2, t, c, a, c4, a4, cport, c4port;
+	int l, l2, t, c, a, c4, a4, cport, c4port, want;
 	const char *p6 = variant->proc6;
 
 	if (self->skip)
@@ -1741,7 +1784,10 @@ TEST_F_TIMEOUT(inet6_api, proc, TEST_TIMEOUT)
 		TH_LOG("%s missing or its header is not tcp6's", p6);
 
 	t = listen6(_metadata, AF_INET6, lo6, -1, &tport);
-	l = listen6(_metadata, self->family, lo6, -1, &port);
+	/* A port no IPv4 socket holds: the IPv4 table is searched for it. */
+	want = free_port(self->family);
+	ASSERT_LT(0, want);
+	l = listen6_at(_metadata, self->family, lo6, -1, want, &port);
 	ASSERT_EQ(1, proc6_count(p6, lo6, port, &in6addr_any, 0, ST_LISTEN))
 		TH_LOG("listener [::1]:%u not in %s", port, p6);
 	ASSERT_EQ(proc6_fields(TCP6_PROC, lo6, tport),

@@ -150,7 +150,8 @@ static inline int tcpx_proc_lines(const char *path, const char *header,
 static inline int tcpx_proc_count(const char *path, in_addr_t laddr, int lport,
 				  in_addr_t raddr, int rport, int st)
 {
-	char want_l[16], want_r[16];
+	/* Room for what gcc thinks an int port may print. */
+	char want_l[24], want_r[24];
 
 	snprintf(want_l, sizeof(want_l), "%08X:%04X", laddr, lport);
 	snprintf(want_r, sizeof(want_r), "%08X:%04X", raddr,

@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sock_diag (inet_diag) for tcpx: SOCK_DIAG_BY_FAMILY requests for IP
+ * protocol tcpx_ipproto on AF_INET and AF_INET6 answer as tcp_diag's do for
+ * protocol 6 -- dumps with the state filter and bytecode, exact lookups,
+ * INET_DIAG_INFO (struct tcpx_info), MEMINFO, SKMEMINFO, CONG -- and
+ * SOCK_DESTROY aborts a connection as tcp_abort() (ss -K).
+ *
+ * The kernel's inet_diag_dump_icsk() and inet_sk_diag_fill() cannot serve:
+ * they compare and report sk_family, the tcpx family for full sockets, and
+ * hash tcpx's tables with TCP's functions.  So the walk (the namespace's
+ * list of full sockets, then ehash for request and TIME-WAIT socks, as
+ * /proc/net/tcpx), the fill and the bytecode's entry are tcpx's, and each
+ * sock is reported with the family TCP reports it with: AF_INET6 for an
+ * IPv6 socket (v4-mapped ones too), AF_INET for an IPv4 one
+ * (tcpx_sk_v6()).  The bytecode interpreter is a copy of inet_diag's,
+ * which is not exported; inet_diag checked the program when the dump
+ * started.
+ *
+ * inet_diag is a module on Debian's kernel: tcpx takes its functions with
+ * symbol_request(), which loads it, so that tcpx.ko itself loads (insmod)
+ * without it and works on kernels without CONFIG_INET_DIAG.
+ */
+#include <linux/inet_diag.h>
+#include <linux/kmod.h>
+#include <linux/module.h>
+#include <linux/sock_diag.h>
+#include <net/inet_timewait_sock.h>
+#include <net/netlink.h>
+#include <net/request_sock.h>
+#include <net/sock.h>
+
+#include "tcpx.h"
+
+/*
+ * SOCK_DESTROY and ss -K, as tcp_abort(): a request sock is dropped, a
+ * TIME-WAIT sock killed, a listener stops listening, and a connection is
+ * reset (RST to the peer where TCP would send one) with err for its owner.
+ * An orphan is left to finish on its own, as TCP leaves it.
+ */
+int tcpx_abort(struct sock *sk, int err)
+{
+	int state = inet_sk_state_load(sk);
+
+	if (state == TCP_NEW_SYN_RECV) {
+		struct request_sock *req = inet_reqsk(sk);
+
+		local_bh_disable();
+		tcpx_reqsk_drop(req->rsk_listener, req);
+		local_bh_enable();
+		return 0;
+	}
+	if (state == TCP_TIME_WAIT) {
+		struct inet_timewait_sock *tw = inet_twsk(sk);
+
+		refcount_inc(&tw->tw_refcnt);
+		local_bh_disable();
+		inet_twsk_deschedule_put(tw);
+		local_bh_enable();
+		return 0;
+	}
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		tcpx_set_state(sk, TCP_CLOSE);
+		inet_csk_listen_stop(sk);
+	}
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		if ((1 << sk->sk_state) &
+		    (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
+		     TCPF_FIN_WAIT2 | TCPF_SYN_RECV))
+			tcpx_send_active_reset(sk, GFP_ATOMIC);
+		tcpx_done_with_error(sk, err);
+	}
+	bh_unlock_sock(sk);
+	local_bh_enable();
+	tcpx_write_queue_purge(sk);
+	release_sock(sk);
+	return 0;
+}
+
+#if IS_ENABLED(CONFIG_INET_DIAG)
+
+/* inet_diag's functions, taken at init (inet_diag may be a module). */
+static struct {
+	int (*reg)(const struct inet_diag_handler *h);
+	void (*unreg)(const struct inet_diag_handler *h);
+	int (*attrs_fill)(struct sock *sk, struct sk_buff *skb,
+			  struct inet_diag_msg *r, int ext,
+			  struct user_namespace *user_ns, bool net_admin);
+} tcpx_inet_diag;
+
+/* A sock as the filters see it: its reported family, addresses, ports. */
+struct tcpx_diag_entry {
+	__be32	saddr[4];
+	__be32	daddr[4];
+	u16	family;
+	u16	sport;		/* host order */
+	__be16	dport;
+	int	ifindex;
+	u32	userlocks;
+	u32	mark;
+	u64	cgroup_id;
+};
+
+/* The family TCP would report sk with, and its addresses in that family. */
+static void tcpx_diag_entry(const struct sock *sk, bool full,
+			    struct tcpx_diag_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->sport = sk->sk_num;
+	e->dport = sk->sk_dport;
+	e->ifindex = READ_ONCE(sk->sk_bound_dev_if);
+
+	if (full) {
+		e->family = inet_sk(sk)->pinet6 ? AF_INET6 : AF_INET;
+		e->userlocks = sk->sk_userlocks;	/* a bit field in 6.1 */
+		e->mark = READ_ONCE(sk->sk_mark);
+#ifdef CONFIG_SOCK_CGROUP_DATA
+		e->cgroup_id = cgroup_id(sock_cgroup_ptr((struct sock_cgroup_data *)
+						    &sk->sk_cgrp_data));
+#endif
+	} else if (sk->sk_state == TCP_TIME_WAIT) {
+		/* tw_family is AF_INET or AF_INET6 (tcpx_v6_tw_init()). */
+		e->family = sk->sk_family;
+		e->mark = inet_twsk(sk)->tw_mark;
+	} else {
+		const struct request_sock *req = inet_reqsk(sk);
+
+		/* As TCP: the listener's family (tcpx_sk_v6() asks it). */
+		e->family = tcpx_sk_v6(sk) ? AF_INET6 : AF_INET;
+		e->mark = inet_rsk(req)->ir_mark;
+		/* An IPv4 request of an IPv6 listener has IPv4 addresses. */
+		if (e->family == AF_INET6 && req->rsk_ops->family != AF_INET6) {
+			ipv6_addr_set_v4mapped(sk->sk_rcv_saddr,
+					       (struct in6_addr *)e->saddr);
+			ipv6_addr_set_v4mapped(sk->sk_daddr,
+					       (struct in6_addr *)e->daddr);
+			return;
+		}
+	}
+
+	if (e->family == AF_INET6) {
+		memcpy(e->saddr, &sk->sk_v6_rcv_saddr, sizeof(e->saddr));
+		memcpy(e->daddr, &sk->sk_v6_daddr, sizeof(e->daddr));
+	} else {
+		e->saddr[0] = sk->sk_rcv_saddr;
+		e->daddr[0] = sk->sk_daddr;
+	}
+}
+
+/* inet_diag's bitstring_match() */
+static bool tcpx_diag_bits_match(const __be32 *a1, const __be32 *a2, int bits)
+{
+	int words = bits >> 5;
+
+	bits &= 0x1f;
+	if (words && memcmp(a1, a2, words << 2))
+		return false;
+	if (bits) {
+		__be32 mask = htonl(0xffffffff << (32 - bits));
+
+		if ((a1[words] ^ a2[words]) & mask)
+			return false;
+	}
+	return true;
+}
+
+static bool tcpx_diag_hostcond(const struct inet_diag_bc_op *op,
+			       const struct tcpx_diag_entry *e)
+{
+	const struct inet_diag_hostcond *cond = (const void *)(op + 1);
+	bool src = op->code == INET_DIAG_BC_S_COND;
+	const __be32 *addr = src ? e->saddr : e->daddr;
+
+	if (cond->port != -1 &&
+	    cond->port != (src ? e->sport : ntohs(e->dport)))
+		return false;
+	if (cond->family != AF_UNSPEC && cond->family != e->family) {
+		/* An IPv4 prefix matches a v4-mapped address. */
+		return e->family == AF_INET6 && cond->family == AF_INET &&
+		       !addr[0] && !addr[1] && addr[2] == htonl(0xffff) &&
+		       tcpx_diag_bits_match(addr + 3, cond->addr,
+					    cond->prefix_len);
+	}
+	return !cond->prefix_len ||
+	       tcpx_diag_bits_match(addr, cond->addr, cond->prefix_len);
+}
+
+/* inet_diag_bc_run(), over tcpx's entry. */
+static bool tcpx_diag_bc_run(const struct nlattr *_bc,
+			     const struct tcpx_diag_entry *e)
+{
+	const void *bc = nla_data(_bc);
+	int len = nla_len(_bc);
+
+	while (len > 0) {
+		const struct inet_diag_bc_op *op = bc;
+		u16 dport = ntohs(e->dport);
+		bool yes = true;
+
+		switch (op->code) {
+		case INET_DIAG_BC_NOP:
+			break;
+		case INET_DIAG_BC_JMP:
+			yes = false;
+			break;
+		case INET_DIAG_BC_S_EQ:
+			yes = e->sport == op[1].no;
+			break;
+		case INET_DIAG_BC_S_GE:
+			yes = e->sport >= op[1].no;
+			break;
+		case INET_DIAG_BC_S_LE:
+			yes = e->sport <= op[1].no;
+			break;
+		case INET_DIAG_BC_D_EQ:
+			yes = dport == op[1].no;
+			break;
+		case INET_DIAG_BC_D_GE:
+			yes = dport >= op[1].no;
+			break;
+		case INET_DIAG_BC_D_LE:
+			yes = dport <= op[1].no;
+			break;
+		case INET_DIAG_BC_AUTO:
+			yes = !(e->userlocks & SOCK_BINDPORT_LOCK);
+			break;
+		case INET_DIAG_BC_S_COND:
+		case INET_DIAG_BC_D_COND:
+			yes = tcpx_diag_hostcond(op, e);
+			break;
+		case INET_DIAG_BC_DEV_COND:
+			yes = *(const u32 *)(op + 1) == e->ifindex;
+			break;
+		case INET_DIAG_BC_MARK_COND: {
+			const struct inet_diag_markcond *cond = (const void *)(op + 1);
+
+			yes = (e->mark & cond->mask) == cond->mark;
+			break;
+		}
+		case INET_DIAG_BC_CGROUP_COND: {
+			u64 id;
+
+			memcpy(&id, op + 1, sizeof(id));
+			yes = id == e->cgroup_id;
+			break;
+		}
+		}
+		if (yes) {
+			len -= op->yes;
+			bc += op->yes;
+		} else {
+			len -= op->no;
+			bc += op->no;
+		}
+	}
+	return len == 0;
+}
+
+/*
+ * The state tcp_diag filters a sock by: a TIME-WAIT one's substate.  full
+ * says what the sock is, found where it was: a full socket may say
+ * TIME_WAIT for an instant before its TIME-WAIT sock takes over.
+ */
+static int tcpx_diag_state(const struct sock *sk, bool full)
+{
+	if (full)
+		return inet_sk_state_load(sk);
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return READ_ONCE(inet_twsk(sk)->tw_substate);
+	return TCP_SYN_RECV;
+}
+
+/* What inet_diag_dump_icsk() asks of a sock before it reports it. */
+static bool tcpx_diag_wanted(const struct sock *sk, bool full,
+			     const struct inet_diag_req_v2 *r,
+			     const struct nlattr *bc)
+{
+	struct tcpx_diag_entry e;
+	int state = tcpx_diag_state(sk, full);
+
+	/* Closed: only bound, or gone; TIME-WAIT: its sock is listed. */
+	if ((full && (state == TCP_CLOSE || state == TCP_TIME_WAIT)) ||
+	    !(r->idiag_states & (1 << state)))
+		return false;
+	/* Listeners are not dumped when a peer port is asked for. */
+	if (state == TCP_LISTEN && r->id.idiag_dport)
+		return false;
+	tcpx_diag_entry(sk, full, &e);
+	if (r->sdiag_family != AF_UNSPEC && r->sdiag_family != e.family)
+		return false;
+	if (r->id.idiag_sport && r->id.idiag_sport != htons(e.sport))
+		return false;
+	if (r->id.idiag_dport && r->id.idiag_dport != e.dport)
+		return false;
+	return !bc || tcpx_diag_bc_run(bc, &e);
+}
+
+/* inet_diag_msg_common_fill() with the family and addresses TCP reports. */
+static void tcpx_diag_common(struct inet_diag_msg *r, struct sock *sk,
+			     bool full)
+{
+	struct tcpx_diag_entry e;
+
+	tcpx_diag_entry(sk, full, &e);
+	r->idiag_family = e.family;
+	r->id.idiag_sport = htons(e.sport);
+	r->id.idiag_dport = e.dport;
+	r->id.idiag_if = e.ifindex;
+	sock_diag_save_cookie(sk, r->id.idiag_cookie);
+	memcpy(r->id.idiag_src, e.saddr, sizeof(r->id.idiag_src));
+	memcpy(r->id.idiag_dst, e.daddr, sizeof(r->id.idiag_dst));
+}
+
+/* A full socket's timer, as inet_sk_diag_fill() reports TCP's. */
+static void tcpx_diag_timer(struct sock *sk, struct inet_diag_msg *r)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	unsigned long expires;
+
+	if (icsk->icsk_pending == ICSK_TIME_RETRANS) {
+		r->idiag_timer = 1;
+		r->idiag_retrans = icsk->icsk_retransmits;
+		expires = icsk->icsk_timeout;
+	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {
+		r->idiag_timer = 4;
+		r->idiag_retrans = icsk->icsk_probes_out;
+		expires = icsk->icsk_timeout;
+	} else if (timer_pending(&icsk->icsk_keepalive_timer)) {
+		r->idiag_timer = 2;
+		r->idiag_retrans = icsk->icsk_probes_out;
+		expires = icsk->icsk_keepalive_timer.expires;
+	} else {
+		return;
+	}
+	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
+}
+
+/* tcp_diag_get_info()'s queues: a listener's are its accept queue. */
+static void tcpx_diag_queues(struct sock *sk, struct inet_diag_msg *r)
+{
+	const struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (inet_sk_state_load(sk) == TCP_LISTEN) {
+		r->idiag_rqueue = READ_ONCE(sk->sk_ack_backlog);
+		r->idiag_wqueue = READ_ONCE(sk->sk_max_ack_backlog);
+	} else {
+		r->idiag_rqueue = max_t(int, READ_ONCE(tsk->rcv_nxt) -
+					     READ_ONCE(tsk->copied_seq), 0);
+		r->idiag_wqueue = READ_ONCE(tsk->write_seq) -
+				  READ_ONCE(tsk->snd_una);
+	}
+}
+
+/* inet_sk_diag_fill() for a full tcpx socket; it may sleep (INFO). */
+static int tcpx_diag_fill_sk(struct sock *sk, struct sk_buff *skb,
+			     struct netlink_callback *cb,
+			     const struct inet_diag_req_v2 *req,
+			     u16 nlmsg_flags, bool net_admin)
+{
+	int ext = req->idiag_ext;
+	struct inet_diag_msg *r;
+	struct nlmsghdr *nlh;
+	struct nlattr *attr;
+
+	nlh = nlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			cb->nlh->nlmsg_type, sizeof(*r), nlmsg_flags);
+	if (!nlh)
+		return -EMSGSIZE;
+	r = nlmsg_data(nlh);
+	memset(r, 0, sizeof(*r));
+	tcpx_diag_common(r, sk, true);
+	r->idiag_state = inet_sk_state_load(sk);
+
+	/* After the family: it puts TCLASS and SKV6ONLY for AF_INET6. */
+	if (tcpx_inet_diag.attrs_fill(sk, skb, r, ext,
+				      sk_user_ns(NETLINK_CB(cb->skb).sk),
+				      net_admin))
+		goto errout;
+
+	if (ext & (1 << (INET_DIAG_MEMINFO - 1))) {
+		struct inet_diag_meminfo minfo = {
+			.idiag_rmem = sk_rmem_alloc_get(sk),
+			.idiag_wmem = READ_ONCE(sk->sk_wmem_queued),
+			.idiag_fmem = sk_forward_alloc_get(sk),
+			.idiag_tmem = sk_wmem_alloc_get(sk),
+		};
+
+		if (nla_put(skb, INET_DIAG_MEMINFO, sizeof(minfo), &minfo) < 0)
+			goto errout;
+	}
+	if ((ext & (1 << (INET_DIAG_SKMEMINFO - 1))) &&
+	    sock_diag_put_meminfo(sk, skb, INET_DIAG_SKMEMINFO))
+		goto errout;
+
+	tcpx_diag_timer(sk, r);
+	tcpx_diag_queues(sk, r);
+
+	if (ext & (1 << (INET_DIAG_INFO - 1))) {
+		attr = nla_reserve_64bit(skb, INET_DIAG_INFO,
+					 sizeof(struct tcpx_info),
+					 INET_DIAG_PAD);
+		if (!attr)
+			goto errout;
+		tcpx_get_info(sk, nla_data(attr));
+	}
+	/* tcpx's congestion control is NewReno, TCP's "reno". */
+	if ((ext & (1 << (INET_DIAG_CONG - 1))) &&
+	    nla_put_string(skb, INET_DIAG_CONG, "reno") < 0)
+		goto errout;
+
+	nlmsg_end(skb, nlh);
+	return 0;
+
+errout:
+	nlmsg_cancel(skb, nlh);
+	return -EMSGSIZE;
+}
+
+/* inet_twsk_diag_fill() and inet_req_diag_fill(), with tcpx's family. */
+static int tcpx_diag_fill_mini(struct sock *sk, struct sk_buff *skb,
+			       struct netlink_callback *cb, u16 nlmsg_flags,
+			       bool net_admin)
+{
+	struct inet_diag_msg *r;
+	struct nlmsghdr *nlh;
+	unsigned long expires;
+	u32 mark;
+
+	nlh = nlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			cb->nlh->nlmsg_type, sizeof(*r), nlmsg_flags);
+	if (!nlh)
+		return -EMSGSIZE;
+	r = nlmsg_data(nlh);
+	memset(r, 0, sizeof(*r));
+	tcpx_diag_common(r, sk, false);
+	r->idiag_state = tcpx_diag_state(sk, false);
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		r->idiag_timer = 3;
+		expires = inet_twsk(sk)->tw_timer.expires;
+		mark = inet_twsk(sk)->tw_mark;
+	} else {
+		r->idiag_timer = 1;
+		r->idiag_retrans = inet_reqsk(sk)->num_retrans;
+		expires = inet_reqsk(sk)->rsk_timer.expires;
+		mark = inet_rsk(inet_reqsk(sk))->ir_mark;
+	}
+	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
+
+	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK, mark)) {
+		nlmsg_cancel(skb, nlh);
+		return -EMSGSIZE;
+	}
+	nlmsg_end(skb, nlh);
+	return 0;
+}
+
+static int tcpx_diag_fill(struct sock *sk, bool full, struct sk_buff *skb,
+			  struct netlink_callback *cb,
+			  const struct inet_diag_req_v2 *req,
+			  u16 nlmsg_flags, bool net_admin)
+{
+	if (full)
+		return tcpx_diag_fill_sk(sk, skb, cb, req, nlmsg_flags,
+					 net_admin);
+	return tcpx_diag_fill_mini(sk, skb, cb, nlmsg_flags, net_admin);
+}
+
+/* Socks are reported a batch at a time, referenced, outside the locks. */
+#define TCPX_DIAG_BATCH	16
+
+enum { TCPX_DIAG_SOCKS, TCPX_DIAG_EHASH, TCPX_DIAG_DONE };
+
+/*
+ * Where a dump goes on: cb->args[0] the phase, [1] the index in the
+ * namespace's list or the ehash bucket, [2] the index in that bucket.
+ */
+struct tcpx_diag_batch {
+	struct sock	*sk[TCPX_DIAG_BATCH];
+	long		pos[TCPX_DIAG_BATCH];
+	int		n;
+	bool		full;	/* full sockets, or request and TIME-WAIT */
+};
+
+/* Reports the batch; false, and where it stopped in *pos, if skb is full. */
+static bool tcpx_diag_flush(struct tcpx_diag_batch *b, struct sk_buff *skb,
+			    struct netlink_callback *cb,
+			    const struct inet_diag_req_v2 *r, long *pos)
+{
+	bool net_admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	bool room = true;
+	int i;
+
+	for (i = 0; i < b->n; i++) {
+		if (room && tcpx_diag_fill(b->sk[i], b->full, skb, cb, r,
+					   NLM_F_MULTI, net_admin) < 0) {
+			room = false;
+			*pos = b->pos[i];
+		}
+		sock_gen_put(b->sk[i]);
+	}
+	return room;
+}
+
+static void tcpx_diag_add(struct tcpx_diag_batch *b, struct sock *sk, long pos)
+{
+	if (!refcount_inc_not_zero(&sk->sk_refcnt))
+		return;
+	b->sk[b->n] = sk;
+	b->pos[b->n++] = pos;
+}
+
+/* The namespace's full sockets from index cb->args[1]; false when full. */
+static bool tcpx_diag_dump_socks(struct sk_buff *skb,
+				 struct netlink_callback *cb,
+				 const struct inet_diag_req_v2 *r,
+				 const struct nlattr *bc)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(sock_net(skb->sk));
+	struct tcpx_diag_batch b = { .full = true };
+	struct tcpx_sock *tsk;
+	long i;
+
+	do {
+		b.n = 0;
+		i = 0;
+		spin_lock_bh(&pn->sockets_lock);
+		hlist_for_each_entry(tsk, &pn->sockets, node) {
+			struct sock *sk = (struct sock *)tsk;
+
+			if (i++ < cb->args[1] || !tcpx_diag_wanted(sk, true, r, bc))
+				continue;
+			tcpx_diag_add(&b, sk, i - 1);
+			if (b.n == TCPX_DIAG_BATCH)
+				break;
+		}
+		spin_unlock_bh(&pn->sockets_lock);
+		cb->args[1] = i;
+		if (!tcpx_diag_flush(&b, skb, cb, r, &cb->args[1]))
+			return false;
+		cond_resched();
+	} while (b.n == TCPX_DIAG_BATCH);
+	return true;
+}
+
+/* Request and TIME-WAIT socks from bucket args[1], index args[2]. */
+static bool tcpx_diag_dump_ehash(struct sk_buff *skb,
+				 struct netlink_callback *cb,
+				 const struct inet_diag_req_v2 *r,
+				 const struct nlattr *bc)
+{
+	struct net *net = sock_net(skb->sk);
+	struct tcpx_diag_batch b = { .full = false };
+
+	for (; cb->args[1] <= tcpx_hashinfo.ehash_mask;
+	     cb->args[1]++, cb->args[2] = 0) {
+		unsigned int bucket = cb->args[1];
+		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[bucket];
+		spinlock_t *lock = inet_ehash_lockp(&tcpx_hashinfo, bucket);
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+		long i;
+
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		do {
+			b.n = 0;
+			i = 0;
+			spin_lock_bh(lock);
+			sk_nulls_for_each(sk, node, &head->chain) {
+				if (i++ < cb->args[2] || sk_fullsock(sk) ||
+				    !net_eq(sock_net(sk), net) ||
+				    !tcpx_diag_wanted(sk, false, r, bc))
+					continue;
+				tcpx_diag_add(&b, sk, i - 1);
+				if (b.n == TCPX_DIAG_BATCH)
+					break;
+			}
+			spin_unlock_bh(lock);
+			cb->args[2] = i;
+			if (!tcpx_diag_flush(&b, skb, cb, r, &cb->args[2]))
+				return false;
+			cond_resched();
+		} while (b.n == TCPX_DIAG_BATCH);
+	}
+	return true;
+}
+
+static void tcpx_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct inet_diag_req_v2 *r)
+{
+	struct inet_diag_dump_data *cb_data = cb->data;
+	const struct nlattr *bc = cb_data->inet_diag_nla_bc;
+	struct inet_diag_req_v2 req = *r;
+
+	/* SYN-RECV asks for request socks too, as in TCP's dump. */
+	if (req.idiag_states & TCPF_SYN_RECV)
+		req.idiag_states |= TCPF_NEW_SYN_RECV;
+
+	if (cb->args[0] == TCPX_DIAG_SOCKS) {
+		if (!tcpx_diag_dump_socks(skb, cb, &req, bc))
+			return;
+		cb->args[0] = TCPX_DIAG_EHASH;
+		cb->args[1] = 0;
+		cb->args[2] = 0;
+	}
+	if (cb->args[0] == TCPX_DIAG_EHASH) {
+		if ((req.idiag_states & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2 |
+					 TCPF_NEW_SYN_RECV)) &&
+		    !tcpx_diag_dump_ehash(skb, cb, &req, bc))
+			return;
+		cb->args[0] = TCPX_DIAG_DONE;
+	}
+}
+
+/* Does sk have the 4-tuple asked for?  v4-mapped pairs match IPv4 ones. */
+static bool tcpx_diag_is(const struct sock *sk, bool full,
+			 const struct inet_diag_req_v2 *req)
+{
+	const struct inet_diag_sockid *id = &req->id;
+	struct tcpx_diag_entry e;
+	const __be32 *src = id->idiag_src, *dst = id->idiag_dst;
+	const __be32 *s = NULL, *d = NULL;
+	int words = 1;
+
+	tcpx_diag_entry(sk, full, &e);
+	if (id->idiag_sport != htons(e.sport) || id->idiag_dport != e.dport)
+		return false;
+	if (id->idiag_if && e.ifindex && id->idiag_if != e.ifindex)
+		return false;
+	if (req->sdiag_family == AF_INET6) {
+		if (ipv6_addr_v4mapped((const struct in6_addr *)src) &&
+		    ipv6_addr_v4mapped((const struct in6_addr *)dst)) {
+			src += 3;
+			dst += 3;
+		} else {
+			words = 4;
+		}
+	}
+	if (e.family == AF_INET6) {
+		s = e.saddr;
+		d = e.daddr;
+		if (ipv6_addr_v4mapped((const struct in6_addr *)s) &&
+		    ipv6_addr_v4mapped((const struct in6_addr *)d)) {
+			s += 3;
+			d += 3;
+			if (words != 1)
+				return false;
+		} else if (words != 4) {
+			return false;
+		}
+	} else {
+		s = e.saddr;
+		d = e.daddr;
+		if (words != 1)
+			return false;
+	}
+	return !memcmp(s, src, words * 4) && !memcmp(d, dst, words * 4);
+}
+
+/*
+ * As inet_diag_find_one_icsk(): the sock of a 4-tuple, referenced, and
+ * only if it has the cookie asked for.  tcpx's tables are walked as the
+ * dump walks them: they are not hashed with the kernel's functions.
+ */
+static struct sock *tcpx_diag_find(struct net *net,
+				   const struct inet_diag_req_v2 *req,
+				   bool *full)
+{
+	struct tcpx_pernet *pn = tcpx_pernet(net);
+	struct sock *sk, *found = NULL;
+	struct hlist_nulls_node *node;
+	struct tcpx_sock *tsk;
+	unsigned int i;
+
+	if (req->sdiag_family != AF_INET && req->sdiag_family != AF_INET6)
+		return ERR_PTR(-EINVAL);
+
+	spin_lock_bh(&pn->sockets_lock);
+	hlist_for_each_entry(tsk, &pn->sockets, node) {
+		sk = (struct sock *)tsk;
+		if (!((1 << inet_sk_state_load(sk)) &
+		      (TCPF_CLOSE | TCPF_TIME_WAIT)) &&
+		    tcpx_diag_is(sk, true, req) &&
+		    refcount_inc_not_zero(&sk->sk_refcnt)) {
+			found = sk;
+			break;
+		}
+	}
+	spin_unlock_bh(&pn->sockets_lock);
+	*full = found;
+
+	for (i = 0; !found && i <= tcpx_hashinfo.ehash_mask; i++) {
+		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[i];
+		spinlock_t *lock = inet_ehash_lockp(&tcpx_hashinfo, i);
+
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		spin_lock_bh(lock);
+		sk_nulls_for_each(sk, node, &head->chain) {
+			if (!sk_fullsock(sk) && net_eq(sock_net(sk), net) &&
+			    tcpx_diag_is(sk, false, req) &&
+			    refcount_inc_not_zero(&sk->sk_refcnt)) {
+				found = sk;
+				break;
+			}
+		}
+		spin_unlock_bh(lock);
+	}
+	if (!found)
+		return ERR_PTR(-ENOENT);
+	if (sock_diag_check_cookie(found, req->id.idiag_cookie)) {
+		sock_gen_put(found);
+		return ERR_PTR(-ENOENT);
+	}
+	return found;
+}
+
+static int tcpx_diag_dump_one(struct netlink_callback *cb,
+			      const struct inet_diag_req_v2 *req)
+{
+	struct sk_buff *in_skb = cb->skb;
+	bool net_admin = netlink_net_capable(in_skb, CAP_NET_ADMIN);
+	struct net *net = sock_net(in_skb->sk);
+	struct sk_buff *rep;
+	struct sock *sk;
+	bool full;
+	int err;
+
+	sk = tcpx_diag_find(net, req, &full);
+	if (IS_ERR(sk))
+		return PTR_ERR(sk);
+
+	rep = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!rep) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = tcpx_diag_fill(sk, full, rep, cb, req, 0, net_admin);
+	if (err < 0) {
+		WARN_ON(err == -EMSGSIZE);
+		nlmsg_free(rep);
+		goto out;
+	}
+	err = nlmsg_unicast(net->diag_nlsk, rep, NETLINK_CB(in_skb).portid);
+out:
+	sock_gen_put(sk);
+	return err;
+}
+
+/* For inet_diag's other callers; the queues, as tcp_diag_get_info(). */
+static void tcpx_diag_get_info(struct sock *sk, struct inet_diag_msg *r,
+			       void *info)
+{
+	if (!sk_fullsock(sk))
+		return;
+	tcpx_diag_queues(sk, r);
+	if (info)
+		tcpx_get_info(sk, info);
+}
+
+#ifdef CONFIG_INET_DIAG_DESTROY
+static int tcpx_diag_destroy(struct sk_buff *in_skb,
+			     const struct inet_diag_req_v2 *req)
+{
+	struct sock *sk;
+	bool full;
+	int err;
+
+	sk = tcpx_diag_find(sock_net(in_skb->sk), req, &full);
+	if (IS_ERR(sk))
+		return PTR_ERR(sk);
+	/* CAP_NET_ADMIN in the socket's namespace; tcpx_prot's diag_destroy. */
+	err = sock_diag_destroy(sk, ECONNABORTED);
+	sock_gen_put(sk);
+	return err;
+}
+#endif
+
+/* idiag_type is set at init: tcpx's protocol number is a parameter. */
+static struct inet_diag_handler tcpx_diag_handler = {
+#ifdef TCPX_HAVE_INET_DIAG_OWNER
+	.owner			= THIS_MODULE,
+#endif
+	.dump			= tcpx_diag_dump,
+	.dump_one		= tcpx_diag_dump_one,
+	.idiag_get_info		= tcpx_diag_get_info,
+#ifdef CONFIG_INET_DIAG_DESTROY
+	.destroy		= tcpx_diag_destroy,
+#endif
+	.idiag_info_size	= sizeof(struct tcpx_info),
+};
+
+static bool tcpx_diag_registered;
+
+static void tcpx_diag_put_symbols(void)
+{
+	if (tcpx_inet_diag.reg)
+		symbol_put(inet_diag_register);
+	if (tcpx_inet_diag.unreg)
+		symbol_put(inet_diag_unregister);
+	if (tcpx_inet_diag.attrs_fill)
+		symbol_put(inet_diag_msg_attrs_fill);
+	memset(&tcpx_inet_diag, 0, sizeof(tcpx_inet_diag));
+}
+
+/*
+ * Without inet_diag (not built, or its module missing) tcpx goes on
+ * without sock_diag, as it does when another handler holds the protocol.
+ */
+int tcpx_diag_init(void)
+{
+	int err;
+
+	tcpx_inet_diag.reg = symbol_request(inet_diag_register);
+	tcpx_inet_diag.unreg = symbol_get(inet_diag_unregister);
+	tcpx_inet_diag.attrs_fill = symbol_get(inet_diag_msg_attrs_fill);
+	if (!tcpx_inet_diag.reg || !tcpx_inet_diag.unreg ||
+	    !tcpx_inet_diag.attrs_fill) {
+		pr_info("no inet_diag: no sock_diag for tcpx\n");
+		tcpx_diag_put_symbols();
+		return 0;
+	}
+
+	tcpx_diag_handler.idiag_type = tcpx_ipproto;
+	err = tcpx_inet_diag.reg(&tcpx_diag_handler);
+	if (err) {
+		pr_warn("inet_diag handler for protocol %d: %d, no sock_diag\n",
+			tcpx_ipproto, err);
+		tcpx_diag_put_symbols();
+		return 0;
+	}
+	tcpx_diag_registered = true;
+	return 0;
+}
+
+void tcpx_diag_exit(void)
+{
+	if (tcpx_diag_registered)
+		tcpx_inet_diag.unreg(&tcpx_diag_handler);
+	tcpx_diag_registered = false;
+	tcpx_diag_put_symbols();
+}
+
+#else /* !CONFIG_INET_DIAG */
+
+int tcpx_diag_init(void)
+{
+	return 0;
+}
+
+void tcpx_diag_exit(void)
+{
+}
+
+#endif /* CONFIG_INET_DIAG */

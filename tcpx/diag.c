@@ -281,10 +281,13 @@ static bool tcpx_diag_wanted(const struct sock *sk, bool full,
 {
 	struct tcpx_diag_entry e;
 	int state = tcpx_diag_state(sk, full);
+	/* A request sock answers to TCPF_NEW_SYN_RECV, as in TCP's dump. */
+	int bit = !full && sk->sk_state == TCP_NEW_SYN_RECV ?
+		  TCP_NEW_SYN_RECV : state;
 
 	/* Closed: only bound, or gone; TIME-WAIT: its sock is listed. */
 	if ((full && (state == TCP_CLOSE || state == TCP_TIME_WAIT)) ||
-	    !(r->idiag_states & (1 << state)))
+	    !(r->idiag_states & (1 << bit)))
 		return false;
 	/* Listeners are not dumped when a peer port is asked for. */
 	if (state == TCP_LISTEN && r->id.idiag_dport)

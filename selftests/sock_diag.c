@@ -9,8 +9,10 @@
  * (family, state, ports, addresses, queues, timer, INET_DIAG_INFO's
  * tcpi_state, SKMEMINFO, CONG); neither protocol's dump lists the other's
  * sockets; the state filter; a bytecode address filter; an exact lookup by
- * 4-tuple and cookie; SOCK_DESTROY resets the peer.  Not covered: SYN-RECV
- * request socks (a third ACK would have to be dropped).
+ * 4-tuple and cookie; SOCK_DESTROY resets the peer; a SYN-RECV request
+ * sock (TCP_DEFER_ACCEPT holds it).  Not covered: the addresses of an IPv4
+ * request of a dual-stack listener, the lookup and destruction of request
+ * and TIME-WAIT socks.
  *
  * Run as root with tcpx.ko loaded; without inet_diag (the debug kernel
  * has none) or without the module, the variants SKIP.  KTAP output.
@@ -505,6 +507,53 @@ TEST_F(diag, time_wait)
 	n = dump(self->other, cfam, ALL_STATES, self->rec);
 	if (n >= 0)
 		ASSERT_EQ(NULL, find(self->rec, n, self->cport, self->lport));
+}
+
+/*
+ * A request sock: with TCP_DEFER_ACCEPT the listener drops the third ACK
+ * while it carries no data, so the connection stays SYN-RECV on its side.
+ */
+TEST_F(diag, syn_recv)
+{
+	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct sockaddr_storage ss;
+	struct drec *r = NULL;
+	socklen_t len;
+	int n, i;
+
+	SKIP_IF_NEEDED();
+	self->lfd = mksock(_metadata, self->family, lfam);
+	len = laddr(variant->af, &ss, 0);
+	ASSERT_EQ(0, bind(self->lfd, (struct sockaddr *)&ss, len));
+	ASSERT_EQ(0, set_int(self->lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 30));
+	ASSERT_EQ(0, listen(self->lfd, 7));
+	self->lport = local_port(self->lfd);
+	self->cfd = mksock(_metadata, self->family,
+			   variant->af == V6 ? AF_INET6 : AF_INET);
+	len = laddr(variant->af == MAPPED ? V4 : variant->af, &ss, self->lport);
+	ASSERT_EQ(0, connect(self->cfd, (struct sockaddr *)&ss, len));
+	self->cport = local_port(self->cfd);
+	for (i = 0; i < 50 && !r; i++) {
+		n = dump(self->proto, lfam, 1 << TCP_SYN_RECV, self->rec);
+		ASSERT_LE(0, n);
+		r = find(self->rec, n, self->lport, self->cport);
+		if (!r)
+			usleep(20000);
+	}
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(TCP_SYN_RECV, r->m.idiag_state);
+	ASSERT_EQ(lfam, r->m.idiag_family);
+	ASSERT_EQ(1, r->m.idiag_timer);
+	ASSERT_EQ(-1, r->info_state);
+	if (variant->af != MAPPED)
+		check_addr(_metadata, r, lfam, false);
+	/* Not established, nor in the other protocol's dump. */
+	n = dump(self->proto, lfam, 1 << TCP_ESTABLISHED, self->rec);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
+	n = dump(self->other, lfam, ALL_STATES, self->rec);
+	if (n >= 0)
+		ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
 }
 
 TEST_F(diag, destroy)

@@ -7,15 +7,16 @@
  * SOCK_DESTROY aborts a connection as tcp_abort() (ss -K).
  *
  * The kernel's inet_diag_dump_icsk() and inet_sk_diag_fill() cannot serve:
- * they compare and report sk_family, the tcpx family for full sockets, and
- * hash tcpx's tables with TCP's functions.  So the walk (the namespace's
- * list of full sockets, then ehash for request and TIME-WAIT socks, as
- * /proc/net/tcpx), the fill and the bytecode's entry are tcpx's, and each
- * sock is reported with the family TCP reports it with: AF_INET6 for an
- * IPv6 socket (v4-mapped ones too), AF_INET for an IPv4 one
- * (tcpx_sk_v6()).  The bytecode interpreter is a copy of inet_diag's,
- * which is not exported; inet_diag checked the program when the dump
- * started.
+ * they compare and report sk_family, the tcpx family for full sockets.  So
+ * the walk (the namespace's list of full sockets, then ehash for request
+ * and TIME-WAIT socks, as /proc/net/tcpx), the fill and the bytecode's
+ * entry are tcpx's, and each sock is reported with the family TCP reports
+ * it with: AF_INET6 for an IPv6 socket (v4-mapped ones too), AF_INET for an
+ * IPv4 one (tcpx_sk_v6()).  An exact lookup goes through tcpx's tables as
+ * a segment's does: inet_lookup() for IPv4 and v4-mapped tuples, tcpx's
+ * own IPv6 lookups (the kernel's take only AF_INET6 socks).  The bytecode
+ * interpreter is a copy of inet_diag's, which is not exported; inet_diag
+ * checked the program when the dump started.
  *
  * inet_diag is a module on Debian's kernel: tcpx takes its functions with
  * symbol_request(), which loads it, so that tcpx.ko itself loads (insmod)
@@ -25,7 +26,9 @@
 #include <linux/kmod.h>
 #include <linux/module.h>
 #include <linux/sock_diag.h>
+#include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
+#include <net/ipv6.h>
 #include <net/netlink.h>
 #include <net/request_sock.h>
 #include <net/sock.h>
@@ -106,15 +109,14 @@ struct tcpx_diag_entry {
 };
 
 /* The family TCP would report sk with, and its addresses in that family. */
-static void tcpx_diag_entry(const struct sock *sk, bool full,
-			    struct tcpx_diag_entry *e)
+static void tcpx_diag_entry(const struct sock *sk, struct tcpx_diag_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->sport = sk->sk_num;
 	e->dport = sk->sk_dport;
 	e->ifindex = READ_ONCE(sk->sk_bound_dev_if);
 
-	if (full) {
+	if (sk_fullsock(sk)) {
 		e->family = inet_sk(sk)->pinet6 ? AF_INET6 : AF_INET;
 		e->userlocks = sk->sk_userlocks;	/* a bit field in 6.1 */
 		e->mark = READ_ONCE(sk->sk_mark);
@@ -261,13 +263,13 @@ static bool tcpx_diag_bc_run(const struct nlattr *_bc,
 }
 
 /*
- * The state tcp_diag filters a sock by: a TIME-WAIT one's substate.  full
- * says what the sock is, found where it was: a full socket may say
- * TIME_WAIT for an instant before its TIME-WAIT sock takes over.
+ * The state tcp_diag filters a sock by: a TIME-WAIT one's substate.  A
+ * full socket is never in TIME_WAIT (tcpx_time_wait()), so sk_fullsock()
+ * tells the kinds apart.
  */
-static int tcpx_diag_state(const struct sock *sk, bool full)
+static int tcpx_diag_state(const struct sock *sk)
 {
-	if (full)
+	if (sk_fullsock(sk))
 		return inet_sk_state_load(sk);
 	if (sk->sk_state == TCP_TIME_WAIT)
 		return READ_ONCE(inet_twsk(sk)->tw_substate);
@@ -275,24 +277,22 @@ static int tcpx_diag_state(const struct sock *sk, bool full)
 }
 
 /* What inet_diag_dump_icsk() asks of a sock before it reports it. */
-static bool tcpx_diag_wanted(const struct sock *sk, bool full,
+static bool tcpx_diag_wanted(const struct sock *sk,
 			     const struct inet_diag_req_v2 *r,
 			     const struct nlattr *bc)
 {
 	struct tcpx_diag_entry e;
-	int state = tcpx_diag_state(sk, full);
+	int state = tcpx_diag_state(sk);
 	/* A request sock answers to TCPF_NEW_SYN_RECV, as in TCP's dump. */
-	int bit = !full && sk->sk_state == TCP_NEW_SYN_RECV ?
-		  TCP_NEW_SYN_RECV : state;
+	int bit = sk->sk_state == TCP_NEW_SYN_RECV ? TCP_NEW_SYN_RECV : state;
 
-	/* Closed: only bound, or gone; TIME-WAIT: its sock is listed. */
-	if ((full && (state == TCP_CLOSE || state == TCP_TIME_WAIT)) ||
-	    !(r->idiag_states & (1 << bit)))
+	/* A closed full socket is only bound, or on its way out. */
+	if (state == TCP_CLOSE || !(r->idiag_states & (1 << bit)))
 		return false;
 	/* Listeners are not dumped when a peer port is asked for. */
 	if (state == TCP_LISTEN && r->id.idiag_dport)
 		return false;
-	tcpx_diag_entry(sk, full, &e);
+	tcpx_diag_entry(sk, &e);
 	if (r->sdiag_family != AF_UNSPEC && r->sdiag_family != e.family)
 		return false;
 	if (r->id.idiag_sport && r->id.idiag_sport != htons(e.sport))
@@ -303,12 +303,11 @@ static bool tcpx_diag_wanted(const struct sock *sk, bool full,
 }
 
 /* inet_diag_msg_common_fill() with the family and addresses TCP reports. */
-static void tcpx_diag_common(struct inet_diag_msg *r, struct sock *sk,
-			     bool full)
+static void tcpx_diag_common(struct inet_diag_msg *r, struct sock *sk)
 {
 	struct tcpx_diag_entry e;
 
-	tcpx_diag_entry(sk, full, &e);
+	tcpx_diag_entry(sk, &e);
 	r->idiag_family = e.family;
 	r->id.idiag_sport = htons(e.sport);
 	r->id.idiag_dport = e.dport;
@@ -375,7 +374,7 @@ static int tcpx_diag_fill_sk(struct sock *sk, struct sk_buff *skb,
 		return -EMSGSIZE;
 	r = nlmsg_data(nlh);
 	memset(r, 0, sizeof(*r));
-	tcpx_diag_common(r, sk, true);
+	tcpx_diag_common(r, sk);
 	r->idiag_state = inet_sk_state_load(sk);
 
 	/* After the family: it puts TCLASS and SKV6ONLY for AF_INET6. */
@@ -439,8 +438,8 @@ static int tcpx_diag_fill_mini(struct sock *sk, struct sk_buff *skb,
 		return -EMSGSIZE;
 	r = nlmsg_data(nlh);
 	memset(r, 0, sizeof(*r));
-	tcpx_diag_common(r, sk, false);
-	r->idiag_state = tcpx_diag_state(sk, false);
+	tcpx_diag_common(r, sk);
+	r->idiag_state = tcpx_diag_state(sk);
 	if (sk->sk_state == TCP_TIME_WAIT) {
 		r->idiag_timer = 3;
 		expires = inet_twsk(sk)->tw_timer.expires;
@@ -461,12 +460,12 @@ static int tcpx_diag_fill_mini(struct sock *sk, struct sk_buff *skb,
 	return 0;
 }
 
-static int tcpx_diag_fill(struct sock *sk, bool full, struct sk_buff *skb,
+static int tcpx_diag_fill(struct sock *sk, struct sk_buff *skb,
 			  struct netlink_callback *cb,
 			  const struct inet_diag_req_v2 *req,
 			  u16 nlmsg_flags, bool net_admin)
 {
-	if (full)
+	if (sk_fullsock(sk))
 		return tcpx_diag_fill_sk(sk, skb, cb, req, nlmsg_flags,
 					 net_admin);
 	return tcpx_diag_fill_mini(sk, skb, cb, nlmsg_flags, net_admin);
@@ -485,7 +484,6 @@ struct tcpx_diag_batch {
 	struct sock	*sk[TCPX_DIAG_BATCH];
 	long		pos[TCPX_DIAG_BATCH];
 	int		n;
-	bool		full;	/* full sockets, or request and TIME-WAIT */
 };
 
 /* Reports the batch; false, and where it stopped in *pos, if skb is full. */
@@ -498,7 +496,7 @@ static bool tcpx_diag_flush(struct tcpx_diag_batch *b, struct sk_buff *skb,
 	int i;
 
 	for (i = 0; i < b->n; i++) {
-		if (room && tcpx_diag_fill(b->sk[i], b->full, skb, cb, r,
+		if (room && tcpx_diag_fill(b->sk[i], skb, cb, r,
 					   NLM_F_MULTI, net_admin) < 0) {
 			room = false;
 			*pos = b->pos[i];
@@ -523,7 +521,7 @@ static bool tcpx_diag_dump_socks(struct sk_buff *skb,
 				 const struct nlattr *bc)
 {
 	struct tcpx_pernet *pn = tcpx_pernet(sock_net(skb->sk));
-	struct tcpx_diag_batch b = { .full = true };
+	struct tcpx_diag_batch b;
 	struct tcpx_sock *tsk;
 	long i;
 
@@ -534,7 +532,7 @@ static bool tcpx_diag_dump_socks(struct sk_buff *skb,
 		hlist_for_each_entry(tsk, &pn->sockets, node) {
 			struct sock *sk = (struct sock *)tsk;
 
-			if (i++ < cb->args[1] || !tcpx_diag_wanted(sk, true, r, bc))
+			if (i++ < cb->args[1] || !tcpx_diag_wanted(sk, r, bc))
 				continue;
 			tcpx_diag_add(&b, sk, i - 1);
 			if (b.n == TCPX_DIAG_BATCH)
@@ -556,7 +554,7 @@ static bool tcpx_diag_dump_ehash(struct sk_buff *skb,
 				 const struct nlattr *bc)
 {
 	struct net *net = sock_net(skb->sk);
-	struct tcpx_diag_batch b = { .full = false };
+	struct tcpx_diag_batch b;
 
 	for (; cb->args[1] <= tcpx_hashinfo.ehash_mask;
 	     cb->args[1]++, cb->args[2] = 0) {
@@ -576,7 +574,7 @@ static bool tcpx_diag_dump_ehash(struct sk_buff *skb,
 			sk_nulls_for_each(sk, node, &head->chain) {
 				if (i++ < cb->args[2] || sk_fullsock(sk) ||
 				    !net_eq(sock_net(sk), net) ||
-				    !tcpx_diag_wanted(sk, false, r, bc))
+				    !tcpx_diag_wanted(sk, r, bc))
 					continue;
 				tcpx_diag_add(&b, sk, i - 1);
 				if (b.n == TCPX_DIAG_BATCH)
@@ -619,107 +617,65 @@ static void tcpx_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	}
 }
 
-/* Does sk have the 4-tuple asked for?  v4-mapped pairs match IPv4 ones. */
-static bool tcpx_diag_is(const struct sock *sk, bool full,
-			 const struct inet_diag_req_v2 *req)
+/*
+ * The sock of an IPv6 4-tuple: a connection, request or TIME-WAIT sock,
+ * else the listener the tuple's segments would reach.  Under RCU.
+ */
+static struct sock *tcpx_diag_lookup6(struct net *net,
+				      const struct inet_diag_sockid *id)
 {
-	const struct inet_diag_sockid *id = &req->id;
-	struct tcpx_diag_entry e;
-	const __be32 *src = id->idiag_src, *dst = id->idiag_dst;
-	const __be32 *s = NULL, *d = NULL;
-	int words = 1;
+	const struct in6_addr *src = (const struct in6_addr *)id->idiag_src;
+	const struct in6_addr *dst = (const struct in6_addr *)id->idiag_dst;
+	u16 hnum = ntohs(id->idiag_sport);
+	struct sock *sk;
 
-	tcpx_diag_entry(sk, full, &e);
-	if (id->idiag_sport != htons(e.sport) || id->idiag_dport != e.dport)
-		return false;
-	if (id->idiag_if && e.ifindex && id->idiag_if != e.ifindex)
-		return false;
-	if (req->sdiag_family == AF_INET6) {
-		if (ipv6_addr_v4mapped((const struct in6_addr *)src) &&
-		    ipv6_addr_v4mapped((const struct in6_addr *)dst)) {
-			src += 3;
-			dst += 3;
-		} else {
-			words = 4;
-		}
-	}
-	if (e.family == AF_INET6) {
-		s = e.saddr;
-		d = e.daddr;
-		if (ipv6_addr_v4mapped((const struct in6_addr *)s) &&
-		    ipv6_addr_v4mapped((const struct in6_addr *)d)) {
-			s += 3;
-			d += 3;
-			if (words != 1)
-				return false;
-		} else if (words != 4) {
-			return false;
-		}
-	} else {
-		s = e.saddr;
-		d = e.daddr;
-		if (words != 1)
-			return false;
-	}
-	return !memcmp(s, src, words * 4) && !memcmp(d, dst, words * 4);
+	sk = tcpx_v6_lookup_established(net, dst, id->idiag_dport, src, hnum,
+					id->idiag_if, 0);
+	if (sk)
+		return sk;
+	/* Listeners are freed after a grace period: a reference may fail. */
+	sk = tcpx_v6_lookup_listener(net, src, hnum, id->idiag_if, 0);
+	return sk && refcount_inc_not_zero(&sk->sk_refcnt) ? sk : NULL;
 }
 
 /*
- * As inet_diag_find_one_icsk(): the sock of a 4-tuple, referenced, and
- * only if it has the cookie asked for.  tcpx's tables are walked as the
- * dump walks them: they are not hashed with the kernel's functions.
+ * As inet_diag_find_one_icsk() finds TCP's: the sock of a 4-tuple in
+ * tcpx's tables, referenced, and only if it has the cookie asked for.  An
+ * AF_INET6 request whose two addresses are v4-mapped is an IPv4 lookup,
+ * which finds IPv4 and v4-mapped IPv6 sockets alike.
  */
 static struct sock *tcpx_diag_find(struct net *net,
-				   const struct inet_diag_req_v2 *req,
-				   bool *full)
+				   const struct inet_diag_req_v2 *req)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(net);
-	struct sock *sk, *found = NULL;
-	struct hlist_nulls_node *node;
-	struct tcpx_sock *tsk;
-	unsigned int i;
+	const struct inet_diag_sockid *id = &req->id;
+	int word = 0;	/* where an IPv4 address is */
+	struct sock *sk;
 
-	if (req->sdiag_family != AF_INET && req->sdiag_family != AF_INET6)
+	if (req->sdiag_family == AF_INET6) {
+		if (!ipv6_addr_v4mapped((const struct in6_addr *)id->idiag_src) ||
+		    !ipv6_addr_v4mapped((const struct in6_addr *)id->idiag_dst)) {
+			rcu_read_lock();
+			sk = tcpx_diag_lookup6(net, id);
+			rcu_read_unlock();
+			goto found;
+		}
+		word = 3;
+	} else if (req->sdiag_family != AF_INET) {
 		return ERR_PTR(-EINVAL);
-
-	spin_lock_bh(&pn->sockets_lock);
-	hlist_for_each_entry(tsk, &pn->sockets, node) {
-		sk = (struct sock *)tsk;
-		if (!((1 << inet_sk_state_load(sk)) &
-		      (TCPF_CLOSE | TCPF_TIME_WAIT)) &&
-		    tcpx_diag_is(sk, true, req) &&
-		    refcount_inc_not_zero(&sk->sk_refcnt)) {
-			found = sk;
-			break;
-		}
 	}
-	spin_unlock_bh(&pn->sockets_lock);
-	*full = found;
-
-	for (i = 0; !found && i <= tcpx_hashinfo.ehash_mask; i++) {
-		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[i];
-		spinlock_t *lock = inet_ehash_lockp(&tcpx_hashinfo, i);
-
-		if (hlist_nulls_empty(&head->chain))
-			continue;
-		spin_lock_bh(lock);
-		sk_nulls_for_each(sk, node, &head->chain) {
-			if (!sk_fullsock(sk) && net_eq(sock_net(sk), net) &&
-			    tcpx_diag_is(sk, false, req) &&
-			    refcount_inc_not_zero(&sk->sk_refcnt)) {
-				found = sk;
-				break;
-			}
-		}
-		spin_unlock_bh(lock);
-	}
-	if (!found)
+	rcu_read_lock();
+	sk = inet_lookup(net, &tcpx_hashinfo, NULL, 0, id->idiag_dst[word],
+			 id->idiag_dport, id->idiag_src[word], id->idiag_sport,
+			 id->idiag_if);
+	rcu_read_unlock();
+found:
+	if (!sk)
 		return ERR_PTR(-ENOENT);
-	if (sock_diag_check_cookie(found, req->id.idiag_cookie)) {
-		sock_gen_put(found);
+	if (sock_diag_check_cookie(sk, id->idiag_cookie)) {
+		sock_gen_put(sk);
 		return ERR_PTR(-ENOENT);
 	}
-	return found;
+	return sk;
 }
 
 static int tcpx_diag_dump_one(struct netlink_callback *cb,
@@ -730,10 +686,9 @@ static int tcpx_diag_dump_one(struct netlink_callback *cb,
 	struct net *net = sock_net(in_skb->sk);
 	struct sk_buff *rep;
 	struct sock *sk;
-	bool full;
 	int err;
 
-	sk = tcpx_diag_find(net, req, &full);
+	sk = tcpx_diag_find(net, req);
 	if (IS_ERR(sk))
 		return PTR_ERR(sk);
 
@@ -742,7 +697,7 @@ static int tcpx_diag_dump_one(struct netlink_callback *cb,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = tcpx_diag_fill(sk, full, rep, cb, req, 0, net_admin);
+	err = tcpx_diag_fill(sk, rep, cb, req, 0, net_admin);
 	if (err < 0) {
 		WARN_ON(err == -EMSGSIZE);
 		nlmsg_free(rep);
@@ -770,10 +725,9 @@ static int tcpx_diag_destroy(struct sk_buff *in_skb,
 			     const struct inet_diag_req_v2 *req)
 {
 	struct sock *sk;
-	bool full;
 	int err;
 
-	sk = tcpx_diag_find(sock_net(in_skb->sk), req, &full);
+	sk = tcpx_diag_find(sock_net(in_skb->sk), req);
 	if (IS_ERR(sk))
 		return PTR_ERR(sk);
 	/* CAP_NET_ADMIN in the socket's namespace; tcpx_prot's diag_destroy. */

@@ -9,14 +9,15 @@
  * The kernel's inet_diag_dump_icsk() and inet_sk_diag_fill() cannot serve:
  * they compare and report sk_family, the tcpx family for full sockets.  So
  * the walk (the namespace's list of full sockets, then ehash for request
- * and TIME-WAIT socks, as /proc/net/tcpx), the fill and the bytecode's
- * entry are tcpx's, and each sock is reported with the family TCP reports
- * it with: AF_INET6 for an IPv6 socket (v4-mapped ones too), AF_INET for an
- * IPv4 one (tcpx_sk_v6()).  An exact lookup goes through tcpx's tables as
- * a segment's does: inet_lookup() for IPv4 and v4-mapped tuples, tcpx's
- * own IPv6 lookups (the kernel's take only AF_INET6 socks).  The bytecode
- * interpreter is a copy of inet_diag's, which is not exported; inet_diag
- * checked the program when the dump started.
+ * and TIME-WAIT socks, as /proc/net/tcpx) and the fill are tcpx's, and
+ * each sock is reported with the family TCP reports it with: AF_INET6 for
+ * an IPv6 socket (v4-mapped ones too), AF_INET for an IPv4 one
+ * (tcpx_sk_v6()).  The kernel's inet_diag_bc_sk() runs the bytecode and
+ * inet_diag_msg_common_fill() fills the message's id, both on a stand-in
+ * sock with that family (tcpx_diag_view_get()).  An exact lookup goes
+ * through tcpx's tables as a segment's does: inet_lookup() for IPv4 and
+ * v4-mapped tuples, tcpx's own IPv6 lookups (the kernel's take only
+ * AF_INET6 socks).
  *
  * inet_diag is a module on Debian's kernel: tcpx takes its functions with
  * symbol_request(), which loads it, so that tcpx.ko itself loads (insmod)
@@ -25,6 +26,7 @@
 #include <linux/inet_diag.h>
 #include <linux/kmod.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/sock_diag.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_timewait_sock.h>
@@ -93,173 +95,72 @@ static struct {
 	int (*attrs_fill)(struct sock *sk, struct sk_buff *skb,
 			  struct inet_diag_msg *r, int ext,
 			  struct user_namespace *user_ns, bool net_admin);
+	void (*common_fill)(struct inet_diag_msg *r, struct sock *sk);
+	int (*bc_sk)(const struct nlattr *bc, struct sock *sk);
 } tcpx_inet_diag;
 
-/* A sock as the filters see it: its reported family, addresses, ports. */
-struct tcpx_diag_entry {
-	__be32	saddr[4];
-	__be32	daddr[4];
-	u16	family;
-	u16	sport;		/* host order */
-	__be16	dport;
-	int	ifindex;
-	u32	userlocks;
-	u32	mark;
-	u64	cgroup_id;
+/*
+ * inet_diag_bc_sk() and inet_diag_msg_common_fill() take the family from
+ * sk_family, and with it which addresses to read: a tcpx full or request
+ * sock has the tcpx family there.  So they are shown a stand-in, a sock
+ * that has the family TCP would report and what those two read: state,
+ * addresses, ports, bound device, cookie, and a full socket's userlocks,
+ * mark and cgroup or a request's mark.  It is only ever read, never
+ * locked, referenced or freed.  A TIME-WAIT sock needs none: its
+ * tw_family is AF_INET or AF_INET6 (tcpx_v6_tw_init()).
+ */
+union tcpx_diag_view {
+	struct sock			sk;
+	struct inet_request_sock	req;
 };
 
-/* The family TCP would report sk with, and its addresses in that family. */
-static void tcpx_diag_entry(const struct sock *sk, struct tcpx_diag_entry *e)
+/* One stand-in a CPU: it is used with preemption off, from process context. */
+static union tcpx_diag_view __percpu *tcpx_diag_views;
+
+/* sk as TCP's inet_diag sees it, until tcpx_diag_view_put(). */
+static struct sock *tcpx_diag_view_get(struct sock *sk)
 {
-	memset(e, 0, sizeof(*e));
-	e->sport = sk->sk_num;
-	e->dport = sk->sk_dport;
-	e->ifindex = READ_ONCE(sk->sk_bound_dev_if);
+	union tcpx_diag_view *v = get_cpu_ptr(tcpx_diag_views);
+	struct sock *vsk = &v->sk;
+	u32 cookie[2];
+
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return sk;
+
+	vsk->sk_state = sk->sk_state;
+	vsk->sk_num = sk->sk_num;
+	vsk->sk_dport = sk->sk_dport;
+	vsk->sk_bound_dev_if = READ_ONCE(sk->sk_bound_dev_if);
+	vsk->sk_rcv_saddr = sk->sk_rcv_saddr;
+	vsk->sk_daddr = sk->sk_daddr;
+	vsk->sk_v6_rcv_saddr = sk->sk_v6_rcv_saddr;
+	vsk->sk_v6_daddr = sk->sk_v6_daddr;
+	/* sk's own cookie (made now if it has none), not one for the stand-in. */
+	sock_diag_save_cookie(sk, cookie);
+	atomic64_set(&vsk->sk_cookie, (u64)cookie[1] << 32 | cookie[0]);
+	/* A request sock has its listener's, as TCP reports it. */
+	vsk->sk_family = tcpx_sk_v6(sk) ? AF_INET6 : AF_INET;
 
 	if (sk_fullsock(sk)) {
-		e->family = inet_sk(sk)->pinet6 ? AF_INET6 : AF_INET;
-		e->userlocks = sk->sk_userlocks;	/* a bit field in 6.1 */
-		e->mark = READ_ONCE(sk->sk_mark);
-#ifdef CONFIG_SOCK_CGROUP_DATA
-		e->cgroup_id = cgroup_id(sock_cgroup_ptr((struct sock_cgroup_data *)
-						    &sk->sk_cgrp_data));
-#endif
-	} else if (sk->sk_state == TCP_TIME_WAIT) {
-		/* tw_family is AF_INET or AF_INET6 (tcpx_v6_tw_init()). */
-		e->family = sk->sk_family;
-		e->mark = inet_twsk(sk)->tw_mark;
-	} else {
-		const struct request_sock *req = inet_reqsk(sk);
-
-		/* As TCP: the listener's family (tcpx_sk_v6() asks it). */
-		e->family = tcpx_sk_v6(sk) ? AF_INET6 : AF_INET;
-		e->mark = inet_rsk(req)->ir_mark;
-		/* An IPv4 request of an IPv6 listener has IPv4 addresses. */
-		if (e->family == AF_INET6 && req->rsk_ops->family != AF_INET6) {
-			ipv6_addr_set_v4mapped(sk->sk_rcv_saddr,
-					       (struct in6_addr *)e->saddr);
-			ipv6_addr_set_v4mapped(sk->sk_daddr,
-					       (struct in6_addr *)e->daddr);
-			return;
-		}
+		vsk->sk_userlocks = sk->sk_userlocks;
+		vsk->sk_mark = READ_ONCE(sk->sk_mark);
+		vsk->sk_cgrp_data = sk->sk_cgrp_data;
+		return vsk;
 	}
 
-	if (e->family == AF_INET6) {
-		memcpy(e->saddr, &sk->sk_v6_rcv_saddr, sizeof(e->saddr));
-		memcpy(e->daddr, &sk->sk_v6_daddr, sizeof(e->daddr));
-	} else {
-		e->saddr[0] = sk->sk_rcv_saddr;
-		e->daddr[0] = sk->sk_daddr;
+	v->req.ir_mark = inet_rsk(inet_reqsk(sk))->ir_mark;
+	/* An IPv4 request of a dual-stack listener has IPv4 addresses only. */
+	if (vsk->sk_family == AF_INET6 &&
+	    inet_reqsk(sk)->rsk_ops->family != AF_INET6) {
+		ipv6_addr_set_v4mapped(sk->sk_rcv_saddr, &vsk->sk_v6_rcv_saddr);
+		ipv6_addr_set_v4mapped(sk->sk_daddr, &vsk->sk_v6_daddr);
 	}
+	return vsk;
 }
 
-/* inet_diag's bitstring_match() */
-static bool tcpx_diag_bits_match(const __be32 *a1, const __be32 *a2, int bits)
+static void tcpx_diag_view_put(void)
 {
-	int words = bits >> 5;
-
-	bits &= 0x1f;
-	if (words && memcmp(a1, a2, words << 2))
-		return false;
-	if (bits) {
-		__be32 mask = htonl(0xffffffff << (32 - bits));
-
-		if ((a1[words] ^ a2[words]) & mask)
-			return false;
-	}
-	return true;
-}
-
-static bool tcpx_diag_hostcond(const struct inet_diag_bc_op *op,
-			       const struct tcpx_diag_entry *e)
-{
-	const struct inet_diag_hostcond *cond = (const void *)(op + 1);
-	bool src = op->code == INET_DIAG_BC_S_COND;
-	const __be32 *addr = src ? e->saddr : e->daddr;
-
-	if (cond->port != -1 &&
-	    cond->port != (src ? e->sport : ntohs(e->dport)))
-		return false;
-	if (cond->family != AF_UNSPEC && cond->family != e->family) {
-		/* An IPv4 prefix matches a v4-mapped address. */
-		return e->family == AF_INET6 && cond->family == AF_INET &&
-		       !addr[0] && !addr[1] && addr[2] == htonl(0xffff) &&
-		       tcpx_diag_bits_match(addr + 3, cond->addr,
-					    cond->prefix_len);
-	}
-	return !cond->prefix_len ||
-	       tcpx_diag_bits_match(addr, cond->addr, cond->prefix_len);
-}
-
-/* inet_diag_bc_run(), over tcpx's entry. */
-static bool tcpx_diag_bc_run(const struct nlattr *_bc,
-			     const struct tcpx_diag_entry *e)
-{
-	const void *bc = nla_data(_bc);
-	int len = nla_len(_bc);
-
-	while (len > 0) {
-		const struct inet_diag_bc_op *op = bc;
-		u16 dport = ntohs(e->dport);
-		bool yes = true;
-
-		switch (op->code) {
-		case INET_DIAG_BC_NOP:
-			break;
-		case INET_DIAG_BC_JMP:
-			yes = false;
-			break;
-		case INET_DIAG_BC_S_EQ:
-			yes = e->sport == op[1].no;
-			break;
-		case INET_DIAG_BC_S_GE:
-			yes = e->sport >= op[1].no;
-			break;
-		case INET_DIAG_BC_S_LE:
-			yes = e->sport <= op[1].no;
-			break;
-		case INET_DIAG_BC_D_EQ:
-			yes = dport == op[1].no;
-			break;
-		case INET_DIAG_BC_D_GE:
-			yes = dport >= op[1].no;
-			break;
-		case INET_DIAG_BC_D_LE:
-			yes = dport <= op[1].no;
-			break;
-		case INET_DIAG_BC_AUTO:
-			yes = !(e->userlocks & SOCK_BINDPORT_LOCK);
-			break;
-		case INET_DIAG_BC_S_COND:
-		case INET_DIAG_BC_D_COND:
-			yes = tcpx_diag_hostcond(op, e);
-			break;
-		case INET_DIAG_BC_DEV_COND:
-			yes = *(const u32 *)(op + 1) == e->ifindex;
-			break;
-		case INET_DIAG_BC_MARK_COND: {
-			const struct inet_diag_markcond *cond = (const void *)(op + 1);
-
-			yes = (e->mark & cond->mask) == cond->mark;
-			break;
-		}
-		case INET_DIAG_BC_CGROUP_COND: {
-			u64 id;
-
-			memcpy(&id, op + 1, sizeof(id));
-			yes = id == e->cgroup_id;
-			break;
-		}
-		}
-		if (yes) {
-			len -= op->yes;
-			bc += op->yes;
-		} else {
-			len -= op->no;
-			bc += op->no;
-		}
-	}
-	return len == 0;
+	put_cpu_ptr(tcpx_diag_views);
 }
 
 /*
@@ -276,15 +177,19 @@ static int tcpx_diag_state(const struct sock *sk)
 	return TCP_SYN_RECV;
 }
 
-/* What inet_diag_dump_icsk() asks of a sock before it reports it. */
-static bool tcpx_diag_wanted(const struct sock *sk,
-			     const struct inet_diag_req_v2 *r,
+/*
+ * What inet_diag_dump_icsk() asks of a sock before it reports it; the
+ * bytecode, which inet_diag checked when the dump started, is the
+ * kernel's to run.
+ */
+static bool tcpx_diag_wanted(struct sock *sk, const struct inet_diag_req_v2 *r,
 			     const struct nlattr *bc)
 {
-	struct tcpx_diag_entry e;
 	int state = tcpx_diag_state(sk);
 	/* A request sock answers to TCPF_NEW_SYN_RECV, as in TCP's dump. */
 	int bit = sk->sk_state == TCP_NEW_SYN_RECV ? TCP_NEW_SYN_RECV : state;
+	struct sock *view;
+	bool yes;
 
 	/* A closed full socket is only bound, or on its way out. */
 	if (state == TCP_CLOSE || !(r->idiag_states & (1 << bit)))
@@ -292,29 +197,24 @@ static bool tcpx_diag_wanted(const struct sock *sk,
 	/* Listeners are not dumped when a peer port is asked for. */
 	if (state == TCP_LISTEN && r->id.idiag_dport)
 		return false;
-	tcpx_diag_entry(sk, &e);
-	if (r->sdiag_family != AF_UNSPEC && r->sdiag_family != e.family)
+	if (r->id.idiag_sport && r->id.idiag_sport != htons(sk->sk_num))
 		return false;
-	if (r->id.idiag_sport && r->id.idiag_sport != htons(e.sport))
+	if (r->id.idiag_dport && r->id.idiag_dport != sk->sk_dport)
 		return false;
-	if (r->id.idiag_dport && r->id.idiag_dport != e.dport)
-		return false;
-	return !bc || tcpx_diag_bc_run(bc, &e);
+
+	view = tcpx_diag_view_get(sk);
+	yes = (r->sdiag_family == AF_UNSPEC ||
+	       r->sdiag_family == view->sk_family) &&
+	      tcpx_inet_diag.bc_sk(bc, view);
+	tcpx_diag_view_put();
+	return yes;
 }
 
-/* inet_diag_msg_common_fill() with the family and addresses TCP reports. */
+/* The message's family, addresses, ports and cookie, as TCP's. */
 static void tcpx_diag_common(struct inet_diag_msg *r, struct sock *sk)
 {
-	struct tcpx_diag_entry e;
-
-	tcpx_diag_entry(sk, &e);
-	r->idiag_family = e.family;
-	r->id.idiag_sport = htons(e.sport);
-	r->id.idiag_dport = e.dport;
-	r->id.idiag_if = e.ifindex;
-	sock_diag_save_cookie(sk, r->id.idiag_cookie);
-	memcpy(r->id.idiag_src, e.saddr, sizeof(r->id.idiag_src));
-	memcpy(r->id.idiag_dst, e.daddr, sizeof(r->id.idiag_dst));
+	tcpx_inet_diag.common_fill(r, tcpx_diag_view_get(sk));
+	tcpx_diag_view_put();
 }
 
 /* A full socket's timer, as inet_sk_diag_fill() reports TCP's. */
@@ -761,7 +661,23 @@ static void tcpx_diag_put_symbols(void)
 		symbol_put(inet_diag_unregister);
 	if (tcpx_inet_diag.attrs_fill)
 		symbol_put(inet_diag_msg_attrs_fill);
+	if (tcpx_inet_diag.common_fill)
+		symbol_put(inet_diag_msg_common_fill);
+	if (tcpx_inet_diag.bc_sk)
+		symbol_put(inet_diag_bc_sk);
 	memset(&tcpx_inet_diag, 0, sizeof(tcpx_inet_diag));
+}
+
+static bool tcpx_diag_get_symbols(void)
+{
+	tcpx_inet_diag.reg = symbol_request(inet_diag_register);
+	tcpx_inet_diag.unreg = symbol_get(inet_diag_unregister);
+	tcpx_inet_diag.attrs_fill = symbol_get(inet_diag_msg_attrs_fill);
+	tcpx_inet_diag.common_fill = symbol_get(inet_diag_msg_common_fill);
+	tcpx_inet_diag.bc_sk = symbol_get(inet_diag_bc_sk);
+	return tcpx_inet_diag.reg && tcpx_inet_diag.unreg &&
+	       tcpx_inet_diag.attrs_fill && tcpx_inet_diag.common_fill &&
+	       tcpx_inet_diag.bc_sk;
 }
 
 /*
@@ -772,14 +688,14 @@ int tcpx_diag_init(void)
 {
 	int err;
 
-	tcpx_inet_diag.reg = symbol_request(inet_diag_register);
-	tcpx_inet_diag.unreg = symbol_get(inet_diag_unregister);
-	tcpx_inet_diag.attrs_fill = symbol_get(inet_diag_msg_attrs_fill);
-	if (!tcpx_inet_diag.reg || !tcpx_inet_diag.unreg ||
-	    !tcpx_inet_diag.attrs_fill) {
+	if (!tcpx_diag_get_symbols()) {
 		pr_info("no inet_diag: no sock_diag for tcpx\n");
+		goto none;
+	}
+	tcpx_diag_views = alloc_percpu(union tcpx_diag_view);
+	if (!tcpx_diag_views) {
 		tcpx_diag_put_symbols();
-		return 0;
+		return -ENOMEM;
 	}
 
 	tcpx_diag_handler.idiag_type = tcpx_ipproto;
@@ -787,18 +703,26 @@ int tcpx_diag_init(void)
 	if (err) {
 		pr_warn("inet_diag handler for protocol %d: %d, no sock_diag\n",
 			tcpx_ipproto, err);
-		tcpx_diag_put_symbols();
-		return 0;
+		free_percpu(tcpx_diag_views);
+		tcpx_diag_views = NULL;
+		goto none;
 	}
 	tcpx_diag_registered = true;
 	return 0;
+
+none:
+	tcpx_diag_put_symbols();
+	return 0;
 }
 
+/* After unregistering no request runs: the views can go. */
 void tcpx_diag_exit(void)
 {
 	if (tcpx_diag_registered)
 		tcpx_inet_diag.unreg(&tcpx_diag_handler);
 	tcpx_diag_registered = false;
+	free_percpu(tcpx_diag_views);
+	tcpx_diag_views = NULL;
 	tcpx_diag_put_symbols();
 }
 

@@ -38,52 +38,76 @@
 #include "tcpx.h"
 
 /*
- * SOCK_DESTROY and ss -K, as tcp_abort(): a request sock is dropped, a
- * TIME-WAIT sock killed, a listener stops listening, and a connection is
- * reset (RST to the peer where TCP would send one) with err for its owner.
- * An orphan is left to finish on its own, as TCP leaves it.
+ * A request or TIME-WAIT sock has no owner to tell: it goes at once.  The
+ * caller keeps its reference; inet_twsk_deschedule_put() drops one of its
+ * own, taken here.
  */
-int tcpx_abort(struct sock *sk, int err)
+static void tcpx_abort_mini(struct sock *sk)
 {
-	int state = inet_sk_state_load(sk);
-
-	if (state == TCP_NEW_SYN_RECV) {
-		struct request_sock *req = inet_reqsk(sk);
-
-		local_bh_disable();
-		tcpx_reqsk_drop(req->rsk_listener, req);
-		local_bh_enable();
-		return 0;
+	local_bh_disable();
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		sock_hold(sk);
+		inet_twsk_deschedule_put(inet_twsk(sk));
+	} else {
+		tcpx_reqsk_drop(inet_reqsk(sk)->rsk_listener, inet_reqsk(sk));
 	}
-	if (state == TCP_TIME_WAIT) {
-		struct inet_timewait_sock *tw = inet_twsk(sk);
+	local_bh_enable();
+}
 
-		refcount_inc(&tw->tw_refcnt);
-		local_bh_disable();
-		inet_twsk_deschedule_put(tw);
-		local_bh_enable();
-		return 0;
-	}
+/* Which states owe the peer a RST when the connection is torn down. */
+#define TCPX_ABORT_RST	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | \
+			 TCPF_FIN_WAIT2 | TCPF_SYN_RECV)
 
-	lock_sock(sk);
-	if (sk->sk_state == TCP_LISTEN) {
-		tcpx_set_state(sk, TCP_CLOSE);
-		inet_csk_listen_stop(sk);
-	}
+/*
+ * A connection torn down: RST to the peer where TCP would send one, err
+ * for the owner.  An orphan is left to finish on its own, as tcpx has
+ * always left it (TCP on 6.1 and 6.12 resets orphans too).  BHs are held
+ * off and the sock's spinlock taken so that no segment or timer ends it
+ * meanwhile.
+ */
+static void tcpx_abort_conn(struct sock *sk, int err)
+{
 	local_bh_disable();
 	bh_lock_sock(sk);
 	if (!sock_flag(sk, SOCK_DEAD)) {
-		if ((1 << sk->sk_state) &
-		    (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 |
-		     TCPF_FIN_WAIT2 | TCPF_SYN_RECV))
+		if ((1 << sk->sk_state) & TCPX_ABORT_RST)
 			tcpx_send_active_reset(sk, GFP_ATOMIC);
 		tcpx_done_with_error(sk, err);
 	}
 	bh_unlock_sock(sk);
 	local_bh_enable();
 	tcpx_write_queue_purge(sk);
+}
+
+/*
+ * SOCK_DESTROY and ss -K, with tcp_abort()'s outcome: a listener stops
+ * listening, a connection is reset, a request or TIME-WAIT sock goes, and
+ * a socket ended already answers -ENOENT.  The socket lock keeps the
+ * owner's close() from ending it at the same time.
+ */
+int tcpx_abort(struct sock *sk, int err)
+{
+	int ret = 0;
+
+	if (!sk_fullsock(sk)) {
+		tcpx_abort_mini(sk);
+		return 0;
+	}
+
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		ret = -ENOENT;
+		break;
+	case TCP_LISTEN:
+		tcpx_set_state(sk, TCP_CLOSE);
+		inet_csk_listen_stop(sk);
+		fallthrough;
+	default:
+		tcpx_abort_conn(sk, err);
+	}
 	release_sock(sk);
-	return 0;
+	return ret;
 }
 
 #if IS_ENABLED(CONFIG_INET_DIAG)
@@ -217,28 +241,32 @@ static void tcpx_diag_common(struct inet_diag_msg *r, struct sock *sk)
 	tcpx_diag_view_put();
 }
 
-/* A full socket's timer, as inet_sk_diag_fill() reports TCP's. */
+/*
+ * A full socket's pending timer, numbered as inet_diag numbers TCP's:
+ * 1 retransmission, 2 keepalive, 4 zero-window probe.
+ */
 static void tcpx_diag_timer(struct sock *sk, struct inet_diag_msg *r)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
-	unsigned long expires;
+	unsigned long when = icsk->icsk_timeout;
 
-	if (icsk->icsk_pending == ICSK_TIME_RETRANS) {
+	switch (icsk->icsk_pending) {
+	case ICSK_TIME_RETRANS:
 		r->idiag_timer = 1;
 		r->idiag_retrans = icsk->icsk_retransmits;
-		expires = icsk->icsk_timeout;
-	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {
+		break;
+	case ICSK_TIME_PROBE0:
 		r->idiag_timer = 4;
 		r->idiag_retrans = icsk->icsk_probes_out;
-		expires = icsk->icsk_timeout;
-	} else if (timer_pending(&icsk->icsk_keepalive_timer)) {
+		break;
+	default:
+		if (!timer_pending(&icsk->icsk_keepalive_timer))
+			return;
 		r->idiag_timer = 2;
 		r->idiag_retrans = icsk->icsk_probes_out;
-		expires = icsk->icsk_keepalive_timer.expires;
-	} else {
-		return;
+		when = icsk->icsk_keepalive_timer.expires;
 	}
-	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
+	r->idiag_expires = jiffies_delta_to_msecs(when - jiffies);
 }
 
 /* tcp_diag_get_info()'s queues: a listener's are its accept queue. */
@@ -257,80 +285,90 @@ static void tcpx_diag_queues(struct sock *sk, struct inet_diag_msg *r)
 	}
 }
 
-/* inet_sk_diag_fill() for a full tcpx socket; it may sleep (INFO). */
-static int tcpx_diag_fill_sk(struct sock *sk, struct sk_buff *skb,
-			     struct netlink_callback *cb,
-			     const struct inet_diag_req_v2 *req,
-			     u16 nlmsg_flags, bool net_admin)
-{
-	int ext = req->idiag_ext;
-	struct inet_diag_msg *r;
-	struct nlmsghdr *nlh;
-	struct nlattr *attr;
+/* Was attribute x (INET_DIAG_*) asked for in idiag_ext? */
+#define TCPX_DIAG_EXT(ext, x)	((ext) & (1 << ((x) - 1)))
 
-	nlh = nlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			cb->nlh->nlmsg_type, sizeof(*r), nlmsg_flags);
-	if (!nlh)
-		return -EMSGSIZE;
-	r = nlmsg_data(nlh);
-	memset(r, 0, sizeof(*r));
-	tcpx_diag_common(r, sk);
-	r->idiag_state = inet_sk_state_load(sk);
+/*
+ * A full socket's attributes, timer and queues, as inet_sk_diag_fill()
+ * and tcp_diag_get_info() give TCP's.  It may sleep (tcpx_get_info()).
+ */
+static int tcpx_diag_fill_full(struct sock *sk, struct sk_buff *skb,
+			       struct inet_diag_msg *r,
+			       struct netlink_callback *cb, int ext,
+			       bool net_admin)
+{
+	struct inet_diag_meminfo *mem;
+	struct nlattr *attr;
 
 	/* After the family: it puts TCLASS and SKV6ONLY for AF_INET6. */
 	if (tcpx_inet_diag.attrs_fill(sk, skb, r, ext,
 				      sk_user_ns(NETLINK_CB(cb->skb).sk),
 				      net_admin))
-		goto errout;
-
-	if (ext & (1 << (INET_DIAG_MEMINFO - 1))) {
-		struct inet_diag_meminfo minfo = {
-			.idiag_rmem = sk_rmem_alloc_get(sk),
-			.idiag_wmem = READ_ONCE(sk->sk_wmem_queued),
-			.idiag_fmem = sk_forward_alloc_get(sk),
-			.idiag_tmem = sk_wmem_alloc_get(sk),
-		};
-
-		if (nla_put(skb, INET_DIAG_MEMINFO, sizeof(minfo), &minfo) < 0)
-			goto errout;
-	}
-	if ((ext & (1 << (INET_DIAG_SKMEMINFO - 1))) &&
-	    sock_diag_put_meminfo(sk, skb, INET_DIAG_SKMEMINFO))
-		goto errout;
-
+		return -EMSGSIZE;
 	tcpx_diag_timer(sk, r);
 	tcpx_diag_queues(sk, r);
 
-	if (ext & (1 << (INET_DIAG_INFO - 1))) {
+	if (TCPX_DIAG_EXT(ext, INET_DIAG_MEMINFO)) {
+		attr = nla_reserve(skb, INET_DIAG_MEMINFO, sizeof(*mem));
+		if (!attr)
+			return -EMSGSIZE;
+		mem = nla_data(attr);
+		mem->idiag_rmem = sk_rmem_alloc_get(sk);
+		mem->idiag_wmem = READ_ONCE(sk->sk_wmem_queued);
+		mem->idiag_fmem = sk_forward_alloc_get(sk);
+		mem->idiag_tmem = sk_wmem_alloc_get(sk);
+	}
+	if (TCPX_DIAG_EXT(ext, INET_DIAG_SKMEMINFO) &&
+	    sock_diag_put_meminfo(sk, skb, INET_DIAG_SKMEMINFO))
+		return -EMSGSIZE;
+	if (TCPX_DIAG_EXT(ext, INET_DIAG_INFO)) {
 		attr = nla_reserve_64bit(skb, INET_DIAG_INFO,
 					 sizeof(struct tcpx_info),
 					 INET_DIAG_PAD);
 		if (!attr)
-			goto errout;
+			return -EMSGSIZE;
 		tcpx_get_info(sk, nla_data(attr));
 	}
 	/* tcpx's congestion control is NewReno, TCP's "reno". */
-	if ((ext & (1 << (INET_DIAG_CONG - 1))) &&
-	    nla_put_string(skb, INET_DIAG_CONG, "reno") < 0)
-		goto errout;
-
-	nlmsg_end(skb, nlh);
+	if (TCPX_DIAG_EXT(ext, INET_DIAG_CONG) &&
+	    nla_put_string(skb, INET_DIAG_CONG, "reno"))
+		return -EMSGSIZE;
 	return 0;
-
-errout:
-	nlmsg_cancel(skb, nlh);
-	return -EMSGSIZE;
 }
 
-/* inet_twsk_diag_fill() and inet_req_diag_fill(), with tcpx's family. */
+/*
+ * A request or TIME-WAIT sock's timer, and its mark for an admin, as
+ * inet_req_diag_fill() and inet_twsk_diag_fill() give TCP's.
+ */
 static int tcpx_diag_fill_mini(struct sock *sk, struct sk_buff *skb,
-			       struct netlink_callback *cb, u16 nlmsg_flags,
-			       bool net_admin)
+			       struct inet_diag_msg *r, bool net_admin)
+{
+	unsigned long when;
+	u32 mark;
+
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		r->idiag_timer = 3;
+		when = inet_twsk(sk)->tw_timer.expires;
+		mark = inet_twsk(sk)->tw_mark;
+	} else {
+		r->idiag_timer = 1;
+		r->idiag_retrans = inet_reqsk(sk)->num_retrans;
+		when = inet_reqsk(sk)->rsk_timer.expires;
+		mark = inet_rsk(inet_reqsk(sk))->ir_mark;
+	}
+	r->idiag_expires = jiffies_delta_to_msecs(when - jiffies);
+	return net_admin ? nla_put_u32(skb, INET_DIAG_MARK, mark) : 0;
+}
+
+/* One message for sk; -EMSGSIZE, with nothing of it left, if skb is full. */
+static int tcpx_diag_fill(struct sock *sk, struct sk_buff *skb,
+			  struct netlink_callback *cb,
+			  const struct inet_diag_req_v2 *req,
+			  u16 nlmsg_flags, bool net_admin)
 {
 	struct inet_diag_msg *r;
 	struct nlmsghdr *nlh;
-	unsigned long expires;
-	u32 mark;
+	int err;
 
 	nlh = nlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			cb->nlh->nlmsg_type, sizeof(*r), nlmsg_flags);
@@ -340,35 +378,18 @@ static int tcpx_diag_fill_mini(struct sock *sk, struct sk_buff *skb,
 	memset(r, 0, sizeof(*r));
 	tcpx_diag_common(r, sk);
 	r->idiag_state = tcpx_diag_state(sk);
-	if (sk->sk_state == TCP_TIME_WAIT) {
-		r->idiag_timer = 3;
-		expires = inet_twsk(sk)->tw_timer.expires;
-		mark = inet_twsk(sk)->tw_mark;
-	} else {
-		r->idiag_timer = 1;
-		r->idiag_retrans = inet_reqsk(sk)->num_retrans;
-		expires = inet_reqsk(sk)->rsk_timer.expires;
-		mark = inet_rsk(inet_reqsk(sk))->ir_mark;
-	}
-	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
 
-	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK, mark)) {
+	if (sk_fullsock(sk))
+		err = tcpx_diag_fill_full(sk, skb, r, cb, req->idiag_ext,
+					  net_admin);
+	else
+		err = tcpx_diag_fill_mini(sk, skb, r, net_admin);
+	if (err) {
 		nlmsg_cancel(skb, nlh);
 		return -EMSGSIZE;
 	}
 	nlmsg_end(skb, nlh);
 	return 0;
-}
-
-static int tcpx_diag_fill(struct sock *sk, struct sk_buff *skb,
-			  struct netlink_callback *cb,
-			  const struct inet_diag_req_v2 *req,
-			  u16 nlmsg_flags, bool net_admin)
-{
-	if (sk_fullsock(sk))
-		return tcpx_diag_fill_sk(sk, skb, cb, req, nlmsg_flags,
-					 net_admin);
-	return tcpx_diag_fill_mini(sk, skb, cb, nlmsg_flags, net_admin);
 }
 
 /* Socks are reported a batch at a time, referenced, outside the locks. */
@@ -578,12 +599,11 @@ found:
 	return sk;
 }
 
+/* The answer to an exact lookup: one message, sent on its own. */
 static int tcpx_diag_dump_one(struct netlink_callback *cb,
 			      const struct inet_diag_req_v2 *req)
 {
-	struct sk_buff *in_skb = cb->skb;
-	bool net_admin = netlink_net_capable(in_skb, CAP_NET_ADMIN);
-	struct net *net = sock_net(in_skb->sk);
+	struct net *net = sock_net(cb->skb->sk);
 	struct sk_buff *rep;
 	struct sock *sk;
 	int err;
@@ -591,22 +611,18 @@ static int tcpx_diag_dump_one(struct netlink_callback *cb,
 	sk = tcpx_diag_find(net, req);
 	if (IS_ERR(sk))
 		return PTR_ERR(sk);
-
 	rep = nlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!rep) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = tcpx_diag_fill(sk, rep, cb, req, 0, net_admin);
-	if (err < 0) {
-		WARN_ON(err == -EMSGSIZE);
-		nlmsg_free(rep);
-		goto out;
-	}
-	err = nlmsg_unicast(net->diag_nlsk, rep, NETLINK_CB(in_skb).portid);
-out:
+	err = rep ? tcpx_diag_fill(sk, rep, cb, req, 0,
+				   netlink_net_capable(cb->skb, CAP_NET_ADMIN)) :
+		    -ENOMEM;
 	sock_gen_put(sk);
-	return err;
+	if (err) {
+		/* One sock's message always fits in NLMSG_GOODSIZE. */
+		WARN_ON_ONCE(err == -EMSGSIZE);
+		nlmsg_free(rep);
+		return err;
+	}
+	return nlmsg_unicast(net->diag_nlsk, rep, NETLINK_CB(cb->skb).portid);
 }
 
 /* For inet_diag's other callers; the queues, as tcp_diag_get_info(). */

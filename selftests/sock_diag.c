@@ -8,11 +8,12 @@
  * Covered: listeners, established pairs and TIME-WAIT socks in a dump
  * (family, state, ports, addresses, queues, timer, INET_DIAG_INFO's
  * tcpi_state, SKMEMINFO, CONG); neither protocol's dump lists the other's
- * sockets; the state filter; a bytecode address filter; an exact lookup by
- * 4-tuple and cookie; SOCK_DESTROY resets the peer; a SYN-RECV request
- * sock (TCP_DEFER_ACCEPT holds it).  Not covered: the addresses of an IPv4
- * request of a dual-stack listener, the lookup and destruction of request
- * and TIME-WAIT socks.
+ * sockets; the state filter; a bytecode address filter (IPv4, IPv6, and an
+ * IPv4 prefix on v4-mapped addresses); an exact lookup by 4-tuple and
+ * cookie, of a connection and of a listener; SOCK_DESTROY resets the peer;
+ * a SYN-RECV request sock (TCP_DEFER_ACCEPT holds it).  Not covered: the
+ * addresses of an IPv4 request of a dual-stack listener, the lookup and
+ * destruction of request and TIME-WAIT socks.
  *
  * Run as root with tcpx.ko loaded; without inet_diag (the debug kernel
  * has none) or without the module, the variants SKIP.  KTAP output.
@@ -403,6 +404,7 @@ TEST_F(diag, established)
 TEST_F(diag, exact_lookup)
 {
 	int cfam = variant->af == V6 ? AF_INET6 : AF_INET;
+	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
 	struct inet_diag_sockid id;
 	struct query q = {
 		.type = SOCK_DIAG_BY_FAMILY, .family = cfam, .id = &id,
@@ -434,8 +436,25 @@ TEST_F(diag, exact_lookup)
 	q.proto = self->other;
 	n = diag(&q, &one, 1);
 	ASSERT_GT(0, n);
+	/* The listener, by the id its dump gave. */
+	n = dump(self->proto, lfam, 1 << TCP_LISTEN, self->rec);
+	ASSERT_LE(0, n);
+	r = find(self->rec, n, self->lport, 0);
+	ASSERT_NE(NULL, r);
+	id = r->m.id;
+	q.family = lfam;
+	q.proto = self->proto;
+	ASSERT_EQ(1, diag(&q, &one, 1));
+	ASSERT_EQ(r->m.idiag_inode, one.m.idiag_inode);
+	ASSERT_EQ(TCP_LISTEN, one.info_state);
 }
 
+/*
+ * A source-address condition: the variant's loopback address, then the
+ * one after it.  Over MAPPED it is an IPv4 prefix in an AF_INET6 dump,
+ * which the accepted socket's v4-mapped address matches and the [::]
+ * listener's does not.
+ */
 TEST_F(diag, bytecode)
 {
 	struct {
@@ -450,27 +469,40 @@ TEST_F(diag, bytecode)
 	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
 	struct query q = {
 		.type = SOCK_DIAG_BY_FAMILY, .flags = NLM_F_DUMP,
-		.family = AF_INET, .states = ALL_STATES,
-		.bc = &bc, .bclen = sizeof(bc),
+		.family = lfam, .bc = &bc, .bclen = sizeof(bc),
 	};
-	int n;
+	bool v4 = variant->af != V6;
+	uint32_t *last = &bc.addr[v4 ? 0 : 3];
+	int n, i;
 
 	SKIP_IF_NEEDED();
-	if (variant->af != V4)
-		SKIP(return, "an IPv4 address filter, over IPv4 sockets");
 	setup_conn(_metadata, self, variant->af, true);
 	q.proto = self->proto;
-	q.family = lfam;
-	bc.addr[0] = htonl(INADDR_LOOPBACK);
-	n = diag(&q, self->rec, MAX_REC);
-	ASSERT_LE(0, n);
-	ASSERT_NE(NULL, find(self->rec, n, self->lport, 0));
-	ASSERT_NE(NULL, find(self->rec, n, self->cport, self->lport));
-	bc.addr[0] = htonl(INADDR_LOOPBACK + 1);
-	n = diag(&q, self->rec, MAX_REC);
-	ASSERT_LE(0, n);
-	ASSERT_EQ(NULL, find(self->rec, n, self->lport, 0));
-	ASSERT_EQ(NULL, find(self->rec, n, self->cport, self->lport));
+	if (v4) {
+		bc.addr[0] = htonl(INADDR_LOOPBACK);
+	} else {
+		bc.c.family = AF_INET6;
+		bc.c.prefix_len = 128;
+		memcpy(bc.addr, &in6addr_loopback, sizeof(bc.addr));
+	}
+	for (i = 0; i < 2; i++) {
+		q.states = 1 << TCP_LISTEN;
+		n = diag(&q, self->rec, MAX_REC);
+		ASSERT_LE(0, n);
+		ASSERT_EQ(i == 0 && variant->af != MAPPED,
+			  !!find(self->rec, n, self->lport, 0));
+		q.states = 1 << TCP_ESTABLISHED;
+		n = diag(&q, self->rec, MAX_REC);
+		ASSERT_LE(0, n);
+		ASSERT_EQ(i == 0, !!find(self->rec, n, self->lport,
+					 self->cport));
+		/* The client is in this dump unless it is the IPv4 one. */
+		if (variant->af != MAPPED) {
+			ASSERT_EQ(i == 0, !!find(self->rec, n, self->cport,
+						 self->lport));
+		}
+		*last = htonl(ntohl(*last) + 1);
+	}
 }
 
 TEST_F(diag, time_wait)

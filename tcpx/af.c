@@ -329,6 +329,7 @@ struct proto tcpx_prot = {
 	.put_port	= tcpx_put_port,
 	.orphan_count	= &tcpx_orphan_count,
 	.release_cb	= tcpx_release_cb,
+	.diag_destroy	= tcpx_abort,
 	.stream_memory_free	= tcpx_stream_memory_free,
 	.enter_memory_pressure	= tcpx_enter_memory_pressure,
 	.leave_memory_pressure	= tcpx_leave_memory_pressure,

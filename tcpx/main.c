@@ -44,6 +44,7 @@ static const struct {
 	{ tcpx_pernet_init,	tcpx_pernet_exit },
 	{ tcpx_ipv4_init,	tcpx_ipv4_exit },
 	{ tcpx_ipv6_init,	tcpx_ipv6_exit },
+	{ tcpx_diag_init,	tcpx_diag_exit },
 	{ tcpx_family_init,	tcpx_family_exit },
 };
 

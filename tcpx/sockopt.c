@@ -682,7 +682,7 @@ int tcpx_setsockopt(struct sock *sk, int level, int optname,
 	return err;
 }
 
-static void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
+void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
 	const struct tcpx_sock *tsk = tcpx_sk(sk);

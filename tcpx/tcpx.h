@@ -742,6 +742,11 @@ void tcpx_pernet_exit(void);
 void tcpx_pernet_link_sock(struct sock *sk);
 void tcpx_pernet_unlink_sock(struct sock *sk);
 
+/* diag.c: sock_diag (inet_diag) for ipproto, SOCK_DESTROY */
+int tcpx_abort(struct sock *sk, int err);
+int tcpx_diag_init(void);
+void tcpx_diag_exit(void);
+
 /* proc.c: /proc/net/tcpx */
 int tcpx_proc_init_net(struct net *net);
 void tcpx_proc_exit_net(struct net *net);
@@ -755,5 +760,6 @@ int tcpx_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int tcpx_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
+void tcpx_get_info(struct sock *sk, struct tcpx_info *info);
 
 #endif /* _TCPX_H */

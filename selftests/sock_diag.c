@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpx's sock_diag (inet_diag for IP protocol 253), checked against TCP's
+ * (protocol 6): every TEST_F runs on AF_TCPX with protocol 253 and on
+ * AF_INET/AF_INET6 TCP with protocol 6, over IPv4, IPv6 and v4-mapped
+ * addresses, through raw NETLINK_SOCK_DIAG messages.
+ *
+ * Covered: listeners, established pairs and TIME-WAIT socks in a dump
+ * (family, state, ports, addresses, queues, timer, INET_DIAG_INFO's
+ * tcpi_state, SKMEMINFO, CONG); neither protocol's dump lists the other's
+ * sockets; the state filter; a bytecode address filter (IPv4, IPv6, and an
+ * IPv4 prefix on v4-mapped addresses); an exact lookup by 4-tuple and
+ * cookie, of a connection and of a listener; SOCK_DESTROY resets the peer;
+ * a SYN-RECV request sock (TCP_DEFER_ACCEPT holds it).  Not covered: the
+ * addresses of an IPv4 request of a dual-stack listener, the lookup and
+ * destruction of request and TIME-WAIT socks.
+ *
+ * Run as root with tcpx.ko loaded; without inet_diag (the debug kernel
+ * has none) or without the module, the variants SKIP.  KTAP output.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tcpx_test.h"
+
+#define MAX_REC		512
+#define ALL_STATES	0xfff
+#define EXT_ALL		((1 << (INET_DIAG_INFO - 1)) | \
+			 (1 << (INET_DIAG_SKMEMINFO - 1)) | \
+			 (1 << (INET_DIAG_CONG - 1)))
+
+enum { V4, V6, MAPPED };
+
+struct drec {
+	struct inet_diag_msg	m;
+	int			info_state;	/* -1: no INET_DIAG_INFO */
+	bool			skmem;
+	bool			cong;
+};
+
+struct query {
+	int			type;		/* SOCK_DIAG_BY_FAMILY, SOCK_DESTROY */
+	int			flags;		/* NLM_F_DUMP or 0 */
+	int			proto;
+	int			family;
+	unsigned int		states;
+	const struct inet_diag_sockid *id;
+	const void		*bc;
+	int			bclen;
+};
+
+/* Sends q; fills out[] with the answers.  Their count, or -errno. */
+static int diag(const struct query *q, struct drec *out, int max)
+{
+	struct {
+		struct nlmsghdr		nlh;
+		struct inet_diag_req_v2	r;
+		char			bc[256];
+	} req;
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	static char buf[65536];
+	int fd, n = 0, ret = 0;
+	size_t len = NLMSG_LENGTH(sizeof(req.r));
+
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_type = q->type;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST | q->flags |
+			      (q->type == SOCK_DESTROY ? NLM_F_ACK : 0);
+	req.nlh.nlmsg_seq = 1;
+	req.r.sdiag_family = q->family;
+	req.r.sdiag_protocol = q->proto;
+	req.r.idiag_states = q->states;
+	req.r.idiag_ext = EXT_ALL;
+	if (q->id)
+		req.r.id = *q->id;
+	else
+		req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] =
+			INET_DIAG_NOCOOKIE;
+	if (q->bc) {
+		struct nlattr *a = (void *)((char *)&req + NLMSG_ALIGN(len));
+
+		a->nla_type = INET_DIAG_REQ_BYTECODE;
+		a->nla_len = NLA_HDRLEN + q->bclen;
+		memcpy((char *)a + NLA_HDRLEN, q->bc, q->bclen);
+		len = NLMSG_ALIGN(len) + NLA_ALIGN(a->nla_len);
+	}
+	req.nlh.nlmsg_len = len;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, &req, len, 0, (struct sockaddr *)&nl, sizeof(nl)) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (void *)buf;
+
+		if (got < 0) {
+			ret = -errno;
+			goto out;
+		}
+		for (; NLMSG_OK(h, got); h = NLMSG_NEXT(h, got)) {
+			struct inet_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a;
+			int alen;
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				int err = *(int *)NLMSG_DATA(h);
+
+				ret = err < 0 ? err : n;
+				goto out;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				ret = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				if (!ret)
+					ret = n;
+				goto out;
+			}
+			if (n == max)
+				continue;
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].m = *m;
+			out[n].info_state = -1;
+			alen = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+			for (a = (void *)(m + 1); RTA_OK(a, alen);
+			     a = RTA_NEXT(a, alen)) {
+				if (a->rta_type == INET_DIAG_INFO)
+					out[n].info_state =
+						*(unsigned char *)RTA_DATA(a);
+				else if (a->rta_type == INET_DIAG_SKMEMINFO)
+					out[n].skmem = true;
+				else if (a->rta_type == INET_DIAG_CONG)
+					out[n].cong = true;
+			}
+			n++;
+		}
+		if (!(q->flags & NLM_F_DUMP)) {
+			ret = n;
+			goto out;
+		}
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+static int dump(int proto, int family, unsigned int states,
+		struct drec *out)
+{
+	struct query q = {
+		.type = SOCK_DIAG_BY_FAMILY, .flags = NLM_F_DUMP,
+		.proto = proto, .family = family, .states = states,
+	};
+
+	return diag(&q, out, MAX_REC);
+}
+
+/* The record with local port sport (and peer port dport, if not 0). */
+static struct drec *find(struct drec *r, int n, int sport, int dport)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ntohs(r[i].m.id.idiag_sport) == sport &&
+		    (!dport || ntohs(r[i].m.id.idiag_dport) == dport))
+			return &r[i];
+	return NULL;
+}
+
+FIXTURE(diag) {
+	int family;		/* AF_TCPX's number, 0 for TCP */
+	int proto, other;	/* this variant's protocol, the other's */
+	const char *skip;
+	struct drec rec[MAX_REC];
+	int lfd, cfd, afd;	/* listener, client, accepted */
+	int lport, cport;
+};
+
+FIXTURE_VARIANT(diag) {
+	bool tcpx;
+	int af;			/* V4, V6, MAPPED */
+};
+
+FIXTURE_VARIANT_ADD(diag, tcpx_ipv4) { .tcpx = true, .af = V4 };
+FIXTURE_VARIANT_ADD(diag, tcpx_ipv6) { .tcpx = true, .af = V6 };
+FIXTURE_VARIANT_ADD(diag, tcpx_mapped) { .tcpx = true, .af = MAPPED };
+FIXTURE_VARIANT_ADD(diag, tcp_ipv4) { .af = V4 };
+FIXTURE_VARIANT_ADD(diag, tcp_ipv6) { .af = V6 };
+FIXTURE_VARIANT_ADD(diag, tcp_mapped) { .af = MAPPED };
+
+static int mksock(struct __test_metadata *_metadata, int family, int af)
+{
+	int fd = socket(family ? family : af, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd);
+	return fd;
+}
+
+/* The listener's address: 127.0.0.1, ::1, or :: for v4-mapped peers. */
+static socklen_t laddr(int af, struct sockaddr_storage *ss, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (af == V4) {
+		struct sockaddr_in *sin = (void *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (void *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	if (af == V6)
+		sin6->sin6_addr = in6addr_loopback;
+	return sizeof(*sin6);
+}
+
+FIXTURE_SETUP(diag)
+{
+	struct drec r;
+	struct query q = {
+		.type = SOCK_DIAG_BY_FAMILY, .flags = NLM_F_DUMP,
+		.family = AF_INET, .states = ALL_STATES,
+	};
+	int err;
+
+	self->lfd = self->cfd = self->afd = -1;
+	self->proto = variant->tcpx ? IPPROTO_TCPX : IPPROTO_TCP;
+	self->other = variant->tcpx ? IPPROTO_TCP : IPPROTO_TCPX;
+	if (variant->tcpx) {
+		self->family = tcpx_family();
+		if (self->family < 0) {
+			self->skip = TCPX_ABSENT;
+			return;
+		}
+	}
+	q.proto = self->proto;
+	err = diag(&q, &r, 1);
+	if (err < 0)
+		self->skip = "no inet_diag for this protocol (CONFIG_INET_DIAG?)";
+}
+
+FIXTURE_TEARDOWN(diag)
+{
+	if (self->afd >= 0)
+		close(self->afd);
+	if (self->cfd >= 0)
+		close(self->cfd);
+	if (self->lfd >= 0)
+		close(self->lfd);
+}
+
+#define SKIP_IF_NEEDED() do {						\
+	if (self->skip)							\
+		SKIP(return, "%s", self->skip);				\
+} while (0)
+
+/* The variant's listener (backlog 7) and, with connect, a pair. */
+static void setup_conn(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(diag) *self, int af, bool connect_too)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	self->lfd = mksock(_metadata, self->family, af == V4 ? AF_INET : AF_INET6);
+	len = laddr(af, &ss, 0);
+	ASSERT_EQ(0, bind(self->lfd, (struct sockaddr *)&ss, len));
+	ASSERT_EQ(0, listen(self->lfd, 7));
+	self->lport = local_port(self->lfd);
+	if (!connect_too)
+		return;
+	/* The mapped case: an IPv4 client of the dual-stack listener. */
+	self->cfd = mksock(_metadata, self->family, af == V6 ? AF_INET6 : AF_INET);
+	len = laddr(af == MAPPED ? V4 : af, &ss, self->lport);
+	ASSERT_EQ(0, connect(self->cfd, (struct sockaddr *)&ss, len));
+	self->afd = accept(self->lfd, NULL, NULL);
+	ASSERT_LE(0, self->afd);
+	self->cport = local_port(self->cfd);
+}
+
+static void check_addr(struct __test_metadata *_metadata,
+		       const struct drec *r, int family, bool wild)
+{
+	const uint32_t *a = r->m.id.idiag_src;
+
+	ASSERT_EQ(family, r->m.idiag_family);
+	if (family == AF_INET) {
+		ASSERT_EQ(htonl(INADDR_LOOPBACK), a[0]);
+		ASSERT_EQ(htonl(INADDR_LOOPBACK), r->m.id.idiag_dst[0]);
+	} else if (wild) {
+		ASSERT_EQ(0U, a[0] | a[1] | a[2] | a[3]);
+	} else if (a[2] == htonl(0xffff)) {	/* v4-mapped */
+		ASSERT_EQ(0U, a[0] | a[1]);
+		ASSERT_EQ(htonl(INADDR_LOOPBACK), a[3]);
+		ASSERT_EQ(htonl(INADDR_LOOPBACK), r->m.id.idiag_dst[3]);
+	} else {
+		ASSERT_EQ(0, memcmp(a, &in6addr_loopback, 16));
+		ASSERT_EQ(0, memcmp(r->m.id.idiag_dst, &in6addr_loopback, 16));
+	}
+}
+
+TEST_F(diag, listener)
+{
+	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct drec *r;
+	int n;
+
+	SKIP_IF_NEEDED();
+	setup_conn(_metadata, self, variant->af, false);
+	n = dump(self->proto, lfam, ALL_STATES, self->rec);
+	ASSERT_LE(0, n);
+	r = find(self->rec, n, self->lport, 0);
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(TCP_LISTEN, r->m.idiag_state);
+	ASSERT_EQ(lfam, r->m.idiag_family);
+	if (lfam == AF_INET)
+		ASSERT_EQ(htonl(INADDR_LOOPBACK), r->m.id.idiag_src[0]);
+	ASSERT_EQ(0, r->m.id.idiag_dport);
+	ASSERT_EQ(0U, r->m.idiag_rqueue);
+	ASSERT_EQ(7U, r->m.idiag_wqueue);
+	ASSERT_EQ(TCP_LISTEN, r->info_state);
+	ASSERT_TRUE(r->skmem);
+	ASSERT_TRUE(r->cong);
+	ASSERT_NE(0U, r->m.idiag_inode);
+	/* Not in the other family's dump, nor in the other protocol's. */
+	n = dump(self->proto, lfam == AF_INET ? AF_INET6 : AF_INET, ALL_STATES,
+		 self->rec);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(NULL, find(self->rec, n, self->lport, 0));
+	n = dump(self->other, lfam, ALL_STATES, self->rec);
+	if (n >= 0)
+		ASSERT_EQ(NULL, find(self->rec, n, self->lport, 0));
+}
+
+TEST_F(diag, established)
+{
+	int cfam = variant->af == V6 ? AF_INET6 : AF_INET;
+	int afam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct drec *r;
+	int n, i;
+
+	SKIP_IF_NEEDED();
+	setup_conn(_metadata, self, variant->af, true);
+	ASSERT_EQ(3, send(self->cfd, "abc", 3, 0));
+	for (i = 0; i < 50; i++) {	/* until the 3 bytes are queued */
+		n = dump(self->proto, afam, 1 << TCP_ESTABLISHED, self->rec);
+		ASSERT_LE(0, n);
+		r = find(self->rec, n, self->lport, self->cport);
+		ASSERT_NE(NULL, r);
+		if (r->m.idiag_rqueue == 3)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(TCP_ESTABLISHED, r->m.idiag_state);
+	ASSERT_EQ(3U, r->m.idiag_rqueue);
+	ASSERT_EQ(TCP_ESTABLISHED, r->info_state);
+	check_addr(_metadata, r, afam, false);
+	if (variant->af == MAPPED)
+		ASSERT_EQ(htonl(0xffff), r->m.id.idiag_src[2]);
+
+	n = dump(self->proto, cfam, 1 << TCP_ESTABLISHED, self->rec);
+	ASSERT_LE(0, n);
+	r = find(self->rec, n, self->cport, self->lport);
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(TCP_ESTABLISHED, r->info_state);
+	ASSERT_EQ(0U, r->m.idiag_wqueue);
+	check_addr(_metadata, r, cfam, false);
+	ASSERT_NE(0U, r->m.idiag_inode);
+
+	/* The state filter: the listener is not established. */
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(TCP_ESTABLISHED, self->rec[i].m.idiag_state);
+	n = dump(self->proto, afam, 1 << TCP_LISTEN, self->rec);
+	ASSERT_LE(0, n);
+	ASSERT_NE(NULL, find(self->rec, n, self->lport, 0));
+	ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
+	ASSERT_EQ(NULL, find(self->rec, n, self->cport, 0));
+
+	/* The other protocol's dump has none of them. */
+	n = dump(self->other, cfam, ALL_STATES, self->rec);
+	if (n >= 0) {
+		ASSERT_EQ(NULL, find(self->rec, n, self->cport, self->lport));
+		ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
+	}
+}
+
+TEST_F(diag, exact_lookup)
+{
+	int cfam = variant->af == V6 ? AF_INET6 : AF_INET;
+	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct inet_diag_sockid id;
+	struct query q = {
+		.type = SOCK_DIAG_BY_FAMILY, .family = cfam, .id = &id,
+	};
+	struct drec *r, one;
+	int n;
+
+	SKIP_IF_NEEDED();
+	setup_conn(_metadata, self, variant->af, true);
+	n = dump(self->proto, cfam, ALL_STATES, self->rec);
+	ASSERT_LE(0, n);
+	r = find(self->rec, n, self->cport, self->lport);
+	ASSERT_NE(NULL, r);
+	id = r->m.id;
+	q.proto = self->proto;
+	ASSERT_EQ(1, diag(&q, &one, 1));
+	ASSERT_EQ(0, memcmp(&one.m.id, &r->m.id, sizeof(id)));
+	ASSERT_EQ(r->m.idiag_inode, one.m.idiag_inode);
+	ASSERT_EQ(TCP_ESTABLISHED, one.info_state);
+	/* Without the cookie, by the 4-tuple alone. */
+	id.idiag_cookie[0] = id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	ASSERT_EQ(1, diag(&q, &one, 1));
+	ASSERT_EQ(r->m.idiag_inode, one.m.idiag_inode);
+	/* A wrong cookie finds nothing, nor does the other protocol. */
+	id.idiag_cookie[0] = r->m.id.idiag_cookie[0] + 1;
+	id.idiag_cookie[1] = r->m.id.idiag_cookie[1];
+	ASSERT_EQ(-ENOENT, diag(&q, &one, 1));
+	id = r->m.id;
+	q.proto = self->other;
+	n = diag(&q, &one, 1);
+	ASSERT_GT(0, n);
+	/* The listener, by the id its dump gave. */
+	n = dump(self->proto, lfam, 1 << TCP_LISTEN, self->rec);
+	ASSERT_LE(0, n);
+	r = find(self->rec, n, self->lport, 0);
+	ASSERT_NE(NULL, r);
+	id = r->m.id;
+	q.family = lfam;
+	q.proto = self->proto;
+	ASSERT_EQ(1, diag(&q, &one, 1));
+	ASSERT_EQ(r->m.idiag_inode, one.m.idiag_inode);
+	ASSERT_EQ(TCP_LISTEN, one.info_state);
+}
+
+/*
+ * A source-address condition: the variant's loopback address, then the
+ * one after it.  Over MAPPED it is an IPv4 prefix in an AF_INET6 dump,
+ * which the accepted socket's v4-mapped address matches and the [::]
+ * listener's does not.
+ */
+TEST_F(diag, bytecode)
+{
+	struct {
+		struct inet_diag_bc_op		op;
+		struct inet_diag_hostcond	c;
+		uint32_t			addr[4];
+	} bc = {
+		.op = { .code = INET_DIAG_BC_S_COND, .yes = sizeof(bc),
+			.no = sizeof(bc) + 4 },
+		.c = { .family = AF_INET, .prefix_len = 32, .port = -1 },
+	};
+	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct query q = {
+		.type = SOCK_DIAG_BY_FAMILY, .flags = NLM_F_DUMP,
+		.family = lfam, .bc = &bc, .bclen = sizeof(bc),
+	};
+	bool v4 = variant->af != V6;
+	uint32_t *last = &bc.addr[v4 ? 0 : 3];
+	int n, i;
+
+	SKIP_IF_NEEDED();
+	setup_conn(_metadata, self, variant->af, true);
+	q.proto = self->proto;
+	if (v4) {
+		bc.addr[0] = htonl(INADDR_LOOPBACK);
+	} else {
+		bc.c.family = AF_INET6;
+		bc.c.prefix_len = 128;
+		memcpy(bc.addr, &in6addr_loopback, sizeof(bc.addr));
+	}
+	for (i = 0; i < 2; i++) {
+		q.states = 1 << TCP_LISTEN;
+		n = diag(&q, self->rec, MAX_REC);
+		ASSERT_LE(0, n);
+		ASSERT_EQ(i == 0 && variant->af != MAPPED,
+			  !!find(self->rec, n, self->lport, 0));
+		q.states = 1 << TCP_ESTABLISHED;
+		n = diag(&q, self->rec, MAX_REC);
+		ASSERT_LE(0, n);
+		ASSERT_EQ(i == 0, !!find(self->rec, n, self->lport,
+					 self->cport));
+		/* The client is in this dump unless it is the IPv4 one. */
+		if (variant->af != MAPPED) {
+			ASSERT_EQ(i == 0, !!find(self->rec, n, self->cport,
+						 self->lport));
+		}
+		*last = htonl(ntohl(*last) + 1);
+	}
+}
+
+TEST_F(diag, time_wait)
+{
+	int cfam = variant->af == V6 ? AF_INET6 : AF_INET;
+	struct drec *r = NULL;
+	char c;
+	int n, i;
+
+	SKIP_IF_NEEDED();
+	setup_conn(_metadata, self, variant->af, true);
+	/* The client closes first: its end waits in TIME-WAIT. */
+	close(self->cfd);
+	self->cfd = -1;
+	ASSERT_EQ(0, recv(self->afd, &c, 1, 0));
+	close(self->afd);
+	self->afd = -1;
+	for (i = 0; i < 50 && !r; i++) {
+		n = dump(self->proto, cfam, 1 << TCP_TIME_WAIT, self->rec);
+		ASSERT_LE(0, n);
+		r = find(self->rec, n, self->cport, self->lport);
+		if (!r)
+			usleep(20000);
+	}
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(TCP_TIME_WAIT, r->m.idiag_state);
+	ASSERT_EQ(3, r->m.idiag_timer);
+	ASSERT_EQ(-1, r->info_state);
+	check_addr(_metadata, r, cfam, false);
+	/* Not established any more, nor listed by the other protocol. */
+	n = dump(self->proto, cfam, 1 << TCP_ESTABLISHED, self->rec);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(NULL, find(self->rec, n, self->cport, self->lport));
+	n = dump(self->other, cfam, ALL_STATES, self->rec);
+	if (n >= 0)
+		ASSERT_EQ(NULL, find(self->rec, n, self->cport, self->lport));
+}
+
+/*
+ * A request sock: with TCP_DEFER_ACCEPT the listener drops the third ACK
+ * while it carries no data, so the connection stays SYN-RECV on its side.
+ */
+TEST_F(diag, syn_recv)
+{
+	int lfam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct sockaddr_storage ss;
+	struct drec *r = NULL;
+	socklen_t len;
+	int n, i;
+
+	SKIP_IF_NEEDED();
+	self->lfd = mksock(_metadata, self->family, lfam);
+	len = laddr(variant->af, &ss, 0);
+	ASSERT_EQ(0, bind(self->lfd, (struct sockaddr *)&ss, len));
+	ASSERT_EQ(0, set_int(self->lfd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 30));
+	ASSERT_EQ(0, listen(self->lfd, 7));
+	self->lport = local_port(self->lfd);
+	self->cfd = mksock(_metadata, self->family,
+			   variant->af == V6 ? AF_INET6 : AF_INET);
+	len = laddr(variant->af == MAPPED ? V4 : variant->af, &ss, self->lport);
+	ASSERT_EQ(0, connect(self->cfd, (struct sockaddr *)&ss, len));
+	self->cport = local_port(self->cfd);
+	for (i = 0; i < 50 && !r; i++) {
+		n = dump(self->proto, lfam, 1 << TCP_SYN_RECV, self->rec);
+		ASSERT_LE(0, n);
+		r = find(self->rec, n, self->lport, self->cport);
+		if (!r)
+			usleep(20000);
+	}
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(TCP_SYN_RECV, r->m.idiag_state);
+	ASSERT_EQ(lfam, r->m.idiag_family);
+	ASSERT_EQ(1, r->m.idiag_timer);
+	ASSERT_EQ(-1, r->info_state);
+	if (variant->af != MAPPED)
+		check_addr(_metadata, r, lfam, false);
+	/* Not established, nor in the other protocol's dump. */
+	n = dump(self->proto, lfam, 1 << TCP_ESTABLISHED, self->rec);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
+	n = dump(self->other, lfam, ALL_STATES, self->rec);
+	if (n >= 0)
+		ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
+}
+
+TEST_F(diag, destroy)
+{
+	int afam = variant->af == V4 ? AF_INET : AF_INET6;
+	struct inet_diag_sockid id;
+	struct query q = { .type = SOCK_DESTROY, .family = afam, .id = &id };
+	struct timeval tv = { .tv_sec = 5 };
+	struct drec *r;
+	char c;
+	int n;
+
+	SKIP_IF_NEEDED();
+	setup_conn(_metadata, self, variant->af, true);
+	n = dump(self->proto, afam, ALL_STATES, self->rec);
+	ASSERT_LE(0, n);
+	r = find(self->rec, n, self->lport, self->cport);
+	ASSERT_NE(NULL, r);
+	id = r->m.id;
+	q.proto = self->proto;
+	n = diag(&q, NULL, 0);
+	if (n == -EOPNOTSUPP)
+		SKIP(return, "no CONFIG_INET_DIAG_DESTROY");
+	ASSERT_EQ(0, n);
+	ASSERT_EQ(0, setsockopt(self->cfd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+				sizeof(tv)));
+	/* The peer is reset, the owner's socket aborted. */
+	ASSERT_EQ(-1, recv(self->cfd, &c, 1, 0));
+	ASSERT_EQ(ECONNRESET, errno);
+	ASSERT_EQ(-1, recv(self->afd, &c, 1, 0));
+	ASSERT_EQ(ECONNABORTED, errno);
+	n = dump(self->proto, afam, ALL_STATES, self->rec);
+	ASSERT_LE(0, n);
+	ASSERT_EQ(NULL, find(self->rec, n, self->lport, self->cport));
+}
+
+TEST_HARNESS_MAIN

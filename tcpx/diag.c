@@ -8,8 +8,8 @@
  *
  * The kernel's inet_diag_dump_icsk() and inet_sk_diag_fill() cannot serve:
  * they compare and report sk_family, the tcpx family for full sockets.  So
- * the walk (the namespace's list of full sockets, then ehash for request
- * and TIME-WAIT socks, as /proc/net/tcpx) and the fill are tcpx's, and
+ * the walk (listeners in lhash2, then everything else in ehash, as
+ * inet_diag_dump_icsk() walks TCP's) and the fill are tcpx's, and
  * each sock is reported with the family TCP reports it with: AF_INET6 for
  * an IPv6 socket (v4-mapped ones too), AF_INET for an IPv4 one
  * (tcpx_sk_v6()).  The kernel's inet_diag_bc_sk() runs the bytecode and
@@ -395,11 +395,12 @@ static int tcpx_diag_fill(struct sock *sk, struct sk_buff *skb,
 /* Socks are reported a batch at a time, referenced, outside the locks. */
 #define TCPX_DIAG_BATCH	16
 
-enum { TCPX_DIAG_SOCKS, TCPX_DIAG_EHASH, TCPX_DIAG_DONE };
+enum { TCPX_DIAG_LISTEN, TCPX_DIAG_EHASH, TCPX_DIAG_DONE };
 
 /*
- * Where a dump goes on: cb->args[0] the phase, [1] the index in the
- * namespace's list or the ehash bucket, [2] the index in that bucket.
+ * Where a dump goes on: cb->args[0] the phase, [1] the lhash2 or ehash
+ * bucket, [2] the index in that bucket (0 but for a bucket too long for
+ * one message buffer).
  */
 struct tcpx_diag_batch {
 	struct sock	*sk[TCPX_DIAG_BATCH];
@@ -435,104 +436,119 @@ static void tcpx_diag_add(struct tcpx_diag_batch *b, struct sock *sk, long pos)
 	b->pos[b->n++] = pos;
 }
 
-/* The namespace's full sockets from index cb->args[1]; false when full. */
-static bool tcpx_diag_dump_socks(struct sk_buff *skb,
+/*
+ * One bucket's socks of this namespace, from index cb->args[2]; false
+ * when skb is full.  A bucket goes into one buffer whole where it can: if
+ * it does not fit behind what skb holds, its messages are taken back and
+ * the next buffer starts it again.  So a sock that stays while others come
+ * and go is reported once, which a resumed index cannot promise.  Only a
+ * bucket too long for a buffer of its own (one that held no more than
+ * @base when this call began) is resumed at an index.
+ */
+static bool tcpx_diag_dump_chain(struct sk_buff *skb,
 				 struct netlink_callback *cb,
 				 const struct inet_diag_req_v2 *r,
-				 const struct nlattr *bc)
+				 const struct nlattr *bc, unsigned int base,
+				 struct hlist_nulls_head *chain, spinlock_t *lock)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(sock_net(skb->sk));
+	struct net *net = sock_net(skb->sk);
+	unsigned int start = skb->len;
 	struct tcpx_diag_batch b;
-	struct tcpx_sock *tsk;
+	struct hlist_nulls_node *node;
+	struct sock *sk;
 	long i;
 
 	do {
 		b.n = 0;
 		i = 0;
-		spin_lock_bh(&pn->sockets_lock);
-		hlist_for_each_entry(tsk, &pn->sockets, node) {
-			struct sock *sk = (struct sock *)tsk;
-
-			if (i++ < cb->args[1] || !tcpx_diag_wanted(sk, r, bc))
+		spin_lock_bh(lock);
+		sk_nulls_for_each(sk, node, chain) {
+			if (!net_eq(sock_net(sk), net))
+				continue;
+			if (i++ < cb->args[2] || !tcpx_diag_wanted(sk, r, bc))
 				continue;
 			tcpx_diag_add(&b, sk, i - 1);
 			if (b.n == TCPX_DIAG_BATCH)
 				break;
 		}
-		spin_unlock_bh(&pn->sockets_lock);
-		cb->args[1] = i;
-		if (!tcpx_diag_flush(&b, skb, cb, r, &cb->args[1]))
+		spin_unlock_bh(lock);
+		cb->args[2] = i;
+		if (!tcpx_diag_flush(&b, skb, cb, r, &cb->args[2])) {
+			if (start > base) {
+				skb_trim(skb, start);
+				cb->args[2] = 0;
+			}
 			return false;
+		}
 		cond_resched();
 	} while (b.n == TCPX_DIAG_BATCH);
+	cb->args[2] = 0;
 	return true;
 }
 
-/* Request and TIME-WAIT socks from bucket args[1], index args[2]. */
-static bool tcpx_diag_dump_ehash(struct sk_buff *skb,
-				 struct netlink_callback *cb,
-				 const struct inet_diag_req_v2 *r,
-				 const struct nlattr *bc)
+/* Listeners, from lhash2 bucket cb->args[1]; false when skb is full. */
+static bool tcpx_diag_dump_listen(struct sk_buff *skb,
+				  struct netlink_callback *cb,
+				  const struct inet_diag_req_v2 *r,
+				  const struct nlattr *bc, unsigned int base)
 {
-	struct net *net = sock_net(skb->sk);
-	struct tcpx_diag_batch b;
+	struct inet_listen_hashbucket *ilb2;
 
-	for (; cb->args[1] <= tcpx_hashinfo.ehash_mask;
-	     cb->args[1]++, cb->args[2] = 0) {
-		unsigned int bucket = cb->args[1];
-		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[bucket];
-		spinlock_t *lock = inet_ehash_lockp(&tcpx_hashinfo, bucket);
-		struct hlist_nulls_node *node;
-		struct sock *sk;
-		long i;
-
-		if (hlist_nulls_empty(&head->chain))
+	for (; cb->args[1] <= tcpx_hashinfo.lhash2_mask; cb->args[1]++) {
+		ilb2 = &tcpx_hashinfo.lhash2[cb->args[1]];
+		if (hlist_nulls_empty(&ilb2->nulls_head))
 			continue;
-		do {
-			b.n = 0;
-			i = 0;
-			spin_lock_bh(lock);
-			sk_nulls_for_each(sk, node, &head->chain) {
-				if (i++ < cb->args[2] || sk_fullsock(sk) ||
-				    !net_eq(sock_net(sk), net) ||
-				    !tcpx_diag_wanted(sk, r, bc))
-					continue;
-				tcpx_diag_add(&b, sk, i - 1);
-				if (b.n == TCPX_DIAG_BATCH)
-					break;
-			}
-			spin_unlock_bh(lock);
-			cb->args[2] = i;
-			if (!tcpx_diag_flush(&b, skb, cb, r, &cb->args[2]))
-				return false;
-			cond_resched();
-		} while (b.n == TCPX_DIAG_BATCH);
+		if (!tcpx_diag_dump_chain(skb, cb, r, bc, base,
+					  &ilb2->nulls_head, &ilb2->lock))
+			return false;
 	}
 	return true;
 }
 
+/* Every other sock, from ehash bucket cb->args[1]; false when skb is full. */
+static bool tcpx_diag_dump_ehash(struct sk_buff *skb,
+				 struct netlink_callback *cb,
+				 const struct inet_diag_req_v2 *r,
+				 const struct nlattr *bc, unsigned int base)
+{
+	struct inet_ehash_bucket *head;
+
+	for (; cb->args[1] <= tcpx_hashinfo.ehash_mask; cb->args[1]++) {
+		head = &tcpx_hashinfo.ehash[cb->args[1]];
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		if (!tcpx_diag_dump_chain(skb, cb, r, bc, base, &head->chain,
+					  inet_ehash_lockp(&tcpx_hashinfo,
+							   cb->args[1])))
+			return false;
+	}
+	return true;
+}
+
+/* As inet_diag_dump_icsk(): listeners, then ehash, each if asked for. */
 static void tcpx_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct inet_diag_req_v2 *r)
 {
 	struct inet_diag_dump_data *cb_data = cb->data;
 	const struct nlattr *bc = cb_data->inet_diag_nla_bc;
 	struct inet_diag_req_v2 req = *r;
+	unsigned int base = skb->len;	/* what this buffer held before */
 
 	/* SYN-RECV asks for request socks too, as in TCP's dump. */
 	if (req.idiag_states & TCPF_SYN_RECV)
 		req.idiag_states |= TCPF_NEW_SYN_RECV;
 
-	if (cb->args[0] == TCPX_DIAG_SOCKS) {
-		if (!tcpx_diag_dump_socks(skb, cb, &req, bc))
+	if (cb->args[0] == TCPX_DIAG_LISTEN) {
+		if ((req.idiag_states & TCPF_LISTEN) && !req.id.idiag_dport &&
+		    !tcpx_diag_dump_listen(skb, cb, &req, bc, base))
 			return;
 		cb->args[0] = TCPX_DIAG_EHASH;
 		cb->args[1] = 0;
 		cb->args[2] = 0;
 	}
 	if (cb->args[0] == TCPX_DIAG_EHASH) {
-		if ((req.idiag_states & (TCPF_TIME_WAIT | TCPF_FIN_WAIT2 |
-					 TCPF_NEW_SYN_RECV)) &&
-		    !tcpx_diag_dump_ehash(skb, cb, &req, bc))
+		if ((req.idiag_states & ~TCPF_LISTEN) &&
+		    !tcpx_diag_dump_ehash(skb, cb, &req, bc, base))
 			return;
 		cb->args[0] = TCPX_DIAG_DONE;
 	}

@@ -2403,6 +2403,55 @@ TEST_F_TIMEOUT(conn_api, handshake_rtt, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/*
+ * What TCPX_INFO says of a connection that moved a few bytes each way, as
+ * TCP_INFO says it: SACK and timestamps on, reordering 3, and the time
+ * since the last data and ACK received counted from when they came.
+ */
+TEST_F_TIMEOUT(conn_api, info_fields, TEST_TIMEOUT)
+{
+	int l, c, a, i, fds[2];
+	unsigned short port;
+	char buf[4];
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(4, send(c, "ping", 4, 0));
+	ASSERT_EQ(4, recv(a, buf, 4, MSG_WAITALL));
+	ASSERT_EQ(4, send(a, "pong", 4, 0));
+	ASSERT_EQ(4, recv(c, buf, 4, MSG_WAITALL));
+	/* Past a delayed ACK of the pong, even at its longest (200 ms). */
+	usleep(500000);
+	fds[0] = c;
+	fds[1] = a;
+	for (i = 0; i < 2; i++) {
+		struct tcpx_info info;
+		socklen_t len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		ASSERT_EQ(0, getsockopt(fds[i], variant->sol, TCPX_INFO, &info,
+					&len));
+		EXPECT_TRUE(info.tcpi_options & TCPI_OPT_SACK);
+		EXPECT_TRUE(info.tcpi_options & TCPI_OPT_TIMESTAMPS);
+		EXPECT_EQ(3U, info.tcpi_reordering);
+		EXPECT_EQ(0U, info.tcpi_sacked);
+		EXPECT_LE(200U, info.tcpi_last_data_recv)
+			TH_LOG("%s: last_data_recv %u ms",
+			       i ? "accepted" : "client",
+			       info.tcpi_last_data_recv);
+		EXPECT_GT(30000U, info.tcpi_last_data_recv);
+		EXPECT_LE(200U, info.tcpi_last_ack_recv)
+			TH_LOG("%s: last_ack_recv %u ms",
+			       i ? "accepted" : "client",
+			       info.tcpi_last_ack_recv);
+		EXPECT_GT(30000U, info.tcpi_last_ack_recv);
+	}
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
 /* ---- 16. the /proc table ------------------------------------------------ */
 
 /*

@@ -198,6 +198,7 @@ void __tcpx_set_state(struct sock *sk, int state)
 		 * tcp_finish_connect() and tcp_create_openreq_child().
 		 */
 		tcpx_sk(sk)->rcv_tstamp = tcp_jiffies32;
+		inet_csk(sk)->icsk_ack.lrcvtime = tcp_jiffies32;
 		if (sock_flag(sk, SOCK_KEEPOPEN))
 			inet_csk_reset_keepalive_timer(sk, tcpx_keepalive_time_when(sk));
 		break;

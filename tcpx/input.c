@@ -616,6 +616,9 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 	bool had_ofo = !skb_queue_empty(&tsk->ofo_queue);
 	u32 wnd_end = tcpx_rcv_wnd_end(tsk);
 
+	if (skb->len)	/* tcpi_last_data_recv, as tcp_event_data_recv() */
+		inet_csk(sk)->icsk_ack.lrcvtime = tcp_jiffies32;
+
 	/*
 	 * At or past the right edge (a probe, a zero window's included): its
 	 * ACK was taken, its text is not; answer at once, as tcp_data_queue().

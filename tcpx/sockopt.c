@@ -702,6 +702,8 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	info->tcpi_ca_state = tsk->ca_state;
 	if (tsk->tstamp_ok)
 		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tsk->sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
 	if (tsk->wscale_ok) {
 		info->tcpi_options |= TCPI_OPT_WSCALE;
 		info->tcpi_snd_wscale = tsk->snd_wscale;
@@ -712,6 +714,14 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	info->tcpi_rtt = tsk->srtt_us;
 	info->tcpi_rttvar = tsk->rttvar_us;
 	info->tcpi_last_data_sent = jiffies_to_msecs(jiffies - tsk->lsndtime);
+	info->tcpi_last_data_recv =
+		jiffies_to_msecs(tcp_jiffies32 - icsk->icsk_ack.lrcvtime);
+	info->tcpi_last_ack_recv =
+		jiffies_to_msecs(tcp_jiffies32 - tsk->rcv_tstamp);
+	/* The duplicate ACKs that start recovery (tcpx_dupack()). */
+	info->tcpi_reordering = 3;
+	info->tcpi_sacked = DIV_ROUND_UP(tsk->sacked_out,
+					 max(tsk->mss_cache, 1U));
 	/* Segments, as tcp_info reports them; tcpx counts bytes. */
 	info->tcpi_snd_cwnd = tsk->snd_cwnd / max(tsk->mss_cache, 1U);
 	info->tcpi_snd_ssthresh = tsk->snd_ssthresh >= TCPX_INFINITE_SSTHRESH ?

@@ -2452,6 +2452,130 @@ TEST_F_TIMEOUT(conn_api, info_fields, TEST_TIMEOUT)
 	ASSERT_EQ(0, close(l));
 }
 
+/*
+ * tcp_info's later counters.  struct tcpx_info has them past its own
+ * fields; TCP's are at the offsets of its uapi (linux/tcp.h, which
+ * netinet/tcp.h would clash with), stable ABI since 4.x.
+ */
+struct info_counters {
+	unsigned long long bytes_acked, bytes_received, bytes_sent;
+	unsigned long long bytes_retrans;
+	unsigned int segs_out, segs_in, data_segs_out, data_segs_in;
+	unsigned int notsent, min_rtt;
+};
+
+#define TCPI_OFF_BYTES_ACKED	120
+#define TCPI_OFF_BYTES_RECEIVED	128
+#define TCPI_OFF_SEGS_OUT	136
+#define TCPI_OFF_SEGS_IN	140
+#define TCPI_OFF_NOTSENT	144
+#define TCPI_OFF_MIN_RTT	148
+#define TCPI_OFF_DATA_SEGS_IN	152
+#define TCPI_OFF_DATA_SEGS_OUT	156
+#define TCPI_OFF_BYTES_SENT	200
+#define TCPI_OFF_BYTES_RETRANS	208
+#define TCPI_LEN_COUNTERS	216
+
+static int read_counters(int fd, bool tcpx, int sol, struct info_counters *ic)
+{
+	unsigned char buf[512] __attribute__((aligned(8)));
+	socklen_t len = sizeof(buf);
+	const struct tcpx_info *xi = (const void *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	if (getsockopt(fd, sol, TCPX_INFO, buf, &len))
+		return -1;
+	if (tcpx) {
+		if (len < sizeof(*xi))
+			return -1;
+		ic->bytes_acked = xi->tcpi_bytes_acked;
+		ic->bytes_received = xi->tcpi_bytes_received;
+		ic->bytes_sent = xi->tcpi_bytes_sent;
+		ic->bytes_retrans = xi->tcpi_bytes_retrans;
+		ic->segs_out = xi->tcpi_segs_out;
+		ic->segs_in = xi->tcpi_segs_in;
+		ic->data_segs_out = xi->tcpi_data_segs_out;
+		ic->data_segs_in = xi->tcpi_data_segs_in;
+		ic->notsent = xi->tcpi_notsent_bytes;
+		ic->min_rtt = xi->tcpi_min_rtt;
+		return 0;
+	}
+	if (len < TCPI_LEN_COUNTERS)
+		return -1;
+#define TCPI_GET(off, type) (*(const type *)(buf + (off)))
+	ic->bytes_acked = TCPI_GET(TCPI_OFF_BYTES_ACKED, uint64_t);
+	ic->bytes_received = TCPI_GET(TCPI_OFF_BYTES_RECEIVED, uint64_t);
+	ic->bytes_sent = TCPI_GET(TCPI_OFF_BYTES_SENT, uint64_t);
+	ic->bytes_retrans = TCPI_GET(TCPI_OFF_BYTES_RETRANS, uint64_t);
+	ic->segs_out = TCPI_GET(TCPI_OFF_SEGS_OUT, uint32_t);
+	ic->segs_in = TCPI_GET(TCPI_OFF_SEGS_IN, uint32_t);
+	ic->data_segs_out = TCPI_GET(TCPI_OFF_DATA_SEGS_OUT, uint32_t);
+	ic->data_segs_in = TCPI_GET(TCPI_OFF_DATA_SEGS_IN, uint32_t);
+	ic->notsent = TCPI_GET(TCPI_OFF_NOTSENT, uint32_t);
+	ic->min_rtt = TCPI_GET(TCPI_OFF_MIN_RTT, uint32_t);
+#undef TCPI_GET
+	return 0;
+}
+
+/*
+ * The counters after 3000 bytes one way and 1000 back, all acknowledged,
+ * nothing lost on loopback: bytes as sent and received, data segments of
+ * one end as the other counts them, every segment of one end counted at
+ * the other but the SYN+ACK (its request sock's, not the child's), as TCP
+ * counts them.
+ */
+TEST_F_TIMEOUT(conn_api, info_counters, TEST_TIMEOUT)
+{
+	static char out[3000], back[1000];
+	struct info_counters ci, ai;
+	unsigned short port;
+	int l, c, a;
+
+	if (self->skip)
+		SKIP(return, "%s", self->skip);
+	make_pair(_metadata, self->family, &l, &port, &c, &a);
+	ASSERT_EQ(0, read_counters(c, variant->tcpx, variant->sol, &ci));
+	EXPECT_EQ(0ULL, ci.bytes_sent);
+	EXPECT_EQ(0U, ci.data_segs_out);
+	ASSERT_EQ((ssize_t)sizeof(out), send(c, out, sizeof(out), 0));
+	ASSERT_EQ((ssize_t)sizeof(out), recv(a, out, sizeof(out), MSG_WAITALL));
+	ASSERT_EQ((ssize_t)sizeof(back), send(a, back, sizeof(back), 0));
+	ASSERT_EQ((ssize_t)sizeof(back), recv(c, back, sizeof(back), MSG_WAITALL));
+	/* Past a delayed ACK, even at its longest (200 ms). */
+	usleep(500000);
+	ASSERT_EQ(0, read_counters(c, variant->tcpx, variant->sol, &ci));
+	ASSERT_EQ(0, read_counters(a, variant->tcpx, variant->sol, &ai));
+	TH_LOG("client: acked %llu rcvd %llu sent %llu segs %u/%u data %u/%u",
+	       ci.bytes_acked, ci.bytes_received, ci.bytes_sent, ci.segs_out,
+	       ci.segs_in, ci.data_segs_out, ci.data_segs_in);
+	TH_LOG("server: acked %llu rcvd %llu sent %llu segs %u/%u data %u/%u",
+	       ai.bytes_acked, ai.bytes_received, ai.bytes_sent, ai.segs_out,
+	       ai.segs_in, ai.data_segs_out, ai.data_segs_in);
+	EXPECT_EQ(sizeof(out), ci.bytes_sent);
+	EXPECT_EQ(sizeof(back), ai.bytes_sent);
+	EXPECT_EQ(sizeof(out), ai.bytes_received);
+	EXPECT_EQ(sizeof(back), ci.bytes_received);
+	/* TCP's client counts its SYN as acknowledged, its child does not. */
+	EXPECT_GE(ci.bytes_acked, sizeof(out));
+	EXPECT_LE(ci.bytes_acked, sizeof(out) + 1);
+	EXPECT_GE(ai.bytes_acked, sizeof(back));
+	EXPECT_LE(ai.bytes_acked, sizeof(back) + 1);
+	EXPECT_EQ(0ULL, ci.bytes_retrans);
+	EXPECT_EQ(0ULL, ai.bytes_retrans);
+	EXPECT_LE(1U, ci.data_segs_out);
+	EXPECT_EQ(ci.data_segs_out, ai.data_segs_in);
+	EXPECT_EQ(ai.data_segs_out, ci.data_segs_in);
+	EXPECT_LT(ci.data_segs_out, ci.segs_out);
+	EXPECT_EQ(ci.segs_out, ai.segs_in);
+	EXPECT_EQ(ai.segs_out + 1, ci.segs_in);
+	EXPECT_EQ(0U, ci.notsent);
+	EXPECT_NE(0U, ci.min_rtt);
+	EXPECT_NE(~0U, ci.min_rtt);
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, close(l));
+}
+
 /* ---- 16. the /proc table ------------------------------------------------ */
 
 /*

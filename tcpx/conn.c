@@ -48,6 +48,13 @@ void tcpx_init_connection(struct sock *sk, const struct dst_entry *dst,
 	tsk->snd_wl1 = 0;
 	tsk->snd_wnd = 0;
 	tsk->bytes_acked = 0;
+	tsk->bytes_received = 0;
+	tsk->bytes_sent = 0;
+	tsk->bytes_retrans = 0;
+	tsk->segs_in = 0;
+	tsk->data_segs_in = 0;
+	tsk->segs_out = 0;
+	tsk->data_segs_out = 0;
 	tsk->dupacks = 0;
 	tsk->total_retrans = 0;
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
@@ -536,6 +543,8 @@ struct sock *tcpx_syn_recv_child(const struct sock *sk, struct sk_buff *skb,
 	ntsk->snd_nxt = treq->snt_isn + 1;
 	ntsk->snd_max = ntsk->snd_nxt;
 	ntsk->write_seq = treq->snt_isn + 1;
+	/* The SYN and the third ACK, as TCP's child counts them. */
+	ntsk->segs_in = 2;
 	ntsk->wscale_ok = ireq->wscale_ok;
 	ntsk->snd_wscale = ireq->snd_wscale;
 	ntsk->rcv_wscale = ireq->rcv_wscale;

@@ -416,6 +416,7 @@ static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
 		tsk->rcv_ratio = max_t(u32, (7 * tsk->rcv_ratio +
 				min_t(u32, 256 * skb->len / skb->truesize, 256)) / 8, 1);
 	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + skb->len);
+	tsk->bytes_received += skb->len;
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
 		TCPX_SKB_CB(tail)->end_seq = cb->seq + skb->len;
@@ -1265,6 +1266,18 @@ bad:
  * checks, then the TIME-WAIT sock, the request sock, the listener or the
  * full socket takes it.
  */
+/* As tcp_segs_in(): segments a full socket takes, at its lock. */
+static void tcpx_segs_in(struct tcpx_sock *tsk, const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	u32 data = cb->end_seq - cb->seq -
+		   !!(cb->flags & TCPHDR_SYN) - !!(cb->flags & TCPHDR_FIN);
+
+	tsk->segs_in++;
+	if (data)
+		tsk->data_segs_in++;
+}
+
 int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family)
 {
 	struct net *net = dev_net(skb->dev);
@@ -1338,6 +1351,7 @@ int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family)
 	}
 
 	bh_lock_sock_nested(sk);
+	tcpx_segs_in(tcpx_sk(sk), skb);
 	if (!sock_owned_by_user(sk)) {
 		ret = tcpx_do_rcv(sk, skb);
 	} else if (sk_add_backlog(sk, skb, tcpx_backlog_limit(sk))) {

@@ -376,6 +376,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_out_opts opts = {};
 	u8 flags = cb->flags;
+	unsigned int len;
 	u16 win;
 	int err;
 
@@ -388,6 +389,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		if (!skb)
 			return -ENOBUFS;
 	}
+	len = skb->len;
 
 	/* Everything but the first SYN of an active open carries an ACK. */
 	if (sk->sk_state != TCP_SYN_SENT)
@@ -432,6 +434,11 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTSEGS);
 	if (flags & TCPHDR_RST)
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_OUTRSTS);
+	tsk->segs_out++;
+	if (len) {
+		tsk->data_segs_out++;
+		tsk->bytes_sent += len;
+	}
 	tsk->lsndtime = jiffies;
 	err = icsk->icsk_af_ops->queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
@@ -682,6 +689,7 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 		trace_tcpx_retransmit(sk, cb->seq);
 		tcpx_inc_stats(sock_net(sk), TCPX_MIB_RETRANSSEGS);
 		tsk->total_retrans++;
+		tsk->bytes_retrans += skb->len;
 	}
 	cb->tx_us = tcpx_now_us();
 	return tcpx_transmit_skb(sk, skb);

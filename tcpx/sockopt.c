@@ -749,6 +749,19 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 		info->tcpi_lost = 1;
 	info->tcpi_ofo_segs = skb_queue_len(&tsk->ofo_queue);
 	info->tcpi_win_probes = tsk->win_probes;
+	info->tcpi_segs_out = tsk->segs_out;
+	info->tcpi_segs_in = tsk->segs_in;
+	info->tcpi_bytes_acked = tsk->bytes_acked;
+	info->tcpi_bytes_received = tsk->bytes_received;
+	/* snd_nxt goes back on a timeout; what went once is not "not sent". */
+	if (tcpx_after(tsk->write_seq, tsk->snd_max))
+		info->tcpi_notsent_bytes = tsk->write_seq - tsk->snd_max;
+	/* No sample yet: ~0U, as tcp_min_rtt() of a fresh socket. */
+	info->tcpi_min_rtt = tsk->min_rtt_us ? : ~0U;
+	info->tcpi_data_segs_in = tsk->data_segs_in;
+	info->tcpi_data_segs_out = tsk->data_segs_out;
+	info->tcpi_bytes_sent = tsk->bytes_sent;
+	info->tcpi_bytes_retrans = tsk->bytes_retrans;
 	release_sock(sk);
 }
 

@@ -68,6 +68,14 @@ struct tcpx_sock {
 	u32				snd_nxt;	/* next to send */
 	u32				snd_max;	/* highest ever sent */
 	u64				bytes_acked;	/* snd_una's advance, as TCP's */
+	/* tcp_info's counters (RFC 4898 names), for TCPX_INFO and ss */
+	u64				bytes_received;	/* rcv_nxt's advance by data */
+	u64				bytes_sent;	/* payload sent, resends too */
+	u64				bytes_retrans;	/* payload resent */
+	u32				segs_in;	/* segments taken in */
+	u32				data_segs_in;	/* ... carrying data */
+	u32				segs_out;	/* segments sent */
+	u32				data_segs_out;	/* ... carrying data */
 	u8				dupacks;	/* duplicate ACKs in a row */
 	u8				ca_state;	/* TCP_CA_Open/Recovery/Loss */
 	u8				loss_sack:1;	/* Loss resends from the scoreboard */

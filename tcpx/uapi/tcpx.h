@@ -91,6 +91,18 @@ struct tcpx_info {
 	__u32	tcpi_rcv_wnd;		/* the window last advertised, scaled */
 	__u32	tcpi_ofo_segs;		/* segments in the out-of-order queue */
 	__u32	tcpi_win_probes;	/* zero-window probes sent */
+
+	/* tcp_info's later counters, with its names and meanings. */
+	__u32	tcpi_segs_out;		/* segments sent, resends too */
+	__u32	tcpi_segs_in;		/* segments received */
+	__u64	tcpi_bytes_acked;	/* RFC 4898 tcpEStatsAppHCThruOctetsAcked */
+	__u64	tcpi_bytes_received;	/* RFC 4898 tcpEStatsAppHCThruOctetsReceived */
+	__u32	tcpi_notsent_bytes;	/* queued, not yet sent */
+	__u32	tcpi_min_rtt;		/* us */
+	__u32	tcpi_data_segs_in;	/* RFC 4898 tcpEStatsDataSegsIn */
+	__u32	tcpi_data_segs_out;	/* RFC 4898 tcpEStatsDataSegsOut */
+	__u64	tcpi_bytes_sent;	/* RFC 4898 tcpEStatsPerfHCDataOctetsOut */
+	__u64	tcpi_bytes_retrans;	/* RFC 4898 tcpEStatsPerfOctetsRetrans */
 };
 
 #endif /* _UAPI_LINUX_TCPX_H */

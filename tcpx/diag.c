@@ -441,9 +441,12 @@ static void tcpx_diag_add(struct tcpx_diag_batch *b, struct sock *sk, long pos)
  * when skb is full.  A bucket goes into one buffer whole where it can: if
  * it does not fit behind what skb holds, its messages are taken back and
  * the next buffer starts it again.  So a sock that stays while others come
- * and go is reported once, which a resumed index cannot promise.  Only a
- * bucket too long for a buffer of its own (one that held no more than
- * @base when this call began) is resumed at an index.
+ * and go is reported once, which a resumed index cannot promise.  Two
+ * cases still go by index, as inet_diag_dump_icsk() always does: a bucket
+ * of more than TCPX_DIAG_BATCH socks, taken under its lock a batch at a
+ * time, and a bucket too long for a buffer of its own (one that held no
+ * more than @base when this call began).  Churn in such a bucket may
+ * report a sock twice or not at all.
  */
 static bool tcpx_diag_dump_chain(struct sk_buff *skb,
 				 struct netlink_callback *cb,

@@ -3,12 +3,14 @@
  * /proc/net/tcpx and /proc/net/tcpx6: the formats of /proc/net/tcp and
  * /proc/net/tcp6, IPv4 sockets in the one and IPv6 sockets (v4-mapped ones
  * too, as TCP lists them) in the other, one line per socket of the
- * reader's namespace: first its full sockets that are not CLOSE (a socket
- * that is only bound is not listed, as with /proc/net/tcp), from the
- * namespace's list, then its SYN-RECV request socks and TIME-WAIT socks,
- * from ehash.  No lock is held between the iterator's calls: each record
- * is found under its lock and held by a reference while it is printed.
- * Nothing on the packet path is scanned.
+ * reader's namespace, in TCP's order: listeners from lhash2, then every
+ * other hashed sock from ehash -- connections, SYN-RECV request socks and
+ * TIME-WAIT socks (a socket that is only bound, or closed, is in neither
+ * and not listed, as with /proc/net/tcp).  No lock is held between the
+ * iterator's calls: each record is found under its bucket's lock and
+ * held by a reference while it is printed.  A read resumes at the bucket
+ * and offset where the last one stopped, as tcp_seek_last_pos() does, so
+ * reading the file costs time linear in the sockets.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -20,7 +22,7 @@
 
 #define TCPX_PROC_LINE	150	/* TCP's TMPSZ: lines are padded to it */
 
-enum { TCPX_PROC_SOCKS, TCPX_PROC_EHASH, TCPX_PROC_DONE };
+enum { TCPX_PROC_LISTEN, TCPX_PROC_EHASH, TCPX_PROC_DONE };
 
 /* Each file's family: the data of its proc entry. */
 static const sa_family_t tcpx_proc_ipv4 = AF_INET, tcpx_proc_ipv6 = AF_INET6;
@@ -29,126 +31,104 @@ struct tcpx_iter {
 	struct seq_net_private	p;
 	bool			v6;	/* tcpx6: IPv6 sockets */
 	int			phase;
-	unsigned int		num;	/* SOCKS: index among the listed */
-	unsigned int		bucket;	/* EHASH: bucket and index in it */
-	unsigned int		offset;
+	unsigned int		bucket;	/* of lhash2 or ehash */
+	unsigned int		offset;	/* listed socks before, in it */
+	loff_t			last_pos; /* the position the state names */
 };
 
-static bool tcpx_mini_visible(const struct sock *sk, const struct net *net,
+static bool tcpx_proc_visible(const struct sock *sk, const struct net *net,
 			      bool v6)
 {
-	return (sk->sk_state == TCP_TIME_WAIT ||
-		sk->sk_state == TCP_NEW_SYN_RECV) && net_eq(sock_net(sk), net) &&
-	       tcpx_sk_v6(sk) == v6;
+	if (!net_eq(sock_net(sk), net))
+		return false;
+	if (sk_fullsock(sk) && inet_sk_state_load(sk) == TCP_CLOSE)
+		return false;
+	return tcpx_sk_v6(sk) == v6;
 }
 
-/* The st->num'th listed full socket, with a reference; NULL at the end. */
-static struct sock *tcpx_socks_get(struct seq_file *seq)
+/* The st->offset'th listed sock of a chain, with a reference, or NULL. */
+static struct sock *tcpx_chain_get(struct seq_file *seq,
+				   struct hlist_nulls_head *chain,
+				   spinlock_t *lock)
 {
-	struct tcpx_pernet *pn = tcpx_pernet(seq_file_net(seq));
 	struct tcpx_iter *st = seq->private;
-	unsigned int skip = st->num;
-	struct tcpx_sock *tsk;
-	struct sock *found = NULL;
+	struct net *net = seq_file_net(seq);
+	unsigned int skip = st->offset;
+	struct hlist_nulls_node *node;
+	struct sock *sk, *found = NULL;
 
-	spin_lock_bh(&pn->sockets_lock);
-	hlist_for_each_entry(tsk, &pn->sockets, node) {
-		struct sock *sk = (struct sock *)tsk;
-
-		/* A full socket, even in the instant it says TIME_WAIT. */
-		if (inet_sk_state_load(sk) == TCP_CLOSE ||
-		    !!inet_sk(sk)->pinet6 != st->v6)
-			continue;
-		if (skip--)
+	if (hlist_nulls_empty(chain))
+		return NULL;
+	spin_lock_bh(lock);
+	sk_nulls_for_each(sk, node, chain) {
+		if (!tcpx_proc_visible(sk, net, st->v6) || skip--)
 			continue;
 		if (refcount_inc_not_zero(&sk->sk_refcnt))
 			found = sk;
 		break;
 	}
-	spin_unlock_bh(&pn->sockets_lock);
+	spin_unlock_bh(lock);
 	return found;
 }
 
-/* The next request or TIME-WAIT sock from (bucket, offset), referenced. */
-static struct sock *tcpx_ehash_get(struct seq_file *seq)
-{
-	struct tcpx_iter *st = seq->private;
-	struct net *net = seq_file_net(seq);
-	struct hlist_nulls_node *node;
-	struct sock *sk, *found = NULL;
-
-	for (; st->bucket <= tcpx_hashinfo.ehash_mask; st->bucket++, st->offset = 0) {
-		struct inet_ehash_bucket *head = &tcpx_hashinfo.ehash[st->bucket];
-		spinlock_t *lock = inet_ehash_lockp(&tcpx_hashinfo, st->bucket);
-		unsigned int skip = st->offset;
-
-		if (hlist_nulls_empty(&head->chain))
-			continue;
-		spin_lock_bh(lock);
-		sk_nulls_for_each(sk, node, &head->chain) {
-			if (!tcpx_mini_visible(sk, net, st->v6) || skip--)
-				continue;
-			if (refcount_inc_not_zero(&sk->sk_refcnt))
-				found = sk;
-			break;
-		}
-		spin_unlock_bh(lock);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-/* The record the iterator's position names; NULL past the last one. */
+/* The record the iterator's state names, or the next; NULL past the end. */
 static struct sock *tcpx_iter_get(struct seq_file *seq)
 {
+	struct inet_hashinfo *h = &tcpx_hashinfo;
 	struct tcpx_iter *st = seq->private;
-	struct sock *sk;
+	struct sock *sk = NULL;
 
-	if (st->phase == TCPX_PROC_SOCKS) {
-		sk = tcpx_socks_get(seq);
+	for (; st->phase == TCPX_PROC_LISTEN; st->bucket++, st->offset = 0) {
+		struct inet_listen_hashbucket *ilb2;
+
+		if (st->bucket > h->lhash2_mask) {
+			st->phase = TCPX_PROC_EHASH;
+			st->bucket = 0;
+			break;
+		}
+		ilb2 = &h->lhash2[st->bucket];
+		sk = tcpx_chain_get(seq, &ilb2->nulls_head, &ilb2->lock);
 		if (sk)
 			return sk;
-		st->phase = TCPX_PROC_EHASH;
-		st->bucket = 0;
-		st->offset = 0;
 	}
-	if (st->phase == TCPX_PROC_EHASH) {
-		sk = tcpx_ehash_get(seq);
+	for (; st->phase == TCPX_PROC_EHASH; st->bucket++, st->offset = 0) {
+		if (st->bucket > h->ehash_mask) {
+			st->phase = TCPX_PROC_DONE;
+			break;
+		}
+		sk = tcpx_chain_get(seq, &h->ehash[st->bucket].chain,
+				    inet_ehash_lockp(h, st->bucket));
 		if (sk)
 			return sk;
-		st->phase = TCPX_PROC_DONE;
 	}
 	return NULL;
-}
-
-static void tcpx_iter_advance(struct tcpx_iter *st)
-{
-	if (st->phase == TCPX_PROC_SOCKS)
-		st->num++;
-	else
-		st->offset++;
 }
 
 static void *tcpx_seq_start(struct seq_file *seq, loff_t *pos)
 {
 	struct tcpx_iter *st = seq->private;
-	loff_t i;
 	struct sock *sk;
+	loff_t i;
 
 	st->v6 = *(const sa_family_t *)pde_data(file_inode(seq->file)) ==
 		 AF_INET6;
-	st->phase = TCPX_PROC_SOCKS;
-	st->num = 0;
+	/* The next read of a file read in order: where the last one stopped. */
+	if (*pos && *pos == st->last_pos)
+		return tcpx_iter_get(seq);
+	st->phase = TCPX_PROC_LISTEN;
+	st->bucket = 0;
+	st->offset = 0;
+	st->last_pos = 0;
 	if (!*pos)
 		return SEQ_START_TOKEN;
-	/* Walk to the position again: records may have come and gone. */
+	/* Anywhere else (a seek): walk there again. */
 	for (i = 1; ; i++) {
 		sk = tcpx_iter_get(seq);
+		st->last_pos = i;
 		if (!sk || i == *pos)
 			return sk;
 		sock_gen_put(sk);
-		tcpx_iter_advance(st);
+		st->offset++;
 	}
 }
 
@@ -159,8 +139,9 @@ static void *tcpx_seq_next(struct seq_file *seq, void *v, loff_t *pos)
 	++*pos;
 	if (v != SEQ_START_TOKEN) {
 		sock_gen_put(v);
-		tcpx_iter_advance(st);
+		st->offset++;
 	}
+	st->last_pos = *pos;
 	return tcpx_iter_get(seq);
 }
 
@@ -284,8 +265,6 @@ static int tcpx_seq_show(struct seq_file *seq, void *v)
 		seq_puts(seq, "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	else if (v == SEQ_START_TOKEN)
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
-	else if (st->phase == TCPX_PROC_SOCKS)
-		tcpx_proc_sock(seq, sk, seq->index - 1);
 	else if (sk->sk_state == TCP_TIME_WAIT)
 		tcpx_proc_tw(seq, inet_twsk(sk), seq->index - 1);
 	else if (sk->sk_state == TCP_NEW_SYN_RECV)

@@ -1156,18 +1156,17 @@ static int sock_cb(const struct nlmsghdr *nlh, void *data)
 			out(" %c-%c", m & 1 ? '-' : '<', m & 2 ? '-' : '>');
 		}
 	}
+	/* As ss: whatever the messages carry (the request asked for it). */
 	if (opt_mem || opt_info) {
 		out("\n\t");
-		if (opt_mem) {
-			if (tb[INET_DIAG_SKMEMINFO]) {
-				print_skmem(tb[INET_DIAG_SKMEMINFO]);
-			} else if (tb[INET_DIAG_MEMINFO]) {
-				const struct inet_diag_meminfo *m =
-					mnl_attr_get_payload(tb[INET_DIAG_MEMINFO]);
+		if (tb[INET_DIAG_SKMEMINFO]) {
+			print_skmem(tb[INET_DIAG_SKMEMINFO]);
+		} else if (tb[INET_DIAG_MEMINFO]) {
+			const struct inet_diag_meminfo *m =
+				mnl_attr_get_payload(tb[INET_DIAG_MEMINFO]);
 
-				out(" mem:(r%u,w%u,f%u,t%u)", m->idiag_rmem,
-				    m->idiag_wmem, m->idiag_fmem, m->idiag_tmem);
-			}
+			out(" mem:(r%u,w%u,f%u,t%u)", m->idiag_rmem,
+			    m->idiag_wmem, m->idiag_fmem, m->idiag_tmem);
 		}
 		if (tb[INET_DIAG_INFO])
 			print_info(r, tb[INET_DIAG_INFO], tb[INET_DIAG_CONG]);
@@ -1348,19 +1347,45 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "nalemopi46tKHhD:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n': opt_numeric = 1; break;
-		case 'a': states = SS_ALL; break;
-		case 'l': states = (1 << SS_LISTEN) | (1 << SS_CLOSE); break;
-		case 'o': opt_options = 1; break;
-		case 'e': opt_options = 1; opt_details = 1; break;
-		case 'm': opt_mem = 1; break;
-		case 'p': opt_procs = 1; break;
-		case 'i': opt_info = 1; break;
-		case '4': v4 = true; break;
-		case '6': v6 = true; break;
-		case 't': break;
-		case 'K': opt_kill = 1; break;
-		case 'H': opt_header = 0; break;
+		case 'n':
+			opt_numeric = 1;
+			break;
+		case 'a':
+			states = SS_ALL;
+			break;
+		case 'l':
+			states = (1 << SS_LISTEN) | (1 << SS_CLOSE);
+			break;
+		case 'o':
+			opt_options = 1;
+			break;
+		case 'e':
+			opt_options = 1;
+			opt_details = 1;
+			break;
+		case 'm':
+			opt_mem = 1;
+			break;
+		case 'p':
+			opt_procs = 1;
+			break;
+		case 'i':
+			opt_info = 1;
+			break;
+		case '4':
+			v4 = true;
+			break;
+		case '6':
+			v6 = true;
+			break;
+		case 't':
+			break;
+		case 'K':
+			opt_kill = 1;
+			break;
+		case 'H':
+			opt_header = 0;
+			break;
 		case 'D':
 			dump_out = strcmp(optarg, "-") ? fopen(optarg, "w") : stdout;
 			if (!dump_out) {
@@ -1368,8 +1393,12 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 1;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
 		}
 	}
 	argc -= optind;

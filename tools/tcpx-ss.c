@@ -1174,6 +1174,31 @@ static int sock_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int no_diag(int proto)
+{
+	fprintf(stderr, "tcpx-ss: no sock_diag for IP protocol %d "
+		"(tcpx not loaded, or a kernel without CONFIG_INET_DIAG)\n", proto);
+	return 2;
+}
+
+/* A sock_diag socket; NULL, with *ret 2 where the kernel has none. */
+static struct mnl_socket *diag_open(int *ret)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0)
+		return nl;
+	if (!nl && errno == EPROTONOSUPPORT) {
+		*ret = no_diag(IPPROTO_TCPX);
+	} else {
+		perror("tcpx-ss: netlink");
+		*ret = 1;
+	}
+	if (nl)
+		mnl_socket_close(nl);
+	return NULL;
+}
+
 /* One dump of family; 0, or 2 if there is no sock_diag for tcpx, or 1. */
 static int dump(struct dump_ctx *ctx, int family)
 {
@@ -1185,11 +1210,9 @@ static int dump(struct dump_ctx *ctx, int family)
 	mnl_cb_t ctl_cb[NLMSG_DONE + 1] = { [NLMSG_DONE] = done_cb };
 	int ret;
 
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		perror("tcpx-ss: netlink");
-		return 1;
-	}
+	nl = diag_open(&ret);
+	if (!nl)
+		return ret;
 	portid = mnl_socket_get_portid(nl);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -1222,12 +1245,8 @@ static int dump(struct dump_ctx *ctx, int family)
 	} while (ret > 0);
 	mnl_socket_close(nl);
 	if (ret < 0 && !ctx->err) {
-		if (errno == ENOENT || errno == EOPNOTSUPP) {
-			fprintf(stderr, "tcpx-ss: no sock_diag for IP protocol %d "
-				"(tcpx not loaded, or a kernel without CONFIG_INET_DIAG)\n",
-				ctx->proto);
-			return 2;
-		}
+		if (errno == ENOENT || errno == EOPNOTSUPP)
+			return no_diag(ctx->proto);
 		perror("tcpx-ss: sock_diag dump");
 		return 1;
 	}
@@ -1449,11 +1468,9 @@ int main(int argc, char **argv)
 	if (opt_procs)
 		scan_procs();
 	if (opt_kill) {
-		ctx.kill_nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-		if (!ctx.kill_nl || mnl_socket_bind(ctx.kill_nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			perror("tcpx-ss: netlink");
-			return 1;
-		}
+		ctx.kill_nl = diag_open(&ret);
+		if (!ctx.kill_nl)
+			return ret;
 	}
 	if (opt_header && !dump_out)
 		print_header();

@@ -682,6 +682,15 @@ int tcpx_setsockopt(struct sock *sk, int level, int optname,
 	return err;
 }
 
+/* tcpx's own memory fields, a listener's too. */
+static void tcpx_info_mem(const struct sock *sk, struct tcpx_info *info)
+{
+	info->tcpi_rmem_alloc = atomic_read(&sk->sk_rmem_alloc);
+	info->tcpi_wmem_queued = READ_ONCE(sk->sk_wmem_queued);
+	info->tcpi_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	info->tcpi_sndbuf = READ_ONCE(sk->sk_sndbuf);
+}
+
 void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
@@ -691,6 +700,20 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	memset(info, 0, sizeof(*info));
 	lock_sock(sk);
 	info->tcpi_state = sk->sk_state;
+	/* The duplicate ACKs that start recovery (tcpx_dupack()). */
+	info->tcpi_reordering = 3;
+	if (sk->sk_state == TCP_LISTEN) {
+		/*
+		 * As tcp_get_info(): of a listener, its queues and nothing of
+		 * a connection (no timer, MSS or times of a last segment).
+		 */
+		info->tcpi_snd_cwnd = TCPX_INIT_CWND;
+		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+		tcpx_info_mem(sk, info);
+		release_sock(sk);
+		return;
+	}
 	info->tcpi_retransmits = icsk->icsk_retransmits;
 	info->tcpi_probes = icsk->icsk_probes_out;
 	info->tcpi_backoff = icsk->icsk_backoff;
@@ -709,7 +732,9 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 		info->tcpi_snd_wscale = tsk->snd_wscale;
 		info->tcpi_rcv_wscale = tsk->rcv_wscale;
 	}
-	info->tcpi_ato = jiffies_to_usecs(TCPX_DELACK_MIN);
+	/* As TCP's, none until data has come (tcp_event_data_recv()). */
+	if (tsk->bytes_received)
+		info->tcpi_ato = jiffies_to_usecs(TCPX_DELACK_MIN);
 	info->tcpi_rcv_mss = tsk->rcv_mss ? : tsk->advmss;
 	info->tcpi_rtt = tsk->srtt_us;
 	info->tcpi_rttvar = tsk->rttvar_us;
@@ -718,8 +743,6 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 		jiffies_to_msecs(tcp_jiffies32 - icsk->icsk_ack.lrcvtime);
 	info->tcpi_last_ack_recv =
 		jiffies_to_msecs(tcp_jiffies32 - tsk->rcv_tstamp);
-	/* The duplicate ACKs that start recovery (tcpx_dupack()). */
-	info->tcpi_reordering = 3;
 	info->tcpi_sacked = DIV_ROUND_UP(tsk->sacked_out,
 					 max(tsk->mss_cache, 1U));
 	/* Segments, as tcp_info reports them; tcpx counts bytes. */
@@ -728,10 +751,7 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 				  TCP_INFINITE_SSTHRESH :
 				  tsk->snd_ssthresh / max(tsk->mss_cache, 1U);
 	info->tcpi_total_retrans = tsk->total_retrans;
-	info->tcpi_rmem_alloc = atomic_read(&sk->sk_rmem_alloc);
-	info->tcpi_wmem_queued = READ_ONCE(sk->sk_wmem_queued);
-	info->tcpi_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
-	info->tcpi_sndbuf = READ_ONCE(sk->sk_sndbuf);
+	tcpx_info_mem(sk, info);
 	info->tcpi_snd_wnd = tsk->snd_wnd;
 	info->tcpi_rcv_wnd = tsk->rcv_wnd;
 	/* Segments sent and not yet acknowledged; lost ones in recovery. */

@@ -64,6 +64,11 @@ static bool from_file;		/* $TCPDIAG_FILE: messages come from there */
 
 /* What struct tcpx_info and struct tcp_info have in common. */
 #define TCPX_INFO_COMMON	offsetof(struct tcpx_info, tcpi_rmem_alloc)
+/* ... and the fields after it both have, by name. */
+#define TCPX_INFO_SHARED(X)						\
+	X(snd_wnd) X(segs_out) X(segs_in) X(bytes_acked) X(bytes_received)	\
+	X(notsent_bytes) X(min_rtt) X(data_segs_in) X(data_segs_out)	\
+	X(bytes_sent) X(bytes_retrans)
 
 /* ---- Output: ss's columns, laid out once everything is known ---- */
 
@@ -896,7 +901,9 @@ static void print_info(const struct inet_diag_msg *r, const struct nlattr *ia,
 
 		memcpy(&t, mnl_attr_get_payload(ia), len < sizeof(t) ? len : sizeof(t));
 		memcpy(&i, &t, TCPX_INFO_COMMON);
-		i.tcpi_snd_wnd = t.tcpi_snd_wnd;
+#define X(f) i.tcpi_##f = t.tcpi_##f;
+		TCPX_INFO_SHARED(X)
+#undef X
 		len = sizeof(i);
 	} else {
 		memcpy(&i, mnl_attr_get_payload(ia), len < sizeof(i) ? len : sizeof(i));
@@ -938,6 +945,23 @@ static void print_info(const struct inet_diag_msg *r, const struct nlattr *ia,
 		out(" cwnd:%u", i.tcpi_snd_cwnd);
 	if (i.tcpi_snd_ssthresh && i.tcpi_snd_ssthresh < 0xFFFF)
 		out(" ssthresh:%d", i.tcpi_snd_ssthresh);
+	if (i.tcpi_bytes_sent)
+		out(" bytes_sent:%llu", (unsigned long long)i.tcpi_bytes_sent);
+	if (i.tcpi_bytes_retrans)
+		out(" bytes_retrans:%llu", (unsigned long long)i.tcpi_bytes_retrans);
+	if (i.tcpi_bytes_acked)
+		out(" bytes_acked:%llu", (unsigned long long)i.tcpi_bytes_acked);
+	if (i.tcpi_bytes_received)
+		out(" bytes_received:%llu",
+		    (unsigned long long)i.tcpi_bytes_received);
+	if (i.tcpi_segs_out)
+		out(" segs_out:%u", i.tcpi_segs_out);
+	if (i.tcpi_segs_in)
+		out(" segs_in:%u", i.tcpi_segs_in);
+	if (i.tcpi_data_segs_out)
+		out(" data_segs_out:%u", i.tcpi_data_segs_out);
+	if (i.tcpi_data_segs_in)
+		out(" data_segs_in:%u", i.tcpi_data_segs_in);
 	rtt = i.tcpi_rtt;
 	if (rtt > 0 && i.tcpi_snd_mss && i.tcpi_snd_cwnd)
 		out(" send %sbps", bw((double)i.tcpi_snd_cwnd * i.tcpi_snd_mss *
@@ -968,6 +992,10 @@ static void print_info(const struct inet_diag_msg *r, const struct nlattr *ia,
 		out(" rcv_space:%d", i.tcpi_rcv_space);
 	if (i.tcpi_rcv_ssthresh)
 		out(" rcv_ssthresh:%u", i.tcpi_rcv_ssthresh);
+	if (i.tcpi_notsent_bytes)
+		out(" notsent:%u", i.tcpi_notsent_bytes);
+	if (i.tcpi_min_rtt)
+		out(" minrtt:%g", i.tcpi_min_rtt / 1000.0);
 	/* tcpx's struct carries the peer's window where tcp_info does too. */
 	if (len >= offsetof(struct tcpx_info, tcpi_snd_wnd) + sizeof(__u32) &&
 	    i.tcpi_snd_wnd)
@@ -1059,7 +1087,9 @@ static void dump_msg(const struct nlmsghdr *nlh)
 
 			memcpy(&x, mnl_attr_get_payload(a), len < sizeof(x) ? len : sizeof(x));
 			memcpy(&t, &x, TCPX_INFO_COMMON);
-			t.tcpi_snd_wnd = x.tcpi_snd_wnd;
+#define X(f) t.tcpi_##f = x.tcpi_##f;
+			TCPX_INFO_SHARED(X)
+#undef X
 			mnl_attr_put(o, INET_DIAG_INFO, sizeof(t), &t);
 		} else {
 			mnl_attr_put(o, mnl_attr_get_type(a),

@@ -22,17 +22,17 @@
 #    sender, has no reordering);
 #  - tcpx_probe fired once for every segment each end accepted: the
 #    segments the capture holds from its peer, the SYN (or SYN+ACK) apart;
-#    tcp_probe at least once per ACK that reached TCP's established path
-#    (not checked under QEMU TCG: see below);
+#    tcp_probe once for every segment that reached an ESTABLISHED socket
+#    (tcp_rcv_established(): none once a FIN went either way);
 #  - cwnd --data gives the sender's socket's events, their snd_cwnd in
 #    order; tseq, cwnd and bars write PNG files; bars reads a results table
 #    with every kind of cell; bad input is an error, not a graph.
 #
-# Under QEMU TCG (the stock VM of scripts/vm-run) tcp_probe, a tracepoint
-# in vmlinux, fires for only a few of TCP's segments (a kprobe on
-# tcp_rcv_established as rarely: the patched code is not what runs), while
-# tcpx_probe, in the module, fires for all: the TCP count is then a skip,
-# with the numbers.
+# The server sends too, 16 KiB slowly (4 s), so that it half-closes only
+# after the client's megabyte: a sink that sends nothing half-closes at
+# once (tcpx_xfer shuts down its side when its stream is written), and
+# TCP's sockets leave ESTABLISHED, where alone tcp_probe fires, at the
+# start (one event per connection).
 . "$(dirname "$0")/xfer_lib.sh"
 
 PLOT=$TCPX_SELFTESTS/../tools/tcpx-plot
@@ -57,8 +57,6 @@ if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 fi
 HAVE_TSHARK=0
 command -v tshark > /dev/null && HAVE_TSHARK=1
-TCG=0
-[ "$(systemd-detect-virt --vm 2>/dev/null)" = qemu ] && TCG=1
 
 # 3 transfers x 6 checks, and the tool's own three.
 ktap_set_plan 21
@@ -141,10 +139,10 @@ run_af() {
 	tcpx_cap_start "$NS_CLI" veth-c "$pcap" || ok=0
 	echo "$name" > "$TR/trace_marker"
 	if [ $ok = 1 ]; then
-		xfer_start "$name" -- -t 60 -n "$SIZE" -m 0 || ok=0
+		xfer_start "$name" -- -t 60 -n "$SIZE" -m 16K -r 4K || ok=0
 	fi
 	if [ $ok = 1 ]; then
-		xfer_client "$name" 60 -- -n "$SIZE" -m 0
+		xfer_client "$name" 60 -- -n "$SIZE" -m 16K
 		xfer_wait_server "$name" "$XFER_START_WAIT"
 		xfer_checked "$name" || ok=0
 	fi
@@ -170,17 +168,13 @@ run_af() {
 	check_rtx "$name"
 	tcpx_check "$name: tseq PNG" png_ok "$TMP/$name.png"
 	check_tshark "$name" "$pcap" "$port"
-	check_probe "$name" "$pcap" "$port"
+	tcpx_check "$name: $(fam_name) probe events: one per segment received" \
+		check_probe "$name" "$pcap" "$port"
 	"$PLOT" cwnd "$TMP/$name.trace" --port "$port" \
 		--data "$TMP/$name.cwnd.tsv" -o "$TMP/$name.cwnd.png" \
 		2>> "$TMP/$name.plot.err"
-	if [ "$FAMILY" = tcp ] && [ $TCG = 1 ] &&
-	   ! grep -qE "tcp_probe: .* dest=[^ ]*:$port " "$TMP/$name.trace"; then
-		ktap_test_skip "$name: cwnd --data (no tcp_probe event: QEMU TCG)"
-	else
-		tcpx_check "$name: cwnd --data is the sender's events" \
-			check_cwnd "$name" "$port"
-	fi
+	tcpx_check "$name: cwnd --data is the sender's events" \
+		check_cwnd "$name" "$port"
 }
 
 png_ok() {
@@ -244,16 +238,24 @@ probe_count() {
 	grep -cE "$2: family=AF_INET6? .*$3=[^ ]*:$4 " "$1"
 }
 
-# stat_snap NAME: both ends' tcpx counters (for TCP none: TCP fires
-# before its checks).
+# stat_snap NAME: both ends' counters, tcpx's or TCP's.
 stat_snap() {
-	local ns
+	local ns n
 	for ns in cli srv; do
+		if [ $ns = cli ]; then n=$NS_CLI; else n=$NS_SRV; fi
 		if [ "$FAMILY" = tcpx ]; then
-			if [ $ns = cli ]; then n=$NS_CLI; else n=$NS_SRV; fi
 			ip netns exec "$n" cat /proc/net/tcpx_stat
+		else
+			ip netns exec "$n" cat /proc/net/netstat
 		fi > "$TMP/$1.$ns.stat"
 	done
+}
+
+# coalesced NAME cli|srv: segments TCP merged into the one before in a
+# socket's backlog (one call, one event, for both).
+coalesced() {
+	echo $(($(snmp_val "$TMP/$1.1.$2.stat" TcpExt:TCPBacklogCoalesce) -
+		$(snmp_val "$TMP/$1.0.$2.stat" TcpExt:TCPBacklogCoalesce)))
 }
 
 # refused NAME cli|srv: segments that end's tcpx dropped before the
@@ -268,60 +270,75 @@ refused() {
 		END { print n + 0 }' end="$2" "$TMP/$1.0.$2.stat" "$TMP/$1.1.$2.stat"
 }
 
-# check_probe NAME PCAP PORT: the client's socket got an event for each
-# segment from the server (none dropped: the rule takes only large ones),
-# the SYN+ACK apart (SYN-SENT is not synchronized).  The server's got one
-# for each from the client that nft let through, the SYN apart (the
-# listener's), less those it did not accept: duplicates of what it had
-# (tcpx fires after the acceptance test), at most one per retransmission;
-# for tcpx less what its counters say it refused (a full backlog, PAWS);
-# TCP fires on its established path only, so a few at the end (FIN-WAIT)
-# go without.
+# check_probe NAME PCAP PORT: tcpx: the client's socket got an event for
+# each segment from the server (none dropped: the rule takes only large
+# ones), the SYN+ACK apart (SYN-SENT is not synchronized).  The server's
+# got one for each from the client that nft let through, the SYN apart
+# (the listener's), less those it did not accept: duplicates of what it
+# had (tcpx fires after the acceptance test), at most one per
+# retransmission, and what its counters say it refused (a full backlog,
+# PAWS).  TCP: one for each segment an ESTABLISHED socket got, duplicates
+# too: the client's, from the server before the client's FIN; the
+# server's, from the client up to that FIN, the SYN and the handshake's
+# ACK (the listener's) apart, less what nft dropped; less those coalesced
+# in the socket's backlog (TCPBacklogCoalesce: one event for two
+# segments); within 2 (the capture and the socket may see a segment and
+# the FIN in either order).  The client's count only to 85%: ACKs that
+# wait in its backlog while it sends (it holds the socket) are processed
+# after its FIN went, in FIN-WAIT-1, without an event (8 of 147 seen).
 check_probe() {
-	local name=$1 pcap=$2 port=$3 ev e_c e_s a_c a_s n lo_c lo_s
+	local name=$1 pcap=$2 port=$3 ev e_c e_s a_c a_s n lo_c lo_s hi_c hi_s fin
 	ev=tcpx_probe
 	[ "$FAMILY" = tcp ] && ev=tcp_probe
 	e_c=$(probe_count "$TMP/$name.trace" "$ev" dest "$port")
 	e_s=$(probe_count "$TMP/$name.trace" "$ev" src "$port")
-	a_c=$(pkt_count "$pcap" "$port" in)
-	a_s=$(($(pkt_count "$pcap" "$port" out) - RUN_DROPS))
 	n=$(rtx_rows "$TMP/$name.tsv" | wc -l)
-	echo "# $name: $ev: client $e_c for $a_c segments from the server," \
-		"server $e_s for $a_s from the client ($n retransmitted), SYNs apart"
 	if [ "$FAMILY" = tcpx ]; then
+		a_c=$(seg_times "$pcap" "$port" in | wc -l)
+		a_s=$(($(seg_times "$pcap" "$port" out | wc -l) - RUN_DROPS))
+		hi_c=$a_c
+		hi_s=$a_s
 		lo_c=$((a_c - $(refused "$name" cli)))
 		lo_s=$((a_s - n - $(refused "$name" srv)))
 	else
-		lo_c=$((a_c - 3))
-		lo_s=$((a_s - 3))
+		fin=$(seg_times "$pcap" "$port" out fin | head -n 1)
+		a_c=$(seg_times "$pcap" "$port" in | awk -v f="${fin:-inf}" '$1 < f + 0' | wc -l)
+		a_s=$(seg_times "$pcap" "$port" out | awk -v f="${fin:-inf}" '$1 <= f + 0' | wc -l)
+		a_s=$((a_s - 1 - RUN_DROPS))
+		lo_c=$(((a_c - $(coalesced "$name" cli)) * 85 / 100 - 2))
+		hi_c=$((a_c + 2))
+		lo_s=$((a_s - $(coalesced "$name" srv) - 2))
+		hi_s=$((a_s + 2))
+		echo "# $name: TCPBacklogCoalesce client +$(coalesced "$name" cli), server +$(coalesced "$name" srv)"
 	fi
-	if [ "$e_c" -ge "$lo_c" ] && [ "$e_c" -le "$a_c" ] &&
-	   [ "$e_s" -ge "$lo_s" ] && [ "$e_s" -le "$a_s" ] && [ "$a_c" -gt 10 ]; then
-		ktap_test_pass "$name: $ev once per segment received"
-	elif [ "$FAMILY" = tcp ] && [ $TCG = 1 ]; then
-		ktap_test_skip "$name: $ev once per segment received: $e_c+$e_s events for $a_c+$a_s segments (vmlinux tracepoints miss hits under QEMU TCG)"
-	else
-		ktap_test_fail "$name: $ev once per segment received"
-	fi
+	echo "# $name: $ev: client $e_c for $a_c segments from the server," \
+		"server $e_s for $a_s from the client ($n retransmitted)"
+	[ "$e_c" -ge "$lo_c" ] && [ "$e_c" -le "$hi_c" ] &&
+		[ "$e_s" -ge "$lo_s" ] && [ "$e_s" -le "$hi_s" ] &&
+		[ "$a_c" -gt 10 ] && [ "$a_s" -gt 100 ]
 }
 
-# pkt_count PCAP PORT in|out: the segments of the connection to PORT that
-# the client received (in) or sent (out), SYNs apart; tcpdump's count.
-pkt_count() {
-	local proto=tcp filter
-	[ "$FAMILY" = tcpx ] && proto="proto $(fam_ipproto)"
-	[ "$XFER_AF" = 6 ] && [ "$FAMILY" = tcpx ] && proto="ip6 proto $(fam_ipproto)"
-	[ "$XFER_AF" = 4 ] && [ "$FAMILY" = tcpx ] && proto="ip proto $(fam_ipproto)"
+# seg_times PCAP PORT in|out [fin]: the times of the segments of the
+# connection to PORT that the client received (in) or sent (out), SYNs
+# apart, or of its FINs only; tcpdump's reading, not the tool's.
+seg_times() {
+	local filter flags
 	if [ "$3" = in ]; then filter="src host $SRV"; else filter="src host $CLI"; fi
-	# tcpdump reads no ports or flags of protocol 253: the tool's own
-	# parser would not be independent, so bytes of the header by offset.
+	# tcpdump reads no ports or flags of protocol 253: bytes of the
+	# header by offset (no IP options, no extension headers here).
 	if [ "$FAMILY" = tcp ]; then
-		tcpdump -nr "$1" "$filter and $proto and port $2 and tcp[tcpflags] & tcp-syn == 0" 2>/dev/null | wc -l
+		flags="tcp[13]"
+		filter+=" and tcp and port $2"
 	elif [ "$XFER_AF" = 4 ]; then
-		tcpdump -nr "$1" "$filter and $proto and (ip[((ip[0] & 15) * 4) + 13] & 2) == 0 and (ip[(ip[0] & 15) * 4 : 2] = $2 or ip[((ip[0] & 15) * 4) + 2 : 2] = $2)" 2>/dev/null | wc -l
+		flags="ip[((ip[0] & 15) * 4) + 13]"
+		filter+=" and ip proto $(fam_ipproto) and (ip[(ip[0] & 15) * 4 : 2] = $2 or ip[((ip[0] & 15) * 4) + 2 : 2] = $2)"
 	else
-		tcpdump -nr "$1" "$filter and $proto and (ip6[53] & 2) == 0 and (ip6[40:2] = $2 or ip6[42:2] = $2)" 2>/dev/null | wc -l
+		flags="ip6[53]"
+		filter+=" and ip6 proto $(fam_ipproto) and (ip6[40:2] = $2 or ip6[42:2] = $2)"
 	fi
+	filter+=" and ($flags & 2) == 0"
+	[ "${4:-}" = fin ] && filter+=" and ($flags & 1) != 0"
+	tcpdump -tt -nr "$1" "$filter" 2>/dev/null | awk '{ print $1 }'
 }
 
 # The sender's socket (the client's: its peer is the server's port): its

@@ -62,6 +62,11 @@ command -v tshark > /dev/null && HAVE_TSHARK=1
 ktap_set_plan 21
 
 plot_cleanup() {
+	# TCPX_PLOT_KEEP=DIR keeps the graphs, their data and the captures.
+	if [ -n "${TCPX_PLOT_KEEP:-}" ] && mkdir -p "$TCPX_PLOT_KEEP"; then
+		cp "$TMP"/*.png "$TMP"/*.tsv "$TMP"/*.pcap "$TMP"/*.trace \
+			"$TCPX_PLOT_KEEP/" 2>/dev/null
+	fi
 	if [ -n "$TR" ] && [ -d "$TR" ]; then
 		echo 0 > "$TR/events/enable"
 		rmdir "$TR"

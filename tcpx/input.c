@@ -1050,6 +1050,8 @@ int tcpx_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	/* Accepted: the peer is alive (keepalive, timer.c). */
 	tsk->rcv_tstamp = tcp_jiffies32;
 	inet_csk(sk)->icsk_probes_out = 0;
+	/* As tcp_probe: the state this ACK finds, before it acts. */
+	trace_tcpx_probe(sk, skb);
 	tcpx_ack(sk, skb);
 
 	switch (sk->sk_state) {

@@ -17,6 +17,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
+#include <linux/sock_diag.h>
 #include <linux/tcp.h>
 
 #ifndef _TCPX_TRACE_ONCE
@@ -48,6 +49,29 @@ static inline void tcpx_tp_store_v6(__u8 *p, const struct in6_addr *addr)
 	memset(p, 0, sizeof(struct sockaddr_in6));
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_addr = *addr;
+}
+
+/* sin_port and sin6_port are at the same offset: one store for either. */
+static inline void tcpx_tp_store_port(__u8 *p, __u16 port)
+{
+	((struct sockaddr_in *)p)->sin_port = htons(port);
+}
+
+/* A segment's payload: its sequence space less SYN and FIN. */
+static inline u16 tcpx_tp_data_len(const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	return cb->end_seq - cb->seq - tcp_hdr(skb)->syn - tcp_hdr(skb)->fin;
+}
+
+/* The socket's cookie, made now if it has none, as sock_diag's. */
+static inline u64 tcpx_tp_cookie(struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	return (u64)cookie[1] << 32 | cookie[0];
 }
 #endif
 
@@ -168,6 +192,50 @@ TRACE_EVENT(tcpx_retransmit,
 	    TP_printk(TCPX_TP_ADDR_FMT " seq=%u state=%s",
 		      TCPX_TP_ADDR_ARGS, __entry->seq,
 		      tcpx_show_state(__entry->state))
+);
+
+/*
+ * As tcp_probe: a segment a synchronized connection accepts, taken before
+ * its ACK is processed.  Ports are kept in the sockaddrs too, for %pISpc.
+ * snd_cwnd and ssthresh are in bytes (tcpx counts its window in bytes),
+ * srtt in microseconds.
+ */
+TRACE_EVENT(tcpx_probe,
+	    TP_PROTO(struct sock *sk, const struct sk_buff *skb),
+	    TP_ARGS(sk, skb),
+	    TP_STRUCT__entry(TCPX_TP_ADDR_FIELDS
+			     __field(__u16, family)
+			     __field(__u32, mark)
+			     __field(__u16, data_len)
+			     __field(__u32, snd_nxt)
+			     __field(__u32, snd_una)
+			     __field(__u32, snd_cwnd)
+			     __field(__u32, ssthresh)
+			     __field(__u32, snd_wnd)
+			     __field(__u32, srtt)
+			     __field(__u32, rcv_wnd)
+			     __field(__u64, sock_cookie)),
+	    TP_fast_assign(TCPX_TP_STORE_SK(sk);
+			   tcpx_tp_store_port(__entry->saddr, __entry->sport);
+			   tcpx_tp_store_port(__entry->daddr, __entry->dport);
+			   __entry->family = tcpx_sk_v6(sk) ? AF_INET6 : AF_INET;
+			   __entry->mark = skb->mark;
+			   __entry->data_len = tcpx_tp_data_len(skb);
+			   __entry->snd_nxt = tcpx_sk(sk)->snd_nxt;
+			   __entry->snd_una = tcpx_sk(sk)->snd_una;
+			   __entry->snd_cwnd = tcpx_sk(sk)->snd_cwnd;
+			   __entry->ssthresh = tcpx_sk(sk)->snd_ssthresh;
+			   __entry->snd_wnd = tcpx_sk(sk)->snd_wnd;
+			   __entry->srtt = tcpx_sk(sk)->srtt_us;
+			   __entry->rcv_wnd = tcpx_sk(sk)->rcv_wnd;
+			   __entry->sock_cookie = tcpx_tp_cookie(sk);),
+	    TP_printk("family=%s src=%pISpc dest=%pISpc mark=%#x data_len=%d snd_nxt=%#x snd_una=%#x snd_cwnd=%u ssthresh=%u snd_wnd=%u srtt=%u rcv_wnd=%u sock_cookie=%llx",
+		      __print_symbolic(__entry->family, { AF_INET, "AF_INET" },
+				       { AF_INET6, "AF_INET6" }),
+		      __entry->saddr, __entry->daddr, __entry->mark,
+		      __entry->data_len, __entry->snd_nxt, __entry->snd_una,
+		      __entry->snd_cwnd, __entry->ssthresh, __entry->snd_wnd,
+		      __entry->srtt, __entry->rcv_wnd, __entry->sock_cookie)
 );
 
 /*

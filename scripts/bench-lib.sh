@@ -172,6 +172,18 @@ bench_md_head() {
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs${2:+, $2}."
 }
 
+# bench_chart MD: the bar chart of results table MD beside it (MD with .png
+# for .md), drawn by tools/tcpx-plot; says where, or why there is none.
+bench_chart() {
+	local png=${1%.md}.png err
+
+	if err=$("$TCPX_ROOT/tools/tcpx-plot" bars "$1" -o "$png" 2>&1); then
+		echo "chart: $png"
+	else
+		echo "no chart: tcpx-plot bars failed: ${err##*$'\n'}"
+	fi
+}
+
 # bench_md_table COLUMN: the head of a "COLUMN | tcp | tcpx | tcpx/tcp" table.
 bench_md_table() {
 	echo "| $1 | tcp | tcpx | tcpx/tcp |"

@@ -1262,12 +1262,6 @@ bad:
 	return false;
 }
 
-/*
- * A segment and what the family's lookup in ehash found for it (sk, a
- * reference held), or its listener (no reference), or none: the policy
- * checks, then the TIME-WAIT sock, the request sock, the listener or the
- * full socket takes it.
- */
 /* As tcp_segs_in(): segments a full socket takes, at its lock. */
 static void tcpx_segs_in(struct tcpx_sock *tsk, const struct sk_buff *skb)
 {
@@ -1280,6 +1274,12 @@ static void tcpx_segs_in(struct tcpx_sock *tsk, const struct sk_buff *skb)
 		tsk->data_segs_in++;
 }
 
+/*
+ * A segment and what the family's lookup in ehash found for it (sk, a
+ * reference held), or its listener (no reference), or none: the policy
+ * checks, then the TIME-WAIT sock, the request sock, the listener or the
+ * full socket takes it.
+ */
 int tcpx_rcv_sk(struct sk_buff *skb, struct sock *sk, unsigned short family)
 {
 	struct net *net = dev_net(skb->dev);

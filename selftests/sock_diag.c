@@ -184,14 +184,18 @@ static int dump(int proto, int family, unsigned int states,
 	return diag(&q, out, MAX_REC);
 }
 
-/* The record with local port sport (and peer port dport, if not 0). */
+/*
+ * The record with local port sport and peer port dport: 0 for a listener.
+ * Not a wildcard: another protocol's or family's sockets, the TIME-WAITs
+ * of earlier tests among them, may have the same local port number.
+ */
 static struct drec *find(struct drec *r, int n, int sport, int dport)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
 		if (ntohs(r[i].m.id.idiag_sport) == sport &&
-		    (!dport || ntohs(r[i].m.id.idiag_dport) == dport))
+		    ntohs(r[i].m.id.idiag_dport) == dport)
 			return &r[i];
 	return NULL;
 }

@@ -1065,6 +1065,27 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * A request's error: where sock_diag has no inet_diag handler at all for
+ * the family, the dump is refused with NLMSG_ERROR -ENOENT, not a DONE.
+ * mnl_cb_run2() skips a control message without a callback: the dump
+ * would then wait for a DONE that never comes.
+ */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!e->error)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
+/*
  * -D: one message as ss -D writes it, INET_DIAG_INFO in struct tcp_info's
  * layout (the fields both have, the rest zero), for TCPDIAG_FILE= ss.
  */
@@ -1237,7 +1258,9 @@ static int dump(struct dump_ctx *ctx, int family)
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	unsigned int seq = time(NULL), portid;
-	mnl_cb_t ctl_cb[NLMSG_DONE + 1] = { [NLMSG_DONE] = done_cb };
+	mnl_cb_t ctl_cb[NLMSG_DONE + 1] = {
+		[NLMSG_ERROR] = error_cb, [NLMSG_DONE] = done_cb,
+	};
 	int ret;
 
 	nl = diag_open(&ret);

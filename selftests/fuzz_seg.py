@@ -129,6 +129,10 @@ REASONS = {
                   'reports only a duplicate (RFC 2018, 2883)',
     'dsack': 'tcpx reports fewer duplicates in a D-SACK block than Linux TCP '
              '(RFC 2883 is optional): the blocks are the same but TCP\'s first',
+    'dsack-extent': 'both report a duplicate from the same sequence number in a '
+                    'D-SACK block, each as far as the out-of-order segment it overlapped '
+                    'in its own queue goes: the kernels cut and merge that queue '
+                    'differently (RFC 2883 4.1)',
     'no-ack-flag': 'a segment without ACK, RST or SYN outside the window: tcpx answers '
                    'with an ACK as RFC 9293 3.10.7.4 orders the checks; Linux drops it '
                    'before the sequence check',
@@ -799,6 +803,16 @@ def between_edges(seg, edges):
     return seq_lt(lo, seg.seq) and not seq_lt(hi, seg.seq)
 
 
+def is_dsack(blocks, ack):
+    """The first SACK block reports a duplicate (RFC 2883 4): below the
+    ACK number, or inside the second block."""
+    first = blocks[0]
+    if seq_lt(first[0], ack):
+        return True
+    return len(blocks) > 1 and not seq_lt(first[0], blocks[1][0]) and \
+        not seq_lt(blocks[1][1], first[1])
+
+
 def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None,
              before=(None, 0), after=None, zero_wnd=False, owed=(None, None)):
     """('ok'|reason|None, what): None is an unexplained disagreement.
@@ -823,6 +837,12 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
             y.sack and seq_lt(y.sack[0][0], y.ack) and not seq_lt(y.ack, y.sack[0][1])
             and x.sack == y.sack[1:] for x, y in zip(an, bn)):
         return 'dsack', 'sack'
+    if [r.key()[:-1] for r in an] == [r.key()[:-1] for r in bn] and all(
+            x.sack and y.sack and x.sack[0][0] == y.sack[0][0] and
+            x.sack[0] != y.sack[0] and x.sack[1:] == y.sack[1:] and
+            is_dsack(x.sack, x.ack) and is_dsack(y.sack, y.ack)
+            for x, y in zip(an, bn)):
+        return 'dsack-extent', 'sack'
     if not seg.flags & (ACK | RST | SYN) and not bn and [r.pure_ack for r in an] == [True]:
         return 'no-ack-flag', 'answer'
     # A zero window at SND.WL1 that acknowledges nothing new: tcpx takes

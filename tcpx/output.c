@@ -377,6 +377,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	struct tcpx_out_opts opts = {};
 	u8 flags = cb->flags;
 	unsigned int len;
+	u32 now;
 	u16 win;
 	int err;
 
@@ -403,9 +404,16 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	} else {
 		win = tcpx_select_window(sk);
 	}
+	now = tcpx_ts_now();
+	/*
+	 * The clock our first SYN carries, to the tick: the oldest echo that
+	 * SYN-SENT takes (tcpx_rcv_synsent(), as TCP's retrans_stamp).
+	 */
+	if (sk->sk_state == TCP_SYN_SENT && !icsk->icsk_retransmits)
+		tsk->syn_ts = now;
 	if (tsk->tstamp_ok) {
 		opts.ts_ok = 1;
-		opts.tsval = tcpx_ts_now() + tsk->ts_off;
+		opts.tsval = now + tsk->ts_off;
 		opts.tsecr = tsk->ts_recent;
 	}
 	/* SACK blocks on pure ACKs only: data segments are sized to the MSS. */
@@ -569,7 +577,6 @@ int tcpx_send_syn(struct sock *sk)
 	TCPX_SKB_CB(skb)->end_seq = tsk->iss + 1;
 	TCPX_SKB_CB(skb)->flags = TCPHDR_SYN;
 	tsk->write_seq = tsk->iss + 1;
-	tsk->syn_ts = tcpx_ts_now();
 	if (!tcpx_queue_skb(sk, skb)) {
 		kfree_skb(skb);
 		return -ENOBUFS;

@@ -256,7 +256,9 @@ def parse_options(text):
                     blocks.append((ranged(left, MASK, True), ranged(right, MASK, True)))
                 opts.append(('sack', blocks))
             elif k == 'TS' and len(w) == 5 and w[1] == 'val' and w[3] == 'ecr':
-                opts.append(('TS', ranged(w[2], MASK, True), ranged(w[4], MASK, True)))
+                m = re.fullmatch(r'tsval([+-]\d+)?', w[4])
+                ecr = ('tsval', int(m.group(1) or 0)) if m else ranged(w[4], MASK, True)
+                opts.append(('TS', ranged(w[2], MASK, True), ecr))
             elif k == 'nop' and len(w) == 1:
                 opts.append(('nop',))
             elif k == 'eol' and len(w) == 1:
@@ -279,6 +281,8 @@ def relative_sack(opts, base):
 
 def render_options(opts, wild=False):
     def n(v):
+        if isinstance(v, tuple):
+            return 'tsval%+d' % v[1] if v[1] else 'tsval'
         return '*' if v is None else str(v)
     items = []
     for o in opts:
@@ -848,6 +852,7 @@ class Flow:
         self.peer_ws = False    # the peer's SYN offered window scaling
         self.kern_ws = None     # the shift the kernel's SYN announced
         self.edge = None        # the right edge it last advertised (relative)
+        self.tsval = None       # the TSval of its last segment
 
     @property
     def kbase(self):
@@ -1033,7 +1038,13 @@ class Drill:
         if spec.flags & 0x02:
             fl.peer_ws = any(o[0] == 'wscale' for o in spec.opts or [])
         ack = (fl.kbase + spec.ack) & MASK if spec.ack is not None else 0
-        opts = encode_options(spec.opts or [], fl.kbase)
+        opts = spec.opts or []
+        if any(o[0] == 'TS' and isinstance(o[2], tuple) for o in opts):
+            if fl.tsval is None:
+                raise Failure(line, '"ecr tsval": the kernel sent no timestamp on this flow yet')
+            opts = [('TS', o[1], (fl.tsval + o[2][1]) & MASK)
+                    if o[0] == 'TS' and isinstance(o[2], tuple) else o for o in opts]
+        opts = encode_options(opts, fl.kbase)
         win = spec.win if spec.win is not None else 65535
         bad = spec.csum == 'bad'
         seg = tcp_segment(src[0], dst[0], self.proto, src[1], dst[1], seq, ack,
@@ -1157,6 +1168,7 @@ class Drill:
                 fl.kern_isn = p.seq
             if p.flags & 0x02:
                 fl.kern_ws = next((o[1] for o in p.opts if o[0] == 'wscale'), None)
+            fl.tsval = next((o[1] for o in p.opts if o[0] == 'TS'), fl.tsval)
             if p.flags & 0x10:
                 # RFC 7323 2.2: a SYN's window is never scaled.
                 shift = (fl.kern_ws or 0) if fl.peer_ws and not p.flags & 0x02 else 0

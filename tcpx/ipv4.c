@@ -130,13 +130,20 @@ failure:
 	return tcpx_connect_fail(sk, err);
 }
 
-/* The checksum over the IPv4 pseudo-header (RFC 9293 3.1). */
+/* The sum of the IPv4 pseudo-header (RFC 9293 3.1). */
+static __wsum tcpx_v4_pseudo(const struct sk_buff *skb, __be32 saddr,
+			     __be32 daddr)
+{
+	return csum_tcpudp_nofold(saddr, daddr,
+				  skb->len - skb_transport_offset(skb),
+				  tcpx_ipproto, 0);
+}
+
+/* A reply without a socket, summed here. */
 static void __tcpx_v4_send_check(struct sk_buff *skb, __be32 saddr,
 				 __be32 daddr)
 {
-	tcpx_csum_fill(skb, csum_tcpudp_nofold(saddr, daddr, skb->len -
-					       skb_transport_offset(skb),
-					       tcpx_ipproto, 0));
+	tcpx_csum_fill(skb, tcpx_v4_pseudo(skb, saddr, daddr));
 }
 
 /* A connection's segment, between the socket's addresses. */
@@ -144,7 +151,8 @@ void tcpx_v4_send_check(struct sock *sk, struct sk_buff *skb)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
-	__tcpx_v4_send_check(skb, inet->inet_saddr, inet->inet_daddr);
+	tcpx_csum_set(sk, skb, tcpx_v4_pseudo(skb, inet->inet_saddr,
+					      inet->inet_daddr));
 }
 
 /* A request's addresses: the SYN's, swapped. */

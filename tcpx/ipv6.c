@@ -302,21 +302,28 @@ int tcpx_v6_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	return err ? tcpx_connect_fail(sk, err) : 0;
 }
 
-/* The checksum over the IPv6 pseudo-header (RFC 8200 8.1). */
+/* The sum of the IPv6 pseudo-header (RFC 8200 8.1). */
+static __wsum tcpx_v6_pseudo(const struct sk_buff *skb,
+			     const struct in6_addr *saddr,
+			     const struct in6_addr *daddr)
+{
+	int len = skb->len - skb_transport_offset(skb);
+
+	return ~csum_unfold(csum_ipv6_magic(saddr, daddr, len, tcpx_ipproto, 0));
+}
+
+/* A reply without a socket, summed here. */
 static void __tcpx_v6_send_check(struct sk_buff *skb,
 				 const struct in6_addr *saddr,
 				 const struct in6_addr *daddr)
 {
-	int len = skb->len - skb_transport_offset(skb);
-
-	tcpx_csum_fill(skb, ~csum_unfold(csum_ipv6_magic(saddr, daddr, len,
-							 tcpx_ipproto, 0)));
+	tcpx_csum_fill(skb, tcpx_v6_pseudo(skb, saddr, daddr));
 }
 
 static void tcpx_v6_send_check(struct sock *sk, struct sk_buff *skb)
 {
-	__tcpx_v6_send_check(skb, &inet_sk(sk)->pinet6->saddr,
-			     &sk->sk_v6_daddr);
+	tcpx_csum_set(sk, skb, tcpx_v6_pseudo(skb, &inet_sk(sk)->pinet6->saddr,
+					      &sk->sk_v6_daddr));
 }
 
 /* A request's addresses: the SYN's, swapped; a link-local peer's interface. */

@@ -118,6 +118,24 @@ void tcpx_csum_fill(struct sk_buff *skb, __wsum pseudo)
 }
 
 /*
+ * A connection's segment: summed by the device where its route sums any
+ * protocol (NETIF_F_HW_CSUM; an IP_CSUM device sums TCP and UDP only, and
+ * the stack would hand it ours unsummed), else here.  Over veth and
+ * loopback the receiver then trusts CHECKSUM_PARTIAL and sums nothing.
+ */
+void tcpx_csum_set(const struct sock *sk, struct sk_buff *skb, __wsum pseudo)
+{
+	if (!(sk->sk_route_caps & NETIF_F_HW_CSUM)) {
+		tcpx_csum_fill(skb, pseudo);
+		return;
+	}
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	tcp_hdr(skb)->check = ~csum_fold(pseudo);
+}
+
+/*
  * A reply to segment "in" sent outside a connection's output path: RST
  * for a stray segment, ACK from TIME-WAIT or for a request.  Its ports are
  * in's, swapped; the family of "in" routes it from and to in's addresses,

@@ -97,7 +97,7 @@ static long long min_rtt = -1;
 static long long min_snd_wnd = -1, max_probes, max_total_retrans;
 static long long max_snd_mss;
 static struct tcpx_info last_info;
-static int eff_rcvbuf, eff_sndbuf;
+static int eff_rcvbuf, eff_sndbuf, end_rcvbuf, end_sndbuf;
 
 static double now_s(void)
 {
@@ -589,6 +589,12 @@ int main(int argc, char **argv)
 	atomic_store(&done, 1);
 	pthread_join(sm, NULL);
 
+	/* What autotuning made of the buffers. */
+	len = sizeof(end_rcvbuf);
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &end_rcvbuf, &len);
+	len = sizeof(end_sndbuf);
+	getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &end_sndbuf, &len);
+
 	ok = !timed_out && !send_err && !recv_err && first_bad < 0 &&
 	     ((duration > 0 && !listen_mode) || sent == my_bytes()) &&
 	     ((duration > 0 && listen_mode) || rcvd == peer_bytes());
@@ -598,7 +604,8 @@ int main(int argc, char **argv)
 	       " first_stall_at=%lld"
 	       " rcvbuf=%d sndbuf=%d max_mem=%lld max_rmem=%lld max_wmem=%lld"
 	       " min_snd_wnd=%lld win_probes=%lld rtt=%u min_rtt=%lld rttvar=%u rto=%u cwnd=%u"
-	       " total_retrans=%lld snd_mss=%u max_snd_mss=%lld pmtu=%u\n",
+	       " total_retrans=%lld snd_mss=%u max_snd_mss=%lld pmtu=%u"
+	       " end_rcvbuf=%d end_sndbuf=%d rcv_rtt=%u rcv_space=%u\n",
 	       ok, timed_out, is_tcpx ? "tcpx" : "tcp", (long)(now_s() * 1000),
 	       sent, sent_hash, rcvd, recv_hash, first_bad,
 	       err_name(send_err), err_name(recv_err), err_name(so_error),
@@ -606,7 +613,8 @@ int main(int argc, char **argv)
 	       max_mem, max_rmem, max_wmem, min_snd_wnd, max_probes,
 	       last_info.tcpi_rtt, min_rtt, last_info.tcpi_rttvar, last_info.tcpi_rto,
 	       last_info.tcpi_snd_cwnd, max_total_retrans, last_info.tcpi_snd_mss,
-	       max_snd_mss, last_info.tcpi_pmtu);
+	       max_snd_mss, last_info.tcpi_pmtu, end_rcvbuf, end_sndbuf,
+	       last_info.tcpi_rcv_rtt, last_info.tcpi_rcv_space);
 	close(fd);
 	return ok ? 0 : 1;
 }

@@ -69,6 +69,9 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->snd_cwnd = TCPX_INIT_CWND * TCPX_MSS_DEFAULT;
 	tsk->snd_ssthresh = TCPX_INFINITE_SSTHRESH;
 	tsk->cwnd_acked = 0;
+	tsk->max_flight = 0;
+	tsk->cwnd_usage_seq = 0;
+	tsk->cwnd_limited = 0;
 	tsk->ca_state = TCP_CA_Open;
 	tsk->srtt_us = 0;
 	tsk->rttvar_us = 0;
@@ -109,6 +112,7 @@ static int tcpx_init_sock(struct sock *sk)
 	inet_csk(sk)->icsk_sync_mss = tcpx_sync_mss;
 	sk->sk_write_space = tcpx_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
+	tcpx_init_buffers(sk);
 	tcpx_pernet_link_sock(sk);
 	sk_sockets_allocated_inc(sk);
 	return 0;
@@ -198,6 +202,7 @@ void __tcpx_set_state(struct sock *sk, int state)
 		 * tcp_finish_connect() and tcp_create_openreq_child().
 		 */
 		tcpx_sk(sk)->rcv_tstamp = tcp_jiffies32;
+		tcpx_init_buffer_space(sk);
 		inet_csk(sk)->icsk_ack.lrcvtime = tcp_jiffies32;
 		if (sock_flag(sk, SOCK_KEEPOPEN))
 			inet_csk_reset_keepalive_timer(sk, tcpx_keepalive_time_when(sk));
@@ -302,7 +307,7 @@ static int tcpx_set_rcvlowat(struct sock *sk, int val)
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		cap = READ_ONCE(sk->sk_rcvbuf) >> 1;
 	else
-		cap = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) >> 1;
+		cap = tcpx_rmem_max(sk) >> 1;
 	WRITE_ONCE(sk->sk_rcvlowat, min(val, cap) ? : 1);
 	return 0;
 }

@@ -8,12 +8,47 @@
  */
 #include "tcpx.h"
 
+/*
+ * After a round of sending: the flight it left, and whether cwnd stopped
+ * it.  Kept for one window of data (to snd_max when it began), as
+ * tcp_cwnd_validate() keeps max_packets_out and is_cwnd_limited.
+ */
+void tcpx_cong_used(struct sock *sk, u32 flight, bool full)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (!tcpx_before(tsk->snd_una, tsk->cwnd_usage_seq)) {
+		tsk->cwnd_usage_seq = tsk->snd_max;
+		tsk->max_flight = flight;
+		tsk->cwnd_limited = full;
+	} else {
+		tsk->max_flight = max(tsk->max_flight, flight);
+		tsk->cwnd_limited |= full;
+	}
+}
+
+/*
+ * RFC 7661: cwnd grows only while it is what limits the sender -- in slow
+ * start while the flight reached half of it (it doubles per round trip),
+ * later while the flight filled it.  A sender held back by its
+ * application or the peer's window would otherwise grow a window it never
+ * tested, and send it all at once one day.
+ */
+static bool tcpx_cwnd_limited(const struct tcpx_sock *tsk)
+{
+	if (tsk->snd_cwnd < tsk->snd_ssthresh)
+		return tsk->snd_cwnd < 2 * tsk->max_flight;
+	return tsk->cwnd_limited;
+}
+
 /* RFC 5681 3.1: slow start below ssthresh, congestion avoidance above. */
 void tcpx_cong_avoid(struct sock *sk, u32 acked)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	u32 mss = tsk->mss_cache;
 
+	if (!tcpx_cwnd_limited(tsk))
+		return;
 	if (tsk->snd_cwnd < tsk->snd_ssthresh) {
 		/* RFC 3465: count bytes, at most two segments an ACK. */
 		tsk->snd_cwnd += min(acked, 2 * mss);

@@ -202,8 +202,10 @@ static void tcpx_clean_acked(struct sock *sk)
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 	else
 		tcpx_reset_rto(sk);
-	if (freed)
+	if (freed) {
+		tcpx_sndbuf_expand(sk);
 		sk->sk_write_space(sk);
+	}
 }
 
 /*
@@ -417,6 +419,7 @@ static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
 				min_t(u32, 256 * skb->len / skb->truesize, 256)) / 8, 1);
 	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + skb->len);
 	tsk->bytes_received += skb->len;
+	tcpx_rcv_rtt_measure(sk, skb);
 	tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (tail && skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
 		TCPX_SKB_CB(tail)->end_seq = cb->seq + skb->len;

@@ -326,7 +326,7 @@ u8 tcpx_select_wscale(const struct sock *sk)
 	u8 ws = 0;
 
 	if (!(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
-		space = max(space, READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+		space = max(space, tcpx_rmem_max(sk));
 	while (ws < TCPX_MAX_WSCALE && space > (int)(TCPX_MAX_WIN << ws))
 		ws++;
 	return ws;
@@ -823,7 +823,7 @@ void __tcpx_push_pending(struct sock *sk, int how)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
-	bool sent = false;
+	bool sent = false, full = false;
 	u32 cwnd;
 
 	/* RFC 5681 4.1: after an idle RTO, restart from the initial window. */
@@ -854,8 +854,10 @@ void __tcpx_push_pending(struct sock *sk, int how)
 		    (cb->seq != tsk->snd_una ||
 		     tcpx_after(cb->end_seq, tsk->snd_max)))
 			break;
-		if (skb->len && flight && flight + skb->len > cwnd)
+		if (skb->len && flight && flight + skb->len > cwnd) {
+			full = true;
 			break;
+		}
 		/* Only new data waits: a resend is never held back. */
 		if (skb->len && skb->len < tsk->mss_cache &&
 		    !(cb->flags & TCPHDR_FIN) &&
@@ -870,6 +872,8 @@ void __tcpx_push_pending(struct sock *sk, int how)
 		tcpx_sent(sk, skb);
 		sent = true;
 	}
+	if (sent || full)
+		tcpx_cong_used(sk, tcpx_pipe(tsk), full);
 	if (sent && icsk->icsk_pending != ICSK_TIME_RETRANS)
 		tcpx_reset_rto(sk);
 	else if (!sent && tsk->send_head && tsk->snd_una == tsk->snd_max &&

@@ -38,6 +38,16 @@ static int tcpx_u16_max = 65535;
 	.extra2		= (_max),					\
 }
 
+/* min, default, max bytes of a socket's buffer, as tcp_rmem and tcp_wmem. */
+#define TCPX_SYSCTL_VEC(_name) {					\
+	.procname	= #_name,					\
+	.data		= (void *)offsetof(struct tcpx_pernet, _name),	\
+	.maxlen		= sizeof(int[3]),				\
+	.mode		= 0644,						\
+	.proc_handler	= proc_dointvec_minmax,				\
+	.extra1		= &tcpx_one,					\
+}
+
 static struct ctl_table tcpx_sysctl_template[] = {
 	TCPX_SYSCTL(syncookies, &tcpx_zero, &tcpx_two),
 	TCPX_SYSCTL(max_syn_backlog, &tcpx_one, NULL),
@@ -54,6 +64,8 @@ static struct ctl_table tcpx_sysctl_template[] = {
 	TCPX_SYSCTL(challenge_ack_limit, &tcpx_zero, NULL),
 	TCPX_SYSCTL(max_orphans, &tcpx_zero, NULL),
 	TCPX_SYSCTL(orphan_retries, &tcpx_zero, &tcpx_max_retries),
+	TCPX_SYSCTL_VEC(rmem),
+	TCPX_SYSCTL_VEC(wmem),
 	{ }
 };
 
@@ -88,6 +100,13 @@ static void tcpx_pernet_defaults(struct tcpx_pernet *pn)
 	/* As tcp_max_orphans: half of TCP's established hash. */
 	pn->max_orphans = (init_net.ipv4.tcp_death_row.hashinfo->ehash_mask + 1) / 2;
 	pn->orphan_retries = 0;
+	/* The contract's, which are TCP's defaults. */
+	pn->rmem[0] = 4096;
+	pn->rmem[1] = 131072;
+	pn->rmem[2] = 6291456;
+	pn->wmem[0] = 4096;
+	pn->wmem[1] = 16384;
+	pn->wmem[2] = 4194304;
 }
 
 static int tcpx_sysctl_init_net(struct net *net)

@@ -754,6 +754,9 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	tcpx_info_mem(sk, info);
 	info->tcpi_snd_wnd = tsk->snd_wnd;
 	info->tcpi_rcv_wnd = tsk->rcv_wnd;
+	/* Receive autotuning's estimates (autotune.c). */
+	info->tcpi_rcv_rtt = tsk->rcv_rtt_us;
+	info->tcpi_rcv_space = tsk->rcvq_space;
 	/* Segments sent and not yet acknowledged; lost ones in recovery. */
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (!tcpx_before(TCPX_SKB_CB(skb)->seq, tsk->snd_max))

@@ -233,6 +233,7 @@ void tcpx_cleanup_rbuf(struct sock *sk, int copied)
 	    !((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
+	tcpx_rcv_space_adjust(sk);
 	if (tcpx_after(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
 		cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
 	space = tcpx_rcv_space(sk);

@@ -97,6 +97,10 @@ struct tcpx_sock {
 	u32				snd_cwnd;
 	u32				snd_ssthresh;
 	u32				cwnd_acked;	/* bytes toward the next +MSS */
+	/* RFC 7661: how much of cwnd the flight used, this window */
+	u32				max_flight;
+	u32				cwnd_usage_seq;	/* snd_max: the window's end */
+	u8				cwnd_limited:1;	/* the flight filled cwnd */
 	u32				recover;	/* NewReno: snd_max at loss */
 	unsigned long			lsndtime;	/* jiffies of the last send */
 
@@ -153,6 +157,15 @@ struct tcpx_sock {
 	u8				cork:1;		/* TCPX_CORK */
 	u32				window_clamp;	/* TCPX_WINDOW_CLAMP */
 	u32				notsent_lowat;	/* TCPX_NOTSENT_LOWAT */
+
+	/* Buffer autotuning (autotune.c) */
+	u32				rcvq_space;	/* read in one RTT, most */
+	u32				rcvq_seq;	/* copied_seq at the measure */
+	u32				rcvq_time_us;	/* when it began */
+	u32				rcv_rtt_us;	/* the receiver's RTT */
+	u32				rcv_rtt_seq;	/* a window's end, to time */
+	u32				rcv_rtt_time_us; /* when it was offered */
+	u32				rcv_rtt_tsecr;	/* the last echo timed */
 	/* listener: jiffies of the last cookie sent (syncookies=1) */
 	unsigned long			synq_overflow;
 	/* its port (hash.c); icsk_bind_hash is the kernel's, unused */
@@ -335,6 +348,8 @@ struct tcpx_pernet {
 	int				challenge_ack_limit;	/* per second */
 	int				max_orphans;
 	int				orphan_retries;
+	int				rmem[3];	/* min, default, max */
+	int				wmem[3];
 	u32				challenge_stamp;	/* seconds */
 	u32				challenge_count;
 	int				syncookie_period;	/* seconds */
@@ -630,6 +645,7 @@ void tcpx_dupack(struct sock *sk);
 
 /* cong.c: congestion control, the window's arithmetic */
 void tcpx_cong_avoid(struct sock *sk, u32 acked);
+void tcpx_cong_used(struct sock *sk, u32 flight, bool full);
 void tcpx_cong_enter_recovery(struct sock *sk);
 void tcpx_cong_dupack(struct sock *sk);
 bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked);
@@ -710,6 +726,14 @@ DECLARE_PER_CPU(int, tcpx_memory_per_cpu_fw_alloc);
 void tcpx_enter_memory_pressure(struct sock *sk);
 void tcpx_leave_memory_pressure(struct sock *sk);
 bool tcpx_under_memory_pressure(const struct sock *sk);
+
+/* autotune.c */
+void tcpx_init_buffers(struct sock *sk);
+int tcpx_rmem_max(const struct sock *sk);
+void tcpx_sndbuf_expand(struct sock *sk);
+void tcpx_init_buffer_space(struct sock *sk);
+void tcpx_rcv_rtt_measure(struct sock *sk, const struct sk_buff *skb);
+void tcpx_rcv_space_adjust(struct sock *sk);
 bool tcpx_forced_mem_schedule(struct sock *sk, int size, int kind);
 bool tcpx_orphan_oom(struct sock *sk);
 bool tcpx_out_of_resources(struct sock *sk, bool do_reset);

@@ -19,6 +19,9 @@
  */
 #include "tcpx.h"
 
+/* A longer "RTT" is an idle stretch or a bogus echo, not a round trip. */
+#define TCPX_RCV_RTT_MAX_US	(60 * USEC_PER_SEC)
+
 static const int *tcpx_rmem(const struct sock *sk)
 {
 	return tcpx_pernet(sock_net(sk))->rmem;
@@ -43,40 +46,40 @@ int tcpx_rmem_max(const struct sock *sk)
 }
 
 /*
- * Buffer bytes a queued segment may take: its data and header room with
- * the shared info, as the allocator rounds them (a power of two), and the
- * sk_buff.  Sized for the MSS we announce at the least: a peer announcing
- * a tiny one must not leave a writer a buffer of slivers (each of tcpx's
- * skbs holds one segment, so a small MSS costs a skb per few bytes).
+ * Buffer bytes one queued segment of mss bytes takes: the skb with its
+ * header room (kmalloc'd, so a power of two) and the page fragment.
  */
-static u32 tcpx_per_mss(const struct tcpx_sock *tsk)
+static u32 tcpx_seg_truesize(u32 mss)
 {
-	u32 data = max_t(u32, tsk->advmss, tsk->mss_cache) + TCPX_MAX_HEADER +
-		   SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
-
-	return roundup_pow_of_two(data) + SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	return roundup_pow_of_two(SKB_DATA_ALIGN(TCPX_MAX_HEADER) +
+				  SKB_DATA_ALIGN(sizeof(struct skb_shared_info))) +
+	       SKB_DATA_ALIGN(sizeof(struct sk_buff)) + mss;
 }
 
 /*
- * Send buffer expansion: two congestion windows of segments (at least the
- * initial window), within wmem[2].  Not while the buffer is fixed, the
- * protocol is under pressure or past mem[0], or the congestion window is
- * already full (then more buffer would only queue more).
+ * Send buffer expansion: room for two congestion windows of data (at least
+ * the initial window of segments of the MSS we announce), in segments of
+ * the MSS we send with, within wmem[2].  Each skb holds one segment, so a
+ * peer announcing a tiny MSS costs an skb per few bytes: counted so, the
+ * writer still gets as much data queued as on a normal path.  Not while
+ * the buffer is fixed, the protocol is under pressure or past mem[0], or
+ * the congestion window is already full (then more buffer would only
+ * queue more).
  */
 void tcpx_sndbuf_expand(struct sock *sk)
 {
 	const struct tcpx_sock *tsk = tcpx_sk(sk);
 	u32 mss = max_t(u32, tsk->mss_cache, 1);
-	u32 segs, in_flight = tsk->snd_max - tsk->snd_una;
-	u64 want;
+	u32 in_flight = tsk->snd_max - tsk->snd_una;
+	u64 data, want;
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK ||
 	    tcpx_under_memory_pressure(sk) ||
 	    atomic_long_read(&tcpx_memory_allocated) >= sk_prot_mem_limits(sk, 0) ||
 	    (in_flight && in_flight >= tsk->snd_cwnd))
 		return;
-	segs = max_t(u32, DIV_ROUND_UP(tsk->snd_cwnd, mss), TCPX_INIT_CWND);
-	want = 2ULL * segs * tcpx_per_mss(tsk);
+	data = 2ULL * max_t(u32, tsk->snd_cwnd, TCPX_INIT_CWND * tsk->advmss);
+	want = DIV_ROUND_UP_ULL(data, mss) * tcpx_seg_truesize(mss);
 	want = min_t(u64, want, READ_ONCE(tcpx_wmem(sk)[2]));
 	if (want > READ_ONCE(sk->sk_sndbuf))
 		WRITE_ONCE(sk->sk_sndbuf, want);
@@ -93,6 +96,7 @@ void tcpx_init_buffer_space(struct sock *sk)
 	tsk->rcvq_seq = tsk->copied_seq;
 	tsk->rcvq_time_us = now;
 	tsk->rcv_rtt_us = 0;
+	tsk->rcv_rtt_stamp = jiffies;
 	tsk->rcv_rtt_seq = tsk->rcv_nxt + tsk->rcv_wnd;
 	tsk->rcv_rtt_time_us = now;
 	tsk->rcv_rtt_tsecr = 0;
@@ -100,10 +104,27 @@ void tcpx_init_buffer_space(struct sock *sk)
 }
 
 /*
+ * The estimate is the least sample of the last TCPX_RCV_RTT_WIN: a queue
+ * the sender fills (a deep one, on a slow link) must not pass for a longer
+ * path, or the buffer would grow with the queue it feeds; a path that got
+ * longer shows within the window.
+ */
+#define TCPX_RCV_RTT_WIN	(10 * HZ)
+
+static void tcpx_rcv_rtt_update(struct tcpx_sock *tsk, u32 sample)
+{
+	if (!tsk->rcv_rtt_us || sample <= tsk->rcv_rtt_us ||
+	    time_after(jiffies, tsk->rcv_rtt_stamp + TCPX_RCV_RTT_WIN)) {
+		tsk->rcv_rtt_us = sample;
+		tsk->rcv_rtt_stamp = jiffies;
+	}
+}
+
+/*
  * The receiver's RTT, from an in-order data segment: its timestamp echo
  * if it has a new one (a full-sized segment, sent when it was), else the
  * time the last advertised window took to arrive, which is an RTT or
- * more -- so such a sample only ever lowers the estimate.
+ * more.
  */
 void tcpx_rcv_rtt_measure(struct sock *sk, const struct sk_buff *skb)
 {
@@ -117,19 +138,17 @@ void tcpx_rcv_rtt_measure(struct sock *sk, const struct sk_buff *skb)
 		u32 ms = tcpx_ts_now() - (cb->tsecr - tsk->ts_off);
 
 		tsk->rcv_rtt_tsecr = cb->tsecr;
-		if (ms < INT_MAX / USEC_PER_MSEC) {
+		if (ms <= TCPX_RCV_RTT_MAX_US / USEC_PER_MSEC) {
 			/* The clock ticks in ms: a sample under one is one. */
 			sample = max_t(u32, ms, 1) * USEC_PER_MSEC;
-			tsk->rcv_rtt_us = tsk->rcv_rtt_us ?
-				(7 * tsk->rcv_rtt_us + sample) / 8 : sample;
+			tcpx_rcv_rtt_update(tsk, sample);
 		}
 		return;
 	}
 	if (tcpx_before(tsk->rcv_nxt, tsk->rcv_rtt_seq))
 		return;
-	sample = max_t(u32, now - tsk->rcv_rtt_time_us, 1);
-	if (!tsk->rcv_rtt_us || sample < tsk->rcv_rtt_us)
-		tsk->rcv_rtt_us = sample;
+	sample = clamp_t(u32, now - tsk->rcv_rtt_time_us, 1, TCPX_RCV_RTT_MAX_US);
+	tcpx_rcv_rtt_update(tsk, sample);
 	tsk->rcv_rtt_seq = tsk->rcv_nxt + tsk->rcv_wnd;
 	tsk->rcv_rtt_time_us = now;
 }

@@ -163,6 +163,7 @@ struct tcpx_sock {
 	u32				rcvq_seq;	/* copied_seq at the measure */
 	u32				rcvq_time_us;	/* when it began */
 	u32				rcv_rtt_us;	/* the receiver's RTT */
+	unsigned long			rcv_rtt_stamp;	/* jiffies: its sample */
 	u32				rcv_rtt_seq;	/* a window's end, to time */
 	u32				rcv_rtt_time_us; /* when it was offered */
 	u32				rcv_rtt_tsecr;	/* the last echo timed */

@@ -11,16 +11,19 @@
  * trip.  Once per receiver RTT the bytes the reader took are measured;
  * when they grow, the buffer grows to hold twice as much again, plus the
  * growth seen, in buffer bytes (the payload/truesize ratio of arriving
- * segments).  The receiver's RTT comes from echoed timestamps, or without
- * them from the time one advertised window takes to arrive.
+ * segments).  The receiver's RTT comes from echoed timestamps, or from
+ * the time one advertised window takes to arrive: the least sample of
+ * the last TCPX_RCV_RTT_WIN.
  *
  * Send side: while the congestion window, not the buffer, would limit the
- * sender, the buffer holds two congestion windows of segments.
+ * sender, the buffer holds two congestion windows of data.
  */
 #include "tcpx.h"
 
 /* A longer "RTT" is an idle stretch or a bogus echo, not a round trip. */
 #define TCPX_RCV_RTT_MAX_US	(60 * USEC_PER_SEC)
+/* How long the least RTT sample stands before a later one replaces it. */
+#define TCPX_RCV_RTT_WIN	(10 * HZ)
 
 static const int *tcpx_rmem(const struct sock *sk)
 {
@@ -109,8 +112,6 @@ void tcpx_init_buffer_space(struct sock *sk)
  * path, or the buffer would grow with the queue it feeds; a path that got
  * longer shows within the window.
  */
-#define TCPX_RCV_RTT_WIN	(10 * HZ)
-
 static void tcpx_rcv_rtt_update(struct tcpx_sock *tsk, u32 sample)
 {
 	if (!tsk->rcv_rtt_us || sample <= tsk->rcv_rtt_us ||
@@ -130,7 +131,7 @@ void tcpx_rcv_rtt_measure(struct sock *sk, const struct sk_buff *skb)
 {
 	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 now = tcpx_now_us(), sample;
+	u32 now, sample;
 
 	if (tsk->tstamp_ok && cb->saw_tstamp && cb->tsecr &&
 	    cb->tsecr != tsk->rcv_rtt_tsecr &&
@@ -147,6 +148,8 @@ void tcpx_rcv_rtt_measure(struct sock *sk, const struct sk_buff *skb)
 	}
 	if (tcpx_before(tsk->rcv_nxt, tsk->rcv_rtt_seq))
 		return;
+	/* Read the clock once a window, not on every segment. */
+	now = tcpx_now_us();
 	sample = clamp_t(u32, now - tsk->rcv_rtt_time_us, 1, TCPX_RCV_RTT_MAX_US);
 	tcpx_rcv_rtt_update(tsk, sample);
 	tsk->rcv_rtt_seq = tsk->rcv_nxt + tsk->rcv_wnd;

@@ -98,7 +98,8 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->ts_recent = 0;
 	tsk->ts_recent_stamp = 0;
 	/* Empty by now: a child's was copied from its listener's head. */
-	__skb_queue_head_init(&tsk->ofo_queue);
+	tsk->ofo_queue = RB_ROOT;
+	tsk->ofo_segs = 0;
 	inet_csk(sk)->icsk_rto = TCPX_TIMEOUT_INIT;
 }
 

@@ -337,6 +337,54 @@ static void tcpx_fin(struct sock *sk)
 }
 
 /*
+ * The out-of-order queue is an rbtree keyed by sequence number, as TCP's:
+ * a peer that sends tiny segments in any order makes each cost O(log n),
+ * not a walk of all it has queued.
+ */
+static void tcpx_ofo_erase(struct tcpx_sock *tsk, struct sk_buff *skb)
+{
+	rb_erase(&skb->rbnode, &tsk->ofo_queue);
+	tsk->ofo_segs--;
+}
+
+/* Link skb by its seq; nothing queued overlaps it. */
+static void tcpx_ofo_link(struct tcpx_sock *tsk, struct sk_buff *skb)
+{
+	struct rb_node **link = &tsk->ofo_queue.rb_node, *parent = NULL;
+	u32 seq = TCPX_SKB_CB(skb)->seq;
+
+	while (*link) {
+		parent = *link;
+		if (tcpx_before(seq, TCPX_SKB_CB(rb_to_skb(parent))->seq))
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, &tsk->ofo_queue);
+	tsk->ofo_segs++;
+}
+
+/* The last skb that starts at or before seq, or NULL. */
+static struct sk_buff *tcpx_ofo_floor(const struct tcpx_sock *tsk, u32 seq)
+{
+	struct rb_node *n = tsk->ofo_queue.rb_node;
+	struct sk_buff *floor = NULL;
+
+	while (n) {
+		struct sk_buff *p = rb_to_skb(n);
+
+		if (tcpx_after(TCPX_SKB_CB(p)->seq, seq)) {
+			n = n->rb_left;
+		} else {
+			floor = p;
+			n = n->rb_right;
+		}
+	}
+	return floor;
+}
+
+/*
  * Memory the receive side may hold: sk_rcvbuf, and a charge the protocol's
  * memory (net.tcpx.mem) grants.  An in-order segment that does not fit
  * first takes room from the out-of-order queue (newest first, as
@@ -357,7 +405,7 @@ static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 		if (fits && __sk_rmem_schedule(sk, skb->truesize,
 					       skb_pfmemalloc(skb)))
 			return true;
-		victim = skb_peek_tail(&tsk->ofo_queue);
+		victim = skb_rb_last(&tsk->ofo_queue);
 		if (!in_order && (!fits || !victim ||
 				  !tcpx_after(TCPX_SKB_CB(victim)->seq,
 					      TCPX_SKB_CB(skb)->seq)))
@@ -368,7 +416,7 @@ static bool tcpx_rmem_room(struct sock *sk, const struct sk_buff *skb,
 			return tcpx_forced_mem_schedule(sk, skb->truesize,
 							SK_MEM_RECV);
 		if (victim) {
-			__skb_unlink(victim, &tsk->ofo_queue);
+			tcpx_ofo_erase(tsk, victim);
 			tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOPRUNED);
 			kfree_skb(victim);
 			/* The blocks may report it: forget them, as TCP. */
@@ -495,17 +543,13 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	struct sk_buff_head *q = &tsk->ofo_queue;
 	bool fin = cb->flags & TCPHDR_FIN;
-	struct sk_buff *prev = NULL, *next, *p;
-	u32 end;
+	struct sk_buff *prev, *next;
+	bool fragstolen;
+	u32 seq, end;
+	int delta;
 
-	skb_queue_reverse_walk(q, p) {
-		if (!tcpx_after(TCPX_SKB_CB(p)->seq, cb->seq)) {
-			prev = p;
-			break;
-		}
-	}
+	prev = tcpx_ofo_floor(tsk, cb->seq);
 	if (prev) {
 		u32 pend = TCPX_SKB_CB(prev)->end_seq;
 
@@ -531,8 +575,8 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	for (;;) {
 		u32 nseq, nend;
 
-		next = prev ? prev->next : skb_peek(q);
-		if (!next || next == (struct sk_buff *)q)
+		next = prev ? skb_rb_next(prev) : skb_rb_first(&tsk->ofo_queue);
+		if (!next)
 			break;
 		nseq = TCPX_SKB_CB(next)->seq;
 		nend = TCPX_SKB_CB(next)->end_seq;
@@ -542,11 +586,10 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 			tcpx_dsack_extend(tsk, nseq,
 					  tcpx_before(nend, cb->end_seq) ?
 					  nend : cb->end_seq);
-		__skb_unlink(next, q);
+		tcpx_ofo_erase(tsk, next);
 		kfree_skb(next);
 	}
-	if (next && next != (struct sk_buff *)q &&
-	    tcpx_after(cb->end_seq, TCPX_SKB_CB(next)->seq)) {
+	if (next && tcpx_after(cb->end_seq, TCPX_SKB_CB(next)->seq)) {
 		end = TCPX_SKB_CB(next)->seq;
 		tcpx_dsack_extend(tsk, end, cb->end_seq);
 		if (pskb_trim(skb, end - cb->seq))
@@ -557,12 +600,27 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 	if (!tcpx_rmem_room(sk, skb, false))
 		return false;
 	skb_dst_drop(skb);
-	skb_set_owner_r(skb, sk);
-	if (prev)
-		__skb_queue_after(q, prev, skb);
-	else
-		__skb_queue_head(q, skb);
-	tcpx_sack_touch(tsk, cb->seq, cb->end_seq);
+	seq = cb->seq;
+	end = cb->end_seq;
+	/*
+	 * Right behind prev: into it where the data fits (as
+	 * tcp_ooo_try_coalesce()), so a run of small segments is held, and
+	 * charged, as few skbs.
+	 */
+	skb_orphan(skb);
+	if (prev && TCPX_SKB_CB(prev)->end_seq == seq &&
+	    !(TCPX_SKB_CB(prev)->flags & TCPHDR_FIN) &&
+	    skb_try_coalesce(prev, skb, &fragstolen, &delta)) {
+		TCPX_SKB_CB(prev)->end_seq = end;
+		TCPX_SKB_CB(prev)->flags |= cb->flags & TCPHDR_FIN;
+		atomic_add(delta, &sk->sk_rmem_alloc);
+		sk_mem_charge(sk, delta);
+		kfree_skb_partial(skb, fragstolen);
+	} else {
+		skb_set_owner_r(skb, sk);
+		tcpx_ofo_link(tsk, skb);
+	}
+	tcpx_sack_touch(tsk, seq, end);
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_OFOQUEUE);
 	return true;
 }
@@ -576,7 +634,7 @@ static bool tcpx_ofo_drain(struct sock *sk)
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = skb_peek(&tsk->ofo_queue)) &&
+	while ((skb = skb_rb_first(&tsk->ofo_queue)) &&
 	       !tcpx_after(TCPX_SKB_CB(skb)->seq, tsk->rcv_nxt)) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 		bool fin = cb->flags & TCPHDR_FIN;
@@ -586,7 +644,7 @@ static bool tcpx_ofo_drain(struct sock *sk)
 			tcpx_dsack_extend(tsk, cb->seq,
 					  tcpx_before(cb->end_seq, tsk->rcv_nxt) ?
 					  cb->end_seq : tsk->rcv_nxt);
-		__skb_unlink(skb, &tsk->ofo_queue);
+		tcpx_ofo_erase(tsk, skb);
 		if (!tcpx_trim_front(sk, skb)) {
 			kfree_skb(skb);
 			continue;
@@ -605,8 +663,15 @@ static bool tcpx_ofo_drain(struct sock *sk)
 
 void tcpx_ofo_purge(struct sock *sk)
 {
-	__skb_queue_purge(&tcpx_sk(sk)->ofo_queue);
-	tcpx_sk(sk)->sack_nr = 0;
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+
+	/* skb_rbtree_purge() is not exported to modules. */
+	while ((skb = skb_rb_first(&tsk->ofo_queue))) {
+		tcpx_ofo_erase(tsk, skb);
+		kfree_skb(skb);
+	}
+	tsk->sack_nr = 0;
 }
 
 /*
@@ -617,7 +682,7 @@ static bool tcpx_data_queue(struct sock *sk, struct sk_buff *skb, bool fin)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	bool had_ofo = !skb_queue_empty(&tsk->ofo_queue);
+	bool had_ofo = !RB_EMPTY_ROOT(&tsk->ofo_queue);
 	u32 wnd_end = tcpx_rcv_wnd_end(tsk);
 
 	if (skb->len)	/* tcpi_last_data_recv, as tcp_event_data_recv() */

@@ -186,9 +186,8 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 {
 	const struct tcpx_sock *tsk = tcpx_sk(sk);
 	u32 top[TCPX_MAX_SACKS][2];
-	unsigned int i, j, nblk, ntop = 0;
+	unsigned int i, j, nblk, ntop = 0, budget = TCPX_SACK_WALK;
 	struct sk_buff *skb;
-	u32 b0 = 0, b1 = 0;
 
 	o->nsack = 0;
 	if (tsk->dsack) {
@@ -203,23 +202,28 @@ static void tcpx_build_sack(const struct sock *sk, struct tcpx_out_opts *o,
 	nblk = o->nsack;
 	if (nblk == max)
 		return;
-	/* The highest blocks of the queue, the last few in one walk. */
-	skb_queue_walk(&tsk->ofo_queue, skb) {
+	/*
+	 * The highest blocks of the queue, walked down from its top: a run
+	 * of contiguous skbs is one block.  At most TCPX_SACK_WALK skbs are
+	 * looked at, so an ACK costs O(log n) however a peer cut the queue
+	 * up; a block cut short by that still reports data held.
+	 */
+	for (skb = skb_rb_last(&tsk->ofo_queue); skb && budget--;
+	     skb = skb_rb_prev(skb)) {
 		const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 
-		if (ntop && cb->seq == b1) {
-			b1 = cb->end_seq;
-			top[(ntop - 1) % TCPX_MAX_SACKS][1] = b1;
+		if (ntop && cb->end_seq == top[ntop - 1][0]) {
+			top[ntop - 1][0] = cb->seq;
 			continue;
 		}
-		b0 = cb->seq;
-		b1 = cb->end_seq;
-		top[ntop % TCPX_MAX_SACKS][0] = b0;
-		top[ntop % TCPX_MAX_SACKS][1] = b1;
+		if (ntop == TCPX_MAX_SACKS)
+			break;
+		top[ntop][0] = cb->seq;
+		top[ntop][1] = cb->end_seq;
 		ntop++;
 	}
-	for (j = 0; j < ntop && j < TCPX_MAX_SACKS && o->nsack < max; j++) {
-		const u32 *b = top[(ntop - 1 - j) % TCPX_MAX_SACKS];
+	for (j = 0; j < ntop && o->nsack < max; j++) {
+		const u32 *b = top[j];
 
 		for (i = tsk->dsack; i < nblk; i++)
 			if (!tcpx_after(b[0], o->sack[i][1]) &&
@@ -364,7 +368,7 @@ u32 tcpx_select_window(struct sock *sk)
 	if (tcpx_after(tsk->rcv_wup + tsk->rcv_wnd, tsk->rcv_nxt))
 		cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
 	if (space <= cur || space - cur < sws ||
-	    !skb_queue_empty(&tsk->ofo_queue))
+	    !RB_EMPTY_ROOT(&tsk->ofo_queue))
 		win = cur;
 	else
 		win = space;
@@ -436,7 +440,7 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	}
 	/* SACK blocks on pure ACKs only: data segments are sized to the MSS. */
 	if (tsk->sack_ok && !clone && flags == TCPHDR_ACK &&
-	    (tsk->dsack || !skb_queue_empty(&tsk->ofo_queue))) {
+	    (tsk->dsack || !RB_EMPTY_ROOT(&tsk->ofo_queue))) {
 		tcpx_build_sack(sk, &opts, opts.ts_ok ? 3 : 4);
 		/* A D-SACK block is sent once, as tcp_options_write() does. */
 		tsk->dsack = 0;

@@ -770,7 +770,7 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 		info->tcpi_lost = info->tcpi_unacked;
 	else if (tsk->ca_state == TCP_CA_Recovery && info->tcpi_unacked)
 		info->tcpi_lost = 1;
-	info->tcpi_ofo_segs = skb_queue_len(&tsk->ofo_queue);
+	info->tcpi_ofo_segs = tsk->ofo_segs;
 	info->tcpi_win_probes = tsk->win_probes;
 	info->tcpi_segs_out = tsk->segs_out;
 	info->tcpi_segs_in = tsk->segs_in;

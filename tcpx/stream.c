@@ -238,7 +238,7 @@ void tcpx_cleanup_rbuf(struct sock *sk, int copied)
 		cur = tsk->rcv_wup + tsk->rcv_wnd - tsk->rcv_nxt;
 	space = tcpx_rcv_space(sk);
 	if (space >= 2 * cur && space - cur >= tcpx_rcv_sws(sk) &&
-	    skb_queue_empty(&tsk->ofo_queue))
+	    RB_EMPTY_ROOT(&tsk->ofo_queue))
 		tcpx_send_ack(sk);
 }
 

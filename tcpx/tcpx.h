@@ -39,6 +39,7 @@ struct tcpx_skb_af_ops;
 #define TCPX_DELACK_MIN		((unsigned int)(HZ / 25))	/* as TCP */
 #define TCPX_DELACK_MAX		((unsigned int)(HZ / 5))	/* RFC 9293 3.8.6.3 */
 #define TCPX_MAX_SACKS		4U	/* blocks an option can carry */
+#define TCPX_SACK_WALK		32U	/* ofo skbs one ACK looks at */
 #define TCPX_QUICKACKS		16U	/* segments ACKed at once on a new flow */
 #define TCPX_PAWS_24DAYS	(60 * 60 * 24 * 24)	/* RFC 7323 5.5, s */
 #define TCPX_PAWS_WINDOW	1	/* TSval below TS.Recent still taken */
@@ -121,7 +122,8 @@ struct tcpx_sock {
 	u32				syn_ts;		/* clock at our first SYN */
 
 	/* Receiver: out-of-order queue, ACK pacing, window sizing */
-	struct sk_buff_head		ofo_queue;	/* sorted by seq */
+	struct rb_root			ofo_queue;	/* skbs keyed by seq */
+	u32				ofo_segs;	/* skbs in ofo_queue */
 	u16				rcv_mss;	/* largest segment seen */
 	u16				rcv_ratio;	/* payload/truesize, /256 */
 	u32				win_probes;	/* zero-window probes sent */

@@ -89,7 +89,7 @@ struct tcpx_info {
 	__u32	tcpi_sndbuf;		/* SO_SNDBUF in effect */
 	__u32	tcpi_snd_wnd;		/* the peer's window, scaled */
 	__u32	tcpi_rcv_wnd;		/* the window last advertised, scaled */
-	__u32	tcpi_ofo_segs;		/* segments in the out-of-order queue */
+	__u32	tcpi_ofo_segs;		/* skbs in the out-of-order queue */
 	__u32	tcpi_win_probes;	/* zero-window probes sent */
 
 	/* tcp_info's later counters, with its names and meanings. */

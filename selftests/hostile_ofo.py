@@ -3,8 +3,8 @@
 """hostile_ofo.py: what a hostile peer's tiny out-of-order segments cost
 the receiver, per segment, as its out-of-order queue grows (issue 14).
 
-    hostile_ofo.py [--family tcpx|tcp] [--segments N] [--rounds R]
-                   [--batch B] [--ip 4|6] [--verbose]
+    hostile_ofo.py [--family tcpx|tcp] [--pattern holes|run] [--segments N]
+                   [--rounds R] [--batch B] [--ip 4|6] [--verbose]
 
 In a private network namespace (the drill's: tun device drill0, the kernel
 at 192.0.2.1, this program the peer at 192.0.2.2; drill/README):
@@ -19,13 +19,17 @@ the peer opens a connection by hand (SACK permitted, window scaling, no
 timestamps) and writes N one-byte segments beyond RCV.NXT, in descending
 order, a hole before each (sequence RCV.NXT + 2i + 1, i = N-1 .. 0):
 each goes in front of all the queue holds, the worst case for a queue
-kept as a list and searched from its tail.  The segments are built before
+kept as a list and searched from its tail.  With --pattern run they come
+in ascending order, one after the other past a single hole at RCV.NXT
+(sequence RCV.NXT + 1 + i): cheap to queue anywhere, but one SACK block
+over N segments, which a SACK builder that walks the queue for its
+highest blocks walks whole on every ACK.  The segments are built before
 the clock starts; the writes are timed in batches of B.  A tun write runs
 the receive path in the writer's context, to the end: the ACK each
 segment draws is on the tun before write() returns (checked: after each
 batch, B ACKs are there at once; each batch's last ACK reports the last
-segment in its first SACK block).  Then the peer fills the N holes in
-ascending order, and the socket must hand the 2N bytes out exactly.
+segment in its first SACK block).  Then the peer fills the holes in
+ascending order, and the socket must hand all the bytes out exactly.
 
 The cost of a segment at depth ~N against one at depth ~0 (median cost of
 the last tenth of the batches over the median of the first tenth) is the
@@ -37,8 +41,8 @@ counts).  The family holds if its growth is at most max(2 x TCP's, TCP's
     RESULT family=F n=N growth=G tcp_growth=T held=H filled=L ref=R async=A
 
 H: every segment was held (the family's queued-segment counter grew by N,
-none dropped or pruned; for tcpx TCPX_INFO's tcpi_ofo_segs is N), L: the
-holes filled, the 2N bytes read back exactly, R: TCP did both too (else
+none dropped or pruned; for tcpx, with holes, TCPX_INFO's tcpi_ofo_segs
+is N), L: the holes filled, all bytes read back exactly, R: TCP did both too (else
 it is no reference), A: a batch's ACKs were not all there at once.  Exit
 status 0 when all checks hold, 1 otherwise, 4 to skip.
 """
@@ -228,19 +232,25 @@ def byte_at(off):
     return bytes([off & 0xff])
 
 
-def run_one(peer, family, n, batch, pport, verbose):
-    """One connection of FAMILY: N segments in descending order, timed,
-    then the holes filled.  A dict of what was measured and checked."""
+def run_one(peer, family, pattern, n, batch, pport, verbose):
+    """One connection of FAMILY: N segments as PATTERN says, timed, then
+    the holes filled.  A dict of what was measured and checked."""
     res = {'family': family, 'held': False, 'filled': False, 'async': 0, 'why': []}
     conn = Conn(peer, family, pport, max(n * 3 * 2048, 1 << 20))
     try:
         conn.open()
         base = conn.rcv_nxt
         ack = (conn.kisn + 1) & MASK
-        # Descending: i = N-1 .. 0, each the new head of the queue.
-        segs = [(2 * i + 1, conn.segment(base + 2 * i + 1, ack, ACK | PSH, byte_at(2 * i + 1)))
-                for i in range(n - 1, -1, -1)]
-        fills = [conn.segment(base + 2 * i, ack, ACK | PSH, byte_at(2 * i)) for i in range(n)]
+        if pattern == 'holes':
+            # Descending: i = N-1 .. 0, each the new head of the queue.
+            offs = [2 * i + 1 for i in range(n - 1, -1, -1)]
+            holes = [2 * i for i in range(n)]
+        else:
+            offs = [1 + i for i in range(n)]
+            holes = [0]
+        segs = [(o, conn.segment(base + o, ack, ACK | PSH, byte_at(o))) for o in offs]
+        fills = [conn.segment(base + o, ack, ACK | PSH, byte_at(o)) for o in holes]
+        total = len(offs) + len(holes)
         c0 = counters(family)
         tun = peer.tun
         costs = []
@@ -274,9 +284,9 @@ def run_one(peer, family, n, batch, pport, verbose):
                     if b == 0:
                         # The first segment was the furthest: did it fit?
                         res['wnd'] = a.win << conn.kern_ws
-                        if res['wnd'] < 2 * n:
+                        if res['wnd'] < total:
                             res['why'].append('window %d, the segments span %d' % (
-                                res['wnd'], 2 * n))
+                                res['wnd'], total))
         finally:
             gc.enable()
         c1 = counters(family)
@@ -289,10 +299,11 @@ def run_one(peer, family, n, batch, pport, verbose):
             res['rmem'] = struct.unpack_from('=I', info, OFF_RMEM)[0]
             res['rcvbuf'] = struct.unpack_from('=I', info, OFF_RCVBUF)[0]
         res['ofo'] = ofo
+        # A run may be coalesced into fewer skbs (as TCP does).
         res['held'] = (queued == n and dropped == 0 and pruned == 0 and
-                       ofo in (None, n) and not res['why'])
+                       (ofo in (None, n) or pattern == 'run') and not res['why'])
         # The holes, ascending: each fills the head, the queue drains.
-        for b in range(0, n, batch):
+        for b in range(0, len(fills), batch):
             for raw in fills[b:b + batch]:
                 os.write(tun, raw)
             last = [p for p in peer.drain(conn.proto) if conn.is_ours(p)]
@@ -301,8 +312,8 @@ def run_one(peer, family, n, batch, pport, verbose):
                 break
         got = b''
         deadline = time.monotonic() + 5
-        want = b''.join(byte_at(k) for k in range(2 * n))
-        while len(got) < 2 * n and time.monotonic() < deadline:
+        want = b''.join(byte_at(k) for k in range(total))
+        while len(got) < total and time.monotonic() < deadline:
             buf = ctypes.create_string_buffer(65536)
             r = libc.recv(conn.fd, buf, 65536, 0)
             if r > 0:
@@ -316,7 +327,7 @@ def run_one(peer, family, n, batch, pport, verbose):
             bad = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]),
                        min(len(got), len(want)))
             res['why'].append('read %d of %d bytes back, first wrong at %d' % (
-                len(got), 2 * n, bad))
+                len(got), total, bad))
     finally:
         conn.close()
     # The first and the last tenth of the batches: depth ~0 and ~N.
@@ -349,6 +360,8 @@ def main():
     ap = argparse.ArgumentParser(description='Per-segment cost of tiny out-of-order '
                                  'segments, a family against Linux TCP.')
     ap.add_argument('--family', choices=('tcpx', 'tcp'), default='tcpx')
+    ap.add_argument('--pattern', choices=('holes', 'run'), default='holes',
+                    help='descending with holes (the queue), or a run (the SACK blocks)')
     ap.add_argument('--segments', '-n', type=int, default=8000)
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--batch', type=int, default=100,
@@ -376,8 +389,10 @@ def main():
     with open('/proc/sys/net/ipv4/tcp_comp_sack_nr', 'w') as f:
         f.write('0\n')
     order = [args.family, 'tcp'] if args.family != 'tcp' else ['tcp', 'tcp']
-    print('%d one-byte segments in descending order, batches of %d, %d rounds of %s, '
-          'IPv%d' % (n, args.batch, args.rounds, ' and '.join(order), args.ip), flush=True)
+    print('%d one-byte segments %s, batches of %d, %d rounds of %s, IPv%d' % (
+        n, 'in descending order, a hole before each' if args.pattern == 'holes' else
+        'in ascending order, one run past a hole', args.batch, args.rounds,
+        ' and '.join(order), args.ip), flush=True)
     runs = {'fam': [], 'ref': []}
     pport = 40000
     t0 = time.monotonic()
@@ -387,7 +402,7 @@ def main():
         for role, fam in (pair if rnd % 2 == 0 else pair[::-1]):
             pport += 1
             try:
-                r = run_one(peer, fam, n, args.batch, pport, args.verbose)
+                r = run_one(peer, fam, args.pattern, n, args.batch, pport, args.verbose)
             except Failure as e:
                 print('ERROR: %s' % e)
                 print('RESULT family=%s n=%d growth=0 tcp_growth=0 held=0 filled=0 ref=0 '

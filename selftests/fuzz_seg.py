@@ -882,10 +882,12 @@ def classify(seg, a, b, t_a, t_b, last_a, last_b, edges=(None, None), state=None
     if before[0] == ESTAB and seg.flags & ACK and not seg.flags & (RST | SYN) and \
             seq_lt(before[1], seg.ack) and not bn and [r.pure_ack for r in an] == [True]:
         return 'ack-unsent', 'answer'
-    # Old text or FIN while one kernel owes the ACK of what came last: the
-    # other's duplicate ACK, the owing one's own answer or none.
+    # Old text or FIN, or an empty segment below RCV.NXT, while one kernel
+    # owes the ACK of what came last: the other's duplicate ACK, the owing
+    # one's own answer or none.
     for xs, ys, owed_y in ((an, bn, owed[1]), (bn, an, owed[0])):
-        if owed_y is not None and seg.seqlen() and not seq_lt(owed_y, end) and \
+        if owed_y is not None and (seg.seqlen() or seq_lt(seg.seq, owed_y)) and \
+                not seq_lt(owed_y, end) and \
                 len(xs) == 1 and xs[0].pure_ack and xs[0].ack == owed_y and \
                 len(ys) <= 1 and all(y.pure_ack and y.ack == owed_y for y in ys):
             return 'delayed-ack-wup', 'answer'
@@ -1041,8 +1043,8 @@ def transfer(stack, rng):
         if err:
             return err[0]
         if got != data:
-            return '%d bytes arrived, %s' % (len(got), 'short' if len(got) != len(data)
-                                                   else 'corrupted')
+            return '%d bytes arrived, %s' % (
+                len(got), 'short' if len(got) != len(data) else 'corrupted')
         return None
     except (OSError, SetupError) as e:
         return str(e)

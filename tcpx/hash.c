@@ -28,10 +28,9 @@
 
 #include "tcpx.h"
 
-#define TCPX_EHASH_ENTRIES	16384
-#define TCPX_BHASH_ENTRIES	4096
-
 struct inet_hashinfo tcpx_hashinfo;
+/* Sized as TCP's own tables are, by the memory the machine has. */
+static unsigned int tcpx_bhash_entries;
 
 /* A port in use in a namespace. */
 struct tcpx_bind_bucket {
@@ -54,7 +53,7 @@ static struct kmem_cache *tcpx_bucket_cachep;
 static struct tcpx_bind_head *tcpx_bind_head(const struct net *net, u16 port)
 {
 	return &tcpx_bhash[(port + net_hash_mix(net)) &
-			   (TCPX_BHASH_ENTRIES - 1)];
+			   (tcpx_bhash_entries - 1)];
 }
 
 static struct tcpx_bind_bucket *tcpx_bucket_find(struct tcpx_bind_head *head,
@@ -734,7 +733,7 @@ static void tcpx_bhash_init(struct inet_hashinfo *h)
 {
 	unsigned int i;
 
-	for (i = 0; i < TCPX_BHASH_ENTRIES; i++) {
+	for (i = 0; i < tcpx_bhash_entries; i++) {
 		spin_lock_init(&tcpx_bhash[i].lock);
 		INIT_HLIST_HEAD(&tcpx_bhash[i].chain);
 	}
@@ -746,10 +745,20 @@ static void tcpx_bhash_init(struct inet_hashinfo *h)
 
 int tcpx_hash_init(void)
 {
+	const struct inet_hashinfo *tcp = init_net.ipv4.tcp_death_row.hashinfo;
 	struct inet_hashinfo *h = &tcpx_hashinfo;
-	unsigned int i;
+	unsigned int i, ehash_entries;
 	int err;
 
+	/*
+	 * TCP's tables are powers of two sized by alloc_large_system_hash()
+	 * at boot (thash_entries=, or one ehash slot per 128 KB of memory);
+	 * a port never needs more than 65536 bind buckets.
+	 */
+	ehash_entries = tcp->ehash_mask + 1;
+	tcpx_bhash_entries = clamp_t(unsigned int,
+				     rounddown_pow_of_two(tcp->bhash_size),
+				     1024, 65536);
 	err = inet_hashinfo2_init_mod(h);
 	if (err)
 		return err;
@@ -760,17 +769,16 @@ int tcpx_hash_init(void)
 					       0, SLAB_HWCACHE_ALIGN, NULL);
 	if (!tcpx_bucket_cachep)
 		goto err_lhash2;
-	tcpx_bhash = kvmalloc_array(TCPX_BHASH_ENTRIES, sizeof(*tcpx_bhash),
+	tcpx_bhash = kvmalloc_array(tcpx_bhash_entries, sizeof(*tcpx_bhash),
 				    GFP_KERNEL);
 	if (!tcpx_bhash)
 		goto err_cache;
 
-	h->ehash = kvmalloc_array(TCPX_EHASH_ENTRIES, sizeof(*h->ehash),
-				  GFP_KERNEL);
+	h->ehash = kvmalloc_array(ehash_entries, sizeof(*h->ehash), GFP_KERNEL);
 	if (!h->ehash)
 		goto err_bhash;
-	h->ehash_mask = TCPX_EHASH_ENTRIES - 1;
-	for (i = 0; i < TCPX_EHASH_ENTRIES; i++)
+	h->ehash_mask = ehash_entries - 1;
+	for (i = 0; i < ehash_entries; i++)
 		INIT_HLIST_NULLS_HEAD(&h->ehash[i].chain, i);
 	if (inet_ehash_locks_alloc(h))
 		goto err_ehash;

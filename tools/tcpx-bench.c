@@ -9,8 +9,8 @@
  *                                [--size BYTES] [--direction send|recv]
  *   tcpx-bench --family F rr     --host ADDR [--port P] [--seconds S]
  *   tcpx-bench --family F crr    --host ADDR [--port P] [--seconds S]
- *   tcpx-bench --family F idle   --host ADDR [--port P] --count N [--wait]
- *                                [--max-seconds S]
+ *   tcpx-bench --family F idle   --host ADDR[,ADDR...] [--port P] --count N
+ *                                [--wait] [--max-seconds S]
  *
  * Wire protocol: the client's first byte names what it wants.
  *   'R', 'C', 'I'  (rr, crr, idle)  echo: the server answers every byte with
@@ -60,6 +60,7 @@
 #define BENCH_DEFAULT_SIZE	(128 * 1024)
 #define BENCH_MAX_SIZE		(1024 * 1024)
 #define BENCH_MAX_SECONDS	600	/* server and idle, unless told */
+#define BENCH_MAX_HOSTS		16	/* idle's --host list */
 #define BENCH_GRACE		30	/* watchdog slack over --seconds */
 #define BENCH_BACKLOG		4096
 #define BENCH_EVENTS		64
@@ -321,6 +322,13 @@ static void raise_nofile(rlim_t want)
 		return;
 	if (rl.rlim_cur >= want)
 		return;
+	/* Root may raise the hard limit too, up to fs.nr_open. */
+	if (rl.rlim_max < want) {
+		struct rlimit hard = { .rlim_cur = want, .rlim_max = want };
+
+		if (!setrlimit(RLIMIT_NOFILE, &hard))
+			return;
+	}
 	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
@@ -816,17 +824,26 @@ static int run_idle(const struct bench_opts *o)
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	uint64_t start, connected, until, now;
 	bool watch = stdin_watched();
-	struct sockaddr_in sin;
-	char line[256];
+	struct sockaddr_in sin[BENCH_MAX_HOSTS];
+	char line[256], *hosts, *h, *save;
+	int *fds, nhosts = 0;
 	ssize_t r;
-	int *fds;
 	int i;
 
 	raise_nofile(o->count + 64);
 	fds = calloc(o->count, sizeof(*fds));
-	if (!fds)
+	hosts = strdup(o->host);
+	if (!fds || !hosts)
 		die("out of memory");
-	parse_addr(o->host, o->port, &sin);
+	/* A list of addresses: one destination has room for ~64k ports. */
+	for (h = strtok_r(hosts, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+		if (nhosts == BENCH_MAX_HOSTS)
+			die("more than %d addresses in --host", BENCH_MAX_HOSTS);
+		parse_addr(h, o->port, &sin[nhosts++]);
+	}
+	if (!nhosts)
+		die("no address in --host");
+	free(hosts);
 
 	/* Lets the caller read the slab counters with this process set up. */
 	if (o->wait) {
@@ -838,7 +855,7 @@ static int run_idle(const struct bench_opts *o)
 
 	start = now_ns();
 	for (i = 0; i < o->count; i++) {
-		fds[i] = bench_connect(o, &sin, i);
+		fds[i] = bench_connect(o, &sin[i % nhosts], i);
 		send_all(fds[i], &req, 1, "idle request");
 	}
 	/* An answer on each: the server has accepted and served them all. */
@@ -880,7 +897,7 @@ static void __noreturn print_usage(int status)
 		"  stream  --host ADDR --port P [--seconds S] [--size BYTES] [--direction send|recv]\n"
 		"  rr      --host ADDR --port P [--seconds S]\n"
 		"  crr     --host ADDR --port P [--seconds S]\n"
-		"  idle    --host ADDR --port P --count N [--wait] [--max-seconds S]\n"
+		"  idle    --host ADDR[,ADDR...] --port P --count N [--wait] [--max-seconds S]\n"
 		"defaults: --port %d --seconds %d --size %d --max-seconds %d\n"
 		"exit: 0 ok, 1 error, 2 usage, 4 family not available\n",
 		prog, BENCH_DEFAULT_PORT, BENCH_DEFAULT_SECONDS,

@@ -135,7 +135,7 @@ void tcpx_rcv_rtt_measure(struct sock *sk, const struct sk_buff *skb)
 
 	if (tsk->tstamp_ok && cb->saw_tstamp && cb->tsecr &&
 	    cb->tsecr != tsk->rcv_rtt_tsecr &&
-	    skb->len >= tsk->rcv_mss) {
+	    tcpx_full_sized(tsk, skb->len)) {
 		u32 ms = tcpx_ts_now() - (cb->tsecr - tsk->ts_off);
 
 		tsk->rcv_rtt_tsecr = cb->tsecr;

@@ -462,7 +462,7 @@ static void tcpx_queue_in_order(struct sock *sk, struct sk_buff *skb)
 	 * segments (telnet-style writes) would otherwise close the window
 	 * for good.
 	 */
-	if (skb->truesize && skb->len >= tsk->rcv_mss)
+	if (skb->truesize && tcpx_full_sized(tsk, skb->len))
 		tsk->rcv_ratio = max_t(u32, (7 * tsk->rcv_ratio +
 				min_t(u32, 256 * skb->len / skb->truesize, 256)) / 8, 1);
 	WRITE_ONCE(tsk->rcv_nxt, tsk->rcv_nxt + skb->len);

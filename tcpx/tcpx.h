@@ -632,6 +632,17 @@ bool tcpx_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 bool tcpx_challenge_ack_allowed(struct net *net);
 void tcpx_ofo_purge(struct sock *sk);
 
+/*
+ * A full-sized segment, as TCP's icsk_ack.rcv_mss judges one: at least the
+ * largest seen, and at least min(advmss, 536) (tcp_initialize_rcv_mss()),
+ * so that telnet-style one-byte segments never pass for full ones.
+ */
+static inline bool tcpx_full_sized(const struct tcpx_sock *tsk, u32 len)
+{
+	return len >= max_t(u32, tsk->rcv_mss,
+			    min_t(u32, tsk->advmss, TCPX_MSS_DEFAULT));
+}
+
 /* options.c: the option list, walked once per segment */
 int tcpx_parse_options(const struct tcphdr *th, struct tcpx_skb_cb *cb);
 int tcpx_sack_blocks(const struct sk_buff *skb, u32 blocks[][2]);

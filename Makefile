@@ -6,7 +6,8 @@
 #   make check      set up if needed, run the kselftest suite on the stock and
 #                   debug kernels in QEMU, end with "N passed, N failed"
 #   make demo       boot a VM and show the module at work
-#   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory):
+#   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory,
+#                   100k connections, crr with 10k idle):
 #                   out/bench/results.md
 #   make bench-loss tcpx next to TCP under netem loss, reordering,
 #                   duplication, corruption: out/bench-loss/results.md

@@ -597,6 +597,10 @@ static bool tcpx_ofo_insert(struct sock *sk, struct sk_buff *skb)
 		cb->end_seq = end;
 		cb->flags &= ~TCPHDR_FIN;
 	}
+	/* Between two queued skbs that touch: nothing new is left. */
+	if (cb->seq == cb->end_seq)
+		return false;
+	/* The room it needs prunes only what lies above it: prev stays. */
 	if (!tcpx_rmem_room(sk, skb, false))
 		return false;
 	skb_dst_drop(skb);

@@ -634,13 +634,16 @@ void tcpx_ofo_purge(struct sock *sk);
 
 /*
  * A full-sized segment, as TCP's icsk_ack.rcv_mss judges one: at least the
- * largest seen, and at least min(advmss, 536) (tcp_initialize_rcv_mss()),
- * so that telnet-style one-byte segments never pass for full ones.
+ * largest seen, and at least min(advmss, mss_cache, 536) within
+ * TCPX_MIN_MSS (tcp_initialize_rcv_mss()), so that telnet-style one-byte
+ * segments never pass for full ones, and a peer's small MSS still does.
  */
 static inline bool tcpx_full_sized(const struct tcpx_sock *tsk, u32 len)
 {
-	return len >= max_t(u32, tsk->rcv_mss,
-			    min_t(u32, tsk->advmss, TCPX_MSS_DEFAULT));
+	u32 floor = min_t(u32, min_t(u32, tsk->advmss, tsk->mss_cache),
+			  TCPX_MSS_DEFAULT);
+
+	return len >= max_t(u32, tsk->rcv_mss, max_t(u32, floor, TCPX_MIN_MSS));
 }
 
 /* options.c: the option list, walked once per segment */

@@ -36,17 +36,7 @@
 #                                      Linux TCP against itself)
 . "$(dirname "$0")/tcpx_lib.sh"
 
-FAMILY=${TCPX_FAMILY:-tcpx}
-while getopts "f:" o; do
-	case $o in
-	f) FAMILY=$OPTARG ;;
-	*) echo "usage: $0 [-f tcp|tcpx]" >&2; exit 2 ;;
-	esac
-done
-case $FAMILY in
-tcp|tcpx) ;;
-*) echo "family: tcp or tcpx" >&2; exit 2 ;;
-esac
+tcpx_family_opts "$@"
 
 # 10,000 segments: tcpx's old list took ~1 s a round to fill (~180 us a
 # segment at the end), TCP 0.2 s; 3 rounds of both, three times (holes,

@@ -69,6 +69,23 @@ tcpx_require_built() {
 	done
 }
 
+# tcpx_family_opts "$@": FAMILY, tcp or tcpx, from the test's -f option,
+# else TCPX_FAMILY, else tcpx; a usage error exits 2.
+tcpx_family_opts() {
+	local o OPTIND=1
+	FAMILY=${TCPX_FAMILY:-tcpx}
+	while getopts "f:" o; do
+		case $o in
+		f) FAMILY=$OPTARG ;;
+		*) echo "usage: $0 [-f tcp|tcpx]" >&2; exit 2 ;;
+		esac
+	done
+	case $FAMILY in
+	tcp|tcpx) ;;
+	*) echo "family: tcp or tcpx" >&2; exit 2 ;;
+	esac
+}
+
 tcpx_require_module() {
 	if [ ! -d /sys/module/tcpx ]; then
 		ktap_skip_all "the tcpx module is not loaded"

@@ -17,17 +17,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/tcpx_lib.sh"
 
 TCPX_XFER=${TCPX_XFER:-$TCPX_SELFTESTS/tcpx_xfer}
-FAMILY=${TCPX_FAMILY:-tcpx}
-while getopts "f:" o; do
-	case $o in
-	f) FAMILY=$OPTARG ;;
-	*) echo "usage: $0 [-f tcp|tcpx]" >&2; exit 2 ;;
-	esac
-done
-case $FAMILY in
-tcp|tcpx) ;;
-*) echo "family: tcp or tcpx" >&2; exit 2 ;;
-esac
+tcpx_family_opts "$@"
 # shellcheck disable=SC2034 # for the tests that source this
 CLI=10.0.1.1
 SRV=10.0.1.2

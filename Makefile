@@ -4,7 +4,8 @@
 #   make            build tcpx/tcpx.ko against KDIR
 #   make lint       checkpatch --strict and sparse, zero findings
 #   make check      set up if needed, run the kselftest suite on the stock and
-#                   debug kernels in QEMU, end with "N passed, N failed"
+#                   debug kernels in QEMU and the two-kernel test (a stock and
+#                   a debug guest on one link), end with "N passed, N failed"
 #   make demo       boot a VM and show the module at work
 #   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory,
 #                   100k connections, crr with 10k idle):
@@ -13,6 +14,8 @@
 #                   duplication, corruption: out/bench-loss/results.md
 #   make bench-flood  tcpx next to TCP under a SYN flood: out/bench/flood.md
 #   make bench-apps nginx and redis over tcpx and TCP: out/bench/apps.md
+#   make bench-pair tcpx next to TCP across two kernels, two guests joined by
+#                   virtio-net: out/bench/pair.md
 #   make install    module, header, tcpxize, man page (uninstall undoes it;
 #                   PREFIX=/usr/local, DESTDIR for staging)
 #   make dkms-install   register with DKMS: rebuilt for every new kernel
@@ -31,7 +34,7 @@ KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
 	selftests bench tools bench-loss bench-flood dkms-install dkms-uninstall \
-	bench-apps fuzz manlint
+	bench-apps bench-pair fuzz manlint
 
 all: modules
 
@@ -103,6 +106,9 @@ dkms-uninstall:
 
 bench-apps:
 	scripts/bench-apps
+
+bench-pair:
+	scripts/bench-pair
 
 fuzz:
 	scripts/fuzz

@@ -88,8 +88,7 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->sack_ok = 0;
 	tsk->dsack = 0;
 	tsk->sack_nr = 0;
-	tsk->sacked_out = 0;
-	tsk->lost_out = 0;
+	tcpx_sb_init(sk);
 	tsk->rack_xmit_us = 0;
 	tsk->min_rtt_us = 0;
 	tsk->reo_mult = 1;

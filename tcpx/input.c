@@ -188,6 +188,7 @@ static void tcpx_clean_acked(struct sock *sk)
 			tsk->sacked_out -= skb->len;
 		if (cb->lost)
 			tsk->lost_out -= skb->len;
+		tcpx_sb_unlink(sk, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		sk_mem_uncharge(sk, skb->truesize);

@@ -404,11 +404,17 @@ static int __tcpx_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone)
 	int err;
 
 	if (clone) {
+		/* The scoreboard's list anchor overlays the dst: not copied. */
+		unsigned long anchor = skb->_skb_refdst;
+		struct sk_buff *orig = skb;
+
+		orig->_skb_refdst = 0UL;
 		/* An earlier clone may still be in flight: copy the header room. */
-		if (skb_cloned(skb))
-			skb = pskb_copy(skb, GFP_ATOMIC);
+		if (skb_cloned(orig))
+			skb = pskb_copy(orig, GFP_ATOMIC);
 		else
-			skb = skb_clone(skb, GFP_ATOMIC);
+			skb = skb_clone(orig, GFP_ATOMIC);
+		orig->_skb_refdst = anchor;
 		if (!skb)
 			return -ENOBUFS;
 	}
@@ -683,6 +689,7 @@ static int tcpx_fragment(struct sock *sk, struct sk_buff *skb, u32 len)
 	cb->end_seq = ncb->seq;
 	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	tcpx_sb_split(sk, skb, nskb);
 	sk_wmem_queued_add(sk, nskb->truesize);
 	sk_mem_charge(sk, nskb->truesize);
 	return 0;
@@ -705,11 +712,11 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
+	int err;
 
 	/* Queued before the path MTU fell (icmp.c): cut to the new MSS. */
 	if (skb->len > tsk->mss_cache) {
-		int err = tcpx_fragment(sk, skb, tsk->mss_cache);
-
+		err = tcpx_fragment(sk, skb, tsk->mss_cache);
 		if (err)
 			return err;
 	}
@@ -721,7 +728,10 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 		tsk->bytes_retrans += skb->len;
 	}
 	cb->tx_us = tcpx_now_us();
-	return tcpx_transmit_skb(sk, skb);
+	err = tcpx_transmit_skb(sk, skb);
+	if (!err)
+		tcpx_sb_sent(sk, skb);
+	return err;
 }
 
 /*
@@ -749,26 +759,23 @@ static u32 tcpx_pipe(const struct tcpx_sock *tsk)
 
 /*
  * SACK recovery: resend what RACK, or a timeout, marked lost, as the pipe
- * allows.
+ * allows, lowest sequence first (recovery.c keeps them in that order).
  */
 void tcpx_xmit_lost(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	struct sk_buff *skb;
 
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
-
-		if (!tcpx_before(cb->seq, tsk->snd_max))
-			break;
-		if (!cb->lost)
-			continue;
+	while ((skb = list_first_entry_or_null(&tsk->lost_queue, struct sk_buff,
+					       tcp_tsorted_anchor))) {
 		if (tcpx_pipe(tsk) && tcpx_pipe(tsk) + skb->len > tsk->snd_cwnd)
 			break;
+		/* Cut to a smaller MSS, its tail follows it in the queue. */
 		if (tcpx_xmit_queued(sk, skb))
 			break;
-		cb->lost = 0;
+		TCPX_SKB_CB(skb)->lost = 0;
 		tsk->lost_out -= skb->len;
+		tcpx_sb_sent(sk, skb);
 	}
 }
 
@@ -795,8 +802,10 @@ void tcpx_resend_oversized(struct sock *sk)
 			marked = true;
 		}
 	}
-	if (marked)
+	if (marked) {
+		tcpx_lost_rebuild(sk);
 		tcpx_push_pending(sk);
+	}
 }
 
 /*

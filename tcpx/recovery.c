@@ -19,7 +19,164 @@ void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb)
 		tsk->rack_xmit_us = tx;
 }
 
-/* Mark what the SACK blocks cover; D-SACKs and stale blocks are ignored. */
+/*
+ * The scoreboard's indexes (struct tcpx_sock): a segment enters them once
+ * sent and leaves them when acknowledged, so that an ACK costs O(log n)
+ * in the segments in flight, plus what it newly SACKs or marks lost --
+ * never a walk of the write queue, which a receiver crafting SACK blocks
+ * could make it take on every ACK.
+ */
+void tcpx_sb_init(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	/* Empty by now: a child's were copied from its listener's heads. */
+	tsk->rtx_index = RB_ROOT;
+	INIT_LIST_HEAD(&tsk->tsorted);
+	INIT_LIST_HEAD(&tsk->lost_queue);
+	tsk->sacked_out = 0;
+	tsk->lost_out = 0;
+}
+
+static struct sk_buff *tcpx_rtx_skb(struct rb_node *node)
+{
+	struct tcpx_skb_cb *cb = rb_entry(node, struct tcpx_skb_cb,
+					  header.rtx_node);
+
+	return container_of((void *)cb, struct sk_buff, cb);
+}
+
+static void tcpx_index_add(struct tcpx_sock *tsk, struct sk_buff *skb)
+{
+	struct rb_node **p = &tsk->rtx_index.rb_node, *parent = NULL;
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	while (*p) {
+		parent = *p;
+		if (tcpx_before(cb->seq, TCPX_SKB_CB(tcpx_rtx_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&cb->header.rtx_node, parent, p);
+	rb_insert_color(&cb->header.rtx_node, &tsk->rtx_index);
+	cb->indexed = 1;
+}
+
+static void tcpx_index_del(struct tcpx_sock *tsk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	if (!cb->indexed)
+		return;
+	rb_erase(&cb->header.rtx_node, &tsk->rtx_index);
+	cb->indexed = 0;
+}
+
+/* The first segment not SACKed that ends after seq. */
+static struct sk_buff *tcpx_index_find(struct tcpx_sock *tsk, u32 seq)
+{
+	struct rb_node *node = tsk->rtx_index.rb_node;
+	struct sk_buff *found = NULL;
+
+	while (node) {
+		struct sk_buff *skb = tcpx_rtx_skb(node);
+
+		if (tcpx_after(TCPX_SKB_CB(skb)->end_seq, seq)) {
+			found = skb;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return found;
+}
+
+/*
+ * The lists share the skb's tcp_tsorted_anchor, which overlays its dst
+ * and destructor: off a list, both are zero again, as an skb that is
+ * freed or cloned needs them (tcp_skb_tsorted_anchor_cleanup()).
+ */
+static void tcpx_list_del(struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	if (!cb->listed)
+		return;
+	list_del(&skb->tcp_tsorted_anchor);
+	skb->destructor = NULL;
+	skb->_skb_refdst = 0UL;
+	cb->listed = 0;
+}
+
+static void tcpx_list_add_tail(struct sk_buff *skb, struct list_head *head)
+{
+	tcpx_list_del(skb);
+	list_add_tail(&skb->tcp_tsorted_anchor, head);
+	TCPX_SKB_CB(skb)->listed = 1;
+}
+
+/*
+ * Sent (again): in flight at the list's newest end, unless it is still
+ * taken as lost (it stays to be resent) or SACKed (a go-back-N resend).
+ */
+void tcpx_sb_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	if (cb->sacked)
+		return;
+	if (!cb->indexed)
+		tcpx_index_add(tsk, skb);
+	if (!cb->lost)
+		tcpx_list_add_tail(skb, &tsk->tsorted);
+}
+
+/* nskb, the tail cut from skb (tcpx_fragment()), takes skb's places. */
+void tcpx_sb_split(struct sock *sk, struct sk_buff *skb, struct sk_buff *nskb)
+{
+	struct tcpx_skb_cb *ncb = TCPX_SKB_CB(nskb);
+
+	ncb->indexed = 0;
+	ncb->listed = 0;
+	memset(&ncb->header, 0, sizeof(ncb->header));
+	if (TCPX_SKB_CB(skb)->indexed)
+		tcpx_index_add(tcpx_sk(sk), nskb);
+	if (TCPX_SKB_CB(skb)->listed) {
+		list_add(&nskb->tcp_tsorted_anchor, &skb->tcp_tsorted_anchor);
+		ncb->listed = 1;
+	}
+}
+
+/* skb leaves the write queue (acknowledged, purged, never filled). */
+void tcpx_sb_unlink(struct sock *sk, struct sk_buff *skb)
+{
+	tcpx_index_del(tcpx_sk(sk), skb);
+	tcpx_list_del(skb);
+}
+
+static void tcpx_mark_sacked(struct tcpx_sock *tsk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	cb->sacked = 1;
+	tsk->sacked_out += skb->len;
+	if (cb->lost) {
+		cb->lost = 0;
+		tsk->lost_out -= skb->len;
+	}
+	tcpx_index_del(tsk, skb);
+	tcpx_list_del(skb);
+	tcpx_rack_advance(tsk, skb);
+}
+
+/*
+ * Mark what the SACK blocks cover; D-SACKs and stale blocks are ignored.
+ * Each block looks up its first segment in the index and visits only
+ * segments not SACKed before: at most one on each edge that it does not
+ * cover whole, the rest it SACKs and takes out of the index.
+ */
 void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
@@ -34,36 +191,50 @@ void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack)
 		if (!tcpx_before(start, end) || !tcpx_after(start, tsk->snd_una) ||
 		    tcpx_after(end, tsk->snd_max))
 			continue;
-		skb_queue_walk(&sk->sk_write_queue, skb) {
+		skb = tcpx_index_find(tsk, start);
+		while (skb) {
 			struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+			struct rb_node *next = rb_next(&cb->header.rtx_node);
 
 			if (!tcpx_before(cb->seq, end) ||
 			    !tcpx_before(cb->seq, tsk->snd_max))
 				break;
-			if (cb->sacked || tcpx_before(cb->seq, start) ||
-			    tcpx_after(cb->end_seq, end))
-				continue;
-			cb->sacked = 1;
-			tsk->sacked_out += skb->len;
-			if (cb->lost) {
-				cb->lost = 0;
-				tsk->lost_out -= skb->len;
-			}
-			tcpx_rack_advance(tsk, skb);
+			if (!tcpx_before(cb->seq, start) &&
+			    !tcpx_after(cb->end_seq, end))
+				tcpx_mark_sacked(tsk, skb);
+			skb = next ? tcpx_rtx_skb(next) : NULL;
 		}
 	}
+}
+
+/* Lost: off the flight, into the queue to resend, in sequence order. */
+static void tcpx_mark_lost(struct tcpx_sock *tsk, struct sk_buff *skb)
+{
+	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	struct sk_buff *pos;
+
+	cb->lost = 1;
+	tsk->lost_out += skb->len;
+	tcpx_list_del(skb);
+	/* Almost always the newest: the walk from the tail is short. */
+	list_for_each_entry_reverse(pos, &tsk->lost_queue, tcp_tsorted_anchor)
+		if (tcpx_before(TCPX_SKB_CB(pos)->seq, cb->seq))
+			break;
+	list_add(&skb->tcp_tsorted_anchor, &pos->tcp_tsorted_anchor);
+	cb->listed = 1;
 }
 
 /*
  * RACK (RFC 8985 6.2): a segment sent a reordering window before one the
  * peer has since SACKed is lost -- a retransmission included, which is
- * what lets a lost retransmission be repaired without a timeout.
+ * what lets a lost retransmission be repaired without a timeout.  The
+ * flight is in send order: the walk ends at the first one sent too late.
  */
 u32 tcpx_rack_mark_lost(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 	u32 reo_wnd = max(tsk->min_rtt_us / 4, 1000U), newly = 0;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *tmp;
 
 	/* Reordering seen: widen the window, up to the smoothed RTT. */
 	if (tsk->reo_mult > 1)
@@ -71,20 +242,36 @@ u32 tcpx_rack_mark_lost(struct sock *sk)
 
 	if (!tsk->sacked_out)
 		return 0;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	list_for_each_entry_safe(skb, tmp, &tsk->tsorted, tcp_tsorted_anchor) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 
-		if (!tcpx_before(cb->seq, tsk->snd_max))
-			break;
-		if (cb->sacked || cb->lost || !skb->len)
-			continue;
 		if ((s32)(tsk->rack_xmit_us - cb->tx_us) <= (s32)reo_wnd)
+			break;
+		/* A SYN or a bare FIN: nothing to count as lost. */
+		if (!skb->len)
 			continue;
-		cb->lost = 1;
-		tsk->lost_out += skb->len;
+		tcpx_mark_lost(tsk, skb);
 		newly++;
 	}
 	return newly;
+}
+
+/*
+ * After marking segments lost in a walk of the write queue (a timeout, a
+ * smaller path MTU): the queue to resend in sequence order again, in one
+ * more walk -- once per such event, not per ACK.
+ */
+void tcpx_lost_rebuild(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (!tcpx_before(TCPX_SKB_CB(skb)->seq, tsk->snd_max))
+			break;
+		if (TCPX_SKB_CB(skb)->lost)
+			tcpx_list_add_tail(skb, &tsk->lost_queue);
+	}
 }
 
 /* Forget the scoreboard: the peer reneged, or no SACK to keep. */
@@ -94,8 +281,14 @@ static void tcpx_sack_clear(struct sock *sk)
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		TCPX_SKB_CB(skb)->sacked = 0;
-		TCPX_SKB_CB(skb)->lost = 0;
+		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+		/* Out of every list: each goes back as it is sent again. */
+		tcpx_list_del(skb);
+		if (cb->sacked && tcpx_before(cb->seq, tsk->snd_max))
+			tcpx_index_add(tsk, skb);
+		cb->sacked = 0;
+		cb->lost = 0;
 	}
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
@@ -129,6 +322,7 @@ bool tcpx_timeout_mark_lost(struct sock *sk)
 		cb->lost = 1;
 		tsk->lost_out += skb->len;
 	}
+	tcpx_lost_rebuild(sk);
 	tsk->dupacks = 0;
 	return true;
 }
@@ -154,10 +348,8 @@ void tcpx_enter_recovery(struct sock *sk)
 	}
 	head = skb_peek(&sk->sk_write_queue);
 	if (head && head != tsk->send_head && !TCPX_SKB_CB(head)->sacked &&
-	    !TCPX_SKB_CB(head)->lost) {
-		TCPX_SKB_CB(head)->lost = 1;
-		tsk->lost_out += head->len;
-	}
+	    !TCPX_SKB_CB(head)->lost)
+		tcpx_mark_lost(tsk, head);
 }
 
 /*
@@ -195,8 +387,13 @@ bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
 	tsk->ca_state = TCP_CA_Open;
 	tsk->dupacks = 0;
 	tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
-	skb_queue_walk(&sk->sk_write_queue, skb)
+	/*
+	 * Not lost after all: in flight again, before the rest -- they were
+	 * marked for having been sent before them.
+	 */
+	list_for_each_entry(skb, &tsk->lost_queue, tcp_tsorted_anchor)
 		TCPX_SKB_CB(skb)->lost = 0;
+	list_splice_init(&tsk->lost_queue, &tsk->tsorted);
 	tsk->lost_out = 0;
 	return true;
 }

@@ -96,6 +96,7 @@ static void tcpx_remove_empty_skb(struct sock *sk)
 		return;
 	if (tsk->send_head == skb)
 		tsk->send_head = NULL;
+	tcpx_sb_unlink(sk, skb);
 	__skb_unlink(skb, &sk->sk_write_queue);
 	sk_wmem_queued_add(sk, -skb->truesize);
 	sk_mem_uncharge(sk, skb->truesize);
@@ -528,6 +529,7 @@ void tcpx_write_queue_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		tcpx_sb_unlink(sk, skb);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		sk_mem_uncharge(sk, skb->truesize);
 		__kfree_skb(skb);

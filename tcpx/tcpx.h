@@ -134,6 +134,17 @@ struct tcpx_sock {
 	u32				dsack_end;	/* reported on the next ACK */
 
 	/* SACK scoreboard and RACK-style loss detection (RFC 8985) */
+	/*
+	 * The sent segments of the write queue, indexed so that no ACK walks
+	 * the queue (recovery.c): the ones not SACKed by sequence number, for
+	 * SACK blocks to find theirs; the ones in flight (neither SACKed nor
+	 * lost) by send time, oldest first, for RACK; the lost ones to resend,
+	 * by sequence number.  The lists run through tcp_tsorted_anchor, as
+	 * TCP's tsorted_sent_queue.
+	 */
+	struct rb_root			rtx_index;
+	struct list_head		tsorted;
+	struct list_head		lost_queue;
 	u32				sacked_out;	/* bytes SACKed above snd_una */
 	u32				lost_out;	/* bytes marked lost, not resent */
 	u32				rack_xmit_us;	/* newest send known delivered */
@@ -248,6 +259,8 @@ struct tcpx_skb_cb {
 	union {
 		struct inet_skb_parm	h4;
 		struct inet6_skb_parm	h6;
+		/* output, queued: its place in rtx_index (cleared on a clone) */
+		struct rb_node		rtx_node;
 	} header;
 	u32			seq;		/* first sequence number */
 	u32			end_seq;	/* seq + SYN + data + FIN */
@@ -268,6 +281,8 @@ struct tcpx_skb_cb {
 			u8	retrans:1;	/* sent twice */
 			u8	sacked:1;	/* the peer SACKed it */
 			u8	lost:1;		/* taken as lost */
+			u8	indexed:1;	/* in rtx_index */
+			u8	listed:1;	/* in tsorted or lost_queue */
 		};
 	};
 	union {					/* input */
@@ -658,6 +673,11 @@ bool tcpx_timeout_mark_lost(struct sock *sk);
 void tcpx_enter_recovery(struct sock *sk);
 void tcpx_recovery_ack(struct sock *sk, u32 acked);
 bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb);
+void tcpx_sb_init(struct sock *sk);
+void tcpx_sb_sent(struct sock *sk, struct sk_buff *skb);
+void tcpx_sb_split(struct sock *sk, struct sk_buff *skb, struct sk_buff *nskb);
+void tcpx_sb_unlink(struct sock *sk, struct sk_buff *skb);
+void tcpx_lost_rebuild(struct sock *sk);
 void tcpx_dupack(struct sock *sk);
 
 /* cong.c: congestion control, the window's arithmetic */

@@ -41,11 +41,7 @@ IPS=${TCPX_DRILL_IP:-4 6}
 JOBS=${TCPX_DRILL_JOBS:-$([ "${TCPX_SLOW:-0}" = 1 ] && echo 2 || echo 3)}
 
 tcpx_require /usr/bin/python3 ip timeout
-[ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
-if [ ! -c /dev/net/tun ]; then
-	ktap_skip_all "no /dev/net/tun"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_tun
 for p in $PROTOS; do
 	case $p in
 	tcpx) tcpx_require_module ;;

@@ -28,11 +28,7 @@ FUZZ_SEED=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-570}
 
 tcpx_require /usr/bin/python3 ip timeout
-[ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
-if [ ! -c /dev/net/tun ]; then
-	ktap_skip_all "no /dev/net/tun"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_tun
 tcpx_require_module
 
 ktap_print_header

@@ -60,15 +60,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drill'))
 from tcpx_drill import (LOCAL_IP, LOCAL_IP6, REMOTE_IP, REMOTE_IP6,  # noqa: E402
                         Packet, drill_netns, libc, sockaddr_in, sockaddr_in6)
+from hostile_lib import Failure, Sockets, check, proc_pairs, tcpx_stat  # noqa: E402
 from tcpx_pkt import (ACK, MASK, PSH, RST, SYN, encode_options,  # noqa: E402
-                      ip_packet, module_param, tcp_segment)
+                      ip_packet, tcp_segment)
 
 KSFT_SKIP = 4
 MSS = 1460
 PEER_WS = 7
-SOCK_NONBLOCK = 0o4000
-SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SO_RCVBUFFORCE = 1, 2, 13, 33
-TCP_INFO = 11                   # TCPX_INFO too, at SOL_TCPX or IPPROTO_TCP
+SOL_SOCKET, SO_RCVBUFFORCE = 1, 33
 INFO_LEN = 256
 # struct tcpx_info (tcpx/uapi/tcpx.h): tcp_info's first 104 bytes, then
 # tcpx's own u32s: rmem_alloc, wmem_queued, rcvbuf, sndbuf, snd_wnd, rcv_wnd,
@@ -77,34 +76,13 @@ OFF_RMEM, OFF_RCVBUF, OFF_OFO = 104, 112, 128
 LPORT = 8080
 
 
-class Failure(Exception):
-    """The measurement could not be made: the kernel did not answer as the
-    scenario needs."""
-
-
-def check(ret, what):
-    if ret < 0:
-        raise Failure('%s: %s' % (what, os.strerror(ctypes.get_errno())))
-    return ret
-
-
 def counters(family):
     """The family's out-of-order counters in this namespace: (queued,
     dropped, pruned) segments."""
     if family == 'tcpx':
-        vals = {}
-        with open('/proc/net/tcpx_stat') as f:
-            for line in f:
-                w = line.split()
-                if len(w) == 2:
-                    vals[w[0]] = int(w[1])
+        vals = tcpx_stat()
         return (vals.get('OfoQueue', 0), vals.get('OfoDrops', 0), vals.get('OfoPruned', 0))
-    with open('/proc/net/netstat') as f:
-        lines = f.read().splitlines()
-    vals = {}
-    for head, body in zip(lines[::2], lines[1::2]):
-        if head.startswith('TcpExt:'):
-            vals = dict(zip(head.split()[1:], (int(x) for x in body.split()[1:])))
+    vals = proc_pairs('/proc/net/netstat', 'TcpExt:')
     return (vals.get('TCPOFOQueue', 0), vals.get('TCPOFODrop', 0),
             vals.get('OfoPruned', 0) + vals.get('RcvPruned', 0))
 
@@ -142,19 +120,13 @@ class Peer:
             select.select([self.tun], [], [], left)
 
 
-class Conn:
+class Conn(Sockets):
     """One connection the peer opened to a listener of FAMILY."""
 
     def __init__(self, peer, family, pport, rcvbuf):
-        self.peer, self.family, self.pport = peer, family, pport
-        if family == 'tcpx':
-            self.af, self.proto = module_param('family', 18), module_param('ipproto', 253)
-            self.level = self.proto
-        else:
-            self.af, self.proto, self.level = (10 if peer.ip == 6 else 2), 6, 6
-        self.fds = []
-        lfd = self.socket()
-        libc.setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, struct.pack('=i', 1), 4)
+        super().__init__(family, peer.ip)
+        self.peer, self.pport = peer, pport
+        lfd = self.lfd
         # Beyond net.core.rmem_max (host-wide, invisible in a namespace):
         # the child inherits it, window scale and all.
         check(libc.setsockopt(lfd, SOL_SOCKET, SO_RCVBUFFORCE, struct.pack('=i', rcvbuf), 4),
@@ -164,15 +136,6 @@ class Conn:
         else:
             check(libc.bind(lfd, sockaddr_in(peer.local, LPORT), 16), 'bind')
         check(libc.listen(lfd, 8), 'listen')
-        self.lfd = lfd
-        self.fd = None
-
-    def socket(self):
-        fd = libc.socket(self.af, 1 | SOCK_NONBLOCK, 0)
-        if fd < 0:
-            raise Failure('socket(%d): %s' % (self.af, os.strerror(ctypes.get_errno())))
-        self.fds.append(fd)
-        return fd
 
     def segment(self, seq, ack, flags, data=b'', opts=b''):
         p = self.peer
@@ -201,29 +164,13 @@ class Conn:
         self.synack_win = sa.win
         self.rcv_nxt = (self.isn + 1) & MASK
         os.write(p.tun, self.segment(self.rcv_nxt, self.kisn + 1, ACK))
-        deadline = time.monotonic() + 2
-        while self.fd is None and time.monotonic() < deadline:
-            fd = libc.accept(self.lfd, None, None)
-            if fd >= 0:
-                self.fds.append(fd)
-                self.fd = fd
-            else:
-                time.sleep(0.01)
-        if self.fd is None:
-            raise Failure('%s: accept: no child' % self.family)
+        self.accept_child(time.monotonic() + 2)
 
     def info(self):
-        buf = ctypes.create_string_buffer(INFO_LEN)
-        ln = ctypes.c_uint(INFO_LEN)
-        check(libc.getsockopt(self.fd, self.level, TCP_INFO, buf, ctypes.byref(ln)), 'TCP_INFO')
-        return buf.raw[:ln.value]
+        return self.info_raw(INFO_LEN)
 
     def close(self):
-        lg = struct.pack('=ii', 1, 0)
-        for fd in self.fds:
-            libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, lg, 8)
-            libc.close(fd)
-        self.fds = []
+        self.close_all()
         self.peer.drain(self.proto)
 
 

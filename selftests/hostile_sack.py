@@ -76,16 +76,15 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drill'))
 from tcpx_drill import (LOCAL_IP, REMOTE_IP, TUN_NAME, Packet,  # noqa: E402
                         drill_netns, libc, sockaddr_in)
+from hostile_lib import Failure, Sockets, check, proc_pairs, tcpx_stat  # noqa: E402
 from tcpx_pkt import (ACK, MASK, RST, SYN, encode_options,  # noqa: E402
-                      ip_packet, module_param, tcp_segment)
+                      ip_packet, tcp_segment)
 
 KSFT_SKIP = 4
 MSS = 536
 PEER_WS = 9                     # 65535 << 9: a 32 MiB window, never the limit
-SOCK_NONBLOCK = 0o4000
 MSG_DONTWAIT = 0x40
-SOL_SOCKET, SO_REUSEADDR, SO_LINGER, SO_SNDBUFFORCE = 1, 2, 13, 32
-TCP_INFO = 11                   # TCPX_INFO too, at SOL_TCPX or IPPROTO_TCP
+SOL_SOCKET, SO_SNDBUFFORCE = 1, 32
 INFO_LEN = 104                  # tcp_info's fields tcpx_info shares
 SIOCOUTQ = 0x5411
 TCP_ESTABLISHED = 1
@@ -98,32 +97,9 @@ PERIOD = 65521
 BLOCK = random.Random(14).randbytes(PERIOD)
 
 
-class Failure(Exception):
-    """The measurement could not be made: the kernel did not answer as the
-    scenario needs."""
-
-
-def check(ret, what):
-    if ret < 0:
-        raise Failure('%s: %s' % (what, os.strerror(ctypes.get_errno())))
-    return ret
-
-
 def counters(family):
     """The family's counters in this namespace: (RetransSegs, EstabResets)."""
-    vals = {}
-    if family == 'tcpx':
-        with open('/proc/net/tcpx_stat') as f:
-            for line in f:
-                w = line.split()
-                if len(w) == 2:
-                    vals[w[0]] = int(w[1])
-    else:
-        with open('/proc/net/snmp') as f:
-            lines = f.read().splitlines()
-        for head, body in zip(lines[::2], lines[1::2]):
-            if head.startswith('Tcp:'):
-                vals = dict(zip(head.split()[1:], (int(x) for x in body.split()[1:])))
+    vals = tcpx_stat() if family == 'tcpx' else proc_pairs('/proc/net/snmp', 'Tcp:')
     return vals.get('RetransSegs', 0), vals.get('EstabResets', 0)
 
 
@@ -132,24 +108,15 @@ def stream(size):
     return (BLOCK * (size // PERIOD + 1))[:size]
 
 
-class Conn:
+class Conn(Sockets):
     """One connection the peer opened to a listener of FAMILY, the
     accepted socket the sender of SIZE bytes."""
 
     def __init__(self, tun, family, pport, size):
-        self.tun, self.family, self.pport, self.size = tun, family, pport, size
-        if family == 'tcpx':
-            self.af, self.proto = module_param('family', 18), module_param('ipproto', 253)
-            self.level = self.proto
-        else:
-            self.af, self.proto, self.level = 2, 6, 6
-        self.fds = []
-        self.fd = None
-        lfd = self.socket()
-        libc.setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, struct.pack('=i', 1), 4)
-        check(libc.bind(lfd, sockaddr_in(LOCAL_IP, LPORT), 16), 'bind')
-        check(libc.listen(lfd, 8), 'listen')
-        self.lfd = lfd
+        super().__init__(family)
+        self.tun, self.pport, self.size = tun, pport, size
+        check(libc.bind(self.lfd, sockaddr_in(LOCAL_IP, LPORT), 16), 'bind')
+        check(libc.listen(self.lfd, 8), 'listen')
         self.data = stream(size)
         self.buf = ctypes.create_string_buffer(self.data, size)
         self.written = 0        # by the application
@@ -159,13 +126,6 @@ class Conn:
         self.rst = False
         self.segs = 0
         self.data_segs = 0
-
-    def socket(self):
-        fd = libc.socket(self.af, 1 | SOCK_NONBLOCK, 0)
-        if fd < 0:
-            raise Failure('socket(%d): %s' % (self.af, os.strerror(ctypes.get_errno())))
-        self.fds.append(fd)
-        return fd
 
     def segment(self, ack, flags, opts=b''):
         return ip_packet(REMOTE_IP, LOCAL_IP, self.proto,
@@ -201,15 +161,7 @@ class Conn:
             raise Failure('%s: SYN,ACK without SACK: %s' % (self.family, sa.opts))
         self.base = (sa.seq + 1) & MASK
         os.write(self.tun, self.segment(self.base, ACK))
-        while self.fd is None and time.monotonic() < deadline:
-            fd = libc.accept(self.lfd, None, None)
-            if fd >= 0:
-                self.fds.append(fd)
-                self.fd = fd
-            else:
-                time.sleep(0.01)
-        if self.fd is None:
-            raise Failure('%s: accept: no child' % self.family)
+        self.accept_child(deadline)
         check(libc.setsockopt(self.fd, SOL_SOCKET, SO_SNDBUFFORCE,
                               struct.pack('=i', SNDBUF), 4), 'SO_SNDBUFFORCE')
 
@@ -314,10 +266,7 @@ class Conn:
             select.select([self.tun], [], [], 0.1)
 
     def info(self):
-        buf = ctypes.create_string_buffer(INFO_LEN)
-        ln = ctypes.c_uint(INFO_LEN)
-        check(libc.getsockopt(self.fd, self.level, TCP_INFO, buf, ctypes.byref(ln)), 'TCP_INFO')
-        b = buf.raw
+        b = self.info_raw(INFO_LEN)
         u = struct.unpack_from('=7I', b, 8)
         return {'state': b[0], 'ca': b[1], 'rto': u[0], 'mss': u[2], 'unacked': u[4],
                 'sacked': u[5], 'lost': u[6], 'cwnd': struct.unpack_from('=I', b, 80)[0],
@@ -328,11 +277,7 @@ class Conn:
         return struct.unpack('=i', r)[0]
 
     def close(self):
-        lg = struct.pack('=ii', 1, 0)
-        for fd in self.fds:
-            libc.setsockopt(fd, SOL_SOCKET, SO_LINGER, lg, 8)
-            libc.close(fd)
-        self.fds = []
+        self.close_all()
         self.drain_raw()
 
 

@@ -48,11 +48,7 @@ SACK_ROUNDS=${SACK_ROUNDS:-3}
 SACK_TIMEOUT=$((TCPX_SLOW ? 500 : 250))
 
 tcpx_require /usr/bin/python3 ip timeout
-[ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
-if [ ! -c /dev/net/tun ]; then
-	ktap_skip_all "no /dev/net/tun"
-	exit "$KSFT_SKIP"
-fi
+tcpx_require_tun
 [ "$FAMILY" = tcp ] || tcpx_require_module
 
 ktap_print_header
@@ -60,11 +56,6 @@ ktap_set_plan 6
 ktap_print_msg "family $FAMILY against Linux TCP, a flight of $SACK_FLIGHT segments, $SACK_ROUNDS rounds"
 OUT=$(mktemp /tmp/hostile_sack.XXXXXX)
 trap 'rm -f "$OUT"; tcpx_cleanup' EXIT
-
-# field NAME: NAME=VALUE of the RESULT line; empty without one.
-field() {
-	sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$SUMMARY"
-}
 
 # sack_test repeat|walk: one run of hostile_sack.py with that pattern,
 # its three test points.
@@ -83,22 +74,22 @@ sack_test() {
 		ktap_test_skip "$FAMILY's cost per hostile SACK grows as TCP's$tag"
 		return
 	fi
-	if [ -n "$SUMMARY" ] && [ "$(field held)" = 1 ]; then
+	if [ -n "$SUMMARY" ] && [ "$(tcpx_field held)" = 1 ]; then
 		ktap_test_pass "$FAMILY keeps a flight of $SACK_FLIGHT and counts hostile SACKs exactly$tag"
 	else
 		ktap_test_fail "$FAMILY keeps a flight of $SACK_FLIGHT and counts hostile SACKs exactly$tag"
 	fi
-	if [ -n "$SUMMARY" ] && [ "$(field survived)" = 1 ]; then
+	if [ -n "$SUMMARY" ] && [ "$(tcpx_field survived)" = 1 ]; then
 		ktap_test_pass "$FAMILY delivers all data intact after hostile SACKs, no reset$tag"
 	else
 		ktap_test_fail "$FAMILY delivers all data intact after hostile SACKs, no reset$tag"
 	fi
-	g=$(field growth) t=$(field tcp_growth)
-	if [ -n "$SUMMARY" ] && [ "$(field ref)" = 1 ] &&
+	g=$(tcpx_field growth) t=$(tcpx_field tcp_growth)
+	if [ -n "$SUMMARY" ] && [ "$(tcpx_field ref)" = 1 ] &&
 	   awk -v g="$g" -v t="$t" 'BEGIN { exit !(g > 0 && t > 0 && (g <= 2 * t || g <= t + 1)) }'; then
 		ktap_test_pass "$FAMILY's cost per hostile SACK grows as TCP's ($g x, TCP $t x)$tag"
 	else
-		[ "$(field ref)" = 1 ] || echo "# TCP, the reference, did not hold its flight or deliver all"
+		[ "$(tcpx_field ref)" = 1 ] || echo "# TCP, the reference, did not hold its flight or deliver all"
 		ktap_test_fail "$FAMILY's cost per hostile SACK grows as TCP's (${g:-?} x, TCP ${t:-?} x; bound max(2x, +1))$tag"
 	fi
 }

@@ -55,6 +55,21 @@ tcpx_require() {
 	done
 }
 
+# tcpx_require_tun: skip the whole test (exit 4) without /dev/net/tun.
+tcpx_require_tun() {
+	[ -c /dev/net/tun ] || modprobe -q tun 2>/dev/null
+	if [ ! -c /dev/net/tun ]; then
+		ktap_skip_all "no /dev/net/tun"
+		exit "$KSFT_SKIP"
+	fi
+}
+
+# tcpx_field NAME: NAME=VALUE's value in $SUMMARY (a program's
+# "RESULT key=value ..." line), empty without one.
+tcpx_field() {
+	sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$SUMMARY"
+}
+
 # tcpx_require_built FILE...: skip the whole test if a program (or, for a
 # .so, a library) that the selftests build is missing.
 tcpx_require_built() {

@@ -42,7 +42,7 @@ csum_counts() {
 	local line
 	line=$(python3 "$TCPX_SELFTESTS/pcap_csum.py" "$1" "$PROTO" "$2") || return 1
 	echo "# $(basename "$1"): $line"
-	read -r _ C_SEG _ C_DATA _ C_VALID _ C_PARTIAL _ <<< "$line"
+	read -r _ C_SEG _ C_DATA _ C_VALID _ C_PARTIAL _ _ _ C_RSTV <<< "$line"
 }
 
 # run NAME: a checked transfer between the router's two sides (the
@@ -62,11 +62,15 @@ run() {
 	return $rc
 }
 
-# offloaded NAME: every segment the client sent was left for the device.
+# offloaded NAME: every segment the client sent was left for the device;
+# but a RST for a segment that found no socket (the connection gone, a
+# late retransmission of the server's) is a reply the stack sums itself,
+# as TCP's, and is not the connection's.
 offloaded() {
 	run "$1" || return 1
 	csum_counts "$XFER_TMP/$1.cli.pcap" "$CLI" || return 1
-	[ "$C_DATA" -gt 0 ] && [ "$C_PARTIAL" = "$C_SEG" ]
+	[ "$C_RSTV" = 0 ] || echo "# $C_RSTV RST(s) summed in software: replies outside the connection"
+	[ "$C_DATA" -gt 0 ] && [ "$C_PARTIAL" = $((C_SEG - C_RSTV)) ]
 }
 
 # summed NAME: what the client sent in NAME arrived summed and valid.

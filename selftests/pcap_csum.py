@@ -11,8 +11,10 @@ protocol PROTO.  Each is one of:
            capture on the sender's device sees it before the device sums)
   bad      anything else
 
-Prints "segments N data D valid V partial P bad B" (data: segments that
-carry bytes).  Standard library only, with tcpx_pkt.py beside it.
+Prints "segments N data D valid V partial P bad B rst_valid R" (data:
+segments that carry bytes; rst_valid: RSTs among the valid ones, which a
+stack sums itself when it answers a segment for no socket).  Standard
+library only, with tcpx_pkt.py beside it.
 """
 
 import socket
@@ -78,7 +80,7 @@ def main():
     if len(sys.argv) != 4:
         raise SystemExit('usage: pcap_csum.py PCAP PROTO SRC')
     proto, src_want = int(sys.argv[2]), sys.argv[3]
-    n = {'segments': 0, 'data': 0, 'valid': 0, 'partial': 0, 'bad': 0}
+    n = {'segments': 0, 'data': 0, 'valid': 0, 'partial': 0, 'bad': 0, 'rst_valid': 0}
     for frame in packets(sys.argv[1]):
         s = segment(frame, proto)
         if not s or s[0] != src_want or len(s[2]) < 20:
@@ -87,7 +89,10 @@ def main():
         n['segments'] += 1
         if len(seg) > (seg[12] >> 4) * 4:
             n['data'] += 1
-        n[kind(src, dst, proto, seg)] += 1
+        k = kind(src, dst, proto, seg)
+        n[k] += 1
+        if k == 'valid' and seg[13] & 0x04:
+            n['rst_valid'] += 1
     print(' '.join('%s %d' % kv for kv in n.items()))
 
 

@@ -13,6 +13,18 @@ class Failure(Exception):
     scenario needs."""
 
 
+def skip_reason(family):
+    """Why a hostile peer cannot run here (root, the module for tcpx, a
+    tun device), or None."""
+    if os.geteuid() != 0:
+        return 'needs root (namespaces, tun)'
+    if family == 'tcpx' and not os.path.isdir('/sys/module/tcpx'):
+        return 'the tcpx module is not loaded'
+    if not os.path.exists('/dev/net/tun'):
+        return 'no /dev/net/tun'
+    return None
+
+
 def check(ret, what):
     """RET, or a Failure naming WHAT and errno if it is negative."""
     if ret < 0:

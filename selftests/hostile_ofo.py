@@ -60,7 +60,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drill'))
 from tcpx_drill import (LOCAL_IP, LOCAL_IP6, REMOTE_IP, REMOTE_IP6,  # noqa: E402
                         Packet, drill_netns, libc, sockaddr_in, sockaddr_in6)
-from hostile_lib import Failure, Sockets, check, proc_pairs, tcpx_stat  # noqa: E402
+from hostile_lib import (Failure, Sockets, check, proc_pairs,  # noqa: E402
+                         skip_reason, tcpx_stat)
 from tcpx_pkt import (ACK, MASK, PSH, RST, SYN, encode_options,  # noqa: E402
                       ip_packet, tcp_segment)
 
@@ -319,14 +320,9 @@ def main():
     n = args.segments
     if n < 20 * args.batch or not 0 < args.batch <= 400:
         ap.error('need --batch 1..400 and --segments at least 20 batches')
-    if os.geteuid() != 0:
-        print('SKIP: needs root (namespaces, tun)')
-        return KSFT_SKIP
-    if args.family == 'tcpx' and not os.path.isdir('/sys/module/tcpx'):
-        print('SKIP: the tcpx module is not loaded')
-        return KSFT_SKIP
-    if not os.path.exists('/dev/net/tun'):
-        print('SKIP: no /dev/net/tun')
+    why = skip_reason(args.family)
+    if why:
+        print('SKIP: ' + why)
         return KSFT_SKIP
     tun = drill_netns(True, args.ip)
     os.set_blocking(tun, False)

@@ -76,7 +76,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drill'))
 from tcpx_drill import (LOCAL_IP, REMOTE_IP, TUN_NAME, Packet,  # noqa: E402
                         drill_netns, libc, sockaddr_in)
-from hostile_lib import Failure, Sockets, check, proc_pairs, tcpx_stat  # noqa: E402
+from hostile_lib import (Failure, Sockets, check, proc_pairs,  # noqa: E402
+                         skip_reason, tcpx_stat)
 from tcpx_pkt import (ACK, MASK, RST, SYN, encode_options,  # noqa: E402
                       ip_packet, tcp_segment)
 
@@ -424,14 +425,9 @@ def main():
     if args.acks < 5 or s < 3 * (WARM + args.acks) or n < 4 * s or n > 30000:
         ap.error('need --acks 5 or more, --small at least 3 x (acks + %d), '
                  '--flight 4 x small .. 30000' % WARM)
-    if os.geteuid() != 0:
-        print('SKIP: needs root (namespaces, tun)')
-        return KSFT_SKIP
-    if args.family == 'tcpx' and not os.path.isdir('/sys/module/tcpx'):
-        print('SKIP: the tcpx module is not loaded')
-        return KSFT_SKIP
-    if not os.path.exists('/dev/net/tun'):
-        print('SKIP: no /dev/net/tun')
+    why = skip_reason(args.family)
+    if why:
+        print('SKIP: ' + why)
         return KSFT_SKIP
     tun = netns_setup()
     order = [args.family, 'tcp'] if args.family != 'tcp' else ['tcp', 'tcp']

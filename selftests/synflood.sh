@@ -55,6 +55,8 @@ tcpx_topo_ipv6 || ktap_exit_fail_msg "IPv6 topology"
 
 sysctl_srv() { ip netns exec "$NS_SRV" sh -c "echo $2 > /proc/sys/net/tcpx/$1"; }
 stat_srv() { tcpx_stat "$NS_SRV" "$1"; }
+# above NAME VALUE: the server's counter NAME is above VALUE.
+above() { [ "$(stat_srv "$1")" -gt "$2" ]; }
 synrecv_count() {	# [PORT]
 	ip netns exec "$NS_SRV" awk -v p=":$(printf %04X "${1:-8080}")" \
 		'NR > 1 && $4 == "03" && substr($2, 9) == p { n++ } END { print n + 0 }' /proc/net/tcpx
@@ -118,7 +120,8 @@ tcpx_check "SYN queue bounded by min(backlog 128, max_syn_backlog 64): $qlen kep
 	test "$qlen" = 64 -a "$((drops1 - drops0))" = 128
 drops0=$drops1
 flood_start 60
-sleep 2
+# The flood is on when the full queue drops its SYNs.
+tcpx_wait_for 10 above ListenDrops "$drops0"
 probe "$ATTACKED" 1500
 flood_stop
 drops1=$(stat_srv ListenDrops)
@@ -147,7 +150,8 @@ cookie_defence() {
 	sent0=$(stat_srv SyncookiesSent)
 	recv0=$(stat_srv SyncookiesRecv)
 	flood_start 300 "$dst" "$net"
-	sleep 3
+	# The flood has filled the SYN queue when cookies go out.
+	tcpx_wait_for 10 above SyncookiesSent "$sent0"
 	probe "$REAL" 3000 "$dst"
 	ok=$OK
 	recv1=$(stat_srv SyncookiesRecv)

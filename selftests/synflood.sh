@@ -55,6 +55,8 @@ tcpx_topo_ipv6 || ktap_exit_fail_msg "IPv6 topology"
 
 sysctl_srv() { ip netns exec "$NS_SRV" sh -c "echo $2 > /proc/sys/net/tcpx/$1"; }
 stat_srv() { tcpx_stat "$NS_SRV" "$1"; }
+# synrecv_none [PORT]: no request (SYN-RECV) left on PORT's listener.
+synrecv_none() { [ "$(synrecv_count "$@")" = 0 ]; }
 # above NAME VALUE: the server's counter NAME is above VALUE.
 above() { [ "$(stat_srv "$1")" -gt "$2" ]; }
 synrecv_count() {	# [PORT]
@@ -280,7 +282,9 @@ rt0=$(stat_srv RetransSegs)
 ip netns exec "$NS_FLD" "$FLOOD" flood --dst 10.0.1.2:8081 --src "$TCPX_FLOOD_NET" --count 1 >/dev/null
 sleep 0.5
 held=$(synrecv_count 8081)
-tcpx_wait_for 15 test "$(synrecv_count 8081)" = 0
+# The request's end, polled (a test of the count taken once would only
+# sleep the 15 s).
+tcpx_wait_for 15 synrecv_none 8081
 rt1=$(stat_srv RetransSegs)
 echo "# request held: $held; SYN+ACK retransmissions: $((rt1 - rt0))"
 tcpx_check "synack_retries=2: the SYN+ACK goes 1+2 times, then the request is dropped" \

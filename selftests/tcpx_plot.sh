@@ -28,6 +28,11 @@
 #    order; tseq, cwnd and bars write PNG files; bars reads a results table
 #    with every kind of cell; bad input is an error, not a graph.
 #
+# The three transfers run one after the other, alone on the machine; the
+# tool then reads their captures and traces two at a time (it is python
+# and matplotlib, slow under emulation), tshark beside it, and the checks
+# come in order.
+#
 # The server sends too, 16 KiB slowly (4 s), so that it half-closes only
 # after the client's megabyte: a sink that sends nothing half-closes at
 # once (tcpx_xfer shuts down its side when its stream is written), and
@@ -51,7 +56,10 @@ if [ ! -x "$PLOT" ]; then
 	ktap_skip_all "no tools/tcpx-plot beside the selftests"
 	exit "$KSFT_SKIP"
 fi
-if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+# Found, not imported: an import takes seconds under emulation, and the
+# tool's runs below import it (a broken install fails them).
+if ! /usr/bin/python3 -c 'import importlib.util as u, sys
+sys.exit(u.find_spec("matplotlib") is None)' 2>/dev/null; then
 	ktap_skip_all "python3-matplotlib is not installed"
 	exit "$KSFT_SKIP"
 fi
@@ -139,19 +147,21 @@ capture_stop() {
 	fi
 }
 
-# run NAME FAMILY AF: one transfer, captured; its checks.
-run() {
-	local name=$1 af=$3 pcap
+# Per transfer NAME: whether it and its capture went well, its family and
+# port, the sender's RetransSegs before and after, the segments nft dropped.
+declare -A R_OK R_FAM R_PORT R_RETRANS0 R_RETRANS R_DROPS
+
+# xfer_run NAME FAMILY AF: one transfer, captured, its trace kept.
+xfer_run() {
 	FAMILY=$2
-	XFER_AF=$af
-	pcap=$TMP/$name.pcap
-	xfer_af "$af" run_af "$name" "$pcap"
+	XFER_AF=$3
+	xfer_af "$3" xfer_run_af "$1" "$TMP/$1.pcap"
 }
 
-run_af() {
-	local name=$1 pcap=$2 port ok=1 d0
+xfer_run_af() {
+	local name=$1 pcap=$2 ok=1 d0
 	d0=$(drops)
-	RETRANS0=$(fam_stat "$NS_CLI" RetransSegs)
+	R_RETRANS0[$name]=$(fam_stat "$NS_CLI" RetransSegs)
 	stat_snap "$name.0"
 	tcpx_cap_start "$NS_CLI" veth-c "$pcap" || ok=0
 	echo "$name" > "$TR/trace_marker"
@@ -166,38 +176,87 @@ run_af() {
 	capture_stop "$pcap" || ok=0
 	cat "$TR/trace" > "$TMP/$name.trace"
 	echo > "$TR/trace"
-	port=$XFER_PORT
-	RUN_DROPS=$(($(drops) - d0))
-	RUN_RETRANS=$(fam_stat "$NS_CLI" RetransSegs)
+	R_OK[$name]=$ok
+	R_FAM[$name]=$FAMILY
+	R_PORT[$name]=$XFER_PORT
+	R_DROPS[$name]=$(($(drops) - d0))
+	R_RETRANS[$name]=$(fam_stat "$NS_CLI" RetransSegs)
 	stat_snap "$name.1"
+}
+
+# plots NAME...: the tool's tseq and cwnd on each transfer that went well,
+# and its bars, in two lanes at once; its exit status in NAME.OUT.rc.  With
+# drops, tshark's analysis of the captures in a third.
+plots() {
+	local name tsh=
+	if [ $NFT = 1 ] && [ $HAVE_TSHARK = 1 ]; then
+		(
+			for name in "$@"; do
+				[ "${R_OK[$name]}" = 1 ] && tshark_run "$name" "${R_FAM[$name]}"
+			done
+		) &
+		tsh=$!
+	fi
+	(
+		for name in "$@"; do
+			[ "${R_OK[$name]}" = 1 ] || continue
+			"$PLOT" tseq "$TMP/$name.pcap" --port "${R_PORT[$name]}" \
+				--data "$TMP/$name.tsv" -o "$TMP/$name.png" 2> "$TMP/$name.plot.err"
+			echo $? > "$TMP/$name.png.rc"
+		done
+	) &
+	local lane=$!
+	(
+		for name in "$@"; do
+			[ "${R_OK[$name]}" = 1 ] || continue
+			"$PLOT" cwnd "$TMP/$name.trace" --port "${R_PORT[$name]}" \
+				--data "$TMP/$name.cwnd.tsv" -o "$TMP/$name.cwnd.png" \
+				2> "$TMP/$name.cwnd.err"
+			echo $? > "$TMP/$name.cwnd.png.rc"
+		done
+		bars_md > "$TMP/results.md"
+		"$PLOT" bars "$TMP/results.md" --data "$TMP/bars.tsv" -o "$TMP/bars.png"
+		echo $? > "$TMP/bars.png.rc"
+	)
+	wait "$lane"
+	[ -z "$tsh" ] || wait "$tsh"
+}
+
+# checks NAME FAMILY AF: the checks of one transfer.
+checks() {
+	FAMILY=$2
+	XFER_AF=$3
+	xfer_af "$3" checks_af "$1" "$TMP/$1.pcap"
+}
+
+checks_af() {
+	local name=$1 pcap=$2 port=${R_PORT[$1]} ok=${R_OK[$1]}
+	RETRANS0=${R_RETRANS0[$name]}
+	RUN_RETRANS=${R_RETRANS[$name]}
+	RUN_DROPS=${R_DROPS[$name]}
 	echo "# $name: $(fam_name) port $port, $(kv "$TMP/$name.cli" elapsed_ms) ms," \
 		"TCP(X)_INFO total_retrans $(kv "$TMP/$name.cli" total_retrans), $RUN_DROPS dropped"
-	tcpx_check "$name: transfer intact, capture complete" [ $ok = 1 ]
-	if [ $ok != 1 ]; then
+	tcpx_check "$name: transfer intact, capture complete" [ "$ok" = 1 ]
+	if [ "$ok" != 1 ]; then
 		for i in rtx png tshark probe cwnd; do
 			ktap_test_skip "$name: $i (no transfer)"
 		done
 		return 0
 	fi
 
-	"$PLOT" tseq "$pcap" --port "$port" --data "$TMP/$name.tsv" \
-		-o "$TMP/$name.png" 2> "$TMP/$name.plot.err"
 	if [ $NFT = 1 ]; then
-		check_rtx "$name"
+		check_rtx "$name" "$port"
 	else
 		ktap_test_skip "$name: tseq marks the sender's retransmissions ($NO_NFT)"
 	fi
 	tcpx_check "$name: tseq PNG" png_ok "$TMP/$name.png"
 	if [ $NFT = 1 ]; then
-		check_tshark "$name" "$pcap" "$port"
+		check_tshark "$name"
 	else
 		ktap_test_skip "$name: tshark marks the same segments ($NO_NFT)"
 	fi
 	tcpx_check "$name: $(fam_name) probe events: one per segment received" \
 		check_probe "$name" "$pcap" "$port"
-	"$PLOT" cwnd "$TMP/$name.trace" --port "$port" \
-		--data "$TMP/$name.cwnd.tsv" -o "$TMP/$name.cwnd.png" \
-		2>> "$TMP/$name.plot.err"
 	tcpx_check "$name: cwnd --data is the sender's events" \
 		check_cwnd "$name" "$port"
 }
@@ -213,12 +272,12 @@ rtx_rows() {
 }
 
 check_rtx() {
-	local name=$1 n sender traced=
+	local name=$1 port=$2 n sender traced=
 	n=$(rtx_rows "$TMP/$name.tsv" | wc -l)
 	sender=$((RUN_RETRANS - RETRANS0))
 	if [ "$FAMILY" = tcpx ]; then
 		# The client's retransmissions: its address first.
-		traced=$(grep -c "tcpx_retransmit: saddr=$CLI sport=[0-9]* daddr=$SRV dport=$XFER_PORT " \
+		traced=$(grep -c "tcpx_retransmit: saddr=$CLI sport=[0-9]* daddr=$SRV dport=$port " \
 			"$TMP/$name.trace")
 	fi
 	echo "# $name: tseq marks $n of $(grep -vc '^#' "$TMP/$name.tsv") segments;" \
@@ -227,24 +286,32 @@ check_rtx() {
 		[ "$n" -gt 0 ] && [ "$n" = "$sender" ] && [ "${traced:-$n}" = "$n" ]
 }
 
-# tshark's own analysis of the same capture: the same segments.
-check_tshark() {
-	local name=$1 pcap=$2 port=$3 d=()
-	if [ $HAVE_TSHARK = 0 ]; then
-		ktap_test_skip "$name: tshark agrees (no tshark)"
-		return
-	fi
+# tshark_run NAME FAMILY: tshark's own analysis of the capture (run by
+# plots): the retransmitted segments' "seq len" in NAME.tshark, and in
+# NAME.tshark.all how many data segments it decodes at all.
+tshark_run() {
+	local name=$1 pcap=$TMP/$1.pcap port=${R_PORT[$1]} d=()
 	# ip.proto is IPv6's next header too.
-	[ "$FAMILY" = tcpx ] && d=(-d "ip.proto==$(fam_ipproto),tcp")
+	[ "$2" = tcpx ] && d=(-d "ip.proto==$(FAMILY=$2 fam_ipproto),tcp")
 	tshark -r "$pcap" "${d[@]}" -o tcp.relative_sequence_numbers:TRUE \
 		-o tcp.analyze_sequence_numbers:TRUE \
 		-Y "tcp.dstport == $port && tcp.len > 0 && (tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission || tcp.analysis.out_of_order)" \
 		-T fields -e tcp.seq -e tcp.len 2> "$TMP/$name.tshark.err" |
 		sort -n > "$TMP/$name.tshark"
+	tshark -r "$pcap" "${d[@]}" -Y "tcp.dstport == $port && tcp.len > 0" 2>/dev/null |
+		wc -l > "$TMP/$name.tshark.all"
+}
+
+# tshark's own analysis of the same capture: the same segments.
+check_tshark() {
+	local name=$1 all
+	if [ $HAVE_TSHARK = 0 ]; then
+		ktap_test_skip "$name: tshark agrees (no tshark)"
+		return
+	fi
 	rtx_rows "$TMP/$name.tsv" | sort -n > "$TMP/$name.rows"
 	# tshark's decoding of the capture at all: its data segments.
-	local all
-	all=$(tshark -r "$pcap" "${d[@]}" -Y "tcp.dstport == $port && tcp.len > 0" 2>/dev/null | wc -l)
+	all=$(cat "$TMP/$name.tshark.all")
 	echo "# $name: tshark decodes $all data segments, $(wc -l < "$TMP/$name.tshark") retransmitted"
 	if [ "$all" = 0 ]; then
 		ktap_test_skip "$name: tshark agrees (tshark cannot decode it)"
@@ -382,9 +449,9 @@ check_cwnd() {
 		png_ok "$TMP/$name.cwnd.png"
 }
 
-check_bars() {
-	local md=$TMP/results.md
-	cat > "$md" <<-'EOF'
+# bars_md: a results table with every kind of cell.
+bars_md() {
+	cat <<-'EOF'
 	# tcpx vs TCP
 
 	| metric | tcp | tcpx | tcpx/tcp |
@@ -400,7 +467,11 @@ check_bars() {
 	| --- | ---: | ---: | ---: |
 	| 1% loss | 80 | 120 | - |
 	EOF
-	"$PLOT" bars "$md" --data "$TMP/bars.tsv" -o "$TMP/bars.png" || return 1
+}
+
+# The tool's bars on bars_md (run by plots).
+check_bars() {
+	[ "$(cat "$TMP/bars.png.rc" 2>/dev/null)" = 0 ] || return 1
 	awk -F'\t' '$1 !~ /^#/ { print $4 }' "$TMP/bars.tsv" | tr '\n' ' ' > "$TMP/bars.got"
 	echo "# bars ratios: $(cat "$TMP/bars.got")"
 	[ "$(cat "$TMP/bars.got")" = "0.5 1.5 - - 2 - 1.5 " ] && png_ok "$TMP/bars.png"
@@ -425,9 +496,13 @@ if ! setup; then
 	ktap_finished
 	exit
 fi
-run tcpx4 tcpx 4
-run tcpx6 tcpx 6
-run tcp4 tcp 4
+xfer_run tcpx4 tcpx 4
+xfer_run tcpx6 tcpx 6
+xfer_run tcp4 tcp 4
+plots tcpx4 tcpx6 tcp4
+checks tcpx4 tcpx 4
+checks tcpx6 tcpx 6
+checks tcp4 tcp 4
 tcpx_check "bars: the ratios of every kind of cell, a PNG" check_bars
 tcpx_check "bad input: exit status 1, a message, no output" check_bad_input
 if [ $NFT = 1 ]; then

@@ -182,12 +182,14 @@ conn() {
 }
 
 # cap_start NS DEV [AF]: capture tcpx segments on DEV into $TMPD/cap.pcap,
-# over IPv4 (AF 4, the default) or IPv6 (AF 6: next header 253 right after
-# the fixed header; tcpx sends no extension headers).
+# over IPv4 (AF 4, the default), IPv6 (AF 6: next header 253 right after
+# the fixed header; tcpx sends no extension headers) or both (AF 46).
 cap_start() {
-	local ip=ip
-	[ "${3:-4}" = 6 ] && ip=ip6
-	tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" $ip proto 253
+	case ${3:-4} in
+	4) tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" ip proto 253 ;;
+	6) tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" ip6 proto 253 ;;
+	*) tcpx_cap_start "$1" "$2" "$TMPD/cap.pcap" ip proto 253 or ip6 proto 253 ;;
+	esac
 }
 
 # cap_segs: the capture, IPv4 and IPv6, one segment a line:
@@ -345,13 +347,25 @@ trace_times() {
 
 # --- 1. the three-way handshake ------------------------------------------
 
+# The connections of the handshake and teardown tests (1 and 2) run one
+# after the other under one capture of both IP versions, made before their
+# checks (tcpdump starts once); each test reads its own connection's
+# segments from it, by the client's address and port (its own).
+# CONN_OK[CPORT]: that connection succeeded.
+declare -A CONN_OK
+
+# handshake_conn PORT CPORT AF: the handshake test's connection.
+handshake_conn() {
+	local cli srv
+	cli=$(ep "$(cli_addr "$3")" "$2") srv=$(ep "$(srv_addr "$3")" "$1")
+	conn "$srv" "" "--bind $cli --first" && CONN_OK[$2]=1
+}
+
 # handshake PORT CPORT AF
 handshake() {
 	local af=$3 segs x y cli srv
 	cli=$(ep "$(cli_addr "$af")" "$2") srv=$(ep "$(srv_addr "$af")" "$1")
-	cap_start "$NS_CLI" veth-c "$af" || return 1
-	conn "$srv" "" "--bind $cli --first" || { tcpx_cap_stop; return 1; }
-	tcpx_cap_stop
+	[ "${CONN_OK[$2]}" = 1 ] || { echo "# no connection or no capture"; return 1; }
 	mapfile -t segs < <(cap_segs | grep -F "$cli")
 	read -r _ _ _ x _ <<<"${segs[0]}"
 	read -r _ _ _ y _ <<<"${segs[1]}"
@@ -365,15 +379,18 @@ handshake() {
 
 # RFC 7323 7.1: TSvals start at a random offset, not at the uptime in
 # milliseconds (the kernel's monotonic clock), which they would leak.  The
-# handshake's capture (IPv4 or IPv6): the client's SYN and the server's
-# SYN+ACK.  A random offset lands within 2 minutes of the clock once in
-# 18000 runs.
+# handshake's segments (IPv4 or IPv6; client port CPORT): the client's SYN
+# and the server's SYN+ACK.  A random offset lands within 2 minutes of the
+# clock once in 18000 runs.
+# ts_offset CPORT
 ts_offset() {
-	PYTHONPATH=$TCPX_SELFTESTS python3 - "$TMPD/cap.pcap" <<-'PY'
+	[ "${CONN_OK[$1]}" = 1 ] || return 1
+	PYTHONPATH=$TCPX_SELFTESTS python3 - "$TMPD/cap.pcap" "$1" <<-'PY'
 	import struct, sys, time
 	from tcpx_pkt import decode_options
 	now = int(time.monotonic() * 1000)
 	data = open(sys.argv[1], 'rb').read()
+	cport = int(sys.argv[2])
 	off, seen = 24, 0
 	while off + 16 <= len(data):
 	    caplen = struct.unpack('<I', data[off + 8:off + 12])[0]
@@ -388,6 +405,8 @@ ts_offset() {
 	        continue
 	    if len(th) < 20 or not th[13] & 2:
 	        continue
+	    if cport not in struct.unpack('>HH', th[0:4]):
+	        continue
 	    for o in decode_options(th[20:(th[12] >> 4) * 4]):
 	        if o[0] == 'TS':
 	            d = (now - o[1]) & 0xffffffff
@@ -399,12 +418,6 @@ ts_offset() {
 	sys.exit(0 if seen == 2 else 1)
 	PY
 }
-for af in 4 6; do
-	tcpx_check "handshake: SYN x, SYN+ACK y ack x+1, ACK x+1 ack y+1$(af_name $af)" \
-		handshake "$(af_port $af 5001)" "$(af_port $af 41001)" $af
-	tcpx_check "TSvals on the SYN and SYN+ACK start at a random offset (RFC 7323 7.1)$(af_name $af)" \
-		ts_offset
-done
 
 # --- 2. teardown, each side the active closer -----------------------------
 
@@ -414,22 +427,29 @@ done
 # closer's FIN and w the other's, the segments that matter are:
 #   closer FIN seq=u;  other ACK ack=u+1 (alone: no FIN yet);
 #   other FIN seq=w ack=u+1;  closer ACK seq=u+1 ack=w+1
+# teardown_conn PORT CPORT CLOSER AF: the teardown test's connection.
+teardown_conn() {
+	local cli srv
+	cli=$(ep "$(cli_addr "$4")" "$2") srv=$(ep "$(srv_addr "$4")" "$1")
+	if [ "$3" = client ]; then
+		conn "$srv" "--bytes 1000 --expect 1000 --delay 500" \
+			"--bind $cli --bytes 1000 --expect 1000 --first"
+	else
+		conn "$srv" "--bytes 1000 --expect 1000 --first" \
+			"--bind $cli --bytes 1000 --expect 1000 --delay 500"
+	fi && CONN_OK[$2]=1
+}
+
 teardown() {
-	local closer=$3 af=$4 cli srv sargs cargs segs from to
+	local closer=$3 af=$4 cli srv segs from to
 	local seg src f q a l u='' w='' n=0 want=(fin ack fin2 ack2)
 	cli=$(ep "$(cli_addr "$af")" "$2") srv=$(ep "$(srv_addr "$af")" "$1")
 	if [ "$closer" = client ]; then
-		sargs="--bytes 1000 --expect 1000 --delay 500"
-		cargs="--bind $cli --bytes 1000 --expect 1000 --first"
 		from=$cli to=$srv
 	else
-		sargs="--bytes 1000 --expect 1000 --first"
-		cargs="--bind $cli --bytes 1000 --expect 1000 --delay 500"
 		from=$srv to=$cli
 	fi
-	cap_start "$NS_CLI" veth-c "$af" || return 1
-	conn "$srv" "$sargs" "$cargs" || { tcpx_cap_stop; return 1; }
-	tcpx_cap_stop
+	[ "${CONN_OK[$2]}" = 1 ] || { echo "# no connection or no capture"; return 1; }
 	mapfile -t segs < <(cap_segs | grep -F "$cli")
 
 	for seg in "${segs[@]}"; do
@@ -489,6 +509,22 @@ teardown() {
 		return 1
 	fi
 }
+if cap_start "$NS_CLI" veth-c 46; then
+	for af in 4 6; do
+		handshake_conn "$(af_port $af 5001)" "$(af_port $af 41001)" $af
+	done
+	for af in 4 6; do
+		teardown_conn "$(af_port $af 5002)" "$(af_port $af 41002)" client $af
+		teardown_conn "$(af_port $af 5003)" "$(af_port $af 41003)" server $af
+	done
+	tcpx_cap_stop
+fi
+for af in 4 6; do
+	tcpx_check "handshake: SYN x, SYN+ACK y ack x+1, ACK x+1 ack y+1$(af_name $af)" \
+		handshake "$(af_port $af 5001)" "$(af_port $af 41001)" $af
+	tcpx_check "TSvals on the SYN and SYN+ACK start at a random offset (RFC 7323 7.1)$(af_name $af)" \
+		ts_offset "$(af_port $af 41001)"
+done
 for af in 4 6; do
 	tcpx_check "teardown, client closes first: FIN u, ACK u+1, FIN w ack u+1, ACK u+1 w+1$(af_name $af)" \
 		teardown "$(af_port $af 5002)" "$(af_port $af 41002)" client $af

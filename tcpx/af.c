@@ -90,6 +90,7 @@ void tcpx_init_sock_state(struct sock *sk)
 	tsk->sack_nr = 0;
 	tcpx_sb_init(sk);
 	tsk->rack_xmit_us = 0;
+	tsk->rack_rtt_us = 0;
 	tsk->min_rtt_us = 0;
 	tsk->reo_mult = 1;
 	tsk->snd_wscale = 0;

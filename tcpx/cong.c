@@ -78,6 +78,39 @@ void tcpx_cong_enter_recovery(struct sock *sk)
 	tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2, 2 * mss);
 	tsk->cwnd_acked = 0;
 	tsk->snd_cwnd = tsk->snd_ssthresh + (tsk->sack_ok ? 0 : 3 * mss);
+	tsk->prr_delivered = 0;
+	tsk->prr_out = 0;
+	tsk->recover_fs = max(tcpx_flight(tsk), 1U);
+}
+
+/*
+ * RFC 6937 proportional rate reduction, as tcp_cwnd_reduction(): during
+ * SACK recovery each ACK lets out what it delivered times ssthresh over
+ * the flight at the start, so the sending rate falls to ssthresh smoothly
+ * instead of stopping and then bursting (the pipe may fall far below
+ * ssthresh at once when much is marked lost).  Below ssthresh, the pipe
+ * grows back to it as in slow start, one segment more than delivered
+ * when the cumulative ACK advanced (PRR-SSRB).  The first loss goes at
+ * once.  The window is what the pipe holds plus that.
+ */
+void tcpx_cong_prr(struct sock *sk, u32 delivered, bool una_advanced)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	u32 pipe = tcpx_pipe(tsk), mss = tsk->mss_cache;
+	s64 sndcnt;
+
+	tsk->prr_delivered += delivered;
+	if (pipe > tsk->snd_ssthresh) {
+		sndcnt = DIV_ROUND_UP_ULL((u64)tsk->prr_delivered * tsk->snd_ssthresh,
+					  tsk->recover_fs) - tsk->prr_out;
+	} else {
+		sndcnt = max_t(s64, (s64)tsk->prr_delivered - tsk->prr_out,
+			       delivered) + (una_advanced ? mss : 0);
+		sndcnt = min_t(s64, sndcnt, tsk->snd_ssthresh - pipe);
+	}
+	if (!tsk->prr_out)
+		sndcnt = max_t(s64, sndcnt, mss);
+	tsk->snd_cwnd = pipe + max_t(s64, sndcnt, 0);
 }
 
 /* RFC 6582 3.2 step 4: NewReno, one more segment has left per duplicate. */
@@ -91,8 +124,12 @@ void tcpx_cong_dupack(struct sock *sk)
 
 /*
  * An ACK for new data during fast recovery.  Full (RFC 6582 3.2 step 3):
- * deflate to ssthresh; true, recovery is over.  Partial, NewReno only
- * (step 3 too): deflate by what it acked, add back one segment.
+ * cwnd is ssthresh, the step's second choice and tcp_end_cwnd_reduction()'s
+ * -- not min(ssthresh, FlightSize + SMSS): a full ACK often leaves
+ * nothing in flight, and each recovery would end in a slow start from
+ * one or two segments, each round a delayed ACK long; true, recovery is
+ * over.  Partial, NewReno only (step 3 too): deflate by what it acked,
+ * add back one segment.
  */
 bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked)
 {
@@ -100,7 +137,7 @@ bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked)
 	u32 mss = tsk->mss_cache;
 
 	if (!tcpx_before(tsk->snd_una, tsk->recover)) {
-		tsk->snd_cwnd = min(tsk->snd_ssthresh, tcpx_flight(tsk) + mss);
+		tsk->snd_cwnd = tsk->snd_ssthresh;
 		return true;
 	}
 	if (!tsk->sack_ok) {

@@ -252,6 +252,7 @@ static void tcpx_diag_timer(struct sock *sk, struct inet_diag_msg *r)
 
 	switch (icsk->icsk_pending) {
 	case ICSK_TIME_RETRANS:
+	case ICSK_TIME_REO_TIMEOUT:
 		r->idiag_timer = 1;
 		r->idiag_retrans = icsk->icsk_retransmits;
 		break;

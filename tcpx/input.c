@@ -183,6 +183,7 @@ static void tcpx_clean_acked(struct sock *sk)
 			 */
 			tx_us = cb->tx_us;
 			tcpx_rack_advance(tsk, skb);
+			tcpx_check_reordering(tsk, skb);
 		}
 		if (cb->sacked)
 			tsk->sacked_out -= skb->len;
@@ -234,6 +235,8 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	bool old_ack = tcpx_before(ack, tsk->snd_una);
 	bool wnd_news = !old_ack &&
 			tcpx_may_update_window(tsk, ack, cb->seq, win);
+	u32 prior_una = tsk->snd_una, prior_sacked = tsk->sacked_out;
+	s32 delivered;
 
 	/*
 	 * The peer is alive: probes (persist, keepalive) start over, and an
@@ -269,6 +272,12 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 	if (tsk->sack_ok && tcpx_rack_mark_lost(sk) &&
 	    tsk->ca_state == TCP_CA_Open)
 		tcpx_enter_recovery(sk);
+	/* RFC 6937: delivered, newly ACKed or SACKed, paces the resends. */
+	if (tsk->sack_ok && tsk->ca_state == TCP_CA_Recovery) {
+		delivered = (s32)(tsk->snd_una - prior_una) +
+			    (s32)(tsk->sacked_out - prior_sacked);
+		tcpx_cong_prr(sk, max(delivered, 0), tsk->snd_una != prior_una);
+	}
 	if (wnd_news) {
 		tsk->snd_wnd = win;
 		/* A larger window may allow larger segments (output.c). */

@@ -729,16 +729,19 @@ static int tcpx_xmit_queued(struct sock *sk, struct sk_buff *skb)
 	}
 	cb->tx_us = tcpx_now_us();
 	err = tcpx_transmit_skb(sk, skb);
-	if (!err)
-		tcpx_sb_sent(sk, skb);
-	return err;
+	if (err)
+		return err;
+	tcpx_sb_sent(sk, skb);
+	if (tsk->ca_state == TCP_CA_Recovery)
+		tsk->prr_out += skb->len;
+	return 0;
 }
 
 /*
  * Bytes in the network (RFC 6675 "pipe"): sent, neither SACKed nor taken
  * as lost.  After a timeout without SACK, what go-back-N has sent again.
  */
-static u32 tcpx_pipe(const struct tcpx_sock *tsk)
+u32 tcpx_pipe(const struct tcpx_sock *tsk)
 {
 	const struct sock *sk = &tsk->icsk.icsk_inet.sk;
 	u32 out = tsk->snd_max - tsk->snd_una;
@@ -887,7 +890,9 @@ void __tcpx_push_pending(struct sock *sk, int how)
 	}
 	if (sent || full)
 		tcpx_cong_used(sk, tcpx_pipe(tsk), full);
-	if (sent && icsk->icsk_pending != ICSK_TIME_RETRANS)
+	/* RACK's timer runs first; it starts this one when it fires. */
+	if (sent && icsk->icsk_pending != ICSK_TIME_RETRANS &&
+	    icsk->icsk_pending != ICSK_TIME_REO_TIMEOUT)
 		tcpx_reset_rto(sk);
 	else if (!sent && tsk->send_head && tsk->snd_una == tsk->snd_max &&
 		 !icsk->icsk_pending)

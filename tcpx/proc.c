@@ -181,7 +181,9 @@ static void tcpx_proc_sock(struct seq_file *f, struct sock *sk, loff_t i)
 	int timer_active, rx_queue;
 	int state;
 
-	if (icsk->icsk_pending == ICSK_TIME_RETRANS) {
+	/* As get_tcp4_sock(): RACK's timer shows as the retransmission's. */
+	if (icsk->icsk_pending == ICSK_TIME_RETRANS ||
+	    icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT) {
 		timer_active = 1;
 		timer_expires = icsk->icsk_timeout;
 	} else if (icsk->icsk_pending == ICSK_TIME_PROBE0) {

@@ -10,13 +10,23 @@
 #include "mib.h"
 #include "tcpx.h"
 
-/* A segment known delivered (ACKed or SACKed): RACK's newest send time. */
+/*
+ * A segment known delivered (ACKed or SACKed): RACK's newest send time
+ * and its round trip (RFC 8985 6.2 step 2).  A resend delivered sooner
+ * than the path's fastest round trip is ambiguous -- the original may be
+ * what arrived -- and advances nothing, as in tcp_rack_advance().
+ */
 void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb)
 {
-	u32 tx = TCPX_SKB_CB(skb)->tx_us;
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+	u32 rtt = tcpx_now_us() - cb->tx_us;
 
-	if ((s32)(tx - tsk->rack_xmit_us) > 0)
-		tsk->rack_xmit_us = tx;
+	if (cb->retrans && rtt < tsk->min_rtt_us)
+		return;
+	if ((s32)(cb->tx_us - tsk->rack_xmit_us) > 0) {
+		tsk->rack_xmit_us = cb->tx_us;
+		tsk->rack_rtt_us = rtt;
+	}
 }
 
 /*
@@ -36,6 +46,8 @@ void tcpx_sb_init(struct sock *sk)
 	INIT_LIST_HEAD(&tsk->lost_queue);
 	tsk->sacked_out = 0;
 	tsk->lost_out = 0;
+	tsk->sack_high = 0;
+	tsk->reord_seen = 0;
 }
 
 static struct sk_buff *tcpx_rtx_skb(struct rb_node *node)
@@ -156,10 +168,26 @@ void tcpx_sb_unlink(struct sock *sk, struct sk_buff *skb)
 	tcpx_list_del(skb);
 }
 
+/*
+ * The path reordered (RFC 8985 6.2 step 1): a segment sent once is
+ * delivered after one above it was SACKed.
+ */
+void tcpx_check_reordering(struct tcpx_sock *tsk, const struct sk_buff *skb)
+{
+	const struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+
+	if (!cb->retrans && tsk->sacked_out &&
+	    tcpx_before(cb->end_seq, tsk->sack_high))
+		tsk->reord_seen = 1;
+}
+
 static void tcpx_mark_sacked(struct tcpx_sock *tsk, struct sk_buff *skb)
 {
 	struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
 
+	tcpx_check_reordering(tsk, skb);
+	if (!tsk->sacked_out || tcpx_after(cb->end_seq, tsk->sack_high))
+		tsk->sack_high = cb->end_seq;
 	cb->sacked = 1;
 	tsk->sacked_out += skb->len;
 	if (cb->lost) {
@@ -225,28 +253,57 @@ static void tcpx_mark_lost(struct tcpx_sock *tsk, struct sk_buff *skb)
 }
 
 /*
- * RACK (RFC 8985 6.2): a segment sent a reordering window before one the
- * peer has since SACKed is lost -- a retransmission included, which is
- * what lets a lost retransmission be repaired without a timeout.  The
- * flight is in send order: the walk ends at the first one sent too late.
+ * RACK's reordering window (RFC 8985 6.2 step 4), as tcp_rack_reo_wnd():
+ * none while the path has not reordered and a loss is as good as known --
+ * in recovery already, or as many segments SACKed above a hole as the
+ * duplicate ACK threshold (RFC 5681) asks.  Else a quarter of the fastest
+ * round trip, never below a millisecond, and wider after each recovery an
+ * undo showed was spurious, up to the smoothed round trip.
+ */
+static u32 tcpx_rack_reo_wnd(const struct tcpx_sock *tsk)
+{
+	u32 wnd = max(tsk->min_rtt_us / 4, 1000U);
+
+	if (!tsk->reord_seen &&
+	    (tsk->ca_state != TCP_CA_Open ||
+	     tsk->sacked_out >= TCPX_DUPTHRESH * tsk->mss_cache))
+		return 0;
+	if (tsk->reo_mult > 1)
+		wnd = max(min(wnd * tsk->reo_mult, tsk->srtt_us), wnd);
+	return wnd;
+}
+
+/*
+ * RACK (RFC 8985 6.2): a segment sent before one the peer has since
+ * SACKed, and not delivered a round trip and a reordering window after
+ * it was sent, is lost -- a retransmission included, which is what lets
+ * a lost retransmission be repaired without a timeout.  The flight is in
+ * send order: the walk ends at the first one sent after the newest
+ * delivered, or still within its window; for that one the reordering
+ * timer (6.3) is armed, to judge it when its time is up.
  */
 u32 tcpx_rack_mark_lost(struct sock *sk)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
-	u32 reo_wnd = max(tsk->min_rtt_us / 4, 1000U), newly = 0;
+	u32 reo_wnd = tcpx_rack_reo_wnd(tsk), now = tcpx_now_us(), newly = 0;
 	struct sk_buff *skb, *tmp;
-
-	/* Reordering seen: widen the window, up to the smoothed RTT. */
-	if (tsk->reo_mult > 1)
-		reo_wnd = max(min(reo_wnd * tsk->reo_mult, tsk->srtt_us), reo_wnd);
 
 	if (!tsk->sacked_out)
 		return 0;
 	list_for_each_entry_safe(skb, tmp, &tsk->tsorted, tcp_tsorted_anchor) {
 		struct tcpx_skb_cb *cb = TCPX_SKB_CB(skb);
+		s32 left;
 
-		if ((s32)(tsk->rack_xmit_us - cb->tx_us) <= (s32)reo_wnd)
+		if ((s32)(tsk->rack_xmit_us - cb->tx_us) <= 0)
 			break;
+		left = tsk->rack_rtt_us + reo_wnd - (now - cb->tx_us);
+		if (left > 0) {
+			/* A jiffy more: the timer wheel may fire that early. */
+			inet_csk_reset_xmit_timer(sk, ICSK_TIME_REO_TIMEOUT,
+						  usecs_to_jiffies(left) + 1,
+						  TCPX_RTO_MAX);
+			break;
+		}
 		/* A SYN or a bare FIN: nothing to count as lost. */
 		if (!skb->len)
 			continue;
@@ -254,6 +311,26 @@ u32 tcpx_rack_mark_lost(struct sock *sk)
 		newly++;
 	}
 	return newly;
+}
+
+/*
+ * The reordering timer fired (RFC 8985 6.3): what has waited its window
+ * out is lost; recovery starts as on an ACK, the retransmission timer
+ * runs again.
+ */
+void tcpx_rack_reo_timeout(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+
+	if (tsk->snd_una == tsk->snd_max)
+		return;
+	if (tcpx_rack_mark_lost(sk) && tsk->ca_state == TCP_CA_Open)
+		tcpx_enter_recovery(sk);
+	if (tsk->ca_state == TCP_CA_Recovery)
+		tcpx_cong_prr(sk, 0, false);
+	tcpx_push_pending(sk);
+	if (!inet_csk(sk)->icsk_pending)
+		tcpx_reset_rto(sk);
 }
 
 /*
@@ -387,6 +464,7 @@ bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
 	tsk->ca_state = TCP_CA_Open;
 	tsk->dupacks = 0;
 	tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
+	tsk->reord_seen = 1;
 	/*
 	 * Not lost after all: in flight again, before the rest -- they were
 	 * marked for having been sent before them.
@@ -412,7 +490,7 @@ void tcpx_dupack(struct sock *sk)
 	 * RFC 5827 early retransmit: with fewer than four segments out and
 	 * nothing new to send, three duplicates can never come.
 	 */
-	thresh = 3;
+	thresh = TCPX_DUPTHRESH;
 	segs = DIV_ROUND_UP(tcpx_flight(tsk), mss);
 	if (!tsk->send_head && segs < 4)
 		thresh = max(segs, 2U) - 1;

@@ -701,7 +701,7 @@ void tcpx_get_info(struct sock *sk, struct tcpx_info *info)
 	lock_sock(sk);
 	info->tcpi_state = sk->sk_state;
 	/* The duplicate ACKs that start recovery (tcpx_dupack()). */
-	info->tcpi_reordering = 3;
+	info->tcpi_reordering = TCPX_DUPTHRESH;
 	if (sk->sk_state == TCP_LISTEN) {
 		/*
 		 * As tcp_get_info(): of a listener, its queues and nothing of

@@ -53,6 +53,7 @@ struct tcpx_skb_af_ops;
 #define TCPX_MIN_SND_MSS	48	/* as TCP_MIN_SND_MSS: min_snd_mss floor */
 #define TCPX_INVALID_RATELIMIT	((unsigned int)(HZ / 2))	/* as TCP's */
 #define TCPX_INIT_CWND		10U	/* RFC 6928, segments */
+#define TCPX_DUPTHRESH		3U	/* RFC 5681 3.2, duplicate ACKs */
 #define TCPX_MAX_CWND		BIT(30)	/* bytes */
 #define TCPX_INFINITE_SSTHRESH	0x7fffffff
 #define TCPX_MAX_WINDOW		32767U	/* as MAX_TCP_WINDOW, bounds TCPX_MAXSEG */
@@ -80,6 +81,7 @@ struct tcpx_sock {
 	u8				dupacks;	/* duplicate ACKs in a row */
 	u8				ca_state;	/* TCP_CA_Open/Recovery/Loss */
 	u8				loss_sack:1;	/* Loss resends from the scoreboard */
+	u8				reord_seen:1;	/* the path reordered (RFC 8985) */
 	u32				write_seq;	/* end of the send queue */
 	u32				snd_wnd;	/* the peer's window */
 	u32				max_window;	/* largest snd_wnd seen */
@@ -148,8 +150,14 @@ struct tcpx_sock {
 	u32				sacked_out;	/* bytes SACKed above snd_una */
 	u32				lost_out;	/* bytes marked lost, not resent */
 	u32				rack_xmit_us;	/* newest send known delivered */
+	u32				rack_rtt_us;	/* ... and its round trip */
+	u32				sack_high;	/* highest end SACKed */
 	u32				min_rtt_us;
 	u8				reo_mult;	/* reordering window steps */
+	/* RFC 6937 proportional rate reduction, in bytes, this recovery */
+	u32				prr_delivered;	/* delivered since it began */
+	u32				prr_out;	/* sent since it began */
+	u32				recover_fs;	/* the flight when it began */
 
 	/* Undo of a recovery that timestamps show was spurious (RFC 3522) */
 	u32				prior_cwnd;
@@ -669,6 +677,7 @@ int tcpx_sack_blocks(const struct sk_buff *skb, u32 blocks[][2]);
 void tcpx_rack_advance(struct tcpx_sock *tsk, const struct sk_buff *skb);
 void tcpx_sacktag(struct sock *sk, const struct sk_buff *ack);
 u32 tcpx_rack_mark_lost(struct sock *sk);
+void tcpx_rack_reo_timeout(struct sock *sk);
 bool tcpx_timeout_mark_lost(struct sock *sk);
 void tcpx_enter_recovery(struct sock *sk);
 void tcpx_recovery_ack(struct sock *sk, u32 acked);
@@ -679,12 +688,14 @@ void tcpx_sb_split(struct sock *sk, struct sk_buff *skb, struct sk_buff *nskb);
 void tcpx_sb_unlink(struct sock *sk, struct sk_buff *skb);
 void tcpx_lost_rebuild(struct sock *sk);
 void tcpx_dupack(struct sock *sk);
+void tcpx_check_reordering(struct tcpx_sock *tsk, const struct sk_buff *skb);
 
 /* cong.c: congestion control, the window's arithmetic */
 void tcpx_cong_avoid(struct sock *sk, u32 acked);
 void tcpx_cong_used(struct sock *sk, u32 flight, bool full);
 void tcpx_cong_enter_recovery(struct sock *sk);
 void tcpx_cong_dupack(struct sock *sk);
+void tcpx_cong_prr(struct sock *sk, u32 delivered, bool una_advanced);
 bool tcpx_cong_recovery_ack(struct sock *sk, u32 acked);
 void tcpx_cong_undo(struct sock *sk);
 void tcpx_cong_rto(struct sock *sk, bool first);
@@ -735,6 +746,7 @@ int tcpx_send_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
 			    const struct sock *sk, struct sk_buff *syn,
 			    u32 cookie);
 void tcpx_go_back(struct sock *sk);
+u32 tcpx_pipe(const struct tcpx_sock *tsk);
 void tcpx_xmit_lost(struct sock *sk);
 void tcpx_resend_oversized(struct sock *sk);
 void tcpx_retransmit_head(struct sock *sk);

@@ -275,6 +275,8 @@ static void tcpx_write_timer(struct timer_list *t)
 			icsk->icsk_pending = 0;
 			if (event == ICSK_TIME_PROBE0)
 				tcpx_probe_timer(sk);
+			else if (event == ICSK_TIME_REO_TIMEOUT)
+				tcpx_rack_reo_timeout(sk);
 			else
 				tcpx_retransmit_timer(sk);
 		}

@@ -102,6 +102,9 @@ ktap_print_msg "protos $PROTOS, IP $IPS, timescale ${TCPX_DRILL_TIMESCALE:-1}, $
 # own namespace, and ends with a line "PASS|FAIL PATH (T s)" after its own
 # output, or "SKIP PATH (WHY)" if it does not run over this IP version;
 # with --jobs N up to N at once, their lines still in the scripts' order.
+# Each failure's name and the last lines of its output are repeated at the
+# end: a log cut to its tail (CI's) still says which script and why.
+failed=()
 for run in "${runs[@]}"; do
 	PROTO=${run%/*}
 	IP=${run#*/}
@@ -132,6 +135,8 @@ for run in "${runs[@]}"; do
 		else
 			as_comment "$(printf '%s\n' "${lines[@]}")"
 			ktap_test_fail "$name"
+			failed+=("failed: $name")
+			for o in "${lines[@]: -4}"; do failed+=("  $o"); done
 			[ "$PROTO" = tcpx ] && tcpx_dump
 		fi
 		lines=()
@@ -149,10 +154,12 @@ for run in "${runs[@]}"; do
 			as_comment "$(printf '%s\n' "${lines[@]}")"
 			[ "$rc" = 124 ] && echo "# timed out"
 			ktap_test_fail "$name: no result (interpreter exit status $rc)"
+			failed+=("failed: $name: no result (exit status $rc)")
 			lines=()
 		fi
 	done
 	unset seen
 done
 
+[ ${#failed[@]} -gt 0 ] && as_comment "$(printf '%s\n' "${failed[@]}")"
 ktap_finished

@@ -157,11 +157,18 @@ void tcpx_cong_undo(struct sock *sk)
 	tsk->snd_ssthresh = max(tsk->snd_ssthresh, tsk->prior_ssthresh);
 }
 
-/* RFC 5681 3.1 (4): ssthresh once per loss episode, cwnd one segment. */
+/*
+ * RFC 5681 3.1 (4): ssthresh once per loss episode, cwnd one segment; the
+ * window an undo restores is kept unless fast recovery already keeps it.
+ */
 void tcpx_cong_rto(struct sock *sk, bool first)
 {
 	struct tcpx_sock *tsk = tcpx_sk(sk);
 
+	if (first && tsk->ca_state != TCP_CA_Recovery) {
+		tsk->prior_cwnd = tsk->snd_cwnd;
+		tsk->prior_ssthresh = tsk->snd_ssthresh;
+	}
 	if (first)
 		tsk->snd_ssthresh = max(tcpx_flight(tsk) / 2,
 					2 * tsk->mss_cache);

@@ -254,7 +254,9 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 		if (tcpx_before(tsk->snd_nxt, ack))
 			tsk->snd_nxt = ack;
 		tcpx_clean_acked(sk);
-		if (tsk->ca_state == TCP_CA_Recovery && tcpx_try_undo(sk, cb)) {
+		if ((tsk->ca_state == TCP_CA_Recovery ||
+		     (tsk->ca_state == TCP_CA_Loss && tsk->loss_sack)) &&
+		    tcpx_try_undo(sk, cb)) {
 			tcpx_cong_avoid(sk, acked);
 		} else if (tsk->ca_state == TCP_CA_Recovery) {
 			tcpx_recovery_ack(sk, acked);

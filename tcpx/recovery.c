@@ -450,7 +450,12 @@ void tcpx_recovery_ack(struct sock *sk, u32 acked)
 /*
  * Eifel detection (RFC 3522): an ACK for new data that echoes a timestamp
  * older than our first resend was caused by an original segment -- it was
- * late, not lost.  Restore the window and tolerate more reordering.
+ * late, not lost.  Restore the window; after a fast recovery, tolerate
+ * more reordering.  After a timeout with the SACK scoreboard (RFC 4015's
+ * response, as tcp_try_undo_loss()) the segment was delayed, not
+ * reordered: the window comes back and the marks go, nothing more.
+ * Without SACK (tcpx_go_back()) everything outstanding is being sent
+ * again from SND.UNA; that runs its course, window and all.
  */
 bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
 {
@@ -460,11 +465,13 @@ bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
 	if (!tsk->tstamp_ok || !cb->saw_tstamp || !cb->tsecr ||
 	    (s32)(cb->tsecr - tsk->undo_tsval) >= 0)
 		return false;
+	if (tsk->ca_state == TCP_CA_Recovery) {
+		tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
+		tsk->reord_seen = 1;
+	}
 	tcpx_cong_undo(sk);
 	tsk->ca_state = TCP_CA_Open;
 	tsk->dupacks = 0;
-	tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
-	tsk->reord_seen = 1;
 	/*
 	 * Not lost after all: in flight again, before the rest -- they were
 	 * marked for having been sent before them.

@@ -192,6 +192,7 @@ static void tcpx_retransmit_timer(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcpx_sock *tsk = tcpx_sk(sk);
+	bool first;
 
 	/*
 	 * Nothing sent is unacknowledged (TCP's !packets_out).  Not "the
@@ -219,8 +220,15 @@ static void tcpx_retransmit_timer(struct sock *sk)
 		tsk->retrans_stamp = jiffies - usecs_to_jiffies(age);
 	}
 	tcpx_inc_stats(sock_net(sk), TCPX_MIB_TIMEOUTS);
-	/* ssthresh once per loss episode */
-	tcpx_cong_rto(sk, tsk->ca_state != TCP_CA_Loss || !icsk->icsk_retransmits);
+	/*
+	 * ssthresh once per loss episode.  An undo (Eifel) needs an echo
+	 * older than the episode's first resend, as TCP's retrans_stamp: a
+	 * timeout during a recovery or after a partial ACK keeps it.
+	 */
+	first = tsk->ca_state != TCP_CA_Loss || !icsk->icsk_retransmits;
+	if (tsk->ca_state == TCP_CA_Open)
+		tsk->undo_tsval = tcpx_ts_now() + tsk->ts_off;
+	tcpx_cong_rto(sk, first);
 	tsk->ca_state = TCP_CA_Loss;
 	tsk->recover = tsk->snd_max;
 	icsk->icsk_retransmits++;

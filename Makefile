@@ -10,6 +10,8 @@
 #   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory,
 #                   100k connections, crr with 10k idle):
 #                   out/bench/results.md
+#   make bench-profile  where the CPU goes in a stream run (perf, both
+#                   families): out/bench/profile.md
 #   make bench-loss tcpx next to TCP under netem loss, reordering,
 #                   duplication, corruption: out/bench-loss/results.md
 #   make bench-flood  tcpx next to TCP under a SYN flood: out/bench/flood.md
@@ -34,7 +36,7 @@ KSRC_NEW ?= $(TCPX_CACHE)/src/linux-source-6.12
 
 .PHONY: all modules clean lint checkpatch sparse check demo install uninstall \
 	selftests bench tools bench-loss bench-flood dkms-install dkms-uninstall \
-	bench-apps bench-pair fuzz manlint
+	bench-apps bench-pair bench-profile fuzz manlint
 
 all: modules
 
@@ -85,6 +87,9 @@ tools:
 
 bench:
 	scripts/bench
+
+bench-profile:
+	scripts/bench --profile --seconds 10
 
 bench-loss:
 	scripts/bench-loss

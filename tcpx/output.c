@@ -118,14 +118,25 @@ void tcpx_csum_fill(struct sk_buff *skb, __wsum pseudo)
 }
 
 /*
- * A connection's segment: summed by the device where its route sums any
- * protocol (NETIF_F_HW_CSUM; an IP_CSUM device sums TCP and UDP only, and
- * the stack would hand it ours unsummed), else here.  Over veth and
- * loopback the receiver then trusts CHECKSUM_PARTIAL and sums nothing.
+ * A connection's segment: summed by the device where the route's device
+ * sums any protocol (NETIF_F_HW_CSUM), else here.  Its own features, not
+ * sk_route_caps: sk_setup_caps() adds HW_CSUM there for any socket that
+ * may do GSO, which with sk_gso_type 0 is every one.  A device that sums
+ * TCP and UDP only (NETIF_F_IP_CSUM) would be handed ours as TCP's by
+ * skb_csum_hwoffload_help() (csum_offset 16): 8139cp and r8169 WARN and
+ * drop it.  Over veth and loopback the receiver trusts CHECKSUM_PARTIAL
+ * and sums nothing.
  */
-void tcpx_csum_set(const struct sock *sk, struct sk_buff *skb, __wsum pseudo)
+void tcpx_csum_set(struct sock *sk, struct sk_buff *skb, __wsum pseudo)
 {
-	if (!(sk->sk_route_caps & NETIF_F_HW_CSUM)) {
+	const struct dst_entry *dst;
+	bool hw;
+
+	rcu_read_lock();
+	dst = rcu_dereference(sk->sk_dst_cache);
+	hw = dst && dst->dev && (dst->dev->features & NETIF_F_HW_CSUM);
+	rcu_read_unlock();
+	if (!hw) {
 		tcpx_csum_fill(skb, pseudo);
 		return;
 	}

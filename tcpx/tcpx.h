@@ -721,7 +721,7 @@ void tcpx_push_pending(struct sock *sk);
 unsigned int tcpx_opts_len(const struct tcpx_out_opts *o);
 void tcpx_reply_mark(const struct sock *sk, u32 *mark, u32 *prio);
 void tcpx_csum_fill(struct sk_buff *skb, __wsum pseudo);
-void tcpx_csum_set(const struct sock *sk, struct sk_buff *skb, __wsum pseudo);
+void tcpx_csum_set(struct sock *sk, struct sk_buff *skb, __wsum pseudo);
 void tcpx_reply_out(struct net *net, struct sk_buff *skb,
 		    struct dst_entry *dst, u32 mark, u32 prio);
 void tcpx_fill_header(struct sk_buff *skb, __be16 sport, __be16 dport,

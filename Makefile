@@ -4,8 +4,9 @@
 #   make            build tcpx/tcpx.ko against KDIR
 #   make lint       checkpatch --strict and sparse, zero findings
 #   make check      set up if needed, run the kselftest suite on the stock and
-#                   debug kernels in QEMU and the two-kernel test (a stock and
-#                   a debug guest on one link), end with "N passed, N failed"
+#                   debug kernels in QEMU, the two-kernel test (a stock and
+#                   a debug guest on one link) and the TCP/UDP-only NIC test,
+#                   end with "N passed, N failed"
 #   make demo       boot a VM and show the module at work
 #   make bench      tcpx next to TCP in QEMU (stream, rr, crr, idle memory,
 #                   100k connections, crr with 10k idle):

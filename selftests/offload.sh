@@ -4,7 +4,8 @@
 # Checksum offload (issue 14).  A connection's segments leave the sum to
 # the device where its route can sum any protocol (NETIF_F_HW_CSUM, as
 # veth and virtio-net can): CHECKSUM_PARTIAL, the pseudo-header's sum in
-# the field, csum_start and csum_offset for whoever finishes it.  Here the
+# the field (tcpx's with the ports' added: its csum_start is past them),
+# csum_start and csum_offset for whoever finishes it.  Here the
 # router's egress cannot sum (tx checksumming off), so the stack finishes
 # it there in software from those fields, and the server verifies every
 # segment in software: a wrong start, offset or seed is a checksum error
@@ -15,7 +16,7 @@
 #
 # Per address family (IPv4, IPv6), three points:
 #   1. offloaded: every segment the client sends is left for the device
-#      (the capture on veth-c sees the pseudo-header's sum alone);
+#      (the capture on veth-c sees the seed, not a finished sum);
 #   2. summed on the way: every one of them reaches the server with a
 #      valid checksum, InCsumErrors stays, the transfer is exact;
 #   3. software: with veth-c's tx checksumming off the client sums every

@@ -6,9 +6,11 @@ protocol PROTO.  Each is one of:
 
   valid    the segment sums to zero over its pseudo-header (RFC 9293 3.1,
            RFC 8200 8.1)
-  partial  its checksum field holds the pseudo-header's sum alone, as the
-           stack leaves it for the device to finish (CHECKSUM_PARTIAL: a
-           capture on the sender's device sees it before the device sums)
+  partial  its checksum field holds the pseudo-header's sum, as the stack
+           leaves it for the device to finish (CHECKSUM_PARTIAL: a capture
+           on the sender's device sees it before the device sums); with
+           the ports' sum added where the device's sum starts past them,
+           as tcpx's does
   bad      anything else
 
 Prints "segments N data D valid V partial P bad B rst_valid R" (data:
@@ -70,9 +72,13 @@ def kind(src, dst, proto, seg):
     if csum16(ph + seg) == 0:
         return 'valid'
     field = struct.unpack('!H', seg[16:18])[0]
-    folded = ~csum16(ph) & 0xffff
-    # Ones' complement: 0 and 0xffff are the same number.
-    same = {folded, folded ^ 0xffff} if folded in (0, 0xffff) else {folded}
+    same = set()
+    for seed in (ph, ph + seg[:4]):
+        folded = ~csum16(seed) & 0xffff
+        same.add(folded)
+        # Ones' complement: 0 and 0xffff are the same number.
+        if folded in (0, 0xffff):
+            same.add(folded ^ 0xffff)
     return 'partial' if field in same else 'bad'
 
 

@@ -121,15 +121,23 @@ void tcpx_csum_fill(struct sk_buff *skb, __wsum pseudo)
  * A connection's segment: summed by the device where the route's device
  * sums any protocol (NETIF_F_HW_CSUM), else here.  Its own features, not
  * sk_route_caps: sk_setup_caps() adds HW_CSUM there for any socket that
- * may do GSO, which with sk_gso_type 0 is every one.  A device that sums
- * TCP and UDP only (NETIF_F_IP_CSUM) would be handed ours as TCP's by
- * skb_csum_hwoffload_help() (csum_offset 16): 8139cp and r8169 WARN and
- * drop it.  Over veth and loopback the receiver trusts CHECKSUM_PARTIAL
- * and sums nothing.
+ * may do GSO, which with sk_gso_type 0 is every one.  Over veth and
+ * loopback the receiver trusts CHECKSUM_PARTIAL and sums nothing.
+ *
+ * The device's sum starts past the ports, their sum folded into the seed:
+ * csum_offset is then 12, neither TCP's 16 nor UDP's 6, which is all
+ * skb_csum_hwoffload_help() looks at before handing a segment to a device
+ * that sums TCP and UDP only (NETIF_F_IP_CSUM; 8139cp and r8169 WARN and
+ * drop ours).  A segment that leaves partial over veth or virtio-net and
+ * is forwarded, bridged or tunnelled out of such a device elsewhere is
+ * summed in software there (skb_checksum_help()).
  */
+#define TCPX_CSUM_SKIP	offsetof(struct tcphdr, seq)
+
 void tcpx_csum_set(struct sock *sk, struct sk_buff *skb, __wsum pseudo)
 {
 	const struct dst_entry *dst;
+	struct tcphdr *th;
 	bool hw;
 
 	rcu_read_lock();
@@ -140,10 +148,11 @@ void tcpx_csum_set(struct sock *sk, struct sk_buff *skb, __wsum pseudo)
 		tcpx_csum_fill(skb, pseudo);
 		return;
 	}
+	th = tcp_hdr(skb);
 	skb->ip_summed = CHECKSUM_PARTIAL;
-	skb->csum_start = skb_transport_header(skb) - skb->head;
-	skb->csum_offset = offsetof(struct tcphdr, check);
-	tcp_hdr(skb)->check = ~csum_fold(pseudo);
+	skb->csum_start = skb_transport_header(skb) - skb->head + TCPX_CSUM_SKIP;
+	skb->csum_offset = offsetof(struct tcphdr, check) - TCPX_CSUM_SKIP;
+	th->check = ~csum_fold(csum_partial(th, TCPX_CSUM_SKIP, pseudo));
 }
 
 /*

@@ -255,7 +255,7 @@ static void tcpx_ack(struct sock *sk, const struct sk_buff *skb)
 			tsk->snd_nxt = ack;
 		tcpx_clean_acked(sk);
 		if ((tsk->ca_state == TCP_CA_Recovery ||
-		     (tsk->ca_state == TCP_CA_Loss && tsk->loss_sack)) &&
+		     tsk->ca_state == TCP_CA_Loss) &&
 		    tcpx_try_undo(sk, cb)) {
 			tcpx_cong_avoid(sk, acked);
 		} else if (tsk->ca_state == TCP_CA_Recovery) {

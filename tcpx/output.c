@@ -979,6 +979,25 @@ void tcpx_go_back(struct sock *sk)
 }
 
 /*
+ * A timeout without SACK found spurious (tcpx_try_undo()): what was sent
+ * before it is in flight after all, and go-back-N goes on from SND.MAX.
+ * Walks only what go-back-N has not resent yet, once per episode.
+ */
+void tcpx_go_forward(struct sock *sk)
+{
+	struct tcpx_sock *tsk = tcpx_sk(sk);
+	struct sk_buff *skb = tsk->send_head;
+
+	if (!tcpx_before(tsk->snd_nxt, tsk->snd_max))
+		return;
+	while (skb && tcpx_before(TCPX_SKB_CB(skb)->seq, tsk->snd_max))
+		skb = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+		      NULL : skb->next;
+	tsk->send_head = skb;
+	tsk->snd_nxt = tsk->snd_max;
+}
+
+/*
  * In-order data arrived: ACK at once for every second full segment and
  * at the start of a flow (TCP's quickack, so slow start is not slowed),
  * else within TCPX_DELACK_MIN (RFC 9293 3.8.6.3, RFC 5681 4.2).

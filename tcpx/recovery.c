@@ -454,8 +454,10 @@ void tcpx_recovery_ack(struct sock *sk, u32 acked)
  * more reordering.  After a timeout with the SACK scoreboard (RFC 4015's
  * response, as tcp_try_undo_loss()) the segment was delayed, not
  * reordered: the window comes back and the marks go, nothing more.
- * Without SACK (tcpx_go_back()) everything outstanding is being sent
- * again from SND.UNA; that runs its course, window and all.
+ * Without SACK the window comes back too, and go-back-N stops
+ * (tcpx_go_forward()); the Loss state lasts until what was outstanding
+ * at the timeout is acknowledged, so that duplicates of what it did
+ * resend start no fast retransmit (tcpx_dupack()), as TCP's.
  */
 bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
 {
@@ -465,6 +467,14 @@ bool tcpx_try_undo(struct sock *sk, const struct tcpx_skb_cb *cb)
 	if (!tsk->tstamp_ok || !cb->saw_tstamp || !cb->tsecr ||
 	    (s32)(cb->tsecr - tsk->undo_tsval) >= 0)
 		return false;
+	if (tsk->ca_state == TCP_CA_Loss && !tsk->loss_sack) {
+		tcpx_cong_undo(sk);
+		tcpx_go_forward(sk);
+		tsk->dupacks = 0;
+		if (!tcpx_before(tsk->snd_una, tsk->recover))
+			tsk->ca_state = TCP_CA_Open;
+		return true;
+	}
 	if (tsk->ca_state == TCP_CA_Recovery) {
 		tsk->reo_mult = min_t(u8, max_t(u8, tsk->reo_mult, 1) * 2, 64);
 		tsk->reord_seen = 1;

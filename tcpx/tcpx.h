@@ -746,6 +746,7 @@ int tcpx_send_cookie_synack(const struct tcpx_request_sock_ops *af_ops,
 			    const struct sock *sk, struct sk_buff *syn,
 			    u32 cookie);
 void tcpx_go_back(struct sock *sk);
+void tcpx_go_forward(struct sock *sk);
 u32 tcpx_pipe(const struct tcpx_sock *tsk);
 void tcpx_xmit_lost(struct sock *sk);
 void tcpx_resend_oversized(struct sock *sk);

@@ -193,13 +193,15 @@ if [ $PART = main ]; then
 	# TCP's is the host's, and would include the background's orphan.
 	# A session of its own (its group's id in .pid, its status in .rc)
 	# and no descriptor of the runner's: the runner waits for the end of
-	# this program's output, not for it.
+	# this program's output, not for it.  Not our child either (the
+	# subshell forks it and ends): the exit trap's wait must not wait
+	# for it.
 	A=$TCPX_ASYNC_DIR/hostile_orphan
 	mkdir -p "$TCPX_ASYNC_DIR" || ktap_exit_fail_msg "cannot make $TCPX_ASYNC_DIR"
 	rm -f "$A".*
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	setsid bash -c 'echo $$ > "$1.pid"; TCPX_ORPHAN_PART=2 "$2" -f "$3"; echo $? > "$1.rc"' \
-		_ "$A" "$0" "$FAMILY" < /dev/null > "$A.ktap" 2>&1 3>&- 4>&- 5>&- 6>&- &
+	(setsid bash -c 'echo $$ > "$1.pid"; TCPX_ORPHAN_PART=2 "$2" -f "$3"; echo $? > "$1.rc"' \
+		_ "$A" "$0" "$FAMILY" < /dev/null > "$A.ktap" 2>&1 3>&- 4>&- 5>&- 6>&- &)
 	ktap_print_msg "orphan_retries $RETRIES: in the background, reported by async_wait.sh"
 fi
 

@@ -27,12 +27,13 @@
 # 3. Afterwards nothing is left in /proc/net/tcpx (tcp) of either side.
 #
 # Part 2 waits about six minutes of real time.  With TCPX_ASYNC_DIR set (make
-# check's stock lane sets it) and tcpx's knobs being per namespace, it runs
-# in the background instead, in a second instance of this script with
-# namespaces of its own (TCPX_ORPHAN_PART=2: part 2, then part 3 for its
-# namespaces), while the lane's later programs run; async_wait.sh, the
-# lane's last program, waits for it and reports its points.  The debug
-# lane (TCPX_SLOW) skips part 2 visibly.
+# check's lanes set it) and tcpx's knobs being per namespace (TCP's
+# max_orphans is the host's), it runs in the background instead, once part
+# 1 is done, in a second instance of this script with namespaces of its own
+# (TCPX_ORPHAN_PART=2: part 2, then part 3 for its namespaces), while the
+# lane's later programs run; async_wait.sh, the lane's last program, waits
+# for it and reports its points.  The debug lane (TCPX_SLOW) skips part 2
+# visibly.
 #
 #   hostile_orphan.sh [-f tcp|tcpx]      (TCPX_FAMILY; default tcpx)
 . "$(dirname "$0")/hostile_lib.sh"

@@ -37,10 +37,18 @@ if [ ! -e "$A.ktap" ]; then
 	ktap_exit_fail_msg "hostile_orphan.sh started nothing in $TCPX_ASYNC_DIR"
 fi
 
+# group_gone PG: no process of group PG is left.
+# shellcheck disable=SC2317 # called by tcpx_wait_for
+group_gone() {
+	! kill -0 -- -"$1" 2>/dev/null
+}
+
 if ! tcpx_wait_for "$LIMIT" done_rc; then
 	pg=$(cat "$A.pid" 2>/dev/null)
-	[ -n "$pg" ] && kill -- -"$pg" 2>/dev/null
-	sleep 5
+	if [ -n "$pg" ]; then
+		kill -- -"$pg" 2>/dev/null
+		tcpx_wait_for 10 group_gone "$pg" || kill -9 -- -"$pg" 2>/dev/null
+	fi
 	cat "$A.ktap"
 	echo "# hostile_orphan.sh (part 2) still running after $LIMIT s here: killed"
 	exit "$KSFT_FAIL"
